@@ -1,0 +1,25 @@
+// Names of every request channel and event of the one IPC contract. Kept free of dependencies so the
+// sandboxed preload can import it (a sandboxed preload may only require 'electron').
+// contract.ts pairs each name with its argument schema and result type; a channel missing there
+// is a type error.
+
+export const CHANNELS = [
+  'app:info',
+  'project:openDemo',
+  'project:open',
+  'project:current',
+  'graph:entities',
+  'graph:entity',
+  'graph:neighbourhood',
+  'jobs:start',
+  'jobs:cancel',
+  'jobs:list',
+] as const;
+
+export const EVENTS = ['jobs:progress', 'jobs:done', 'jobs:error', 'jobs:cancelled', 'project:opened'] as const;
+
+export type ChannelName = (typeof CHANNELS)[number];
+export type EventName = (typeof EVENTS)[number];
+
+/** The one Electron IPC channel that carries every event to the renderer. */
+export const EVENT_IPC_CHANNEL = 'mmea:event';

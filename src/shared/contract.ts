@@ -1,0 +1,93 @@
+// The one typed contract between the renderer and main (over Electron IPC or the browser-mode
+// bridge). Every channel: its argument schema (validated at the boundary by dispatch()) and its
+// result type; every event: its payload type. Main registers handlers against this map, the preload
+// and the browser transport build `window.mmea` from it.
+import { z } from 'zod';
+import type { ChannelName, EventName } from './channels';
+import type {
+  AppInfo,
+  EntityDetail,
+  EntityRow,
+  JobInfo,
+  JobKind,
+  JobProgress,
+  Neighbourhood,
+  ProjectSummary,
+} from './types';
+import type { ErrorPayload } from './errors';
+
+const side = z.union([z.literal(1), z.literal(2)]);
+const entityId = z.number().int().nonnegative();
+const path = z.string().min(1).max(4096);
+
+export const importParams = z.object({
+  source: path,
+  project: path,
+  name: z.string().min(1).max(200).optional(),
+  /** overwrite an existing project folder at `project` */
+  replace: z.boolean().optional(),
+});
+export type ImportParams = z.infer<typeof importParams>;
+
+export const jobStartArgs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import'), params: importParams }),
+]);
+
+/** Declares one channel: its argument schema, and (as a phantom type) its result R. */
+function channel<R>() {
+  return <A extends z.ZodType>(args: A): { args: A; result?: R } => ({ args });
+}
+const none = z.object({}).strict();
+
+export const contract = {
+  'app:info': channel<AppInfo>()(none),
+  'project:openDemo': channel<ProjectSummary>()(none),
+  'project:open': channel<ProjectSummary>()(z.object({ path })),
+  'project:current': channel<ProjectSummary | null>()(none),
+  'graph:entities': channel<{ total: number; items: EntityRow[] }>()(
+    z.object({
+      side,
+      query: z.string().max(500).optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+  ),
+  'graph:entity': channel<EntityDetail>()(z.object({ id: entityId })),
+  'graph:neighbourhood': channel<Neighbourhood>()(
+    z.object({
+      id: entityId,
+      hops: z.number().int().min(1).max(2).default(2),
+      maxNodes: z.number().int().min(1).max(2000).default(60),
+    }),
+  ),
+  'jobs:start': channel<{ jobId: string }>()(jobStartArgs),
+  'jobs:cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().min(1).max(100) })),
+  'jobs:list': channel<JobInfo[]>()(none),
+} satisfies Record<ChannelName, { args: z.ZodType; result?: unknown }>;
+
+export type Contract = typeof contract;
+/** What a caller passes (defaults may be omitted). */
+export type ArgsOf<C extends ChannelName> = z.input<Contract[C]['args']>;
+/** What a handler receives (defaults filled in, validated). */
+export type ParsedArgsOf<C extends ChannelName> = z.output<Contract[C]['args']>;
+export type ResultOf<C extends ChannelName> = Exclude<Contract[C]['result'], undefined>;
+
+export interface EventPayloads {
+  'jobs:progress': JobProgress;
+  'jobs:done': { jobId: string; kind: JobKind; result: unknown };
+  'jobs:error': { jobId: string; kind: JobKind; error: ErrorPayload };
+  'jobs:cancelled': { jobId: string; kind: JobKind };
+  'project:opened': ProjectSummary;
+}
+// Every event name has a payload type and vice versa.
+type _EventsComplete = [EventName] extends [keyof EventPayloads]
+  ? [keyof EventPayloads] extends [EventName]
+    ? true
+    : never
+  : never;
+export const _eventsComplete: _EventsComplete = true;
+
+export interface EventMessage<E extends EventName = EventName> {
+  event: E;
+  payload: EventPayloads[E];
+}

@@ -1,0 +1,87 @@
+// Domain types shared by main, preload, renderer and engine. Plain data only (structured-clone safe).
+
+export type Side = 1 | 2;
+
+export interface GraphSummary {
+  side: Side;
+  name: string;
+  entities: number;
+  relations: number;
+  triples: number;
+  attributeNames: number;
+  attributeValues: number;
+  named: number; // entities with a human-readable name
+}
+
+export interface ProjectSummary {
+  path: string;
+  name: string;
+  source: { path: string; format: string };
+  graphs: [GraphSummary, GraphSummary];
+  links: { total: number; train: number; test: number };
+}
+
+export interface EntityRow {
+  id: number; // global id
+  label: string;
+  degree: number;
+  /** counterpart in the other graph when the pair is a training seed */
+  seedCounterpart: number | null;
+}
+
+export interface EntityDetail extends EntityRow {
+  side: Side;
+  uri: string;
+  attributes: { name: string; value: string | null }[];
+  relations: { relation: string; direction: 'out' | 'in'; other: number; otherLabel: string }[];
+}
+
+export interface NeighbourhoodNode {
+  id: number;
+  label: string;
+  hop: number;
+  degree: number;
+  seedCounterpart: number | null;
+}
+
+export interface NeighbourhoodEdge {
+  source: number;
+  target: number;
+  relation: string;
+}
+
+export interface Neighbourhood {
+  side: Side;
+  center: number;
+  nodes: NeighbourhoodNode[];
+  edges: NeighbourhoodEdge[];
+  /** true when the node cap cut the neighbourhood */
+  truncated: boolean;
+}
+
+export type JobKind = 'import';
+export type JobState = 'running' | 'done' | 'error' | 'cancelled';
+
+export interface JobProgress {
+  jobId: string;
+  kind: JobKind;
+  fraction: number; // 0..1
+  stage: string;
+  etaSeconds: number | null;
+  message?: string;
+}
+
+export interface JobInfo {
+  jobId: string;
+  kind: JobKind;
+  state: JobState;
+  startedAt: number;
+  progress: JobProgress | null;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'browser';
+  platform: string;
+  home: string;
+}
