@@ -1,0 +1,280 @@
+// Reader for the id format of GCN-Align / EVA / MCLEA / MEAformer / HUMEA (methods.md §0.1):
+// ent_ids_1/2, triples_1/2, ill_ent_ids | ref_ent_ids, optional sup/dev split files, rel_ids,
+// names_1/2, training_attrs_1/2, attr_triples_1/2.
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Side } from '../../shared/types';
+import { labelFromUri, type KgPair, type KgSide } from './kg';
+import { lines, parseId, readText } from './lines';
+import { InputReport } from './report';
+
+export interface ReadProgress {
+  (fraction: number, stage: string): void;
+}
+
+const first = (dir: string, names: string[]): string | null => {
+  for (const n of names) if (existsSync(join(dir, n))) return n;
+  return null;
+};
+
+export function looksLikeIdFormat(dir: string): boolean {
+  return existsSync(join(dir, 'ent_ids_1')) && existsSync(join(dir, 'ent_ids_2'));
+}
+
+export async function readIdFormat(
+  dir: string,
+  report: InputReport,
+  progress: ReadProgress = () => {},
+  signal?: AbortSignal,
+): Promise<KgPair | null> {
+  const check = () => signal?.throwIfAborted();
+  const where = new Map<number, { side: Side; index: number }>();
+  const sides: KgSide[] = [];
+
+  for (const side of [1, 2] as const) {
+    const file = `ent_ids_${side}`;
+    const s: KgSide = {
+      side,
+      name: `KG${side}`,
+      ids: [],
+      uris: [],
+      names: [],
+      relations: new Map(),
+      triples: new Int32Array(0),
+      attributeNames: [],
+      attrEntity: new Int32Array(0),
+      attrName: new Int32Array(0),
+      attrValue: [],
+    };
+    if (!existsSync(join(dir, file))) {
+      report.error(file, null, 'file is missing');
+    } else {
+      for (const { number, fields } of lines(await readText(join(dir, file)))) {
+        const id = parseId(fields[0]);
+        if (id === null || fields.length < 2 || fields[1]!.length === 0) {
+          report.error(file, number, 'expected "<integer id>\\t<entity URI>"');
+          continue;
+        }
+        if (where.has(id)) {
+          const prev = where.get(id)!;
+          report.error(file, number, `entity id ${id} is already used (ent_ids_${prev.side})`);
+          continue;
+        }
+        where.set(id, { side, index: s.ids.length });
+        s.ids.push(id);
+        s.uris.push(fields[1]!);
+        s.names.push(null);
+      }
+    }
+    sides.push(s);
+    progress(0.1 * side, `entities of KG${side}`);
+    check();
+  }
+  const [s1, s2] = sides as [KgSide, KgSide];
+  const sideOf = (id: number) => where.get(id);
+
+  // relation names: rel_ids_1/2 or one shared rel_ids
+  const relFiles = ['rel_ids_1', 'rel_ids_2', 'rel_ids'].filter((f) => existsSync(join(dir, f)));
+  const relNames = new Map<number, string>();
+  for (const file of relFiles) {
+    for (const { number, fields } of lines(await readText(join(dir, file)))) {
+      const id = parseId(fields[0]);
+      if (id === null || fields.length < 2) {
+        report.error(file, number, 'expected "<integer id>\\t<relation name>"');
+        continue;
+      }
+      relNames.set(id, fields[1]!);
+    }
+  }
+
+  for (const s of sides) {
+    const file = `triples_${s.side}`;
+    if (!existsSync(join(dir, file))) {
+      report.warning(file, null, `file is missing: KG${s.side} has no relation triples`);
+      continue;
+    }
+    const text = await readText(join(dir, file));
+    const seen = new Set<string>();
+    const out: number[] = [];
+    let duplicates = 0;
+    for (const { number, fields } of lines(text, true)) {
+      const h = parseId(fields[0]);
+      const r = parseId(fields[1]);
+      const t = parseId(fields[2]);
+      if (h === null || r === null || t === null || fields.length !== 3) {
+        report.error(file, number, 'expected three integer ids "head relation tail"');
+        continue;
+      }
+      const hs = sideOf(h);
+      const ts = sideOf(t);
+      if (!hs || !ts) {
+        report.error(file, number, `unknown entity id ${!hs ? h : t}`);
+        continue;
+      }
+      if (hs.side !== s.side || ts.side !== s.side) {
+        report.error(file, number, `entity id ${hs.side !== s.side ? h : t} belongs to KG${hs.side !== s.side ? hs.side : ts.side}`);
+        continue;
+      }
+      const key = `${h} ${r} ${t}`;
+      if (seen.has(key)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(key);
+      out.push(h, r, t);
+      if (!s.relations.has(r)) s.relations.set(r, relNames.get(r) ?? `relation ${r}`);
+    }
+    if (duplicates > 0) report.warning(file, null, `${duplicates} duplicate triple line(s) ignored`);
+    s.triples = Int32Array.from(out);
+    progress(0.2 + 0.25 * s.side, `relation triples of KG${s.side}`);
+    check();
+  }
+
+  // names
+  for (const s of sides) {
+    const file = `names_${s.side}`;
+    if (existsSync(join(dir, file))) {
+      for (const { number, fields } of lines(await readText(join(dir, file)))) {
+        const id = parseId(fields[0]);
+        const w = id === null ? undefined : sideOf(id);
+        if (id === null || fields.length < 2) {
+          report.error(file, number, 'expected "<integer id>\\t<name>"');
+        } else if (!w || w.side !== s.side) {
+          report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
+        } else if (fields[1]!.trim().length > 0) {
+          s.names[w.index] = fields[1]!.replace(/_/g, ' ');
+        }
+      }
+    }
+  }
+
+  // attributes: names only (training_attrs) and values (attr_triples), keyed by entity URI
+  for (const s of sides) {
+    const byUri = new Map(s.uris.map((u, i) => [u, i] as const));
+    const attrIndex = new Map<string, number>();
+    const ent: number[] = [];
+    const nam: number[] = [];
+    const val: (string | null)[] = [];
+    const withValue = new Set<string>();
+    const add = (e: number, a: string, v: string | null) => {
+      let ai = attrIndex.get(a);
+      if (ai === undefined) {
+        ai = s.attributeNames.length;
+        attrIndex.set(a, ai);
+        s.attributeNames.push(a);
+      }
+      ent.push(e);
+      nam.push(ai);
+      val.push(v);
+    };
+    const valuesFile = `attr_triples_${s.side}`;
+    if (existsSync(join(dir, valuesFile))) {
+      for (const { number, fields } of lines(await readText(join(dir, valuesFile)))) {
+        if (fields.length < 3) {
+          report.error(valuesFile, number, 'expected "<entity>\\t<attribute>\\t<value>"');
+          continue;
+        }
+        const e = byUri.get(fields[0]!);
+        if (e === undefined) {
+          report.warning(valuesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
+          continue;
+        }
+        add(e, fields[1]!, fields.slice(2).join('\t'));
+        withValue.add(`${e}\t${fields[1]}`);
+      }
+    }
+    const namesFile = `training_attrs_${s.side}`;
+    if (existsSync(join(dir, namesFile))) {
+      for (const { number, fields } of lines(await readText(join(dir, namesFile)))) {
+        const e = byUri.get(fields[0]!);
+        if (e === undefined) {
+          report.warning(namesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
+          continue;
+        }
+        for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
+      }
+    }
+    s.attrEntity = Int32Array.from(ent);
+    s.attrName = Int32Array.from(nam);
+    s.attrValue = val;
+  }
+  progress(0.8, 'attributes');
+  check();
+
+  // links and split
+  const lineOf = new Map<Int32Array, number[]>();
+  const readPairs = async (file: string): Promise<Int32Array> => {
+    const out: number[] = [];
+    const at: number[] = [];
+    for (const { number, fields } of lines(await readText(join(dir, file)), true)) {
+      const a = parseId(fields[0]);
+      const b = parseId(fields[1]);
+      if (a === null || b === null || fields.length !== 2) {
+        report.error(file, number, 'expected two integer ids "left right"');
+        continue;
+      }
+      const wa = sideOf(a);
+      const wb = sideOf(b);
+      if (!wa || !wb) {
+        report.error(file, number, `unknown entity id ${!wa ? a : b}`);
+        continue;
+      }
+      if (wa.side !== 1 || wb.side !== 2) {
+        report.error(file, number, `a link must go from KG1 to KG2 (got KG${wa.side} -> KG${wb.side})`);
+        continue;
+      }
+      out.push(a, b);
+      at.push(number);
+    }
+    const pairs = Int32Array.from(out);
+    lineOf.set(pairs, at);
+    return pairs;
+  };
+  const linkFile = first(dir, ['ill_ent_ids', 'ref_ent_ids', 'ent_links']);
+  let links: Int32Array = new Int32Array(0);
+  if (linkFile) {
+    links = await readPairs(linkFile);
+    checkOneToOne(links, lineOf.get(links)!, linkFile, report);
+  } else {
+    report.warning('ill_ent_ids', null, 'no link file (ill_ent_ids or ref_ent_ids): nothing to evaluate against');
+  }
+  let train: Int32Array = new Int32Array(0);
+  let test: Int32Array = new Int32Array(0);
+  const trainFile = first(dir, ['sup_ent_ids', 'sup_pairs']);
+  const testFile = first(dir, ['dev_ent_ids', 'ref_pairs']);
+  if (trainFile) train = await readPairs(trainFile);
+  if (testFile) test = await readPairs(testFile);
+  if (trainFile && !testFile) {
+    const inTrain = new Set<number>();
+    for (let i = 0; i < train.length; i += 2) inTrain.add(train[i]!);
+    const rest: number[] = [];
+    for (let i = 0; i < links.length; i += 2) if (!inTrain.has(links[i]!)) rest.push(links[i]!, links[i + 1]!);
+    test = Int32Array.from(rest);
+  }
+  if (!linkFile && (trainFile || testFile)) links = Int32Array.from([...train, ...test]);
+  progress(1, 'links');
+
+  const labelled = (s: KgSide) => s.names.map((n, i) => n ?? labelFromUri(s.uris[i]!));
+  s1.names = labelled(s1);
+  s2.names = labelled(s2);
+  return report.hasErrors ? null : { name: basename(dir), format: 'ids', sides: [s1, s2], links, train, test };
+}
+
+/**
+ * Flags an entity linked to two different counterparts. A warning, not an error: the published
+ * benchmarks contain such links (FB15K-DB15K has 4 DB15K entities linked twice) and are used as is.
+ */
+function checkOneToOne(links: Int32Array, lineNumbers: number[], file: string, report: InputReport): void {
+  const l = new Map<number, number>();
+  const r = new Map<number, number>();
+  for (let i = 0; i < links.length; i += 2) {
+    const a = links[i]!;
+    const b = links[i + 1]!;
+    const line = lineNumbers[i / 2]!;
+    if (l.has(a) && l.get(a) !== b) report.warning(file, line, `entity ${a} is linked to both ${l.get(a)} and ${b}`);
+    else if (r.has(b) && r.get(b) !== a) report.warning(file, line, `entity ${b} is linked to both ${r.get(b)} and ${a}`);
+    else if (l.has(a)) report.warning(file, line, `duplicate link ${a} ${b}`);
+    l.set(a, b);
+    r.set(b, a);
+  }
+}

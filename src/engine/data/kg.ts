@@ -1,0 +1,48 @@
+// The normalised in-memory form of a pair of knowledge graphs, whatever format it came from.
+import type { Side } from '../../shared/types';
+
+export interface KgSide {
+  side: Side;
+  name: string;
+  /** global entity ids, in file order */
+  ids: number[];
+  uris: string[];
+  /** human-readable name per entity (from a names file, else derived from the URI), or null */
+  names: (string | null)[];
+  /** relation id -> name for the relations this side uses or declares */
+  relations: Map<number, string>;
+  /** flat (head, relation, tail) global ids, duplicates removed */
+  triples: Int32Array;
+  attributeNames: string[];
+  /** one row per (entity, attribute[, value]): local entity index, attribute index, value or null */
+  attrEntity: Int32Array;
+  attrName: Int32Array;
+  attrValue: (string | null)[];
+}
+
+export interface KgPair {
+  name: string;
+  format: string;
+  sides: [KgSide, KgSide];
+  /** flat (left, right) global ids of all known links */
+  links: Int32Array;
+  /** subsets of links: training seeds and test pairs (flat pairs) */
+  train: Int32Array;
+  test: Int32Array;
+}
+
+/** A readable label from a URI or mid: `<http://dbpedia.org/resource/Sammo_Hung>` -> `Sammo Hung`. */
+export function labelFromUri(uri: string): string {
+  let s = uri.trim();
+  if (s.startsWith('<') && s.endsWith('>')) s = s.slice(1, -1);
+  if (/^https?:\/\//.test(s)) {
+    const cut = Math.max(s.lastIndexOf('/'), s.lastIndexOf('#'));
+    if (cut >= 0 && cut < s.length - 1) s = s.slice(cut + 1);
+    try {
+      s = decodeURIComponent(s);
+    } catch {
+      // keep the raw segment when it is not valid percent-encoding
+    }
+  }
+  return s.replace(/_/g, ' ');
+}

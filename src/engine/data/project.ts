@@ -1,0 +1,330 @@
+// A project on disk and its in-memory graph index. Written by the import job (in the engine
+// process), opened by main to answer the renderer's graph queries.
+//
+// Layout of a project folder (version 1):
+//   project.json          manifest: format, version, name, createdAt, source
+//   kg.json               entities, names, relations, attributes, links, split
+//   triples_1.i32, _2     relation triples as little-endian int32 (head, relation, tail) rows
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  EntityDetail,
+  EntityRow,
+  GraphSummary,
+  Neighbourhood,
+  NeighbourhoodEdge,
+  NeighbourhoodNode,
+  ProjectSummary,
+  Side,
+} from '../../shared/types';
+import { MmeaError } from '../../shared/errors';
+import type { KgPair, KgSide } from './kg';
+
+export const PROJECT_FORMAT = 'mmea-studio-project';
+export const PROJECT_VERSION = 1;
+
+export interface ProjectManifest {
+  format: typeof PROJECT_FORMAT;
+  version: number;
+  name: string;
+  createdAt: string;
+  source: { path: string; format: string };
+}
+
+interface StoredSide {
+  name: string;
+  ids: number[];
+  uris: string[];
+  names: (string | null)[];
+  relations: [number, string][];
+  attributeNames: string[];
+  attrEntity: number[];
+  attrName: number[];
+  attrValue: (string | null)[];
+}
+
+interface StoredKg {
+  sides: [StoredSide, StoredSide];
+  links: number[];
+  train: number[];
+  test: number[];
+}
+
+/** Writes `pair` as a project into `dir` (which must not exist yet or be empty). */
+export async function writeProject(dir: string, pair: KgPair, manifest: ProjectManifest): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const side = (s: KgSide): StoredSide => ({
+    name: s.name,
+    ids: s.ids,
+    uris: s.uris,
+    names: s.names,
+    relations: [...s.relations],
+    attributeNames: s.attributeNames,
+    attrEntity: [...s.attrEntity],
+    attrName: [...s.attrName],
+    attrValue: s.attrValue,
+  });
+  const kg: StoredKg = {
+    sides: [side(pair.sides[0]), side(pair.sides[1])],
+    links: [...pair.links],
+    train: [...pair.train],
+    test: [...pair.test],
+  };
+  await writeFile(join(dir, 'kg.json'), JSON.stringify(kg));
+  for (const s of pair.sides) {
+    const buf = Buffer.from(s.triples.buffer, s.triples.byteOffset, s.triples.byteLength);
+    await writeFile(join(dir, `triples_${s.side}.i32`), buf);
+  }
+  // the manifest last: a folder without it is not a project
+  await writeFile(join(dir, 'project.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Moves a finished project from its scratch folder to its place; replaces an old one if asked. */
+export async function commitProject(scratch: string, dir: string, replace: boolean): Promise<void> {
+  if (existsSync(dir)) {
+    if (!replace) throw new MmeaError('bad-input', `project folder already exists: ${dir}`);
+    const old = `${dir}.old-${process.pid}-${Date.now()}`;
+    await rename(dir, old);
+    await rename(scratch, dir);
+    await rm(old, { recursive: true, force: true });
+  } else {
+    await rename(scratch, dir);
+  }
+}
+
+export function isProject(dir: string): boolean {
+  return existsSync(join(dir, 'project.json'));
+}
+
+interface SideIndex {
+  side: Side;
+  name: string;
+  ids: Int32Array;
+  uris: string[];
+  labels: string[];
+  lowerLabels: string[];
+  relationNames: Map<number, string>;
+  tripleCount: number;
+  // CSR over local indices: for node i, edges offsets[i]..offsets[i+1]
+  offsets: Int32Array;
+  nbr: Int32Array;
+  rel: Int32Array;
+  out: Uint8Array; // 1 = i is the head of the triple, 0 = i is the tail
+  attributeNames: string[];
+  attrOffsets: Int32Array;
+  attrName: Int32Array;
+  attrValue: (string | null)[];
+}
+
+export class Project {
+  readonly path: string;
+  readonly manifest: ProjectManifest;
+  private readonly sides: [SideIndex, SideIndex];
+  private readonly where = new Map<number, { side: Side; index: number }>();
+  private readonly seed = new Map<number, number>();
+  private readonly counts: ProjectSummary['links'];
+
+  private constructor(path: string, manifest: ProjectManifest, kg: StoredKg, triples: [Int32Array, Int32Array]) {
+    this.path = path;
+    this.manifest = manifest;
+    this.sides = [buildSide(1, kg.sides[0], triples[0]), buildSide(2, kg.sides[1], triples[1])];
+    for (const s of this.sides) s.ids.forEach((id, index) => this.where.set(id, { side: s.side, index }));
+    for (let i = 0; i < kg.train.length; i += 2) {
+      this.seed.set(kg.train[i]!, kg.train[i + 1]!);
+      this.seed.set(kg.train[i + 1]!, kg.train[i]!);
+    }
+    this.counts = { total: kg.links.length / 2, train: kg.train.length / 2, test: kg.test.length / 2 };
+  }
+
+  static async open(path: string): Promise<Project> {
+    if (!isProject(path)) throw new MmeaError('not-found', `not a project folder (no project.json): ${path}`);
+    let manifest: ProjectManifest;
+    let kg: StoredKg;
+    try {
+      manifest = JSON.parse(await readFile(join(path, 'project.json'), 'utf8')) as ProjectManifest;
+      kg = JSON.parse(await readFile(join(path, 'kg.json'), 'utf8')) as StoredKg;
+    } catch (e) {
+      throw new MmeaError('bad-input', `cannot read project ${path}: ${(e as Error).message}`);
+    }
+    if (manifest.format !== PROJECT_FORMAT || manifest.version > PROJECT_VERSION) {
+      throw new MmeaError('bad-input', `${join(path, 'project.json')}: not a version ${PROJECT_VERSION} MMEA Studio project`);
+    }
+    const triples = await Promise.all(
+      ([1, 2] as const).map(async (s) => {
+        const buf = await readFile(join(path, `triples_${s}.i32`));
+        if (buf.byteLength % 12 !== 0) throw new MmeaError('bad-input', `${join(path, `triples_${s}.i32`)}: truncated`);
+        return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      }),
+    );
+    return new Project(path, manifest, kg, triples as [Int32Array, Int32Array]);
+  }
+
+  summary(): ProjectSummary {
+    const g = (s: SideIndex): GraphSummary => ({
+      side: s.side,
+      name: s.name,
+      entities: s.ids.length,
+      relations: s.relationNames.size,
+      triples: s.tripleCount,
+      attributeNames: s.attributeNames.length,
+      attributeValues: s.attrValue.filter((v) => v !== null).length,
+      named: s.labels.filter((l, i) => l !== s.uris[i]).length,
+    });
+    return {
+      path: this.path,
+      name: this.manifest.name,
+      source: this.manifest.source,
+      graphs: [g(this.sides[0]), g(this.sides[1])],
+      links: this.counts,
+    };
+  }
+
+  private locate(id: number): { s: SideIndex; index: number } {
+    const w = this.where.get(id);
+    if (!w) throw new MmeaError('not-found', `no entity with id ${id}`);
+    return { s: this.sides[w.side - 1]!, index: w.index };
+  }
+
+  private row(s: SideIndex, index: number): EntityRow {
+    const id = s.ids[index]!;
+    return {
+      id,
+      label: s.labels[index]!,
+      degree: s.offsets[index + 1]! - s.offsets[index]!,
+      seedCounterpart: this.seed.get(id) ?? null,
+    };
+  }
+
+  /** Entities of one side whose label or URI contains `query` (case-insensitive), by degree. */
+  entities(side: Side, query: string | undefined, offset: number, limit: number): { total: number; items: EntityRow[] } {
+    const s = this.sides[side - 1]!;
+    const q = query?.trim().toLowerCase() ?? '';
+    const hits: number[] = [];
+    for (let i = 0; i < s.ids.length; i++) {
+      if (q.length === 0 || s.lowerLabels[i]!.includes(q) || s.uris[i]!.toLowerCase().includes(q)) hits.push(i);
+    }
+    const degree = (i: number) => s.offsets[i + 1]! - s.offsets[i]!;
+    hits.sort((a, b) => degree(b) - degree(a) || a - b);
+    return { total: hits.length, items: hits.slice(offset, offset + limit).map((i) => this.row(s, i)) };
+  }
+
+  entity(id: number): EntityDetail {
+    const { s, index } = this.locate(id);
+    const attributes: EntityDetail['attributes'] = [];
+    for (let k = s.attrOffsets[index]!; k < s.attrOffsets[index + 1]!; k++) {
+      attributes.push({ name: s.attributeNames[s.attrName[k]!]!, value: s.attrValue[k] ?? null });
+    }
+    const relations: EntityDetail['relations'] = [];
+    for (let k = s.offsets[index]!; k < s.offsets[index + 1]!; k++) {
+      const o = s.nbr[k]!;
+      relations.push({
+        relation: s.relationNames.get(s.rel[k]!) ?? `relation ${s.rel[k]}`,
+        direction: s.out[k] ? 'out' : 'in',
+        other: s.ids[o]!,
+        otherLabel: s.labels[o]!,
+      });
+    }
+    return { ...this.row(s, index), side: s.side, uri: s.uris[index]!, attributes, relations };
+  }
+
+  /** Breadth-first ego graph of `id` up to `hops`, capped at `maxNodes` nodes. */
+  neighbourhood(id: number, hops: number, maxNodes: number): Neighbourhood {
+    const { s, index } = this.locate(id);
+    const hop = new Map<number, number>([[index, 0]]);
+    let frontier = [index];
+    let truncated = false;
+    for (let h = 1; h <= hops && frontier.length > 0; h++) {
+      const next: number[] = [];
+      for (const u of frontier) {
+        for (let k = s.offsets[u]!; k < s.offsets[u + 1]!; k++) {
+          const v = s.nbr[k]!;
+          if (hop.has(v)) continue;
+          if (hop.size >= maxNodes) {
+            truncated = true;
+            break;
+          }
+          hop.set(v, h);
+          next.push(v);
+        }
+      }
+      frontier = next;
+    }
+    const nodes: NeighbourhoodNode[] = [...hop].map(([i, h]) => ({ ...this.row(s, i), hop: h }));
+    const edges: NeighbourhoodEdge[] = [];
+    const seen = new Set<string>();
+    for (const u of hop.keys()) {
+      for (let k = s.offsets[u]!; k < s.offsets[u + 1]!; k++) {
+        const v = s.nbr[k]!;
+        if (!hop.has(v) || !s.out[k]) continue;
+        const key = `${u} ${v} ${s.rel[k]}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        edges.push({ source: s.ids[u]!, target: s.ids[v]!, relation: s.relationNames.get(s.rel[k]!) ?? `relation ${s.rel[k]}` });
+      }
+    }
+    return { side: s.side, center: id, nodes, edges, truncated };
+  }
+}
+
+function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
+  const n = st.ids.length;
+  const local = new Map<number, number>();
+  st.ids.forEach((id, i) => local.set(id, i));
+  const m = triples.length / 3;
+  const deg = new Int32Array(n + 1);
+  for (let k = 0; k < m; k++) {
+    deg[local.get(triples[3 * k]!)! + 1]!++;
+    deg[local.get(triples[3 * k + 2]!)! + 1]!++;
+  }
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + deg[i + 1]!;
+  const fill = offsets.slice(0, n);
+  const nbr = new Int32Array(2 * m);
+  const rel = new Int32Array(2 * m);
+  const out = new Uint8Array(2 * m);
+  for (let k = 0; k < m; k++) {
+    const h = local.get(triples[3 * k]!)!;
+    const r = triples[3 * k + 1]!;
+    const t = local.get(triples[3 * k + 2]!)!;
+    let p = fill[h]!++;
+    nbr[p] = t;
+    rel[p] = r;
+    out[p] = 1;
+    p = fill[t]!++;
+    nbr[p] = h;
+    rel[p] = r;
+    out[p] = 0;
+  }
+  // attributes grouped by entity (counting sort keeps file order within an entity)
+  const attrOffsets = new Int32Array(n + 1);
+  for (const e of st.attrEntity) attrOffsets[e + 1]!++;
+  for (let i = 0; i < n; i++) attrOffsets[i + 1]! += attrOffsets[i]!;
+  const afill = attrOffsets.slice(0, n);
+  const attrName = new Int32Array(st.attrEntity.length);
+  const attrValue: (string | null)[] = new Array(st.attrEntity.length);
+  st.attrEntity.forEach((e, k) => {
+    const p = afill[e]!++;
+    attrName[p] = st.attrName[k]!;
+    attrValue[p] = st.attrValue[k] ?? null;
+  });
+  const labels = st.names.map((l, i) => l ?? st.uris[i]!);
+  return {
+    side,
+    name: st.name,
+    ids: Int32Array.from(st.ids),
+    uris: st.uris,
+    labels,
+    lowerLabels: labels.map((l) => l.toLowerCase()),
+    relationNames: new Map(st.relations),
+    tripleCount: m,
+    offsets,
+    nbr,
+    rel,
+    out,
+    attributeNames: st.attributeNames,
+    attrOffsets,
+    attrName,
+    attrValue,
+  };
+}
