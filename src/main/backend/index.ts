@@ -1,0 +1,114 @@
+// Main's backend: the handlers of every contract channel, free of Electron so the same code serves
+// the Electron window (over IPC), browser mode (over the bridge), and tests.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CHANNELS, type ChannelName } from '../../shared/channels';
+import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '../../shared/contract';
+import { MmeaError, toErrorPayload, type Envelope } from '../../shared/errors';
+import type { ProjectSummary } from '../../shared/types';
+import { isProject, Project } from '../../engine/data/project';
+import type { SpawnEngine } from './engineHost';
+import { JobManager } from './jobs';
+
+export interface BackendOptions {
+  /** folder for the app's own data (projects created by the app, settings) */
+  home: string;
+  /** the app's resources folder (holds demo/) */
+  resources: string;
+  spawnEngine: SpawnEngine;
+  mode: 'electron' | 'browser';
+  version: string;
+}
+
+type Handlers = { [C in ChannelName]: (args: ParsedArgsOf<C>) => Promise<ResultOf<C>> };
+
+export class Backend {
+  readonly jobs: JobManager;
+  readonly handlers: Handlers;
+  private readonly events = new EventEmitter();
+  private project: Project | null = null;
+  private demoImport: Promise<unknown> | null = null;
+
+  constructor(readonly options: BackendOptions) {
+    this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
+    this.handlers = {
+      'app:info': async () => ({
+        version: options.version,
+        mode: options.mode,
+        platform: process.platform,
+        home: options.home,
+      }),
+      'project:openDemo': async () => this.openDemo(),
+      'project:open': async ({ path }) => this.open(resolve(path)),
+      'project:current': async () => this.project?.summary() ?? null,
+      'graph:entities': async ({ side, query, offset, limit }) => this.current().entities(side, query, offset, limit),
+      'graph:entity': async ({ id }) => this.current().entity(id),
+      'graph:neighbourhood': async ({ id, hops, maxNodes }) => this.current().neighbourhood(id, hops, maxNodes),
+      'jobs:start': async (args) => ({ jobId: this.jobs.start(args.kind, args.params) }),
+      'jobs:cancel': async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
+      'jobs:list': async () => this.jobs.list(),
+    };
+  }
+
+  /** Validates a request against the contract, runs its handler, and wraps the outcome. */
+  async dispatch(channel: string, rawArgs: unknown): Promise<Envelope<unknown>> {
+    if (!(CHANNELS as readonly string[]).includes(channel)) {
+      return { ok: false, error: { code: 'unknown-channel', message: `unknown channel: ${String(channel).slice(0, 100)}` } };
+    }
+    const c = channel as ChannelName;
+    const parsed = contract[c].args.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid-args',
+          message: `${c}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ')}`,
+        },
+      };
+    }
+    try {
+      const handler = this.handlers[c] as (a: unknown) => Promise<unknown>;
+      return { ok: true, result: await handler(parsed.data) };
+    } catch (err) {
+      return { ok: false, error: toErrorPayload(err) };
+    }
+  }
+
+  onEvent(listener: (msg: EventMessage) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  async open(path: string): Promise<ProjectSummary> {
+    this.project = await Project.open(path);
+    const summary = this.project.summary();
+    this.events.emit('event', { event: 'project:opened', payload: summary } satisfies EventMessage);
+    return summary;
+  }
+
+  /** Opens the bundled demo project, importing it (as a job, with progress events) the first time. */
+  async openDemo(): Promise<ProjectSummary> {
+    const target = join(this.options.home, 'projects', 'demo');
+    if (!isProject(target)) {
+      const source = join(this.options.resources, 'demo', 'dataset');
+      if (!existsSync(source)) throw new MmeaError('not-found', `demo dataset missing: ${source}`);
+      // two windows asking at once share one import
+      this.demoImport ??= this.jobs
+        .wait(this.jobs.start('import', { source, project: target, name: 'Demo: FB15K–DB15K slice' }))
+        .finally(() => (this.demoImport = null));
+      await this.demoImport;
+    }
+    return this.open(target);
+  }
+
+  private current(): Project {
+    if (!this.project) throw new MmeaError('no-project', 'no project is open');
+    return this.project;
+  }
+
+  async dispose(): Promise<void> {
+    await this.jobs.dispose();
+    this.events.removeAllListeners();
+  }
+}
