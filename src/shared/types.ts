@@ -10,7 +10,6 @@ export interface GraphSummary {
   triples: number;
   attributeNames: number;
   attributeValues: number;
-  named: number; // entities with a human-readable name
 }
 
 export interface ProjectSummary {

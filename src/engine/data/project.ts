@@ -115,6 +115,9 @@ interface SideIndex {
   attrOffsets: Int32Array;
   attrName: Int32Array;
   attrValue: (string | null)[];
+  /** local indices by decreasing degree (ties by index): the entity list's order */
+  byDegree: Int32Array;
+  summary: GraphSummary;
 }
 
 export class Project {
@@ -161,21 +164,11 @@ export class Project {
   }
 
   summary(): ProjectSummary {
-    const g = (s: SideIndex): GraphSummary => ({
-      side: s.side,
-      name: s.name,
-      entities: s.ids.length,
-      relations: s.relationNames.size,
-      triples: s.tripleCount,
-      attributeNames: s.attributeNames.length,
-      attributeValues: s.attrValue.filter((v) => v !== null).length,
-      named: s.labels.filter((l, i) => l !== s.uris[i]).length,
-    });
     return {
       path: this.path,
       name: this.manifest.name,
       source: this.manifest.source,
-      graphs: [g(this.sides[0]), g(this.sides[1])],
+      graphs: [this.sides[0].summary, this.sides[1].summary],
       links: this.counts,
     };
   }
@@ -201,11 +194,9 @@ export class Project {
     const s = this.sides[side - 1]!;
     const q = query?.trim().toLowerCase() ?? '';
     const hits: number[] = [];
-    for (let i = 0; i < s.ids.length; i++) {
+    for (const i of s.byDegree) {
       if (q.length === 0 || s.lowerLabels[i]!.includes(q) || s.uris[i]!.toLowerCase().includes(q)) hits.push(i);
     }
-    const degree = (i: number) => s.offsets[i + 1]! - s.offsets[i]!;
-    hits.sort((a, b) => degree(b) - degree(a) || a - b);
     return { total: hits.length, items: hits.slice(offset, offset + limit).map((i) => this.row(s, i)) };
   }
 
@@ -309,6 +300,8 @@ function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
     attrValue[p] = st.attrValue[k] ?? null;
   });
   const labels = st.names.map((l, i) => l ?? st.uris[i]!);
+  const degree = (i: number) => offsets[i + 1]! - offsets[i]!;
+  const byDegree = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => degree(b) - degree(a) || a - b);
   return {
     side,
     name: st.name,
@@ -326,5 +319,15 @@ function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
     attrOffsets,
     attrName,
     attrValue,
+    byDegree,
+    summary: {
+      side,
+      name: st.name,
+      entities: n,
+      relations: st.relations.length,
+      triples: m,
+      attributeNames: st.attributeNames.length,
+      attributeValues: st.attrValue.filter((v) => v !== null).length,
+    },
   };
 }
