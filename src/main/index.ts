@@ -7,7 +7,6 @@ import { CHANNELS, EVENT_IPC_CHANNEL } from '../shared/channels';
 import type { FromEngine } from '../engine/protocol';
 import { Backend } from './backend';
 import type { SpawnEngine } from './backend/engineHost';
-import { CONTENT_SECURITY_POLICY } from './security';
 import { appRoot } from './paths';
 
 const devUrl = process.env.ELECTRON_RENDERER_URL;
@@ -79,9 +78,9 @@ app.on('web-contents-created', (_e, contents) => {
 
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
+  // The built renderer is a file:// page whose CSP is the meta tag electron-vite's build injects
+  // (electron.vite.config.ts). The dev server (electron-vite dev) runs without it, because Vite's
+  // hot reload injects inline styles.
   const backend = new Backend({
     home: app.getPath('userData'),
     resources: join(appRoot(__dirname), 'resources'),
