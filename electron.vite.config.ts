@@ -27,6 +27,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'), // Electron entry
           serve: resolve(__dirname, 'src/main/serve.ts'), // browser mode entry (plain Node)
           engine: resolve(__dirname, 'src/engine/process.ts'), // engine process (utilityProcess / fork)
+          cli: resolve(__dirname, 'src/cli/main.ts'), // the mmea command line (plain Node)
         },
       },
     },

@@ -24,6 +24,8 @@ export const importParams = z.object({
   source: path,
   project: path,
   name: z.string().min(1).max(200).optional(),
+  /** a names file to add (DBP15K's translated-name JSON) */
+  names: path.optional(),
   /** overwrite an existing project folder at `project` */
   replace: z.boolean().optional(),
 });

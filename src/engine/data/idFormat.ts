@@ -21,12 +21,18 @@ export function looksLikeIdFormat(dir: string): boolean {
   return existsSync(join(dir, 'ent_ids_1')) && existsSync(join(dir, 'ent_ids_2'));
 }
 
+export interface IdFormatOptions {
+  /** DBP15K's translated-name JSON ([[id, [tokens…]], …], ids as in ent_ids) */
+  namesJson?: string;
+}
+
 export async function readIdFormat(
   dir: string,
   report: InputReport,
   progress: ReadProgress = () => {},
   signal?: AbortSignal,
-): Promise<KgPair | null> {
+  options: IdFormatOptions = {},
+): Promise<KgPair> {
   const check = () => signal?.throwIfAborted();
   const where = new Map<number, { side: Side; index: number }>();
   const sides: KgSide[] = [];
@@ -40,11 +46,14 @@ export async function readIdFormat(
       uris: [],
       names: [],
       relations: new Map(),
+      relationsDeclared: 0,
       triples: new Int32Array(0),
       attributeNames: [],
       attrEntity: new Int32Array(0),
       attrName: new Int32Array(0),
       attrValue: [],
+      tripleLines: 0,
+      namedFromFile: 0,
     };
     if (!existsSync(join(dir, file))) {
       report.error(file, null, 'file is missing');
@@ -77,7 +86,9 @@ export async function readIdFormat(
   const relFiles = ['rel_ids_1', 'rel_ids_2', 'rel_ids'].filter((f) => existsSync(join(dir, f)));
   const relNames = new Map<number, string>();
   for (const file of relFiles) {
+    let declared = 0;
     for (const { number, fields } of lines(await readText(join(dir, file)))) {
+      declared++;
       const id = parseId(fields[0]);
       if (id === null || fields.length < 2) {
         report.error(file, number, 'expected "<integer id>\\t<relation name>"');
@@ -85,6 +96,10 @@ export async function readIdFormat(
       }
       relNames.set(id, fields[1]!);
     }
+    // rel_ids_k declares KG k's relations; a shared rel_ids declares both graphs'
+    if (file === 'rel_ids_1') s1.relationsDeclared = declared;
+    else if (file === 'rel_ids_2') s2.relationsDeclared = declared;
+    else s1.relationsDeclared = s2.relationsDeclared = declared;
   }
 
   for (const s of sides) {
@@ -126,6 +141,7 @@ export async function readIdFormat(
     }
     if (duplicates > 0) report.warning(file, null, `${duplicates} duplicate triple line(s) ignored`);
     s.triples = Int32Array.from(out);
+    s.tripleLines = out.length / 3 + duplicates;
     progress(0.2 + 0.25 * s.side, `relation triples of KG${s.side}`);
     check();
   }
@@ -142,10 +158,37 @@ export async function readIdFormat(
         } else if (!w || w.side !== s.side) {
           report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
         } else if (fields[1]!.trim().length > 0) {
+          if (s.names[w.index] === null) s.namedFromFile++;
           s.names[w.index] = fields[1]!.replace(/_/g, ' ');
         }
       }
     }
+  }
+
+  if (options.namesJson) await readNamesJson(options.namesJson, sideOf, sides, report);
+
+  // DH-MEA's `attr`: line i holds the numeric attributes of global entity i-1 as
+  // name|||value|||type (DB15K, YAGO15K) or name|||value (FB15K) joined by ^^^ (empty line = none)
+  let dhmeaAttrs: Map<number, [string, string][]> | null = null;
+  if (existsSync(join(dir, 'attr'))) {
+    dhmeaAttrs = new Map();
+    const text = await readText(join(dir, 'attr'));
+    const rows = text.split('\n');
+    if (rows.at(-1) === '') rows.pop();
+    rows.forEach((row, i) => {
+      if (row.trim().length === 0) return;
+      const pairs: [string, string][] = [];
+      for (const item of row.split('^^^')) {
+        const parts = item.split('|||');
+        if (parts.length < 2 || parts.length > 3 || parts[0]!.length === 0) {
+          report.error('attr', i + 1, `expected name|||value[|||type] items joined by ^^^, got "${item.slice(0, 60)}"`);
+          continue;
+        }
+        pairs.push([parts[0]!, parts[1]!]);
+      }
+      if (!sideOf(i)) report.warning('attr', i + 1, `line ${i + 1} has attributes but entity id ${i} is in neither graph`);
+      dhmeaAttrs!.set(i, pairs);
+    });
   }
 
   // attributes: names only (training_attrs) and values (attr_triples), keyed by entity URI
@@ -194,6 +237,13 @@ export async function readIdFormat(
         for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
       }
     }
+    if (dhmeaAttrs) {
+      for (const [id, pairs] of dhmeaAttrs) {
+        const w = sideOf(id);
+        if (w?.side !== s.side) continue;
+        for (const [a, v] of pairs) add(w.index, a, v);
+      }
+    }
     s.attrEntity = Int32Array.from(ent);
     s.attrName = Int32Array.from(nam);
     s.attrValue = val;
@@ -235,8 +285,6 @@ export async function readIdFormat(
   if (linkFile) {
     links = await readPairs(linkFile);
     checkOneToOne(links, lineOf.get(links)!, linkFile, report);
-  } else {
-    report.warning('ill_ent_ids', null, 'no link file (ill_ent_ids or ref_ent_ids): nothing to evaluate against');
   }
   let train: Int32Array = new Int32Array(0);
   let test: Int32Array = new Int32Array(0);
@@ -252,12 +300,16 @@ export async function readIdFormat(
     test = Int32Array.from(rest);
   }
   if (!linkFile && (trainFile || testFile)) links = Int32Array.from([...train, ...test]);
+  if (links.length === 0) {
+    report.warning('ill_ent_ids', null, 'no links (ill_ent_ids, ref_ent_ids or split files): nothing to train or evaluate on');
+  }
   progress(1, 'links');
 
   const labelled = (s: KgSide) => s.names.map((n, i) => n ?? labelFromUri(s.uris[i]!));
   s1.names = labelled(s1);
   s2.names = labelled(s2);
-  return report.hasErrors ? null : { name: basename(dir), format: 'ids', sides: [s1, s2], links, train, test };
+  // what could be read, even with errors: `inspect` reports it, `import` refuses it (report.hasErrors)
+  return { name: basename(dir), format: 'ids', sides: [s1, s2], links, train, test };
 }
 
 /**
@@ -277,4 +329,43 @@ function checkOneToOne(links: Int32Array, lineNumbers: number[], file: string, r
     l.set(a, b);
     r.set(b, a);
   }
+}
+
+/** DBP15K translated names: a JSON list of [id, [token, …]]; the name is the tokens joined by spaces. */
+async function readNamesJson(
+  path: string,
+  sideOf: (id: number) => { side: Side; index: number } | undefined,
+  sides: KgSide[],
+  report: InputReport,
+): Promise<void> {
+  const file = basename(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readText(path));
+  } catch (e) {
+    report.error(file, null, `not valid JSON: ${(e as Error).message}`);
+    return;
+  }
+  if (!Array.isArray(data)) {
+    report.error(file, null, 'expected a JSON list of [id, [tokens…]]');
+    return;
+  }
+  data.forEach((item: unknown, i) => {
+    const ok = Array.isArray(item) && typeof item[0] === 'number' && Array.isArray(item[1]);
+    if (!ok) {
+      report.error(file, null, `item ${i}: expected [id, [tokens…]]`);
+      return;
+    }
+    const [id, tokens] = item as [number, unknown[]];
+    const w = sideOf(id);
+    if (!w) {
+      report.warning(file, null, `item ${i}: entity id ${id} is in neither graph`);
+      return;
+    }
+    const name = tokens.map(String).join(' ').trim();
+    if (name.length === 0) return;
+    const s = sides[w.side - 1]!;
+    if (s.names[w.index] === null) s.namedFromFile++;
+    s.names[w.index] = name;
+  });
 }

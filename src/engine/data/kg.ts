@@ -11,6 +11,8 @@ export interface KgSide {
   names: (string | null)[];
   /** relation id -> name for the relations this side uses or declares */
   relations: Map<number, string>;
+  /** lines of the relation-name file(s) for this side (0 without one) */
+  relationsDeclared: number;
   /** flat (head, relation, tail) global ids, duplicates removed */
   triples: Int32Array;
   attributeNames: string[];
@@ -18,6 +20,10 @@ export interface KgSide {
   attrEntity: Int32Array;
   attrName: Int32Array;
   attrValue: (string | null)[];
+  /** triple lines read, duplicates included (benchmarks quote both counts) */
+  tripleLines: number;
+  /** entities whose name came from a names file (not derived from the URI) */
+  namedFromFile: number;
 }
 
 export interface KgPair {

@@ -31,8 +31,10 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
     throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
   }
   const report = new InputReport();
-  const pair = await readIdFormat(source, report, (f, stage) => ctx.progress(0.85 * f, `reading ${stage}`), ctx.signal);
-  if (!pair) {
+  const pair = await readIdFormat(source, report, (f, stage) => ctx.progress(0.85 * f, `reading ${stage}`), ctx.signal, {
+    namesJson: params.names,
+  });
+  if (report.hasErrors) {
     throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${source}:\n${report.format()}`, report.toJSON());
   }
   ctx.signal.throwIfAborted();

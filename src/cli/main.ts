@@ -1,0 +1,121 @@
+// `mmea`: the command line. One program, subcommands; with --json, standard output is JSON only
+// (progress and messages go to standard error). Documented in docs/cli.md.
+//   npm run -s mmea -- inspect <dir> [--names FILE] [--json]
+//   npm run -s mmea -- import <dir> --project <dir> [--name N] [--names FILE] [--replace] [--json]
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MmeaError } from '../shared/errors';
+import { looksLikeIdFormat, readIdFormat } from '../engine/data/idFormat';
+import { inspectPair, type Inspection } from '../engine/data/inspect';
+import { InputReport } from '../engine/data/report';
+import { importJob } from '../engine/jobs/import';
+
+const USAGE = `usage: mmea <command> [options]
+
+commands:
+  inspect <dir>                  what a dataset folder holds: graphs, links, coverage, problems
+  import <dir> --project <dir>   build a project from a dataset folder
+options:
+  --names FILE   add names from DBP15K's translated-name JSON
+  --name NAME    project name (import)
+  --replace      overwrite an existing project (import)
+  --json         standard output is JSON only
+`;
+
+class UsageError extends Error {}
+
+function progressBar(json: boolean) {
+  let last = '';
+  return (fraction: number, stage: string) => {
+    const line = json
+      ? JSON.stringify({ progress: Math.round(fraction * 1000) / 1000, stage })
+      : `[${'#'.repeat(Math.round(fraction * 30)).padEnd(30)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${stage}`;
+    if (line === last) return;
+    last = line;
+    if (json || !process.stderr.isTTY) process.stderr.write(line + '\n');
+    else process.stderr.write(`\r${line.padEnd(78)}`);
+  };
+}
+
+function printInspection(i: Inspection): void {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  console.log(`${i.path}  (format: ${i.format})`);
+  for (const g of i.graphs) {
+    console.log(
+      `  KG${g.side}: ${g.entities} entities, ${g.relations} relations used` +
+        (g.relationsDeclared ? ` (${g.relationsDeclared} declared)` : '') +
+        `, ${g.triples} triples` +
+        (g.tripleLines !== g.triples ? ` (${g.tripleLines} lines)` : '') +
+        `, ${g.attributeRows} entity-attribute pairs (${g.attributeNames} attributes, ${g.attributeValues} with values), ${g.names} names, ${g.images} images`,
+    );
+    console.log(
+      `        coverage: structure ${pct(g.coverage.structure)}, attributes ${pct(g.coverage.attributes)}, names ${pct(g.coverage.names)}, images ${pct(g.coverage.images)}`,
+    );
+  }
+  console.log(`  links: ${i.links.total} (train ${i.links.train}, valid ${i.links.valid}, test ${i.links.test})`);
+  console.log(`  problems: ${i.report.errors} error(s), ${i.report.warnings} warning(s)`);
+  for (const p of i.report.issues) console.log(`    ${p.file}${p.line === null ? '' : `:${p.line}`}: ${p.severity}: ${p.message}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      names: { type: 'string' },
+      project: { type: 'string' },
+      name: { type: 'string' },
+      replace: { type: 'boolean', default: false },
+    },
+  });
+  const dir = positionals[0];
+  if (!dir) throw new UsageError(`${command}: a dataset folder is required`);
+  const source = resolve(dir);
+
+  if (command === 'inspect') {
+    if (!looksLikeIdFormat(source)) throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
+    const report = new InputReport();
+    const pair = await readIdFormat(source, report, () => {}, undefined, { namesJson: values.names });
+    const inspection = inspectPair(source, pair, pair.format, report);
+    if (values.json) console.log(JSON.stringify(inspection));
+    else printInspection(inspection);
+    return report.hasErrors ? 1 : 0;
+  }
+
+  if (command === 'import') {
+    if (!values.project) throw new UsageError('import: --project <dir> is required');
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new MmeaError('cancelled', 'interrupted')));
+    const t0 = Date.now();
+    const result = await importJob(
+      { source, project: values.project, name: values.name, names: values.names, replace: values.replace },
+      { jobId: `cli-${process.pid}`, signal: abort.signal, progress: progressBar(values.json) },
+    );
+    if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
+    const seconds = (Date.now() - t0) / 1000;
+    if (values.json) console.log(JSON.stringify({ ...result, seconds }));
+    else console.log(`project written to ${result.project} in ${seconds.toFixed(1)} s (${result.warnings} warning(s))`);
+    return 0;
+  }
+  throw new UsageError(`unknown command: ${command}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`mmea: ${(err as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    const e = err as MmeaError;
+    if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: e.code ?? 'internal', message: e.message, details: e.details } }));
+    process.stderr.write(`mmea: ${e.message}\n`);
+    process.exit(1);
+  },
+);

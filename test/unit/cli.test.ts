@@ -1,0 +1,142 @@
+// The mmea command line, run as a user runs it (the built out/main/cli.js), on the demo slice and
+// on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Inspection } from '../../src/engine/data/inspect';
+import { Project } from '../../src/engine/data/project';
+import { DEMO_DATASET, ROOT, SHARED_DATA, tempDir } from '../helpers';
+
+const run = promisify(execFile);
+const CLI = join(ROOT, 'out', 'main', 'cli.js');
+async function mmea(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+const inspect = async (dir: string, ...extra: string[]) => {
+  const r = await mmea('inspect', dir, '--json', ...extra);
+  return { ...r, json: JSON.parse(r.stdout) as Inspection };
+};
+
+describe('mmea inspect', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('prints only JSON with --json, with the demo slice counts', async () => {
+    const { code, json } = await inspect(DEMO_DATASET);
+    expect(code).toBe(0);
+    expect(json.format).toBe('ids');
+    expect(json.graphs.map((g) => [g.entities, g.triples, g.names])).toEqual([
+      [340, 827, 340],
+      [340, 545, 0],
+    ]);
+    expect(json.links).toEqual({ total: 300, train: 60, valid: 0, test: 240 });
+    expect(json.report.errors).toBe(0);
+  });
+
+  it('exits 1 and names file and line for a corrupted copy; exits 2 on a usage error', async () => {
+    const dir = join(tmp.path, 'bad');
+    cpSync(DEMO_DATASET, dir, { recursive: true });
+    writeFileSync(join(dir, 'triples_2'), '340\t1\n');
+    const { code, json } = await inspect(dir);
+    expect(code).toBe(1);
+    expect(json.report.issues).toContainEqual(expect.objectContaining({ file: 'triples_2', line: 1, severity: 'error' }));
+    expect((await mmea('inspect')).code).toBe(2);
+    expect((await mmea('frobnicate', DEMO_DATASET)).code).toBe(2);
+  });
+
+  const sources: [string, (j: Inspection) => void][] = [
+    [
+      'mmkb/FB15K_DB15K_partialFB',
+      (j) => {
+        expect(j.graphs.map((g) => [g.entities, g.relations, g.triples])).toEqual([
+          [14951, 1056, 381186],
+          [12842, 279, 89197],
+        ]);
+        expect(j.graphs[1]!.tripleLines).toBe(99028);
+        expect(j.graphs.map((g) => g.relationsDeclared)).toEqual([1345, 279]);
+        expect(j.graphs.map((g) => g.attributeValues)).toEqual([29394, 48044]);
+        expect(j.graphs[0]!.names).toBe(14951);
+        expect(j.links).toEqual({ total: 12846, train: 2569, valid: 0, test: 10277 });
+      },
+    ],
+    [
+      'mmkb/FB15K_DB15K', // DH-MEA orientation: KG1 = DB15K; FB15K triples missing
+      (j) => {
+        expect(j.graphs.map((g) => [g.entities, g.triples, g.tripleLines])).toEqual([
+          [12842, 89197, 99028],
+          [14951, 0, 0],
+        ]);
+        expect(j.graphs.map((g) => [g.attributeNames, g.attributeValues])).toEqual([
+          [225, 48044],
+          [104, 29394],
+        ]);
+        expect(j.links).toMatchObject({ total: 12846, train: 2569, test: 10277 });
+      },
+    ],
+    ...(['fr_en', 'zh_en'] as const).map((lang): [string, (j: Inspection) => void] => [
+      `dbp15k/${lang}`,
+      (j) => {
+        const want = { fr_en: [[19661, 105998, 903], [19993, 115722, 1208]], zh_en: [[19388, 70414, 1701], [19572, 95142, 1323]] }[lang];
+        expect(j.graphs.map((g) => [g.entities, g.triples, g.relations])).toEqual(want);
+        expect(j.links.total).toBe(15000);
+      },
+    ]),
+    [
+      'dbp15k/fr_en/named_bertint',
+      (j) => {
+        expect(j.graphs.map((g) => g.relationsDeclared)).toEqual([903, 1208]);
+        expect(j.links).toMatchObject({ total: 15000, train: 4500, test: 10500 });
+        expect(j.report.warnings).toBe(0);
+      },
+    ],
+    [
+      'openea15k/OEA_EN_FR_15K_V1',
+      (j) => {
+        expect(j.graphs.map((g) => [g.triples, g.relations, g.attributeRows, g.attributeNames])).toEqual([
+          [47334, 267, 73121, 308],
+          [40864, 210, 67167, 404],
+        ]);
+        expect(j.links.total).toBe(15000);
+      },
+    ],
+  ];
+  for (const [dir, check] of sources) {
+    const path = join(SHARED_DATA, dir);
+    it.runIf(existsSync(path))(`reports the SOURCE.md counts of ${dir}`, async () => {
+      const { code, json } = await inspect(path);
+      expect(code).toBe(0);
+      check(json);
+    });
+  }
+
+  const names = join(SHARED_DATA, 'dbp15k', 'translated_ent_name', 'dbp_fr_en.json');
+  it.runIf(existsSync(names))('adds DBP15K translated names from --names (all but the one empty name)', async () => {
+    const { json } = await inspect(join(SHARED_DATA, 'dbp15k', 'fr_en'), '--names', names);
+    expect(json.graphs[0]!.names + json.graphs[1]!.names).toBe(39654 - 1);
+  });
+});
+
+describe('mmea import', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('builds a project that opens, and refuses to overwrite it without --replace', async () => {
+    const project = join(tmp.path, 'demo');
+    const r = await mmea('import', DEMO_DATASET, '--project', project, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ project });
+    expect((await Project.open(project)).summary().links.total).toBe(300);
+    const again = await mmea('import', DEMO_DATASET, '--project', project, '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'bad-input' } });
+    expect((await mmea('import', DEMO_DATASET, '--project', project, '--replace', '--json')).code).toBe(0);
+  });
+});
