@@ -9,12 +9,30 @@ import { looksLikeIdFormat, readIdFormat } from '../engine/data/idFormat';
 import { inspectPair, type Inspection } from '../engine/data/inspect';
 import { InputReport } from '../engine/data/report';
 import { importJob } from '../engine/jobs/import';
+import { Project } from '../engine/data/project';
+import { DEFAULT_SETTINGS, type Features } from '../engine/features/build';
+import { ensureFeatures } from '../engine/features/store';
+
+const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Per modality: how many entities of each graph have it. */
+function coverage(f: Features): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const [name, mask] of Object.entries(f.coverage)) {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < f.rows; i++) if (mask[i]) (i < f.rows1 ? a++ : b++);
+    out[name] = [a, b];
+  }
+  return out;
+}
 
 const USAGE = `usage: mmea <command> [options]
 
 commands:
   inspect <dir>                  what a dataset folder holds: graphs, links, coverage, problems
-  import <dir> --project <dir>   build a project from a dataset folder
+  import <dir> --project <dir>   build a project (with its features) from a dataset folder
+  open <project>                 open a project and its cached features (rebuilt if stale)
 options:
   --names FILE   add names from DBP15K's translated-name JSON
   --name NAME    project name (import)
@@ -75,8 +93,33 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const dir = positionals[0];
-  if (!dir) throw new UsageError(`${command}: a dataset folder is required`);
+  if (!dir) throw new UsageError(`${command}: a ${command === 'open' ? 'project' : 'dataset'} folder is required`);
   const source = resolve(dir);
+
+  if (command === 'open') {
+    const t0 = performance.now();
+    const project = await Project.open(source);
+    const { features, cached } = await ensureFeatures(source, DEFAULT_SETTINGS, progressBar(values.json));
+    const seconds = (performance.now() - t0) / 1000;
+    const out = {
+      project: project.summary(),
+      features: {
+        cached,
+        rows: features.rows,
+        relationColumns: features.relationColumns.length,
+        attributeColumns: features.attributeColumns.length,
+        numericAttributes: features.numericNames.length,
+        nameDims: features.names.cols,
+        coverage: coverage(features),
+        split: { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source },
+      },
+      seconds,
+      peakRssMB: peakRssMB(),
+    };
+    if (values.json) console.log(JSON.stringify(out));
+    else console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
 
   if (command === 'inspect') {
     if (!looksLikeIdFormat(source)) throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
@@ -99,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
     );
     if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
     const seconds = (Date.now() - t0) / 1000;
-    if (values.json) console.log(JSON.stringify({ ...result, seconds }));
+    if (values.json) console.log(JSON.stringify({ ...result, seconds, peakRssMB: peakRssMB() }));
     else console.log(`project written to ${result.project} in ${seconds.toFixed(1)} s (${result.warnings} warning(s))`);
     return 0;
   }

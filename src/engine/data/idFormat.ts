@@ -54,6 +54,7 @@ export async function readIdFormat(
       attrValue: [],
       tripleLines: 0,
       namedFromFile: 0,
+      nameFromFile: new Uint8Array(0),
     };
     if (!existsSync(join(dir, file))) {
       report.error(file, null, 'file is missing');
@@ -75,6 +76,7 @@ export async function readIdFormat(
         s.names.push(null);
       }
     }
+    s.nameFromFile = new Uint8Array(s.ids.length);
     sides.push(s);
     progress(0.1 * side, `entities of KG${side}`);
     check();
@@ -160,6 +162,7 @@ export async function readIdFormat(
         } else if (fields[1]!.trim().length > 0) {
           if (s.names[w.index] === null) s.namedFromFile++;
           s.names[w.index] = fields[1]!.replace(/_/g, ' ');
+          s.nameFromFile[w.index] = 1;
         }
       }
     }
@@ -367,5 +370,6 @@ async function readNamesJson(
     const s = sides[w.side - 1]!;
     if (s.names[w.index] === null) s.namedFromFile++;
     s.names[w.index] = name;
+    s.nameFromFile[w.index] = 1;
   });
 }

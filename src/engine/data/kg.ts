@@ -24,6 +24,8 @@ export interface KgSide {
   tripleLines: number;
   /** entities whose name came from a names file (not derived from the URI) */
   namedFromFile: number;
+  /** 1 where that entity's name came from a names file */
+  nameFromFile: Uint8Array;
 }
 
 export interface KgPair {

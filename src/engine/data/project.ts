@@ -42,6 +42,10 @@ interface StoredSide {
   attrEntity: number[];
   attrName: number[];
   attrValue: (string | null)[];
+  tripleLines?: number;
+  relationsDeclared?: number;
+  /** local indices of entities named by a names file */
+  nameFromFile?: number[];
 }
 
 interface StoredKg {
@@ -64,6 +68,9 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     attrEntity: [...s.attrEntity],
     attrName: [...s.attrName],
     attrValue: s.attrValue,
+    tripleLines: s.tripleLines,
+    relationsDeclared: s.relationsDeclared,
+    nameFromFile: [...s.nameFromFile.keys()].filter((i) => s.nameFromFile[i] === 1),
   });
   const kg: StoredKg = {
     sides: [side(pair.sides[0]), side(pair.sides[1])],
@@ -141,26 +148,8 @@ export class Project {
   }
 
   static async open(path: string): Promise<Project> {
-    if (!isProject(path)) throw new MmeaError('not-found', `not a project folder (no project.json): ${path}`);
-    let manifest: ProjectManifest;
-    let kg: StoredKg;
-    try {
-      manifest = JSON.parse(await readFile(join(path, 'project.json'), 'utf8')) as ProjectManifest;
-      kg = JSON.parse(await readFile(join(path, 'kg.json'), 'utf8')) as StoredKg;
-    } catch (e) {
-      throw new MmeaError('bad-input', `cannot read project ${path}: ${(e as Error).message}`);
-    }
-    if (manifest.format !== PROJECT_FORMAT || manifest.version > PROJECT_VERSION) {
-      throw new MmeaError('bad-input', `${join(path, 'project.json')}: not a version ${PROJECT_VERSION} MMEA Studio project`);
-    }
-    const triples = await Promise.all(
-      ([1, 2] as const).map(async (s) => {
-        const buf = await readFile(join(path, `triples_${s}.i32`));
-        if (buf.byteLength % 12 !== 0) throw new MmeaError('bad-input', `${join(path, `triples_${s}.i32`)}: truncated`);
-        return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      }),
-    );
-    return new Project(path, manifest, kg, triples as [Int32Array, Int32Array]);
+    const { manifest, kg, triples } = await readStored(path);
+    return new Project(path, manifest, kg, triples);
   }
 
   summary(): ProjectSummary {
@@ -256,6 +245,64 @@ export class Project {
     }
     return { side: s.side, center: id, nodes, edges, truncated };
   }
+}
+
+async function readStored(path: string): Promise<{ manifest: ProjectManifest; kg: StoredKg; triples: [Int32Array, Int32Array] }> {
+  if (!isProject(path)) throw new MmeaError('not-found', `not a project folder (no project.json): ${path}`);
+  let manifest: ProjectManifest;
+  let kg: StoredKg;
+  try {
+    manifest = JSON.parse(await readFile(join(path, 'project.json'), 'utf8')) as ProjectManifest;
+    kg = JSON.parse(await readFile(join(path, 'kg.json'), 'utf8')) as StoredKg;
+  } catch (e) {
+    throw new MmeaError('bad-input', `cannot read project ${path}: ${(e as Error).message}`);
+  }
+  if (manifest.format !== PROJECT_FORMAT || manifest.version > PROJECT_VERSION) {
+    throw new MmeaError('bad-input', `${join(path, 'project.json')}: not a version ${PROJECT_VERSION} MMEA Studio project`);
+  }
+  const triples = await Promise.all(
+    ([1, 2] as const).map(async (s) => {
+      const buf = await readFile(join(path, `triples_${s}.i32`));
+      if (buf.byteLength % 12 !== 0) throw new MmeaError('bad-input', `${join(path, `triples_${s}.i32`)}: truncated`);
+      return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    }),
+  );
+  return { manifest, kg, triples: triples as [Int32Array, Int32Array] };
+}
+
+/** The project's graphs as a KgPair again (what features are built from). */
+export async function readProjectPair(path: string): Promise<KgPair> {
+  const { manifest, kg, triples } = await readStored(path);
+  const side = (k: 0 | 1): KgSide => {
+    const st = kg.sides[k];
+    const nameFromFile = new Uint8Array(st.ids.length);
+    for (const i of st.nameFromFile ?? []) nameFromFile[i] = 1;
+    return {
+      side: (k + 1) as Side,
+      name: st.name,
+      ids: st.ids,
+      uris: st.uris,
+      names: st.names,
+      relations: new Map(st.relations),
+      relationsDeclared: st.relationsDeclared ?? 0,
+      triples: triples[k],
+      attributeNames: st.attributeNames,
+      attrEntity: Int32Array.from(st.attrEntity),
+      attrName: Int32Array.from(st.attrName),
+      attrValue: st.attrValue,
+      tripleLines: st.tripleLines ?? triples[k].length / 3,
+      namedFromFile: nameFromFile.reduce((a, b) => a + b, 0),
+      nameFromFile,
+    };
+  };
+  return {
+    name: manifest.name,
+    format: manifest.source.format,
+    sides: [side(0), side(1)],
+    links: Int32Array.from(kg.links),
+    train: Int32Array.from(kg.train),
+    test: Int32Array.from(kg.test),
+  };
 }
 
 function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {

@@ -8,6 +8,8 @@ import { MmeaError } from '../../shared/errors';
 import { looksLikeIdFormat, readIdFormat } from '../data/idFormat';
 import { commitProject, isProject, PROJECT_FORMAT, PROJECT_VERSION, writeProject } from '../data/project';
 import { InputReport } from '../data/report';
+import { DEFAULT_SETTINGS } from '../features/build';
+import { ensureFeatures } from '../features/store';
 import type { JobContext } from '../protocol';
 
 /** Where an import job writes before it commits; main removes it if the engine process dies. */
@@ -31,7 +33,7 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
     throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
   }
   const report = new InputReport();
-  const pair = await readIdFormat(source, report, (f, stage) => ctx.progress(0.85 * f, `reading ${stage}`), ctx.signal, {
+  const pair = await readIdFormat(source, report, (f, stage) => ctx.progress(0.6 * f, `reading ${stage}`), ctx.signal, {
     namesJson: params.names,
   });
   if (report.hasErrors) {
@@ -40,7 +42,7 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
   ctx.signal.throwIfAborted();
   const scratch = importScratchPath(params, ctx.jobId);
   try {
-    ctx.progress(0.9, 'writing project');
+    ctx.progress(0.62, 'writing project');
     await writeProject(scratch, pair, {
       format: PROJECT_FORMAT,
       version: PROJECT_VERSION,
@@ -48,6 +50,8 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
       createdAt: new Date().toISOString(),
       source: { path: source, format: pair.format },
     });
+    ctx.signal.throwIfAborted();
+    await ensureFeatures(scratch, DEFAULT_SETTINGS, (f, stage) => ctx.progress(0.65 + 0.33 * f, `features: ${stage}`));
     ctx.signal.throwIfAborted();
     await commitProject(scratch, target, params.replace ?? false);
   } catch (e) {

@@ -1,0 +1,273 @@
+// Every modality's features for a pair of graphs (methods.md §0.3, §1.1 and what the other seed
+// papers use), each with a coverage mask saying which entities have the modality. Rows are the
+// entities of KG1 then KG2 in file order (`rowIds` maps a row to its global id).
+import type { KgPair } from '../data/kg';
+import { mulberry32, permutation } from '../random';
+import { csrFromCoo, rowMask, type Csr } from './sparse';
+
+export interface FeatureSettings {
+  /** columns of the relation bag-of-words (most frequent relations over both graphs) */
+  relationTopK: number;
+  /** columns of the attribute bag-of-words */
+  attributeTopK: number;
+  /** hashed character n-gram columns for names */
+  nameDims: number;
+  /** n-gram sizes for names */
+  nameGrams: number[];
+  /** derive names from URIs when no names file gives one (DBpedia/YAGO URIs carry the name: a leak
+   *  OpenEA's maintainers warn about, so off by default) */
+  namesFromUris: boolean;
+  split: {
+    /** used when the dataset has no split files: fraction of links for training */
+    trainRate: number;
+    /** fraction of the training pairs held out for validation (model selection) */
+    validFraction: number;
+    seed: number;
+  };
+}
+
+export const DEFAULT_SETTINGS: FeatureSettings = {
+  relationTopK: 1000,
+  attributeTopK: 1000,
+  nameDims: 4096,
+  nameGrams: [2, 3],
+  namesFromUris: false,
+  split: { trainRate: 0.2, validFraction: 0.1, seed: 42 },
+};
+
+export interface Features {
+  rows: number;
+  /** rows of KG1 are 0..rows1-1, KG2 after */
+  rows1: number;
+  rowIds: Int32Array;
+  /** structure: directed CSR over rows (both directions of every triple), relation id and
+   *  direction (1 = the row is the head) per edge; no self-loops (encoders add their own) */
+  graph: { indptr: Int32Array; neighbours: Int32Array; relations: Int32Array; outgoing: Uint8Array };
+  relationBow: Csr;
+  relationColumns: number[]; // relation id of each column
+  attributeBow: Csr;
+  attributeColumns: string[];
+  /** numeric attribute values, z-normalised per (graph, attribute); `attribute` indexes numericNames */
+  numeric: { row: Int32Array; attribute: Int32Array; value: Float32Array; raw: Float64Array };
+  numericNames: string[]; // "KG1:name" / "KG2:name"
+  numericStats: { mean: number; std: number; count: number }[];
+  names: Csr;
+  coverage: { structure: Uint8Array; relations: Uint8Array; attributes: Uint8Array; numeric: Uint8Array; names: Uint8Array };
+  /** flat (row1, row2) pairs */
+  split: { train: Int32Array; valid: Int32Array; test: Int32Array; source: 'files' | 'seeded' };
+}
+
+/** A number from a literal: plain numbers, and ISO dates / gYears as decimal years. */
+export function parseNumeric(v: string): number | null {
+  const s = v.trim().replace(/^"|"(\^\^.*)?$/g, '');
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
+  const d = /^(-?\d{1,4})-(\d{2})(?:-(\d{2}))?/.exec(s);
+  if (d) return Number(d[1]) + (Number(d[2]) - 1) / 12 + (d[3] ? (Number(d[3]) - 1) / 365 : 0);
+  return null;
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress: (f: number, stage: string) => void = () => {}): Features {
+  const [s1, s2] = pair.sides;
+  const rows1 = s1.ids.length;
+  const rows = rows1 + s2.ids.length;
+  const rowIds = Int32Array.from([...s1.ids, ...s2.ids]);
+  const rowOf = new Map<number, number>();
+  rowIds.forEach((id, r) => rowOf.set(id, r));
+
+  // structure
+  let edges = 0;
+  for (const s of pair.sides) edges += (s.triples.length / 3) * 2;
+  const deg = new Int32Array(rows + 1);
+  for (const s of pair.sides) {
+    for (let k = 0; k < s.triples.length; k += 3) {
+      deg[rowOf.get(s.triples[k]!)! + 1]!++;
+      deg[rowOf.get(s.triples[k + 2]!)! + 1]!++;
+    }
+  }
+  const indptr = new Int32Array(rows + 1);
+  for (let i = 0; i < rows; i++) indptr[i + 1] = indptr[i]! + deg[i + 1]!;
+  const fill = indptr.slice(0, rows);
+  const neighbours = new Int32Array(edges);
+  const relations = new Int32Array(edges);
+  const outgoing = new Uint8Array(edges);
+  for (const s of pair.sides) {
+    for (let k = 0; k < s.triples.length; k += 3) {
+      const h = rowOf.get(s.triples[k]!)!;
+      const r = s.triples[k + 1]!;
+      const t = rowOf.get(s.triples[k + 2]!)!;
+      let p = fill[h]!++;
+      neighbours[p] = t;
+      relations[p] = r;
+      outgoing[p] = 1;
+      p = fill[t]!++;
+      neighbours[p] = h;
+      relations[p] = r;
+    }
+  }
+  const structure = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) structure[i] = indptr[i + 1]! > indptr[i]! ? 1 : 0;
+  progress(0.2, 'structure');
+
+  // relation bag-of-words: raw counts of the top-K relations over both graphs (ties: first seen)
+  const relCount = new Map<number, number>();
+  for (const s of pair.sides) for (let k = 1; k < s.triples.length; k += 3) relCount.set(s.triples[k]!, (relCount.get(s.triples[k]!) ?? 0) + 1);
+  const relationColumns = [...relCount.keys()]
+    .map((r, order) => ({ r, order, n: relCount.get(r)! }))
+    .sort((a, b) => b.n - a.n || a.order - b.order)
+    .slice(0, settings.relationTopK)
+    .map((x) => x.r);
+  const relCol = new Map(relationColumns.map((r, c) => [r, c] as const));
+  const rr: number[] = [];
+  const rc: number[] = [];
+  for (const s of pair.sides) {
+    for (let k = 0; k < s.triples.length; k += 3) {
+      const c = relCol.get(s.triples[k + 1]!);
+      if (c === undefined) continue;
+      rr.push(rowOf.get(s.triples[k]!)!, rowOf.get(s.triples[k + 2]!)!);
+      rc.push(c, c);
+    }
+  }
+  const relationBow = csrFromCoo(rows, relationColumns.length, rr, rc, 1);
+  progress(0.4, 'relation bag-of-words');
+
+  // attribute bag-of-words: binary, top-K attribute names over both graphs (stable: ties first seen)
+  const attrCount = new Map<string, number>();
+  for (const s of pair.sides) for (const a of s.attrName) attrCount.set(s.attributeNames[a]!, (attrCount.get(s.attributeNames[a]!) ?? 0) + 1);
+  const attributeColumns = [...attrCount.keys()]
+    .map((a, order) => ({ a, order, n: attrCount.get(a)! }))
+    .sort((x, y) => y.n - x.n || x.order - y.order)
+    .slice(0, settings.attributeTopK)
+    .map((x) => x.a);
+  const attrCol = new Map(attributeColumns.map((a, c) => [a, c] as const));
+  const ar: number[] = [];
+  const ac: number[] = [];
+  let offset = 0;
+  for (const s of pair.sides) {
+    const seen = new Set<string>();
+    for (let k = 0; k < s.attrEntity.length; k++) {
+      const c = attrCol.get(s.attributeNames[s.attrName[k]!]!);
+      const r = offset + s.attrEntity[k]!;
+      if (c === undefined || seen.has(`${r} ${c}`)) continue;
+      seen.add(`${r} ${c}`);
+      ar.push(r);
+      ac.push(c);
+    }
+    offset += s.ids.length;
+  }
+  const attributeBow = csrFromCoo(rows, attributeColumns.length, ar, ac, 1);
+  progress(0.55, 'attribute bag-of-words');
+
+  // numeric values, z-normalised per (graph, attribute)
+  const numericNames: string[] = [];
+  const nr: number[] = [];
+  const na: number[] = [];
+  const nv: number[] = [];
+  offset = 0;
+  for (const s of pair.sides) {
+    const ids = new Map<number, number>();
+    for (let k = 0; k < s.attrEntity.length; k++) {
+      const raw = s.attrValue[k];
+      const x = raw === null || raw === undefined ? null : parseNumeric(raw);
+      if (x === null || !Number.isFinite(x)) continue;
+      let a = ids.get(s.attrName[k]!);
+      if (a === undefined) {
+        a = numericNames.length;
+        ids.set(s.attrName[k]!, a);
+        numericNames.push(`KG${s.side}:${s.attributeNames[s.attrName[k]!]}`);
+      }
+      nr.push(offset + s.attrEntity[k]!);
+      na.push(a);
+      nv.push(x);
+    }
+    offset += s.ids.length;
+  }
+  const sum = new Float64Array(numericNames.length);
+  const sq = new Float64Array(numericNames.length);
+  const cnt = new Int32Array(numericNames.length);
+  nv.forEach((x, k) => {
+    sum[na[k]!]! += x;
+    cnt[na[k]!]!++;
+  });
+  const mean = Array.from(sum, (x, a) => x / cnt[a]!);
+  nv.forEach((x, k) => (sq[na[k]!]! += (x - mean[na[k]!]!) ** 2));
+  const numericStats = mean.map((m, a) => ({ mean: m, std: Math.sqrt(sq[a]! / cnt[a]!), count: cnt[a]! }));
+  const numericValue = Float32Array.from(nv, (x, k) => {
+    const st = numericStats[na[k]!]!;
+    return st.std > 0 ? (x - st.mean) / st.std : 0;
+  });
+  const numericMask = new Uint8Array(rows);
+  for (const r of nr) numericMask[r] = 1;
+  progress(0.7, 'numeric attributes');
+
+  // names: hashed character n-gram counts of the lower-cased name with boundary marks
+  const mr: number[] = [];
+  const mc: number[] = [];
+  offset = 0;
+  for (const s of pair.sides) {
+    s.names.forEach((name, i) => {
+      if (!name || (s.nameFromFile[i] !== 1 && !settings.namesFromUris)) return;
+      const t = `^${name.toLowerCase()}$`;
+      for (const n of settings.nameGrams) {
+        for (let k = 0; k + n <= t.length; k++) {
+          mr.push(offset + i);
+          mc.push(fnv1a(t.slice(k, k + n)) % settings.nameDims);
+        }
+      }
+    });
+    offset += s.ids.length;
+  }
+  const names = csrFromCoo(rows, settings.nameDims, mr, mc, 1);
+  progress(0.85, 'names');
+
+  // split: the dataset's own files, or a seeded one; validation always carved out of training
+  const toRows = (flat: Int32Array) => Int32Array.from(flat, (id) => rowOf.get(id)!);
+  let train: Int32Array;
+  let test: Int32Array;
+  let source: 'files' | 'seeded';
+  const rand = mulberry32(settings.split.seed);
+  if (pair.train.length > 0) {
+    train = toRows(pair.train);
+    test = toRows(pair.test);
+    source = 'files';
+  } else {
+    const links = toRows(pair.links);
+    const perm = permutation(links.length / 2, rand);
+    const nTrain = Math.floor((links.length / 2) * settings.split.trainRate);
+    const pick = (from: number, to: number) => Int32Array.from(Array.from(perm.slice(from, to)).flatMap((p) => [links[2 * p]!, links[2 * p + 1]!]));
+    train = pick(0, nTrain);
+    test = pick(nTrain, perm.length);
+    source = 'seeded';
+  }
+  const trainPerm = permutation(train.length / 2, rand);
+  const nValid = Math.round((train.length / 2) * settings.split.validFraction);
+  const pairsAt = (idx: Int32Array) => Int32Array.from(Array.from(idx).flatMap((p) => [train[2 * p]!, train[2 * p + 1]!]));
+  const valid = pairsAt(trainPerm.slice(0, nValid));
+  train = pairsAt(trainPerm.slice(nValid));
+  progress(1, 'split');
+
+  return {
+    rows,
+    rows1,
+    rowIds,
+    graph: { indptr, neighbours, relations, outgoing },
+    relationBow,
+    relationColumns,
+    attributeBow,
+    attributeColumns,
+    numeric: { row: Int32Array.from(nr), attribute: Int32Array.from(na), value: numericValue, raw: Float64Array.from(nv) },
+    numericNames,
+    numericStats,
+    names,
+    coverage: { structure, relations: rowMask(relationBow), attributes: rowMask(attributeBow), numeric: numericMask, names: rowMask(names) },
+    split: { train, valid, test, source },
+  };
+}
