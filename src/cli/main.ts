@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
-import { looksLikeIdFormat, readIdFormat } from '../engine/data/idFormat';
+import { FORMATS, readDataset, type DatasetFormat } from '../engine/data/formats';
 import { inspectPair, type Inspection } from '../engine/data/inspect';
 import { InputReport } from '../engine/data/report';
 import { importJob } from '../engine/jobs/import';
@@ -34,7 +34,10 @@ commands:
   import <dir> --project <dir>   build a project (with its features) from a dataset folder
   open <project>                 open a project and its cached features (rebuilt if stale)
 options:
+  --format F     ids | openea | mmkb | tsv (detected from the folder's files when absent)
   --names FILE   add names from DBP15K's translated-name JSON
+  --fold DIR     OpenEA: the fold folder to take the split from (default: the first)
+  --kg2 NAME     MMKB: the second graph, DB15K or YAGO15K (default: the first found)
   --name NAME    project name (import)
   --replace      overwrite an existing project (import)
   --json         standard output is JSON only
@@ -90,8 +93,15 @@ async function main(argv: string[]): Promise<number> {
       project: { type: 'string' },
       name: { type: 'string' },
       replace: { type: 'boolean', default: false },
+      format: { type: 'string' },
+      fold: { type: 'string' },
+      kg2: { type: 'string' },
     },
   });
+  if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  }
+  const readOptions = { format: values.format as DatasetFormat | undefined, names: values.names, fold: values.fold, kg2: values.kg2 };
   const dir = positionals[0];
   if (!dir) throw new UsageError(`${command}: a ${command === 'open' ? 'project' : 'dataset'} folder is required`);
   const source = resolve(dir);
@@ -122,9 +132,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'inspect') {
-    if (!looksLikeIdFormat(source)) throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
     const report = new InputReport();
-    const pair = await readIdFormat(source, report, () => {}, undefined, { namesJson: values.names });
+    const pair = await readDataset(source, report, readOptions);
     const inspection = inspectPair(source, pair, pair.format, report);
     if (values.json) console.log(JSON.stringify(inspection));
     else printInspection(inspection);
@@ -137,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => abort.abort(new MmeaError('cancelled', 'interrupted')));
     const t0 = Date.now();
     const result = await importJob(
-      { source, project: values.project, name: values.name, names: values.names, replace: values.replace },
+      { source, project: values.project, name: values.name, replace: values.replace, ...readOptions },
       { jobId: `cli-${process.pid}`, signal: abort.signal, progress: progressBar(values.json) },
     );
     if (!values.json && process.stderr.isTTY) process.stderr.write('\n');

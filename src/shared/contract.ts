@@ -24,8 +24,14 @@ export const importParams = z.object({
   source: path,
   project: path,
   name: z.string().min(1).max(200).optional(),
+  /** the dataset's format; detected from the folder's files when absent */
+  format: z.enum(['ids', 'openea', 'mmkb', 'tsv']).optional(),
   /** a names file to add (DBP15K's translated-name JSON) */
   names: path.optional(),
+  /** OpenEA: the fold folder to take the split from */
+  fold: z.string().min(1).max(200).optional(),
+  /** MMKB: the second graph (DB15K or YAGO15K) */
+  kg2: z.string().min(1).max(50).optional(),
   /** overwrite an existing project folder at `project` */
   replace: z.boolean().optional(),
 });

@@ -55,12 +55,12 @@ function graph(s: KgSide): GraphInspection {
     attributeRows: s.attrEntity.length,
     attributeValues: s.attrValue.filter((v) => v !== null).length,
     names: s.namedFromFile,
-    images: 0,
+    images: s.images ?? 0,
     coverage: {
       structure: frac(inTriple.reduce((a, b) => a + b, 0)),
       attributes: frac(withAttr),
       names: frac(s.namedFromFile),
-      images: 0,
+      images: frac(s.images ?? 0),
     },
   };
 }
@@ -73,7 +73,7 @@ export function inspectPair(path: string, pair: KgPair | null, format: string, r
     format,
     graphs: pair ? pair.sides.map(graph) : [],
     links: pair
-      ? { total: pair.links.length / 2, train: pair.train.length / 2, valid: 0, test: pair.test.length / 2 }
+      ? { total: pair.links.length / 2, train: pair.train.length / 2, valid: (pair.valid?.length ?? 0) / 2, test: pair.test.length / 2 }
       : { total: 0, train: 0, valid: 0, test: 0 },
     report: { errors, warnings: report.issues.length - report.issues.filter((i) => i.severity === 'error').length, ...r },
   };

@@ -26,6 +26,8 @@ export interface KgSide {
   namedFromFile: number;
   /** 1 where that entity's name came from a names file */
   nameFromFile: Uint8Array;
+  /** entities with at least one image (file or vector) known */
+  images?: number;
 }
 
 export interface KgPair {
@@ -36,6 +38,8 @@ export interface KgPair {
   links: Int32Array;
   /** subsets of links: training seeds and test pairs (flat pairs) */
   train: Int32Array;
+  /** a validation part given by the dataset (otherwise carved out of train by the features) */
+  valid?: Int32Array;
   test: Int32Array;
 }
 

@@ -46,12 +46,14 @@ interface StoredSide {
   relationsDeclared?: number;
   /** local indices of entities named by a names file */
   nameFromFile?: number[];
+  images?: number;
 }
 
 interface StoredKg {
   sides: [StoredSide, StoredSide];
   links: number[];
   train: number[];
+  valid?: number[];
   test: number[];
 }
 
@@ -71,11 +73,13 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     tripleLines: s.tripleLines,
     relationsDeclared: s.relationsDeclared,
     nameFromFile: [...s.nameFromFile.keys()].filter((i) => s.nameFromFile[i] === 1),
+    images: s.images ?? 0,
   });
   const kg: StoredKg = {
     sides: [side(pair.sides[0]), side(pair.sides[1])],
     links: [...pair.links],
     train: [...pair.train],
+    valid: [...(pair.valid ?? [])],
     test: [...pair.test],
   };
   await writeFile(join(dir, 'kg.json'), JSON.stringify(kg));
@@ -293,6 +297,7 @@ export async function readProjectPair(path: string): Promise<KgPair> {
       tripleLines: st.tripleLines ?? triples[k].length / 3,
       namedFromFile: nameFromFile.reduce((a, b) => a + b, 0),
       nameFromFile,
+      images: st.images ?? 0,
     };
   };
   return {
@@ -301,6 +306,7 @@ export async function readProjectPair(path: string): Promise<KgPair> {
     sides: [side(0), side(1)],
     links: Int32Array.from(kg.links),
     train: Int32Array.from(kg.train),
+    valid: Int32Array.from(kg.valid ?? []),
     test: Int32Array.from(kg.test),
   };
 }

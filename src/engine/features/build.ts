@@ -247,11 +247,17 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     test = pick(nTrain, perm.length);
     source = 'seeded';
   }
-  const trainPerm = permutation(train.length / 2, rand);
-  const nValid = Math.round((train.length / 2) * settings.split.validFraction);
-  const pairsAt = (idx: Int32Array) => Int32Array.from(Array.from(idx).flatMap((p) => [train[2 * p]!, train[2 * p + 1]!]));
-  const valid = pairsAt(trainPerm.slice(0, nValid));
-  train = pairsAt(trainPerm.slice(nValid));
+  let valid: Int32Array;
+  if (source === 'files' && pair.valid && pair.valid.length > 0) {
+    valid = toRows(pair.valid); // the dataset's own validation part (OpenEA folds, valid.tsv)
+  } else {
+    const trainPerm = permutation(train.length / 2, rand);
+    const nValid = Math.round((train.length / 2) * settings.split.validFraction);
+    const t = train;
+    const pairsAt = (idx: Int32Array) => Int32Array.from(Array.from(idx).flatMap((p) => [t[2 * p]!, t[2 * p + 1]!]));
+    valid = pairsAt(trainPerm.slice(0, nValid));
+    train = pairsAt(trainPerm.slice(nValid));
+  }
   progress(1, 'split');
 
   return {

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ImportParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
-import { looksLikeIdFormat, readIdFormat } from '../data/idFormat';
+import { readDataset } from '../data/formats';
 import { commitProject, isProject, PROJECT_FORMAT, PROJECT_VERSION, writeProject } from '../data/project';
 import { InputReport } from '../data/report';
 import { DEFAULT_SETTINGS } from '../features/build';
@@ -29,13 +29,14 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
   if (isProject(target) && !params.replace) {
     throw new MmeaError('bad-input', `a project already exists at ${target}`);
   }
-  if (!looksLikeIdFormat(source)) {
-    throw new MmeaError('bad-input', `${source}: no dataset found (expected ent_ids_1 and ent_ids_2)`);
-  }
   const report = new InputReport();
-  const pair = await readIdFormat(source, report, (f, stage) => ctx.progress(0.6 * f, `reading ${stage}`), ctx.signal, {
-    namesJson: params.names,
-  });
+  const pair = await readDataset(
+    source,
+    report,
+    { format: params.format, names: params.names, fold: params.fold, kg2: params.kg2 },
+    (f, stage) => ctx.progress(0.6 * f, `reading ${stage}`),
+    ctx.signal,
+  );
   if (report.hasErrors) {
     throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${source}:\n${report.format()}`, report.toJSON());
   }
