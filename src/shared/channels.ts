@@ -8,6 +8,7 @@ export const CHANNELS = [
   'project:openDemo',
   'project:open',
   'project:current',
+  'project:create',
   'graph:entities',
   'graph:entity',
   'graph:neighbourhood',

@@ -52,6 +52,10 @@ export const contract = {
   'project:openDemo': channel<ProjectSummary>()(none),
   'project:open': channel<ProjectSummary>()(z.object({ path })),
   'project:current': channel<ProjectSummary | null>()(none),
+  /** imports a dataset folder into a new project in the app's home (a job); open it when done */
+  'project:create': channel<{ jobId: string; project: string }>()(
+    importParams.omit({ project: true, replace: true }).extend({ name: z.string().min(1).max(200) }),
+  ),
   'graph:entities': channel<{ total: number; items: EntityRow[] }>()(
     z.object({
       side,

@@ -42,6 +42,10 @@ export class Backend {
       'project:openDemo': async () => this.openDemo(),
       'project:open': async ({ path }) => this.open(resolve(path)),
       'project:current': async () => this.project?.summary() ?? null,
+      'project:create': async (args) => {
+        const project = this.newProjectPath(args.name);
+        return { jobId: this.jobs.start('import', { ...args, project }), project };
+      },
       'graph:entities': async ({ side, query, offset, limit }) => this.current().entities(side, query, offset, limit),
       'graph:entity': async ({ id }) => this.current().entity(id),
       'graph:neighbourhood': async ({ id, hops, maxNodes }) => this.current().neighbourhood(id, hops, maxNodes),
@@ -100,6 +104,15 @@ export class Backend {
       await this.demoImport;
     }
     return this.open(target);
+  }
+
+  /** A fresh folder under <home>/projects named after the project. */
+  private newProjectPath(name: string): string {
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'project';
+    const base = join(this.options.home, 'projects');
+    let path = join(base, slug);
+    for (let i = 2; existsSync(path); i++) path = join(base, `${slug}-${i}`);
+    return path;
   }
 
   private current(): Project {

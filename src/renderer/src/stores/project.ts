@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { ArgsOf } from '../../../shared/contract';
 import type { ProjectSummary } from '../../../shared/types';
 import { getApi } from '../lib/api';
 
@@ -7,6 +8,9 @@ export const useProjectStore = defineStore('project', () => {
   const summary = ref<ProjectSummary | null>(null);
   const opening = ref(false);
   const error = ref<string | null>(null);
+  const createError = ref<string | null>(null);
+  /** project folders being created, by job id: opened when their import job is done */
+  const creating = new Map<string, string>();
 
   /** Shows the open project, or opens the bundled demo when none is open. */
   async function openCurrentOrDemo(): Promise<void> {
@@ -33,6 +37,24 @@ export const useProjectStore = defineStore('project', () => {
     }
   }
 
+  /** Starts importing a dataset into a new project; the job bar shows progress and any error report. */
+  async function create(args: ArgsOf<'project:create'>): Promise<void> {
+    createError.value = null;
+    try {
+      const { jobId, project } = await getApi().project.create(args);
+      creating.set(jobId, project);
+    } catch (e) {
+      createError.value = (e as Error).message;
+    }
+  }
+
   getApi().on('project:opened', (s) => (summary.value = s));
-  return { summary, opening, error, openCurrentOrDemo, open };
+  getApi().on('jobs:done', ({ jobId }) => {
+    const path = creating.get(jobId);
+    if (path) {
+      creating.delete(jobId);
+      void open(path);
+    }
+  });
+  return { summary, opening, error, createError, openCurrentOrDemo, open, create };
 });
