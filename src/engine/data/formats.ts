@@ -1,6 +1,7 @@
 // Every dataset format we read, detected by content (which files a folder holds), overridable.
 import { MmeaError } from '../../shared/errors';
 import { looksLikeIdFormat, readIdFormat } from './idFormat';
+import { hasImages, readImages } from './images';
 import type { KgPair } from './kg';
 import { looksLikeMmkb, readMmkb } from './mmkb';
 import { looksLikeOpenEA, readOpenEA } from './openea';
@@ -48,6 +49,19 @@ export async function readDataset(
   }
   const looks = Object.fromEntries(DETECT)[format]!;
   if (!looks(dir)) throw new MmeaError('bad-input', `${dir}: does not hold a dataset in the ${format} format`);
+  const pair = await readGraphs(dir, format, report, options, progress, signal);
+  if (hasImages(dir)) await readImages(dir, pair, report);
+  return pair;
+}
+
+function readGraphs(
+  dir: string,
+  format: DatasetFormat,
+  report: InputReport,
+  options: ReadOptions,
+  progress: (f: number, stage: string) => void,
+  signal?: AbortSignal,
+): Promise<KgPair> {
   switch (format) {
     case 'ids':
       return readIdFormat(dir, report, progress, signal, { namesJson: options.names });

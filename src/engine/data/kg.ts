@@ -30,6 +30,16 @@ export interface KgSide {
   images?: number;
 }
 
+export interface KgImages {
+  /** width of the precomputed vectors (0 without any) */
+  dims: number;
+  /** one vector per row, rows owned by `entity` (global ids) */
+  vectors: Float32Array;
+  entity: Int32Array;
+  /** readable image files */
+  files: { entity: number; path: string }[];
+}
+
 export interface KgPair {
   name: string;
   format: string;
@@ -41,6 +51,7 @@ export interface KgPair {
   /** a validation part given by the dataset (otherwise carved out of train by the features) */
   valid?: Int32Array;
   test: Int32Array;
+  images?: KgImages;
 }
 
 /** A readable label from a URI or mid: `<http://dbpedia.org/resource/Sammo_Hung>` -> `Sammo Hung`. */

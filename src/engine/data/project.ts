@@ -19,7 +19,7 @@ import type {
   Side,
 } from '../../shared/types';
 import { MmeaError } from '../../shared/errors';
-import type { KgPair, KgSide } from './kg';
+import type { KgImages, KgPair, KgSide } from './kg';
 
 export const PROJECT_FORMAT = 'mmea-studio-project';
 export const PROJECT_VERSION = 1;
@@ -55,6 +55,8 @@ interface StoredKg {
   train: number[];
   valid?: number[];
   test: number[];
+  /** image vectors live in image_vectors.f32 / image_entity.i32 */
+  images?: { dims: number; files: KgImages['files'] };
 }
 
 /** Writes `pair` as a project into `dir` (which must not exist yet or be empty). */
@@ -81,8 +83,12 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     train: [...pair.train],
     valid: [...(pair.valid ?? [])],
     test: [...pair.test],
+    images: { dims: pair.images?.dims ?? 0, files: pair.images?.files ?? [] },
   };
   await writeFile(join(dir, 'kg.json'), JSON.stringify(kg));
+  const raw = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  await writeFile(join(dir, 'image_vectors.f32'), raw(pair.images?.vectors ?? new Float32Array(0)));
+  await writeFile(join(dir, 'image_entity.i32'), raw(pair.images?.entity ?? new Int32Array(0)));
   for (const s of pair.sides) {
     const buf = Buffer.from(s.triples.buffer, s.triples.byteOffset, s.triples.byteLength);
     await writeFile(join(dir, `triples_${s.side}.i32`), buf);
@@ -308,6 +314,21 @@ export async function readProjectPair(path: string): Promise<KgPair> {
     train: Int32Array.from(kg.train),
     valid: Int32Array.from(kg.valid ?? []),
     test: Int32Array.from(kg.test),
+    images: await readStoredImages(path, kg),
+  };
+}
+
+async function readStoredImages(path: string, kg: StoredKg): Promise<KgImages> {
+  const read = async (f: string) => {
+    if (!existsSync(join(path, f))) return new ArrayBuffer(0);
+    const b = await readFile(join(path, f));
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  };
+  return {
+    dims: kg.images?.dims ?? 0,
+    vectors: new Float32Array(await read('image_vectors.f32')),
+    entity: new Int32Array(await read('image_entity.i32')),
+    files: kg.images?.files ?? [],
   };
 }
 

@@ -17,6 +17,9 @@ export interface FeatureSettings {
   /** derive names from URIs when no names file gives one (DBpedia/YAGO URIs carry the name: a leak
    *  OpenEA's maintainers warn about, so off by default) */
   namesFromUris: boolean;
+  /** missing image vectors: a per-dimension normal draw (MCLEA, MEAformer, HUMEA) or the mean of the
+   *  graph neighbours' vectors (LoginMEA; one shared normal draw when no neighbour has one) */
+  imageFill: 'normal' | 'neighbours';
   split: {
     /** used when the dataset has no split files: fraction of links for training */
     trainRate: number;
@@ -32,6 +35,7 @@ export const DEFAULT_SETTINGS: FeatureSettings = {
   nameDims: 4096,
   nameGrams: [2, 3],
   namesFromUris: false,
+  imageFill: 'normal',
   split: { trainRate: 0.2, validFraction: 0.1, seed: 42 },
 };
 
@@ -52,7 +56,16 @@ export interface Features {
   numericNames: string[]; // "KG1:name" / "KG2:name"
   numericStats: { mean: number; std: number; count: number }[];
   names: Csr;
-  coverage: { structure: Uint8Array; relations: Uint8Array; attributes: Uint8Array; numeric: Uint8Array; names: Uint8Array };
+  /** rows × dims image vectors, L2-normalised, missing ones filled (coverage.images says which are real) */
+  image: { dims: number; matrix: Float32Array };
+  coverage: {
+    structure: Uint8Array;
+    relations: Uint8Array;
+    attributes: Uint8Array;
+    numeric: Uint8Array;
+    names: Uint8Array;
+    images: Uint8Array;
+  };
   /** flat (row1, row2) pairs */
   split: { train: Int32Array; valid: Int32Array; test: Int32Array; source: 'files' | 'seeded' };
 }
@@ -64,6 +77,81 @@ export function parseNumeric(v: string): number | null {
   const d = /^(-?\d{1,4})-(\d{2})(?:-(\d{2}))?/.exec(s);
   if (d) return Number(d[1]) + (Number(d[2]) - 1) / 12 + (d[3] ? (Number(d[3]) - 1) / 365 : 0);
   return null;
+}
+
+/** Standard normal draws from a seeded uniform source (Box–Muller). */
+function gaussian(rand: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+function imageFeatures(
+  pair: KgPair,
+  rows: number,
+  rowOf: Map<number, number>,
+  graph: { indptr: Int32Array; neighbours: Int32Array },
+  settings: FeatureSettings,
+): { dims: number; matrix: Float32Array; mask: Uint8Array } {
+  const mask = new Uint8Array(rows);
+  const img = pair.images;
+  if (!img || img.dims === 0 || img.entity.length === 0) return { dims: 0, matrix: new Float32Array(0), mask };
+  const d = img.dims;
+  const m = new Float32Array(rows * d);
+  img.entity.forEach((id, k) => {
+    const r = rowOf.get(id);
+    if (r === undefined) return;
+    m.set(img.vectors.subarray(k * d, (k + 1) * d), r * d);
+    mask[r] = 1;
+  });
+  // per-dimension mean and population std of the real vectors
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    if (!mask[r]) continue;
+    n++;
+    for (let j = 0; j < d; j++) mean[j]! += m[r * d + j]!;
+  }
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  for (let r = 0; r < rows; r++) {
+    if (!mask[r]) continue;
+    for (let j = 0; j < d; j++) sq[j]! += (m[r * d + j]! - mean[j]!) ** 2;
+  }
+  const std = Array.from(sq, (s) => Math.sqrt(s / n));
+  const normal = gaussian(mulberry32(settings.split.seed + 1));
+  const draw = (out: Float32Array, at: number) => {
+    for (let j = 0; j < d; j++) out[at + j] = mean[j]! + std[j]! * normal();
+  };
+  let shared: Float32Array | null = null;
+  for (let r = 0; r < rows; r++) {
+    if (mask[r]) continue;
+    if (settings.imageFill === 'neighbours') {
+      let k = 0;
+      for (let p = graph.indptr[r]!; p < graph.indptr[r + 1]!; p++) {
+        const v = graph.neighbours[p]!;
+        if (!mask[v]) continue;
+        k++;
+        for (let j = 0; j < d; j++) m[r * d + j]! += m[v * d + j]!;
+      }
+      if (k > 0) {
+        for (let j = 0; j < d; j++) m[r * d + j]! /= k;
+        continue;
+      }
+      if (!shared) {
+        shared = new Float32Array(d);
+        draw(shared, 0);
+      }
+      m.set(shared, r * d);
+    } else {
+      draw(m, r * d); // one independent draw per missing entity, in row order
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += m[r * d + j]! ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let j = 0; j < d; j++) m[r * d + j]! *= inv;
+  }
+  return { dims: d, matrix: m, mask };
 }
 
 function fnv1a(s: string): number {
@@ -226,7 +314,10 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     offset += s.ids.length;
   }
   const names = csrFromCoo(rows, settings.nameDims, mr, mc, 1);
-  progress(0.85, 'names');
+  progress(0.8, 'names');
+
+  const image = imageFeatures(pair, rows, rowOf, { indptr, neighbours }, settings);
+  progress(0.9, 'images');
 
   // split: the dataset's own files, or a seeded one; validation always carved out of training
   const toRows = (flat: Int32Array) => Int32Array.from(flat, (id) => rowOf.get(id)!);
@@ -273,7 +364,15 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     numericNames,
     numericStats,
     names,
-    coverage: { structure, relations: rowMask(relationBow), attributes: rowMask(attributeBow), numeric: numericMask, names: rowMask(names) },
+    image: { dims: image.dims, matrix: image.matrix },
+    coverage: {
+      structure,
+      relations: rowMask(relationBow),
+      attributes: rowMask(attributeBow),
+      numeric: numericMask,
+      names: rowMask(names),
+      images: image.mask,
+    },
     split: { train, valid, test, source },
   };
 }

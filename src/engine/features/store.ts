@@ -9,7 +9,7 @@ import { readProjectPair } from '../data/project';
 import { buildFeatures, type FeatureSettings, type Features } from './build';
 
 /** Bump when buildFeatures changes what it computes, so old caches are rebuilt. */
-export const FEATURES_VERSION = 1;
+export const FEATURES_VERSION = 2;
 
 type Typed = Int32Array | Float32Array | Float64Array | Uint8Array;
 const CTORS = { Int32Array, Float32Array, Float64Array, Uint8Array } as const;
@@ -27,7 +27,9 @@ interface FeatureManifest {
 /** Hash of the project's graph files, the settings and the builder's version. */
 export async function fingerprint(project: string, settings: FeatureSettings): Promise<string> {
   const h = createHash('sha256');
-  for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32']) h.update(await readFile(join(project, f)));
+  for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32', 'image_vectors.f32', 'image_entity.i32']) {
+    if (existsSync(join(project, f))) h.update(f).update(await readFile(join(project, f)));
+  }
   h.update(JSON.stringify(settings)).update(String(FEATURES_VERSION));
   return h.digest('hex');
 }

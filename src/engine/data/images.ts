@@ -1,0 +1,135 @@
+// Images of entities, in any dataset format (docs/formats.md, "Images"):
+//   image_vectors.npy                   precomputed vectors, one per row (float16/32/64; NumPy, via npyjs)
+//   image_vectors.f32 + image_vectors.json {"dims": d}   our plain format: raw little-endian float32
+//   image_index.tsv                     graph(1|2)<TAB>entity<TAB>row     which vector is whose
+//   image_files.tsv                     graph(1|2)<TAB>entity<TAB>path    image files (any format sharp
+//                                       reads), relative to the dataset folder
+// An entity is named as in the dataset (URI or key; for the id format also its integer id).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parse as parseNpy } from 'npyjs';
+import sharp from 'sharp';
+import type { KgImages, KgPair } from './kg';
+import { lines, parseId, readText } from './lines';
+import type { InputReport } from './report';
+
+export function hasImages(dir: string): boolean {
+  return ['image_vectors.npy', 'image_vectors.f32', 'image_files.tsv'].some((f) => existsSync(join(dir, f)));
+}
+
+async function readVectors(dir: string, report: InputReport): Promise<{ data: Float32Array; rows: number; dims: number } | null> {
+  if (existsSync(join(dir, 'image_vectors.npy'))) {
+    const buf = await readFile(join(dir, 'image_vectors.npy'));
+    try {
+      const npy = parseNpy(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+      if (npy.shape.length !== 2) throw new Error(`expected a 2-d array (rows × dims), got shape [${npy.shape.join(', ')}]`);
+      if (!['f2', 'f4', 'f8'].includes(npy.dtype)) throw new Error(`expected floats, got dtype ${npy.dtype}`);
+      if (npy.fortranOrder) throw new Error('Fortran-ordered arrays are not supported; save with np.ascontiguousarray');
+      const data = npy.data instanceof Float32Array ? npy.data : Float32Array.from(npy.data as Float64Array);
+      return { data, rows: npy.shape[0]!, dims: npy.shape[1]! };
+    } catch (e) {
+      report.error('image_vectors.npy', null, (e as Error).message);
+      return null;
+    }
+  }
+  if (existsSync(join(dir, 'image_vectors.f32'))) {
+    let dims = 0;
+    try {
+      dims = Number((JSON.parse(await readText(join(dir, 'image_vectors.json'))) as { dims?: unknown }).dims);
+    } catch (e) {
+      report.error('image_vectors.json', null, `needed beside image_vectors.f32, as {"dims": d}: ${(e as Error).message}`);
+      return null;
+    }
+    const buf = await readFile(join(dir, 'image_vectors.f32'));
+    if (!Number.isInteger(dims) || dims <= 0 || buf.byteLength % (4 * dims) !== 0) {
+      report.error('image_vectors.f32', null, `${buf.byteLength} bytes is not a whole number of ${dims}-wide float32 rows`);
+      return null;
+    }
+    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    return { data, rows: data.length / dims, dims };
+  }
+  return null;
+}
+
+/** Reads the image vectors and files of a dataset folder into `pair.images`. */
+export async function readImages(dir: string, pair: KgPair, report: InputReport): Promise<void> {
+  const lookup = pair.sides.map((s) => {
+    const m = new Map<string, number>();
+    s.uris.forEach((u, i) => {
+      m.set(u, s.ids[i]!);
+      const bare = u.startsWith('<') && u.endsWith('>') ? u.slice(1, -1) : `<${u}>`;
+      if (!m.has(bare)) m.set(bare, s.ids[i]!);
+    });
+    s.ids.forEach((id) => m.set(String(id), id));
+    return m;
+  });
+  const entityOf = (file: string, line: number, g: string | undefined, e: string | undefined): number | null => {
+    const side = g === '1' ? 0 : g === '2' ? 1 : -1;
+    if (side < 0 || !e) {
+      report.error(file, line, 'expected "graph(1 or 2)<TAB>entity<TAB>…"');
+      return null;
+    }
+    const id = lookup[side]!.get(e);
+    if (id === undefined) report.warning(file, line, `${e} is not an entity of KG${side + 1}`);
+    return id ?? null;
+  };
+  const images: KgImages = { dims: 0, vectors: new Float32Array(0), entity: new Int32Array(0), files: [] };
+
+  const vectors = await readVectors(dir, report);
+  if (vectors) {
+    if (!existsSync(join(dir, 'image_index.tsv'))) report.error('image_index.tsv', null, 'needed to say which vector belongs to which entity');
+    else {
+      const rows: number[] = [];
+      const owners: number[] = [];
+      const seen = new Set<number>();
+      for (const { number, fields } of lines(await readText(join(dir, 'image_index.tsv')))) {
+        const id = entityOf('image_index.tsv', number, fields[0], fields[1]);
+        const row = parseId(fields[2]);
+        if (row === null || row >= vectors.rows) {
+          report.error('image_index.tsv', number, `row ${fields[2]} is not a row of the ${vectors.rows} vectors`);
+          continue;
+        }
+        if (id === null) continue;
+        if (seen.has(id)) {
+          report.warning('image_index.tsv', number, `entity ${fields[1]} already has a vector; the first is kept (as the benchmarks do)`);
+          continue;
+        }
+        seen.add(id);
+        rows.push(row);
+        owners.push(id);
+      }
+      images.dims = vectors.dims;
+      images.vectors = new Float32Array(rows.length * vectors.dims);
+      rows.forEach((r, k) => images.vectors.set(vectors.data.subarray(r * vectors.dims, (r + 1) * vectors.dims), k * vectors.dims));
+      images.entity = Int32Array.from(owners);
+    }
+  }
+
+  if (existsSync(join(dir, 'image_files.tsv'))) {
+    const checks: Promise<void>[] = [];
+    for (const { number, fields } of lines(await readText(join(dir, 'image_files.tsv')))) {
+      const id = entityOf('image_files.tsv', number, fields[0], fields[1]);
+      if (id === null || !fields[2]) continue;
+      const path = resolve(dir, fields[2]);
+      checks.push(
+        sharp(path)
+          .metadata()
+          .then((m) => {
+            if (!m.width || !m.height) throw new Error('no image size');
+            images.files.push({ entity: id, path });
+          })
+          .catch((e: unknown) => report.warning('image_files.tsv', number, `cannot read image ${fields[2]}: ${(e as Error).message}`)),
+      );
+    }
+    await Promise.all(checks);
+    images.files.sort((a, b) => a.entity - b.entity || a.path.localeCompare(b.path));
+  }
+  pair.images = images;
+  // per side: entities with a vector or a readable file
+  for (const s of pair.sides) {
+    const own = new Set(s.ids);
+    const withImage = new Set([...images.entity, ...images.files.map((f) => f.entity)].filter((id) => own.has(id)));
+    s.images = withImage.size;
+  }
+}

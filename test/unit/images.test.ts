@@ -1,0 +1,95 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dump } from 'npyjs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/engine/data/formats';
+import type { KgPair } from '../../src/engine/data/kg';
+import { PROJECT_FORMAT, readProjectPair, writeProject } from '../../src/engine/data/project';
+import { InputReport } from '../../src/engine/data/report';
+import { buildFeatures, DEFAULT_SETTINGS } from '../../src/engine/features/build';
+import { tempDir } from '../helpers';
+
+// KG1: a - b - c (a path), d alone; KG2: x - y
+const BASE = {
+  'kg1/triples.tsv': 'a\tr\tb\nb\tr\tc\nd\tr\td\n',
+  'kg2/triples.tsv': 'x\tr\ty\n',
+  'links.tsv': 'a\tx\nb\ty\n',
+};
+
+describe('images', () => {
+  const tmp = tempDir();
+  let dir: string;
+  let pair: KgPair;
+  let report: InputReport;
+  beforeAll(async () => {
+    dir = join(tmp.path, 'ds');
+    mkdirSync(join(dir, 'kg1'), { recursive: true });
+    mkdirSync(join(dir, 'kg2'), { recursive: true });
+    mkdirSync(join(dir, 'pics'));
+    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
+    // rows: 0 -> a, 1 -> c, 2 -> x ; a line with a bad row and one with an unknown entity
+    const vectors = Float32Array.from([3, 4, 0, 0, /**/ 0, 0, 6, 8, /**/ 1, 0, 0, 0]);
+    writeFileSync(join(dir, 'image_vectors.npy'), Buffer.from(dump(vectors, [3, 4])));
+    writeFileSync(join(dir, 'image_index.tsv'), '1\ta\t0\n1\tc\t1\n2\tx\t2\n1\tb\t7\n1\tnobody\t0\n1\ta\t2\n');
+    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } }).png().toFile(join(dir, 'pics', 'b.png'));
+    writeFileSync(join(dir, 'pics', 'broken.jpg'), 'not a jpeg');
+    writeFileSync(join(dir, 'image_files.tsv'), '1\tb\tpics/b.png\n2\ty\tpics/broken.jpg\n');
+    report = new InputReport();
+    pair = await readDataset(dir, report);
+  });
+  afterAll(tmp.cleanup);
+
+  it('reads vectors through the index and checks image files with sharp, reporting every problem', () => {
+    expect(pair.images!.dims).toBe(4);
+    expect([...pair.images!.entity]).toEqual([0, 2, 4]); // a, c, x (global ids)
+    expect([...pair.images!.vectors.subarray(4, 8)]).toEqual([0, 0, 6, 8]);
+    expect(pair.images!.files.map((f) => f.entity)).toEqual([1]); // b's readable PNG
+    const at = (sev: string) => report.issues.filter((i) => i.severity === sev).map((i) => [i.file, i.line]);
+    expect(at('error')).toEqual([['image_index.tsv', 4]]); // row 7 of 3
+    expect(at('warning')).toEqual([
+      ['image_index.tsv', 5], // unknown entity
+      ['image_index.tsv', 6], // a second vector for a
+      ['image_files.tsv', 2], // unreadable image
+    ]);
+    expect(pair.sides.map((s) => s.images)).toEqual([3, 1]);
+  });
+
+  it('refuses a raw float32 file whose size is not a whole number of rows', async () => {
+    const d2 = join(tmp.path, 'f32');
+    mkdirSync(join(d2, 'kg1'), { recursive: true });
+    mkdirSync(join(d2, 'kg2'), { recursive: true });
+    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(d2, f), t);
+    writeFileSync(join(d2, 'image_vectors.f32'), Buffer.from(new Float32Array(10).buffer));
+    writeFileSync(join(d2, 'image_vectors.json'), '{"dims": 4}');
+    writeFileSync(join(d2, 'image_index.tsv'), '1\ta\t0\n');
+    const r = new InputReport();
+    await readDataset(d2, r);
+    expect(r.format()).toMatch(/image_vectors\.f32: error: 40 bytes is not a whole number of 4-wide float32 rows/);
+  });
+
+  it('normalises real vectors and fills missing ones by a seeded normal draw or the neighbours', () => {
+    const f = buildFeatures(pair, DEFAULT_SETTINGS);
+    const row = (m: Float32Array, r: number) => [...m.subarray(r * 4, r * 4 + 4)];
+    expect([...f.coverage.images]).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(row(f.image.matrix, 0)).toEqual([0.6, 0.8, 0, 0].map(Math.fround));
+    for (let r = 0; r < 6; r++) expect(Math.hypot(...row(f.image.matrix, r))).toBeCloseTo(1, 5);
+    expect(row(buildFeatures(pair, DEFAULT_SETTINGS).image.matrix, 1)).toEqual(row(f.image.matrix, 1)); // seeded
+    const nb = buildFeatures(pair, { ...DEFAULT_SETTINGS, imageFill: 'neighbours' });
+    // b's neighbours a and c have images: mean (1.5, 2, 3, 4) normalised
+    const norm = Math.hypot(1.5, 2, 3, 4);
+    row(nb.image.matrix, 1).forEach((v, j) => expect(v).toBeCloseTo([1.5, 2, 3, 4][j]! / norm, 5));
+    // y's only neighbour x has an image; d has no neighbour with one: the shared draw
+    row(nb.image.matrix, 5).forEach((v, j) => expect(v).toBeCloseTo([1, 0, 0, 0][j]!, 5));
+    expect(nb.coverage.images).toEqual(f.coverage.images);
+  });
+
+  it('keeps images through a project round trip', async () => {
+    const project = join(tmp.path, 'project');
+    await writeProject(project, pair, { format: PROJECT_FORMAT, version: 1, name: 'i', createdAt: '', source: { path: dir, format: 'tsv' } });
+    const back = await readProjectPair(project);
+    expect(back.images!.dims).toBe(4);
+    expect([...back.images!.vectors]).toEqual([...pair.images!.vectors]);
+    expect(back.images!.files).toEqual(pair.images!.files);
+  });
+});
