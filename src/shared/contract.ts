@@ -15,6 +15,7 @@ import type {
   ProjectSummary,
 } from './types';
 import type { ErrorPayload } from './errors';
+import { DATASET_FORMATS } from './types';
 
 const side = z.union([z.literal(1), z.literal(2)]);
 const entityId = z.number().int().nonnegative();
@@ -25,7 +26,7 @@ export const importParams = z.object({
   project: path,
   name: z.string().min(1).max(200).optional(),
   /** the dataset's format; detected from the folder's files when absent */
-  format: z.enum(['ids', 'openea', 'mmkb', 'tsv']).optional(),
+  format: z.enum(DATASET_FORMATS).optional(),
   /** a names file to add (DBP15K's translated-name JSON) */
   names: path.optional(),
   /** OpenEA: the fold folder to take the split from */

@@ -2,6 +2,10 @@
 
 export type Side = 1 | 2;
 
+/** Dataset formats the importer reads (docs/formats.md); openke holds one graph (inspect only). */
+export const DATASET_FORMATS = ['ids', 'openea', 'mmkb', 'tsv', 'openke'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
 export interface GraphSummary {
   side: Side;
   name: string;

@@ -108,6 +108,25 @@ describe('mmea inspect', () => {
       },
     ],
   ];
+  const openke = (entities: number, declared: number, lines: number) => (j: Inspection) => {
+    expect(j.format).toBe('openke');
+    expect(j.graphs).toHaveLength(1);
+    expect([j.graphs[0]!.entities, j.graphs[0]!.relationsDeclared, j.graphs[0]!.tripleLines]).toEqual([entities, declared, lines]);
+  };
+  sources.push(
+    ['mmkb/DB15K_named_kgc_split', openke(12842, 279, 79222 + 9904 + 9902)],
+    ['mmkb/FB15K_partial/fb15k_openke', openke(14951, 1345, 50000 + 59071)],
+    ['mmkb/FB15K_partial/fb15k237_openke', openke(14541, 237, 310116)],
+    [
+      'mmkb/raw',
+      (j) => {
+        expect(j.format).toBe('mmkb');
+        expect(j.links.total).toBe(12846);
+        expect(j.graphs.map((g) => g.images)).toEqual([13444, 12837]);
+        expect(j.graphs[0]!.attributeValues).toBe(29395);
+      },
+    ],
+  );
   for (const [dir, check] of sources) {
     const path = join(SHARED_DATA, dir);
     it.runIf(existsSync(path))(`reports the SOURCE.md counts of ${dir}`, async () => {
@@ -138,5 +157,13 @@ describe('mmea import', () => {
     expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'bad-input' } });
     expect((await mmea('import', DEMO_DATASET, '--project', project, '--replace', '--json')).code).toBe(0);
+  });
+
+  const kgc = join(SHARED_DATA, 'mmkb', 'DB15K_named_kgc_split');
+  it.runIf(existsSync(kgc))('refuses a single-graph dataset with the reason', async () => {
+    const r = await mmea('import', kgc, '--project', join(tmp.path, 'kgc'), '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/single graph.*alignment needs two/);
+    expect(existsSync(join(tmp.path, 'kgc'))).toBe(false);
   });
 });

@@ -54,6 +54,7 @@ describe('dataset formats', () => {
     expect(detectFormat(folder('d-openea', OPENEA))).toBe('openea');
     expect(detectFormat(folder('d-tsv', TSV))).toBe('tsv');
     expect(detectFormat(folder('d-mmkb', MMKB))).toBe('mmkb');
+    expect(detectFormat(folder('d-openke', { 'entity2id.txt': '0\n', 'relation2id.txt': '0\n' }))).toBe('openke');
     expect(detectFormat(tmp.path)).toBeNull();
   });
 
@@ -137,6 +138,11 @@ describe('dataset formats', () => {
       openea: OPENEA,
       tsv: TSV,
       mmkb: MMKB,
+      openke: {
+        'entity2id.txt': '3\n<http://x/a>\t0\n<http://x/b>\t1\n<http://x/c>\t2\n',
+        'relation2id.txt': '1\n<http://x/r>\t0\n',
+        'train2id.txt': '2\n0 1 0\n1 2 0\n',
+      },
     };
     for (const format of FORMATS) {
       const files = Object.keys(sources[format]);

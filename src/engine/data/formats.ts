@@ -1,15 +1,19 @@
 // Every dataset format we read, detected by content (which files a folder holds), overridable.
 import { MmeaError } from '../../shared/errors';
+import { DATASET_FORMATS, type DatasetFormat } from '../../shared/types';
 import { looksLikeIdFormat, readIdFormat } from './idFormat';
 import { hasImages, readImages } from './images';
 import type { KgPair } from './kg';
 import { looksLikeMmkb, readMmkb } from './mmkb';
 import { looksLikeOpenEA, readOpenEA } from './openea';
+import { looksLikeOpenKE, readOpenKE } from './openke';
 import type { InputReport } from './report';
 import { looksLikeTsv, readTsv } from './tsv';
 
-export const FORMATS = ['ids', 'openea', 'mmkb', 'tsv'] as const;
-export type DatasetFormat = (typeof FORMATS)[number];
+export const FORMATS = DATASET_FORMATS;
+export type { DatasetFormat };
+/** Formats that hold a single graph: inspect reads them, import refuses them. */
+export const SINGLE_GRAPH_FORMATS: readonly DatasetFormat[] = ['openke'];
 
 export interface ReadOptions {
   format?: DatasetFormat;
@@ -27,6 +31,7 @@ const DETECT: [DatasetFormat, (dir: string) => boolean][] = [
   ['openea', looksLikeOpenEA],
   ['ids', looksLikeIdFormat],
   ['mmkb', looksLikeMmkb],
+  ['openke', looksLikeOpenKE],
 ];
 
 export function detectFormat(dir: string): DatasetFormat | null {
@@ -71,5 +76,7 @@ function readGraphs(
       return readMmkb(dir, report, { kg2: options.kg2 }, progress, signal);
     case 'tsv':
       return readTsv(dir, report, progress, signal);
+    case 'openke':
+      return readOpenKE(dir, report);
   }
 }

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ImportParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
-import { readDataset } from '../data/formats';
+import { readDataset, SINGLE_GRAPH_FORMATS } from '../data/formats';
 import { commitProject, isProject, PROJECT_FORMAT, PROJECT_VERSION, writeProject } from '../data/project';
 import { InputReport } from '../data/report';
 import { DEFAULT_SETTINGS } from '../features/build';
@@ -37,6 +37,9 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
     (f, stage) => ctx.progress(0.6 * f, `reading ${stage}`),
     ctx.signal,
   );
+  if (SINGLE_GRAPH_FORMATS.includes(pair.format as never)) {
+    throw new MmeaError('bad-input', `${source}: holds a single graph (${pair.format} format); alignment needs two`);
+  }
   if (report.hasErrors) {
     throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${source}:\n${report.format()}`, report.toJSON());
   }
