@@ -19,6 +19,7 @@ import type {
   Side,
 } from '../../shared/types';
 import { MmeaError } from '../../shared/errors';
+import { tripleCsr } from './csr';
 import type { KgImages, KgPair, KgSide } from './kg';
 
 export const PROJECT_FORMAT = 'mmea-studio-project';
@@ -337,30 +338,7 @@ function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
   const local = new Map<number, number>();
   st.ids.forEach((id, i) => local.set(id, i));
   const m = triples.length / 3;
-  const deg = new Int32Array(n + 1);
-  for (let k = 0; k < m; k++) {
-    deg[local.get(triples[3 * k]!)! + 1]!++;
-    deg[local.get(triples[3 * k + 2]!)! + 1]!++;
-  }
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + deg[i + 1]!;
-  const fill = offsets.slice(0, n);
-  const nbr = new Int32Array(2 * m);
-  const rel = new Int32Array(2 * m);
-  const out = new Uint8Array(2 * m);
-  for (let k = 0; k < m; k++) {
-    const h = local.get(triples[3 * k]!)!;
-    const r = triples[3 * k + 1]!;
-    const t = local.get(triples[3 * k + 2]!)!;
-    let p = fill[h]!++;
-    nbr[p] = t;
-    rel[p] = r;
-    out[p] = 1;
-    p = fill[t]!++;
-    nbr[p] = h;
-    rel[p] = r;
-    out[p] = 0;
-  }
+  const { indptr: offsets, neighbours: nbr, relations: rel, outgoing: out } = tripleCsr(n, [triples], (id) => local.get(id)!);
   // attributes grouped by entity (counting sort keeps file order within an entity)
   const attrOffsets = new Int32Array(n + 1);
   for (const e of st.attrEntity) attrOffsets[e + 1]!++;

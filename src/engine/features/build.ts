@@ -1,6 +1,7 @@
 // Every modality's features for a pair of graphs (methods.md §0.3, §1.1 and what the other seed
 // papers use), each with a coverage mask saying which entities have the modality. Rows are the
 // entities of KG1 then KG2 in file order (`rowIds` maps a row to its global id).
+import { tripleCsr, type TripleCsr } from '../data/csr';
 import type { KgPair } from '../data/kg';
 import { mulberry32, permutation } from '../random';
 import { csrFromCoo, rowMask, type Csr } from './sparse';
@@ -46,7 +47,7 @@ export interface Features {
   rowIds: Int32Array;
   /** structure: directed CSR over rows (both directions of every triple), relation id and
    *  direction (1 = the row is the head) per edge; no self-loops (encoders add their own) */
-  graph: { indptr: Int32Array; neighbours: Int32Array; relations: Int32Array; outgoing: Uint8Array };
+  graph: TripleCsr;
   relationBow: Csr;
   relationColumns: number[]; // relation id of each column
   attributeBow: Csr;
@@ -172,35 +173,8 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   rowIds.forEach((id, r) => rowOf.set(id, r));
 
   // structure
-  let edges = 0;
-  for (const s of pair.sides) edges += (s.triples.length / 3) * 2;
-  const deg = new Int32Array(rows + 1);
-  for (const s of pair.sides) {
-    for (let k = 0; k < s.triples.length; k += 3) {
-      deg[rowOf.get(s.triples[k]!)! + 1]!++;
-      deg[rowOf.get(s.triples[k + 2]!)! + 1]!++;
-    }
-  }
-  const indptr = new Int32Array(rows + 1);
-  for (let i = 0; i < rows; i++) indptr[i + 1] = indptr[i]! + deg[i + 1]!;
-  const fill = indptr.slice(0, rows);
-  const neighbours = new Int32Array(edges);
-  const relations = new Int32Array(edges);
-  const outgoing = new Uint8Array(edges);
-  for (const s of pair.sides) {
-    for (let k = 0; k < s.triples.length; k += 3) {
-      const h = rowOf.get(s.triples[k]!)!;
-      const r = s.triples[k + 1]!;
-      const t = rowOf.get(s.triples[k + 2]!)!;
-      let p = fill[h]!++;
-      neighbours[p] = t;
-      relations[p] = r;
-      outgoing[p] = 1;
-      p = fill[t]!++;
-      neighbours[p] = h;
-      relations[p] = r;
-    }
-  }
+  const graph = tripleCsr(rows, pair.sides.map((s) => s.triples), (id) => rowOf.get(id)!);
+  const { indptr } = graph;
   const structure = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) structure[i] = indptr[i + 1]! > indptr[i]! ? 1 : 0;
   progress(0.2, 'structure');
@@ -316,7 +290,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   const names = csrFromCoo(rows, settings.nameDims, mr, mc, 1);
   progress(0.8, 'names');
 
-  const image = imageFeatures(pair, rows, rowOf, { indptr, neighbours }, settings);
+  const image = imageFeatures(pair, rows, rowOf, graph, settings);
   progress(0.9, 'images');
 
   // split: the dataset's own files, or a seeded one; validation always carved out of training
@@ -355,7 +329,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     rows,
     rows1,
     rowIds,
-    graph: { indptr, neighbours, relations, outgoing },
+    graph,
     relationBow,
     relationColumns,
     attributeBow,
