@@ -42,7 +42,7 @@ export function electronBinary() {
 
 /**
  * Installs the npm dependencies. tfjs-node-gpu's install script downloads libtensorflow from Google
- * storage: offline it fails, and as an optional dependency npm then drops it. Electron (>= 41)
+ * storage: offline it fails, and as an optional dependency npm then drops it. Electron (>= 42)
  * downloads its binary on first use rather than at install (older versions did it at install unless
  * ELECTRON_SKIP_BINARY_DOWNLOAD was set, which we still set); we fetch it here in a separate step
  * whose failure only means browser mode.
