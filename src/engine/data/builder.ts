@@ -2,7 +2,7 @@
 // instead of numbering them (OpenEA, MMKB, our TSV). Entities are numbered in order of first
 // appearance, KG1 first: KG1 ids 0..n1-1, KG2 ids n1..n1+n2-1.
 import type { Side } from '../../shared/types';
-import { labelFromUri, type KgPair } from './kg';
+import { countOnes, labelFromUri, type KgPair } from './kg';
 
 interface SideBuilder {
   keys: string[];
@@ -65,10 +65,6 @@ export class PairBuilder {
     return this.sides[side - 1]!.index.has(key);
   }
 
-  entityCount(side: Side): number {
-    return this.sides[side - 1]!.keys.length;
-  }
-
   /** Adds a relation triple; returns false for a duplicate (which is counted, not kept). */
   triple(side: Side, head: string, relation: string, tail: string): boolean {
     const s = this.sides[side - 1]!;
@@ -115,10 +111,6 @@ export class PairBuilder {
     this.links[part].push(this.entity(1, left), this.entity(2, right));
   }
 
-  imageCount(side: Side): number {
-    return this.sides[side - 1]!.images.size;
-  }
-
   build(): KgPair {
     const n1 = this.sides[0].keys.length;
     const global = (side: Side, local: number) => (side === 1 ? local : n1 + local);
@@ -139,7 +131,7 @@ export class PairBuilder {
         attrName: Int32Array.from(s.attrName),
         attrValue: s.attrValue,
         tripleLines: s.lines,
-        namedFromFile: nameFromFile.reduce((a, b) => a + b, 0),
+        namedFromFile: countOnes(nameFromFile),
         nameFromFile,
         images: s.images.size,
       };

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Side } from '../../shared/types';
-import { labelFromUri, type KgPair, type KgSide } from './kg';
+import { countOnes, labelFromUri, type KgPair, type KgSide } from './kg';
 import { lines, parseId, readText } from './lines';
 import { InputReport } from './report';
 
@@ -160,7 +160,6 @@ export async function readIdFormat(
         } else if (!w || w.side !== s.side) {
           report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
         } else if (fields[1]!.trim().length > 0) {
-          if (s.names[w.index] === null) s.namedFromFile++;
           s.names[w.index] = fields[1]!.replace(/_/g, ' ');
           s.nameFromFile[w.index] = 1;
         }
@@ -255,8 +254,7 @@ export async function readIdFormat(
   check();
 
   // links and split
-  const lineOf = new Map<Int32Array, number[]>();
-  const readPairs = async (file: string): Promise<Int32Array> => {
+  const readPairs = async (file: string): Promise<{ pairs: Int32Array; lines: number[] }> => {
     const out: number[] = [];
     const at: number[] = [];
     for (const { number, fields } of lines(await readText(join(dir, file)), true)) {
@@ -279,22 +277,21 @@ export async function readIdFormat(
       out.push(a, b);
       at.push(number);
     }
-    const pairs = Int32Array.from(out);
-    lineOf.set(pairs, at);
-    return pairs;
+    return { pairs: Int32Array.from(out), lines: at };
   };
   const linkFile = first(dir, ['ill_ent_ids', 'ref_ent_ids', 'ent_links']);
   let links: Int32Array = new Int32Array(0);
   if (linkFile) {
-    links = await readPairs(linkFile);
-    checkOneToOne(links, lineOf.get(links)!, linkFile, report);
+    const read = await readPairs(linkFile);
+    links = read.pairs;
+    checkOneToOne(links, read.lines, linkFile, report);
   }
   let train: Int32Array = new Int32Array(0);
   let test: Int32Array = new Int32Array(0);
   const trainFile = first(dir, ['sup_ent_ids', 'sup_pairs']);
   const testFile = first(dir, ['dev_ent_ids', 'ref_pairs']);
-  if (trainFile) train = await readPairs(trainFile);
-  if (testFile) test = await readPairs(testFile);
+  if (trainFile) train = (await readPairs(trainFile)).pairs;
+  if (testFile) test = (await readPairs(testFile)).pairs;
   if (trainFile && !testFile) {
     const inTrain = new Set<number>();
     for (let i = 0; i < train.length; i += 2) inTrain.add(train[i]!);
@@ -308,9 +305,10 @@ export async function readIdFormat(
   }
   progress(1, 'links');
 
-  const labelled = (s: KgSide) => s.names.map((n, i) => n ?? labelFromUri(s.uris[i]!));
-  s1.names = labelled(s1);
-  s2.names = labelled(s2);
+  for (const s of sides) {
+    s.names = s.names.map((n, i) => n ?? labelFromUri(s.uris[i]!));
+    s.namedFromFile = countOnes(s.nameFromFile);
+  }
   // what could be read, even with errors: `inspect` reports it, `import` refuses it (report.hasErrors)
   return { name: basename(dir), format: 'ids', sides: [s1, s2], links, train, test };
 }
@@ -368,7 +366,6 @@ async function readNamesJson(
     const name = tokens.map(String).join(' ').trim();
     if (name.length === 0) return;
     const s = sides[w.side - 1]!;
-    if (s.names[w.index] === null) s.namedFromFile++;
     s.names[w.index] = name;
     s.nameFromFile[w.index] = 1;
   });

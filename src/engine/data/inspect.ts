@@ -1,4 +1,5 @@
 // What `mmea inspect` reports about a dataset folder: stable, documented JSON (docs/cli.md).
+import { SINGLE_GRAPH_FORMATS } from './formats';
 import type { KgPair, KgSide } from './kg';
 import type { InputReport } from './report';
 
@@ -71,7 +72,7 @@ export function inspectPair(path: string, pair: KgPair | null, format: string, r
   return {
     path,
     format,
-    graphs: pair ? pair.sides.filter((s) => pair.format !== 'openke' || s.side === 1).map(graph) : [],
+    graphs: pair ? pair.sides.filter((s) => !SINGLE_GRAPH_FORMATS.includes(pair.format as never) || s.side === 1).map(graph) : [],
     links: pair
       ? { total: pair.links.length / 2, train: pair.train.length / 2, valid: (pair.valid?.length ?? 0) / 2, test: pair.test.length / 2 }
       : { total: 0, train: 0, valid: 0, test: 0 },

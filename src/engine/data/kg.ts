@@ -54,6 +54,12 @@ export interface KgPair {
   images?: KgImages;
 }
 
+export function countOnes(a: Uint8Array): number {
+  let n = 0;
+  for (const x of a) n += x;
+  return n;
+}
+
 /** A readable label from a URI or mid: `<http://dbpedia.org/resource/Sammo_Hung>` -> `Sammo Hung`. */
 export function labelFromUri(uri: string): string {
   let s = uri.trim();

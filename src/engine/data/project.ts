@@ -3,8 +3,10 @@
 //
 // Layout of a project folder (version 1):
 //   project.json          manifest: format, version, name, createdAt, source
-//   kg.json               entities, names, relations, attributes, links, split
+//   kg.json               entities, names, relations, attributes, links, split, image files
 //   triples_1.i32, _2     relation triples as little-endian int32 (head, relation, tail) rows
+//   image_vectors.f32     image vectors (float32 rows), owned by the ids in image_entity.i32
+//   features/             the feature cache (features/store.ts)
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ import type {
 } from '../../shared/types';
 import { MmeaError } from '../../shared/errors';
 import { tripleCsr } from './csr';
-import type { KgImages, KgPair, KgSide } from './kg';
+import { countOnes, type KgImages, type KgPair, type KgSide } from './kg';
 
 export const PROJECT_FORMAT = 'mmea-studio-project';
 export const PROJECT_VERSION = 1;
@@ -302,7 +304,7 @@ export async function readProjectPair(path: string): Promise<KgPair> {
       attrName: Int32Array.from(st.attrName),
       attrValue: st.attrValue,
       tripleLines: st.tripleLines ?? triples[k].length / 3,
-      namedFromFile: nameFromFile.reduce((a, b) => a + b, 0),
+      namedFromFile: countOnes(nameFromFile),
       nameFromFile,
       images: st.images ?? 0,
     };

@@ -12,7 +12,6 @@ import type { EngineChild, SpawnEngine } from './engineHost';
 interface Job {
   info: JobInfo;
   child: EngineChild;
-  params: unknown;
   settled: Promise<unknown>;
   cancelRequested: boolean;
 }
@@ -37,7 +36,7 @@ export class JobManager {
       rejectJob = rej;
     });
     settled.catch(() => {}); // callers that do not wait must not see an unhandled rejection
-    const job: Job = { info, child, params, settled, cancelRequested: false };
+    const job: Job = { info, child, settled, cancelRequested: false };
     this.jobs.set(jobId, job);
 
     const finish = (state: JobState, error?: ErrorPayload, result?: unknown) => {
