@@ -155,6 +155,12 @@ function imageFeatures(
   return { dims: d, matrix: m, mask };
 }
 
+/** The k keys with the highest counts; ties keep first-seen order (a Map iterates in insertion order,
+ *  and the sort is stable), as MCLEA's Counter + stable sort do. */
+function topK<K>(counts: Map<K, number>, k: number): K[] {
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, k).map(([key]) => key);
+}
+
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -182,11 +188,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   // relation bag-of-words: raw counts of the top-K relations over both graphs (ties: first seen)
   const relCount = new Map<number, number>();
   for (const s of pair.sides) for (let k = 1; k < s.triples.length; k += 3) relCount.set(s.triples[k]!, (relCount.get(s.triples[k]!) ?? 0) + 1);
-  const relationColumns = [...relCount.keys()]
-    .map((r, order) => ({ r, order, n: relCount.get(r)! }))
-    .sort((a, b) => b.n - a.n || a.order - b.order)
-    .slice(0, settings.relationTopK)
-    .map((x) => x.r);
+  const relationColumns = topK(relCount, settings.relationTopK);
   const relCol = new Map(relationColumns.map((r, c) => [r, c] as const));
   const rr: number[] = [];
   const rc: number[] = [];
@@ -204,11 +206,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   // attribute bag-of-words: binary, top-K attribute names over both graphs (stable: ties first seen)
   const attrCount = new Map<string, number>();
   for (const s of pair.sides) for (const a of s.attrName) attrCount.set(s.attributeNames[a]!, (attrCount.get(s.attributeNames[a]!) ?? 0) + 1);
-  const attributeColumns = [...attrCount.keys()]
-    .map((a, order) => ({ a, order, n: attrCount.get(a)! }))
-    .sort((x, y) => y.n - x.n || x.order - y.order)
-    .slice(0, settings.attributeTopK)
-    .map((x) => x.a);
+  const attributeColumns = topK(attrCount, settings.attributeTopK);
   const attrCol = new Map(attributeColumns.map((a, c) => [a, c] as const));
   const ar: number[] = [];
   const ac: number[] = [];
