@@ -6,10 +6,10 @@
 //                                       reads), relative to the dataset folder
 // An entity is named as in the dataset (URI or key; for the id format also its integer id).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseNpy } from 'npyjs';
 import sharp from 'sharp';
+import { readBytes } from './binary';
 import type { KgImages, KgPair } from './kg';
 import { lines, parseId, readText } from './lines';
 import type { InputReport } from './report';
@@ -20,9 +20,9 @@ export function hasImages(dir: string): boolean {
 
 async function readVectors(dir: string, report: InputReport): Promise<{ data: Float32Array; rows: number; dims: number } | null> {
   if (existsSync(join(dir, 'image_vectors.npy'))) {
-    const buf = await readFile(join(dir, 'image_vectors.npy'));
+    const bytes = await readBytes(join(dir, 'image_vectors.npy'));
     try {
-      const npy = parseNpy(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+      const npy = parseNpy(bytes);
       if (npy.shape.length !== 2) throw new Error(`expected a 2-d array (rows × dims), got shape [${npy.shape.join(', ')}]`);
       if (!['f2', 'f4', 'f8'].includes(npy.dtype)) throw new Error(`expected floats, got dtype ${npy.dtype}`);
       if (npy.fortranOrder) throw new Error('Fortran-ordered arrays are not supported; save with np.ascontiguousarray');
@@ -41,12 +41,12 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
       report.error('image_vectors.json', null, `needed beside image_vectors.f32, as {"dims": d}: ${(e as Error).message}`);
       return null;
     }
-    const buf = await readFile(join(dir, 'image_vectors.f32'));
-    if (!Number.isInteger(dims) || dims <= 0 || buf.byteLength % (4 * dims) !== 0) {
-      report.error('image_vectors.f32', null, `${buf.byteLength} bytes is not a whole number of ${dims}-wide float32 rows`);
+    const bytes = await readBytes(join(dir, 'image_vectors.f32'));
+    if (!Number.isInteger(dims) || dims <= 0 || bytes.byteLength % (4 * dims) !== 0) {
+      report.error('image_vectors.f32', null, `${bytes.byteLength} bytes is not a whole number of ${dims}-wide float32 rows`);
       return null;
     }
-    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    const data = new Float32Array(bytes);
     return { data, rows: data.length / dims, dims };
   }
   return null;

@@ -21,6 +21,7 @@ import type {
   Side,
 } from '../../shared/types';
 import { MmeaError } from '../../shared/errors';
+import { bytesOf, readBytes } from './binary';
 import { tripleCsr } from './csr';
 import { countOnes, type KgImages, type KgPair, type KgSide } from './kg';
 
@@ -89,13 +90,9 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     images: { dims: pair.images?.dims ?? 0, files: pair.images?.files ?? [] },
   };
   await writeFile(join(dir, 'kg.json'), JSON.stringify(kg));
-  const raw = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  await writeFile(join(dir, 'image_vectors.f32'), raw(pair.images?.vectors ?? new Float32Array(0)));
-  await writeFile(join(dir, 'image_entity.i32'), raw(pair.images?.entity ?? new Int32Array(0)));
-  for (const s of pair.sides) {
-    const buf = Buffer.from(s.triples.buffer, s.triples.byteOffset, s.triples.byteLength);
-    await writeFile(join(dir, `triples_${s.side}.i32`), buf);
-  }
+  await writeFile(join(dir, 'image_vectors.f32'), bytesOf(pair.images?.vectors ?? new Float32Array(0)));
+  await writeFile(join(dir, 'image_entity.i32'), bytesOf(pair.images?.entity ?? new Int32Array(0)));
+  for (const s of pair.sides) await writeFile(join(dir, `triples_${s.side}.i32`), bytesOf(s.triples));
   // the manifest last: a folder without it is not a project
   await writeFile(join(dir, 'project.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
@@ -275,9 +272,9 @@ async function readStored(path: string): Promise<{ manifest: ProjectManifest; kg
   }
   const triples = await Promise.all(
     ([1, 2] as const).map(async (s) => {
-      const buf = await readFile(join(path, `triples_${s}.i32`));
-      if (buf.byteLength % 12 !== 0) throw new MmeaError('bad-input', `${join(path, `triples_${s}.i32`)}: truncated`);
-      return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const bytes = await readBytes(join(path, `triples_${s}.i32`));
+      if (bytes.byteLength % 12 !== 0) throw new MmeaError('bad-input', `${join(path, `triples_${s}.i32`)}: truncated`);
+      return new Int32Array(bytes);
     }),
   );
   return { manifest, kg, triples: triples as [Int32Array, Int32Array] };
@@ -322,15 +319,10 @@ export async function readProjectPair(path: string): Promise<KgPair> {
 }
 
 async function readStoredImages(path: string, kg: StoredKg): Promise<KgImages> {
-  const read = async (f: string) => {
-    if (!existsSync(join(path, f))) return new ArrayBuffer(0);
-    const b = await readFile(join(path, f));
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-  };
   return {
     dims: kg.images?.dims ?? 0,
-    vectors: new Float32Array(await read('image_vectors.f32')),
-    entity: new Int32Array(await read('image_entity.i32')),
+    vectors: new Float32Array(await readBytes(join(path, 'image_vectors.f32'), true)),
+    entity: new Int32Array(await readBytes(join(path, 'image_entity.i32'), true)),
     files: kg.images?.files ?? [],
   };
 }

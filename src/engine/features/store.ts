@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bytesOf, readBytes } from '../data/binary';
 import { readProjectPair } from '../data/project';
 import { buildFeatures, type FeatureSettings, type Features } from './build';
 
@@ -41,7 +42,7 @@ export async function saveFeatures(dir: string, features: Features, fp: string, 
     if (ArrayBuffer.isView(v)) {
       const a = v as Typed;
       const file = `${path}.bin`;
-      writes.push(writeFile(join(dir, file), Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+      writes.push(writeFile(join(dir, file), bytesOf(a)));
       return { $array: file, dtype: a.constructor.name as Dtype, length: a.length };
     }
     if (Array.isArray(v) || v === null || typeof v !== 'object') return v;
@@ -60,10 +61,7 @@ export async function loadFeatures(dir: string): Promise<{ features: Features; f
     if (Array.isArray(v) || v === null || typeof v !== 'object') return v;
     const o = v as Record<string, unknown>;
     if (typeof o.$array === 'string') {
-      const buf = await readFile(join(dir, o.$array));
-      const Ctor = CTORS[o.dtype as Dtype];
-      const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-      const a = new Ctor(copy);
+      const a = new CTORS[o.dtype as Dtype](await readBytes(join(dir, o.$array)));
       if (a.length !== o.length) throw new Error(`${join(dir, o.$array)}: expected ${String(o.length)} values, found ${a.length}`);
       return a;
     }
