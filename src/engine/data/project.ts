@@ -7,6 +7,7 @@
 //   triples_1.i32, _2     relation triples as little-endian int32 (head, relation, tail) rows
 //   image_vectors.f32     image vectors (float32 rows), owned by the ids in image_entity.i32
 //   features/             the feature cache (features/store.ts)
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,9 @@ export interface ProjectManifest {
   name: string;
   createdAt: string;
   source: { path: string; format: string };
+  /** sha256 of the graph files as written (set by writeProject): what feature caches are keyed by,
+   *  so reopening never has to hash the files again */
+  contentHash?: string;
 }
 
 interface StoredSide {
@@ -89,12 +93,20 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     test: [...pair.test],
     images: { dims: pair.images?.dims ?? 0, files: pair.images?.files ?? [] },
   };
-  await writeFile(join(dir, 'kg.json'), JSON.stringify(kg));
-  await writeFile(join(dir, 'image_vectors.f32'), bytesOf(pair.images?.vectors ?? new Float32Array(0)));
-  await writeFile(join(dir, 'image_entity.i32'), bytesOf(pair.images?.entity ?? new Int32Array(0)));
-  for (const s of pair.sides) await writeFile(join(dir, `triples_${s.side}.i32`), bytesOf(s.triples));
+  const files: [string, string | Buffer][] = [
+    ['kg.json', JSON.stringify(kg)],
+    ...pair.sides.map((s): [string, Buffer] => [`triples_${s.side}.i32`, bytesOf(s.triples)]),
+    ['image_vectors.f32', bytesOf(pair.images?.vectors ?? new Float32Array(0))],
+    ['image_entity.i32', bytesOf(pair.images?.entity ?? new Int32Array(0))],
+  ];
+  const hash = createHash('sha256');
+  for (const [name, data] of files) {
+    hash.update(name).update(data);
+    await writeFile(join(dir, name), data);
+  }
   // the manifest last: a folder without it is not a project
-  await writeFile(join(dir, 'project.json'), JSON.stringify(manifest, null, 2) + '\n');
+  const written: ProjectManifest = { ...manifest, contentHash: hash.digest('hex') };
+  await writeFile(join(dir, 'project.json'), JSON.stringify(written, null, 2) + '\n');
 }
 
 /** Moves a finished project from its scratch folder to its place; replaces an old one if asked. */
@@ -257,18 +269,27 @@ export class Project {
   }
 }
 
-async function readStored(path: string): Promise<{ manifest: ProjectManifest; kg: StoredKg; triples: [Int32Array, Int32Array] }> {
+/** The manifest alone (cheap: no graph files are read). */
+export async function readManifest(path: string): Promise<ProjectManifest> {
+  return (await readStored(path, false)).manifest;
+}
+
+async function readStored(path: string, graphs: false): Promise<{ manifest: ProjectManifest }>;
+async function readStored(path: string): Promise<{ manifest: ProjectManifest; kg: StoredKg; triples: [Int32Array, Int32Array] }>;
+async function readStored(path: string, graphs = true): Promise<{ manifest: ProjectManifest; kg?: StoredKg; triples?: [Int32Array, Int32Array] }> {
   if (!isProject(path)) throw new MmeaError('not-found', `not a project folder (no project.json): ${path}`);
   let manifest: ProjectManifest;
   let kg: StoredKg;
   try {
     manifest = JSON.parse(await readFile(join(path, 'project.json'), 'utf8')) as ProjectManifest;
+    if (manifest.format !== PROJECT_FORMAT || manifest.version > PROJECT_VERSION) {
+      throw new MmeaError('bad-input', `${join(path, 'project.json')}: not a version ${PROJECT_VERSION} MMEA Studio project`);
+    }
+    if (!graphs) return { manifest };
     kg = JSON.parse(await readFile(join(path, 'kg.json'), 'utf8')) as StoredKg;
   } catch (e) {
+    if (e instanceof MmeaError) throw e;
     throw new MmeaError('bad-input', `cannot read project ${path}: ${(e as Error).message}`);
-  }
-  if (manifest.format !== PROJECT_FORMAT || manifest.version > PROJECT_VERSION) {
-    throw new MmeaError('bad-input', `${join(path, 'project.json')}: not a version ${PROJECT_VERSION} MMEA Studio project`);
   }
   const triples = await Promise.all(
     ([1, 2] as const).map(async (s) => {

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesOf, readBytes } from '../data/binary';
-import { readProjectPair } from '../data/project';
+import type { KgPair } from '../data/kg';
+import { readManifest, readProjectPair } from '../data/project';
 import { buildFeatures, type FeatureSettings, type Features } from './build';
 
 /** Bump when buildFeatures changes what it computes, so old caches are rebuilt. */
@@ -25,11 +26,19 @@ interface FeatureManifest {
   data: unknown;
 }
 
-/** Hash of the project's graph files, the settings and the builder's version. */
+/**
+ * Hash of the project's graph files, the settings and the builder's version. The graph files' hash
+ * is the one writeProject recorded in project.json; projects written before it recorded one are
+ * hashed from their files.
+ */
 export async function fingerprint(project: string, settings: FeatureSettings): Promise<string> {
   const h = createHash('sha256');
-  for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32', 'image_vectors.f32', 'image_entity.i32']) {
-    if (existsSync(join(project, f))) h.update(f).update(await readFile(join(project, f)));
+  const { contentHash } = await readManifest(project);
+  if (contentHash) h.update(contentHash);
+  else {
+    for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32', 'image_vectors.f32', 'image_entity.i32']) {
+      if (existsSync(join(project, f))) h.update(f).update(await readFile(join(project, f)));
+    }
   }
   h.update(JSON.stringify(settings)).update(String(FEATURES_VERSION));
   return h.digest('hex');
@@ -73,12 +82,15 @@ export async function loadFeatures(dir: string): Promise<{ features: Features; f
 
 /**
  * The project's features for `settings`: from the cache when its fingerprint matches, else built
- * and cached (written beside and renamed, so a half-written cache is never read).
+ * and cached (written beside and renamed, so a half-written cache is never read). `pair` is the
+ * project's graphs when the caller has them in memory (the import job, which has just written
+ * them); otherwise they are read from the project.
  */
 export async function ensureFeatures(
   project: string,
   settings: FeatureSettings,
   progress: (f: number, stage: string) => void = () => {},
+  pair?: KgPair,
 ): Promise<{ features: Features; cached: boolean }> {
   const dir = join(project, 'features');
   const fp = await fingerprint(project, settings);
@@ -88,7 +100,7 @@ export async function ensureFeatures(
   } catch {
     // an unreadable cache is rebuilt below
   }
-  const features = buildFeatures(await readProjectPair(project), settings, progress);
+  const features = buildFeatures(pair ?? (await readProjectPair(project)), settings, progress);
   const scratch = `${dir}.partial-${process.pid}`;
   await rm(scratch, { recursive: true, force: true });
   await saveFeatures(scratch, features, fp, settings);

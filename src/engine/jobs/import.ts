@@ -55,7 +55,7 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
       source: { path: source, format: pair.format },
     });
     ctx.signal.throwIfAborted();
-    await ensureFeatures(scratch, DEFAULT_SETTINGS, (f, stage) => ctx.progress(0.65 + 0.33 * f, `features: ${stage}`));
+    await ensureFeatures(scratch, DEFAULT_SETTINGS, (f, stage) => ctx.progress(0.65 + 0.33 * f, `features: ${stage}`), pair);
     ctx.signal.throwIfAborted();
     await commitProject(scratch, target, params.replace ?? false);
   } catch (e) {
