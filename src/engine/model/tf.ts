@@ -1,0 +1,44 @@
+// The tensor library and its backend, chosen at run time: tfjs-node-gpu if it loads (the users' GPU
+// workstations), else tfjs-node, else wasm, else the pure-JS cpu backend; `--backend` overrides.
+// Model code only uses the `tf` namespace exported here, never a backend's own API.
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+const nodeRequire: NodeRequire = typeof require === 'function' ? require : createRequire(import.meta.url);
+
+let chosen: BackendName | null = null;
+
+async function tryBackend(name: BackendName): Promise<boolean> {
+  try {
+    if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
+      nodeRequire(`@tensorflow/${name}`); // registers the 'tensorflow' backend on this tfjs
+      return await tf.setBackend('tensorflow');
+    }
+    if (name === 'wasm') {
+      nodeRequire('@tensorflow/tfjs-backend-wasm');
+      return await tf.setBackend('wasm');
+    }
+    return await tf.setBackend('cpu');
+  } catch {
+    return false;
+  }
+}
+
+/** Picks the backend (once per process) and returns its name. */
+export async function initBackend(prefer?: BackendName | 'auto'): Promise<BackendName> {
+  if (chosen && (!prefer || prefer === 'auto' || prefer === chosen)) return chosen;
+  const order = prefer && prefer !== 'auto' ? [prefer] : [...BACKENDS];
+  for (const name of order) {
+    if (await tryBackend(name)) {
+      await tf.ready();
+      chosen = name;
+      return name;
+    }
+  }
+  throw new Error(`no tensor backend could be loaded (tried ${order.join(', ')})`);
+}
