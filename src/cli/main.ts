@@ -12,6 +12,7 @@ import { importJob } from '../engine/jobs/import';
 import { Project } from '../engine/data/project';
 import { DEFAULT_SETTINGS, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
+import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -41,9 +42,9 @@ options:
   --name NAME    project name (import)
   --replace      overwrite an existing project (import)
   --json         standard output is JSON only
-`;
 
-class UsageError extends Error {}
+${TRAIN_USAGE}`;
+
 
 function progressBar(json: boolean) {
   let last = '';
@@ -84,6 +85,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'train') return trainCommand(rest);
+  if (command === 'eval') return evalCommand(rest);
+  if (command === 'propose') return proposeCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -167,7 +171,7 @@ main(process.argv.slice(2)).then(
     }
     const e = err as MmeaError;
     if (process.argv.includes('--json')) console.log(JSON.stringify({ error: { code: e.code ?? 'internal', message: e.message, details: e.details } }));
-    process.stderr.write(`mmea: ${e.message}\n`);
+    process.stderr.write(`mmea: ${process.env.MMEA_DEBUG ? e.stack : e.message}\n`);
     process.exit(1);
   },
 );

@@ -27,6 +27,8 @@ export interface FeatureSettings {
     /** fraction of the training pairs held out for validation (model selection) */
     validFraction: number;
     seed: number;
+    /** use the seeded split even when the dataset has split files (`mmea train --rate`) */
+    ignoreFiles?: boolean;
   };
 }
 
@@ -297,7 +299,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   let test: Int32Array;
   let source: 'files' | 'seeded';
   const rand = mulberry32(settings.split.seed);
-  if (pair.train.length > 0) {
+  if (pair.train.length > 0 && !settings.split.ignoreFiles) {
     train = toRows(pair.train);
     test = toRows(pair.test);
     source = 'files';

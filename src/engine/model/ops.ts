@@ -3,14 +3,23 @@
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
 // aggregation through the kernels in kernels.ts.
 import { tf } from './tf';
-import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from './kernels';
+import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
+
+/**
+ * Forward results kept between the two passes of a training step (train.ts): the loss heads run
+ * first on a forward without gradient tape, then the encoders' backward pass runs on a second
+ * forward that reuses these results instead of recomputing the expensive products.
+ */
+export type Memo = Map<string, Float32Array | GatForward>;
 
 /** a · b with explicit transposes in the gradient (plain matMul only). */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad((x, y, save) => {
-    save([x as tf.Tensor2D, y as tf.Tensor2D]);
+  // inputs needed by the gradient must go through `save` (customGrad disposes its own copies)
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, y, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, y]);
     return {
-      value: tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D),
+      value: tf.matMul(x, y),
       gradFunc: (dy, saved) => {
         const [sx, sy] = saved as [tf.Tensor2D, tf.Tensor2D];
         return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sy)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
@@ -26,10 +35,14 @@ export function matMulBt(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Rows of a constant sparse matrix times a dense weight matrix (in × C); gradient for the weights. */
-export function spmm(x: SparseRows, W: tf.Tensor2D): tf.Tensor2D {
+export function spmm(x: SparseRows, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
   const [inDims, C] = W.shape;
   const f = tf.customGrad((w) => {
-    const out = spmmForward(x, (w as tf.Tensor2D).dataSync() as Float32Array, C);
+    let out = memo?.get(key) as Float32Array | undefined;
+    if (!out) {
+      out = spmmForward(x, (w as tf.Tensor2D).dataSync() as Float32Array, C);
+      memo?.set(key, out);
+    }
     return {
       value: tf.tensor2d(out, [x.rows.length, C]),
       gradFunc: (dy) => tf.tensor2d(spmmBackward(x, (dy as tf.Tensor).dataSync() as Float32Array, inDims, C), [inDims, C]),
@@ -39,18 +52,23 @@ export function spmm(x: SparseRows, W: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** One GAT layer (kernels.ts gatForward) over `graph`; X is (rows × D), w heads × D, a heads × 2D. */
-export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: AggGraph): tf.Tensor2D {
+export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: AggGraph, memo?: Memo, key = ''): tf.Tensor2D {
   const D = X.shape[1];
   const heads = w.shape[0];
   const f = tf.customGrad((x, wt, at) => {
     const xd = (x as tf.Tensor).dataSync() as Float32Array;
     const wd = (wt as tf.Tensor).dataSync() as Float32Array;
     const ad = (at as tf.Tensor).dataSync() as Float32Array;
-    const fwd = gatForward(xd, D, wd, ad, heads, graph);
+    let fwd = memo?.get(key) as GatForward | undefined;
+    if (!fwd) {
+      fwd = gatForward(xd, D, wd, ad, heads, graph);
+      memo?.set(key, fwd);
+    }
+    const f0 = fwd;
     return {
       value: tf.tensor2d(fwd.out, [graph.outputs, D]),
       gradFunc: (dy) => {
-        const g = gatBackward(xd, D, wd, ad, heads, graph, fwd, (dy as tf.Tensor).dataSync() as Float32Array);
+        const g = gatBackward(xd, D, wd, ad, heads, graph, f0, (dy as tf.Tensor).dataSync() as Float32Array);
         return [tf.tensor2d(g.dX, X.shape), tf.tensor2d(g.dw, w.shape), tf.tensor2d(g.da, a.shape)];
       },
     };
@@ -58,8 +76,26 @@ export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: 
   return f(X, w, a) as tf.Tensor2D;
 }
 
-/** Row-wise L2 normalisation (F.normalize: x / max(‖x‖, eps)). */
+/** Row-wise L2 normalisation, x / max(‖x‖, eps) as F.normalize, written as x · rsqrt(max(‖x‖², eps²))
+ *  so an all-zero row (an entity without the modality) has a zero gradient, not sqrt's infinite one. */
 export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
-  const n = tf.maximum(tf.sqrt(tf.sum(tf.square(x), 1, true)), eps);
-  return tf.div(x, n);
+  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
 }
+
+/** x as a constant for differentiation (tfjs has no stop_gradient op). */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));
+  return f(x) as T;
+}
+
+/** x · W for a constant x (features): only W gets a gradient (xᵀ · dy, transposed explicitly). */
+export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
+  const f = tf.customGrad((w) => {
+    const kept = memo?.get(key) as Float32Array | undefined;
+    const value = kept ? tf.tensor2d(kept, [x.shape[0], W.shape[1]]) : tf.matMul(x, w as tf.Tensor2D);
+    if (!kept) memo?.set(key, value.dataSync() as Float32Array);
+    return { value, gradFunc: (dy) => tf.matMul(tf.transpose(x), dy as tf.Tensor2D) };
+  });
+  return f(W) as tf.Tensor2D;
+}
+

@@ -1,0 +1,254 @@
+// `mmea train | eval | propose`: the alignment engine from the command line (docs/cli.md).
+// A run folder holds run.json (options, data, backend), log.jsonl (one JSON object per epoch and per
+// evaluation), checkpoints/{last,selected} and result.json.
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MmeaError } from '../shared/errors';
+import { readDataset, type ReadOptions } from '../engine/data/formats';
+import { isProject } from '../engine/data/project';
+import { InputReport } from '../engine/data/report';
+import { buildFeatures, DEFAULT_SETTINGS, type FeatureSettings, type Features } from '../engine/features/build';
+import { ensureFeatures } from '../engine/features/store';
+import { loadCheckpoint, saveCheckpoint } from '../engine/model/checkpoint';
+import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
+import { proposals } from '../engine/model/propose';
+import { BACKENDS, initBackend, type BackendName } from '../engine/model/tf';
+import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/model/train';
+
+export class UsageError extends Error {}
+
+const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export const TRAIN_USAGE = `training (see docs/cli.md):
+  train --data <dir> --out <run-dir> [options]   train HUMEA; progress on stderr, result last on stdout
+  eval --data <dir> --checkpoint <dir>            metrics of a saved checkpoint
+  propose --data <dir> --checkpoint <dir> --out <file.jsonl> [--k 10]
+                                                  top-k candidates per unaligned entity with evidence
+options (defaults are the reference's run.sh):
+  --data DIR            a project folder or a dataset folder (any format of mmea inspect)
+  --rate R              seeded split with this training fraction (ignores the dataset's split files)
+  --valid-fraction F    part of the training pairs held out for model selection (0.1)
+  --seed N (42)  --epochs N (1000)  --bsize N (512)  --lr X (5e-4)  --weight-decay X (0.01)
+  --tau-cl X (0.1)  --tau-al X (4)  --cl-loss X (1)  --al-loss X (0.1)  --experts N (5)  --topk N (5)
+  --fusion-weight-dim N (0)  --check-point N (10)  --csls K (3; 0 = cosine)
+  --without LIST        reference ablations: 1 img, 2 gph, 3 rel, 4 rel_text, 5 att, 6 att_text,
+                        7 no unimodal ICL, 8 no unimodal distillation (comma-separated)
+  --modalities LIST     gph,img,rel,att,name (those the data lacks are dropped)
+  --iterative MODE      off | mnn (methods.md §0.7) | calibrated (§8)   --il-start N (500)
+  --backend B           auto | ${BACKENDS.join(' | ')}
+  --resume              continue the run in --out from its last checkpoint
+  --json                standard output is JSON only
+`;
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  data: { type: 'string' },
+  out: { type: 'string' },
+  checkpoint: { type: 'string' },
+  format: { type: 'string' },
+  names: { type: 'string' },
+  fold: { type: 'string' },
+  kg2: { type: 'string' },
+  rate: { type: 'string' },
+  'valid-fraction': { type: 'string' },
+  seed: { type: 'string' },
+  epochs: { type: 'string' },
+  bsize: { type: 'string' },
+  lr: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'tau-cl': { type: 'string' },
+  'tau-al': { type: 'string' },
+  'cl-loss': { type: 'string' },
+  'al-loss': { type: 'string' },
+  experts: { type: 'string' },
+  topk: { type: 'string' },
+  'fusion-weight-dim': { type: 'string' },
+  'check-point': { type: 'string' },
+  csls: { type: 'string' },
+  without: { type: 'string' },
+  modalities: { type: 'string' },
+  iterative: { type: 'string' },
+  'il-start': { type: 'string' },
+  backend: { type: 'string', default: 'auto' },
+  resume: { type: 'boolean', default: false },
+  k: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function num(v: string | undefined, name: string, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (!check(x)) throw new UsageError(`--${name}: not a valid value: ${v}`);
+  return x;
+}
+const int = (x: number) => Number.isInteger(x) && x >= 0;
+const positive = (x: number) => Number.isFinite(x) && x > 0;
+
+/** Training options from the command line over the defaults (or over a run's saved options). */
+export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): TrainOptions {
+  const without = v.without === undefined ? base.without : v.without.split(',').filter(Boolean).map((s) => num(s, 'without', 0, (x) => int(x) && x >= 1 && x <= 8));
+  const modalities = v.modalities === undefined ? base.modalities : (v.modalities.split(',').filter(Boolean) as Modality[]);
+  for (const m of modalities) if (!MODALITY_ORDER.includes(m)) throw new UsageError(`--modalities: unknown modality ${m} (${MODALITY_ORDER.join(', ')})`);
+  const iterative = (v.iterative ?? base.iterative) as TrainOptions['iterative'];
+  if (!['off', 'mnn', 'calibrated'].includes(iterative)) throw new UsageError('--iterative must be off, mnn or calibrated');
+  return {
+    ...base,
+    seed: num(v.seed, 'seed', base.seed, int),
+    epochs: num(v.epochs, 'epochs', base.epochs, int),
+    batchSize: num(v.bsize, 'bsize', base.batchSize, (x) => int(x) && x > 1),
+    lr: num(v.lr, 'lr', base.lr, positive),
+    weightDecay: num(v['weight-decay'], 'weight-decay', base.weightDecay),
+    tauCl: num(v['tau-cl'], 'tau-cl', base.tauCl, positive),
+    tauAl: num(v['tau-al'], 'tau-al', base.tauAl, positive),
+    clLoss: num(v['cl-loss'], 'cl-loss', base.clLoss),
+    alLoss: num(v['al-loss'], 'al-loss', base.alLoss),
+    experts: num(v.experts, 'experts', base.experts, (x) => int(x) && x >= 1),
+    topk: num(v.topk, 'topk', base.topk, (x) => int(x) && x >= 1),
+    fusionWeightDim: num(v['fusion-weight-dim'], 'fusion-weight-dim', base.fusionWeightDim, int),
+    checkPoint: num(v['check-point'], 'check-point', base.checkPoint, (x) => int(x) && x >= 1),
+    csls: num(v.csls, 'csls', base.csls, int),
+    without,
+    modalities,
+    iterative,
+    ilStart: num(v['il-start'], 'il-start', base.ilStart, int),
+  };
+}
+
+/** Features of a project (cached) or of a dataset folder (built in memory). */
+export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings }> {
+  const settings: FeatureSettings = {
+    ...DEFAULT_SETTINGS,
+    split: {
+      ...DEFAULT_SETTINGS.split,
+      trainRate: num(v.rate, 'rate', DEFAULT_SETTINGS.split.trainRate, (x) => x > 0 && x < 1),
+      validFraction: num(v['valid-fraction'], 'valid-fraction', DEFAULT_SETTINGS.split.validFraction, (x) => x >= 0 && x < 1),
+      ignoreFiles: v.rate !== undefined,
+    },
+  };
+  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
+  const report = new InputReport();
+  const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2 };
+  const pair = await readDataset(dir, report, readOptions);
+  if (report.hasErrors) throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${dir}:\n${report.format()}`, report.toJSON());
+  return { features: buildFeatures(pair, settings), settings };
+}
+
+function metricsLine(e: Evaluation): string {
+  const m = (x: Evaluation['test']) => `H@1 ${x.mean.hits1.toFixed(3)} H@10 ${x.mean.hits10.toFixed(3)} MRR ${x.mean.mrr.toFixed(3)}`;
+  return `epoch ${e.epoch}: valid ${e.valid ? m(e.valid) : '-'} | test ${m(e.test)}`;
+}
+
+function say(json: boolean, line: string): void {
+  process.stderr.write(json ? JSON.stringify({ message: line }) + '\n' : line + '\n');
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
+  if (!v.data) throw new UsageError('train: --data <dir> is required');
+  if (!v.out) throw new UsageError('train: --out <run-dir> is required');
+  const out = resolve(v.out);
+  const t0 = performance.now();
+  const backend = await initBackend(v.backend as BackendName | 'auto');
+  const { features, settings } = await loadData(resolve(v.data), v);
+  let options = trainOptions(v);
+  const resumeFrom = join(out, 'checkpoints', 'last');
+  if (v.resume && !existsSync(join(resumeFrom, 'manifest.json'))) throw new UsageError(`--resume: no checkpoint in ${resumeFrom}`);
+  mkdirSync(out, { recursive: true });
+  const log = join(out, 'log.jsonl');
+  if (!v.resume) writeFileSync(log, '');
+  const trainer = new Trainer(features, options);
+  if (v.resume) {
+    options = await loadCheckpoint(resumeFrom, trainer);
+    say(v.json, `resumed at epoch ${trainer.epoch}`);
+  }
+  writeFileSync(
+    join(out, 'run.json'),
+    JSON.stringify({ model: 'humea', data: resolve(v.data), options, features: settings, backend, modalities: trainer.model.present, split: { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source } }, null, 2),
+  );
+  say(v.json, `backend ${backend}; modalities ${trainer.model.present.join(', ')}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  let lastEval = '';
+  let epochSeconds = 0;
+  let epochsSeen = 0;
+  const result = await trainer.run({
+    onEpoch: (e) => {
+      appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
+      epochSeconds += e.seconds;
+      epochsSeen++;
+      const eta = ((options.epochs - e.epoch) * epochSeconds) / epochsSeen;
+      const line = `epoch ${e.epoch}/${options.epochs} loss ${e.loss.toFixed(4)} ${e.seconds.toFixed(2)} s/epoch ETA ${Math.round(eta)} s${lastEval ? ` | ${lastEval}` : ''}`;
+      if (v.json) process.stderr.write(JSON.stringify({ progress: e.epoch / options.epochs, epoch: e.epoch, loss: e.loss, etaSeconds: Math.round(eta) }) + '\n');
+      else if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, 150).padEnd(150)}`);
+      else if (e.epoch % 10 === 0) process.stderr.write(line + '\n');
+    },
+    onEvaluation: async (e, selected) => {
+      appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
+      lastEval = metricsLine(e);
+      if (process.stderr.isTTY && !v.json) process.stderr.write('\n');
+      say(v.json, lastEval + (selected ? ' (selected)' : ''));
+      await saveCheckpoint(join(out, 'checkpoints', 'last'), trainer);
+      if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer);
+    },
+    shouldStop: () => stop,
+  });
+  const summary = (e: Evaluation | null) => e && { epoch: e.epoch, mean: e.test.mean, l2r: e.test.l2r, r2l: e.test.r2l, valid: e.valid?.mean ?? null, weights: e.weights };
+  const final = {
+    result: { validationSelected: summary(result.validationSelected), bestOnTest: summary(result.bestOnTest), last: summary(result.last) },
+    epochs: result.epochs,
+    secondsPerEpoch: result.secondsPerEpoch,
+    wallSeconds: (performance.now() - t0) / 1000,
+    peakRssMB: peakRssMB(),
+    backend,
+    pseudoLabels: result.pseudoLabels,
+    run: out,
+  };
+  writeFileSync(join(out, 'result.json'), JSON.stringify(final, null, 2));
+  trainer.dispose();
+  if (v.json) console.log(JSON.stringify(final));
+  else {
+    for (const [k, e] of Object.entries(final.result)) {
+      if (e) console.log(`${k.padEnd(18)} epoch ${String(e.epoch).padStart(4)}  H@1 ${e.mean.hits1.toFixed(3)}  H@5 ${e.mean.hits5.toFixed(3)}  H@10 ${e.mean.hits10.toFixed(3)}  MRR ${e.mean.mrr.toFixed(3)}  MR ${e.mean.mr.toFixed(1)}`);
+    }
+    console.log(`${result.epochs} epochs, ${result.secondsPerEpoch.toFixed(2)} s/epoch, ${final.wallSeconds.toFixed(0)} s wall, peak RSS ${final.peakRssMB} MB, backend ${backend}; run in ${out}`);
+  }
+  return 0;
+}
+
+/** A trainer restored from a checkpoint, with the data and options the run used. */
+async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName }> {
+  if (!v.data) throw new UsageError('--data <dir> is required');
+  if (!v.checkpoint) throw new UsageError('--checkpoint <dir> is required');
+  const backend = await initBackend(v.backend as BackendName | 'auto');
+  const { features } = await loadData(resolve(v.data), v);
+  const ck = resolve(v.checkpoint);
+  const { readCheckpointOptions } = await import('../engine/model/checkpoint');
+  const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));
+  await loadCheckpoint(ck, trainer);
+  return { trainer, backend };
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
+  const { trainer, backend } = await restored(v);
+  const e = trainer.evaluation();
+  const out = { epoch: e.epoch, valid: e.valid, test: e.test, weights: e.weights, backend };
+  trainer.dispose();
+  if (v.json) console.log(JSON.stringify(out));
+  else console.log(metricsLine(e));
+  return 0;
+}
+
+export async function proposeCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
+  if (!v.out) throw new UsageError('propose: --out <file.jsonl> is required');
+  const { trainer } = await restored(v);
+  const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
+  const written = await proposals(trainer, k, resolve(v.out));
+  trainer.dispose();
+  if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));
+  else console.log(`${written.queries} entities, ${k} candidates each, written to ${resolve(v.out)}`);
+  return 0;
+}

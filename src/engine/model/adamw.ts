@@ -1,0 +1,54 @@
+// AdamW as PyTorch implements it (decoupled weight decay: p ← p − lr·wd·p, then the Adam step with
+// bias correction); tfjs has Adam but not AdamW. Its moments are plain variables so a checkpoint
+// saves and restores them exactly.
+import { tf } from './tf';
+
+export interface AdamWOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const ADAMW_DEFAULTS: AdamWOptions = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
+
+export class AdamW {
+  step = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly params: Map<string, tf.Variable>,
+    readonly options: AdamWOptions = ADAMW_DEFAULTS,
+  ) {
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adam.m.${name}`));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adam.v.${name}`));
+    }
+  }
+
+  apply(grads: Record<string, tf.Tensor>): void {
+    this.step++;
+    const { lr, beta1, beta2, eps, weightDecay } = this.options;
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads[name];
+        if (!g) continue; // not reached by this step's loss: PyTorch skips parameters without grad
+        const m = this.m.get(name)!;
+        const v = this.v.get(name)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const decayed = tf.mul(p, 1 - lr * weightDecay);
+        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), eps));
+        p.assign(tf.sub(decayed, tf.mul(update, lr)));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+// Checkpoints in a run folder: every parameter and the optimizer's moments, the epoch, the training
+// pairs (seeds plus merged pseudo-labels) and the options, written atomically (data/tree.ts), so a
+// run resumes exactly where it was and `eval`/`propose` rebuild the same model.
+import { readTree, replaceTree } from '../data/tree';
+import { tf } from './tf';
+import type { Trainer, TrainOptions } from './train';
+
+interface CheckpointData {
+  params: Record<string, Float32Array>;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+  train: Int32Array;
+  pseudo: Int32Array;
+  /** iterative training's pending candidates and last merge round, as flat (left, right) rows */
+  candidates: Int32Array | null;
+  previousMerge: Int32Array;
+}
+
+const flat = (m: Map<number, number>) => Int32Array.from([...m].flat());
+function unflat(a: Int32Array): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < a.length; i += 2) m.set(a[i]!, a[i + 1]!);
+  return m;
+}
+
+const read = (v: tf.Variable) => v.dataSync() as Float32Array;
+
+export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
+  const data: CheckpointData = {
+    params: Object.fromEntries([...t.params].map(([k, v]) => [k, read(v)])),
+    m: Object.fromEntries([...t.optimizer.m].map(([k, v]) => [k, read(v)])),
+    v: Object.fromEntries([...t.optimizer.v].map(([k, v]) => [k, read(v)])),
+    train: t.train,
+    pseudo: t.pseudo,
+    candidates: t.candidates && flat(t.candidates),
+    previousMerge: flat(t.previousMerge),
+  };
+  await replaceTree(dir, data, {
+    format: 'mmea-studio-checkpoint',
+    model: 'humea',
+    epoch: t.epoch,
+    step: t.optimizer.step,
+    options: t.options,
+    modalities: t.model.present,
+    shapes: Object.fromEntries([...t.params].map(([k, v]) => [k, v.shape])),
+  });
+}
+
+export async function readCheckpointOptions(dir: string): Promise<TrainOptions> {
+  const tree = await readTree<CheckpointData>(dir);
+  if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
+  return tree.manifest.options as TrainOptions;
+}
+
+/** Restores `t` (built with the checkpoint's options and data) and returns the options. */
+export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOptions> {
+  const tree = await readTree<CheckpointData>(dir);
+  if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
+  const { data, manifest } = tree;
+  for (const [name, p] of t.params) {
+    const saved = data.params[name];
+    if (!saved || saved.length !== p.size) throw new Error(`${dir}: parameter ${name} is missing or has another shape (was the checkpoint made on other data or options?)`);
+    tf.tidy(() => {
+      p.assign(tf.tensor(saved, p.shape));
+      t.optimizer.m.get(name)!.assign(tf.tensor(data.m[name]!, p.shape));
+      t.optimizer.v.get(name)!.assign(tf.tensor(data.v[name]!, p.shape));
+    });
+  }
+  t.epoch = manifest.epoch as number;
+  t.optimizer.step = manifest.step as number;
+  t.train = data.train;
+  t.pseudo = data.pseudo;
+  t.candidates = data.candidates && unflat(data.candidates);
+  t.previousMerge = unflat(data.previousMerge);
+  return manifest.options as TrainOptions;
+}

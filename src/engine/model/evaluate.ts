@@ -1,0 +1,237 @@
+// Ranking metrics of an alignment (methods.md §0.6): for gold pairs (l, r) between a set of left
+// rows and a set of right rows, the rank of r among all right rows for l (left-to-right) and of l
+// among all left rows for r (right-to-left), by cosine similarity or CSLS(k). Similarities are
+// computed in row blocks with tfjs matMul (the only heavy part); the block matrix is kept for the
+// second pass while it fits a memory budget, else recomputed, so memory stays bounded.
+import { tf } from './tf';
+
+export interface DirectionMetrics {
+  hits1: number;
+  hits5: number;
+  hits10: number;
+  mrr: number;
+  mr: number;
+}
+
+export interface Metrics {
+  mean: DirectionMetrics;
+  l2r: DirectionMetrics;
+  r2l: DirectionMetrics;
+  pairs: number;
+  candidates: [number, number];
+}
+
+export interface RankOptions {
+  /** CSLS neighbourhood size; 0 for plain cosine */
+  csls: number;
+  blockRows?: number;
+  /** keep the similarity blocks between the two passes up to this many bytes */
+  cacheBytes?: number;
+}
+
+function summarise(ranks: Int32Array): DirectionMetrics {
+  let h1 = 0;
+  let h5 = 0;
+  let h10 = 0;
+  let rr = 0;
+  let r = 0;
+  for (const k of ranks) {
+    if (k <= 1) h1++;
+    if (k <= 5) h5++;
+    if (k <= 10) h10++;
+    rr += 1 / k;
+    r += k;
+  }
+  const n = Math.max(ranks.length, 1);
+  return { hits1: h1 / n, hits5: h5 / n, hits10: h10 / n, mrr: rr / n, mr: r / n };
+}
+
+function meanOf(a: DirectionMetrics, b: DirectionMetrics): DirectionMetrics {
+  return { hits1: (a.hits1 + b.hits1) / 2, hits5: (a.hits5 + b.hits5) / 2, hits10: (a.hits10 + b.hits10) / 2, mrr: (a.mrr + b.mrr) / 2, mr: (a.mr + b.mr) / 2 };
+}
+
+/** Mean of the k largest values of v[from..to) with stride `step`. */
+function topMean(v: Float32Array, from: number, count: number, k: number): number {
+  const top = new Float64Array(k).fill(-Infinity);
+  for (let j = 0; j < count; j++) {
+    const x = v[from + j]!;
+    if (x <= top[k - 1]!) continue;
+    let p = k - 1;
+    while (p > 0 && top[p - 1]! < x) {
+      top[p] = top[p - 1]!;
+      p--;
+    }
+    top[p] = x;
+  }
+  let s = 0;
+  let n = 0;
+  for (const x of top) if (x > -Infinity) (s += x, n++);
+  return n ? s / n : 0;
+}
+
+/** Similarities of the left rows against all right rows, block by block. */
+class Blocks {
+  readonly n: number;
+  private readonly bt: tf.Tensor2D;
+  private readonly cache: Float32Array[] | null;
+
+  constructor(
+    private readonly left: tf.Tensor2D,
+    right: tf.Tensor2D,
+    readonly rows: number,
+    cacheBytes: number,
+  ) {
+    this.n = Math.ceil(left.shape[0] / rows);
+    this.bt = tf.transpose(right); // plain matMul against a transposed copy (no transposeB on wasm)
+    this.cache = left.shape[0] * right.shape[0] * 4 <= cacheBytes ? [] : null;
+  }
+
+  get(b: number): Float32Array {
+    const cached = this.cache?.[b];
+    if (cached) return cached;
+    const from = b * this.rows;
+    const count = Math.min(this.rows, this.left.shape[0] - from);
+    const s = tf.tidy(() => tf.matMul(tf.slice(this.left, [from, 0], [count, -1]), this.bt));
+    const data = s.dataSync() as Float32Array;
+    s.dispose();
+    if (this.cache) this.cache[b] = data;
+    return data;
+  }
+
+  dispose(): void {
+    this.bt.dispose();
+  }
+}
+
+/** CSLS penalties: r[i] = mean top-k of row i, c[j] = mean top-k of column j (zeros for cosine). */
+function penalties(blocks: Blocks, nL: number, nR: number, k: number): { r: Float32Array; c: Float32Array } {
+  const r = new Float32Array(nL);
+  const c = new Float32Array(nR);
+  if (k <= 0) return { r, c };
+  const colTop = Array.from({ length: k }, () => new Float32Array(nR).fill(-Infinity)); // descending
+  for (let b = 0; b < blocks.n; b++) {
+    const s = blocks.get(b);
+    const rowsHere = s.length / nR;
+    for (let i = 0; i < rowsHere; i++) {
+      const o = i * nR;
+      r[b * blocks.rows + i] = topMean(s, o, nR, k);
+      for (let j = 0; j < nR; j++) {
+        const x = s[o + j]!;
+        if (x <= colTop[k - 1]![j]!) continue;
+        let p = k - 1;
+        while (p > 0 && colTop[p - 1]![j]! < x) {
+          colTop[p]![j] = colTop[p - 1]![j]!;
+          p--;
+        }
+        colTop[p]![j] = x;
+      }
+    }
+  }
+  for (let j = 0; j < nR; j++) {
+    let s = 0;
+    let n = 0;
+    for (let p = 0; p < k; p++) if (colTop[p]![j]! > -Infinity) (s += colTop[p]![j]!, n++);
+    c[j] = n ? s / n : 0;
+  }
+  return { r, c };
+}
+
+/**
+ * Ranks of the gold pairs. `left` (nL × D) and `right` (nR × D) must be L2-normalised; `gold` is flat
+ * (left index, right index) pairs into them.
+ */
+export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): { l2r: Int32Array; r2l: Int32Array } {
+  const nL = left.shape[0];
+  const nR = right.shape[0];
+  const P = gold.length / 2;
+  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30);
+  try {
+    const { r, c } = penalties(blocks, nL, nR, options.csls);
+    // CSLS_ij = 2·S_ij − r_i − c_j: within a row r_i is constant, within a column c_j is
+    const goldScore = new Float32Array(P);
+    const byRow = new Map<number, number[]>();
+    for (let p = 0; p < P; p++) {
+      const l = gold[2 * p]!;
+      const list = byRow.get(l);
+      if (list) list.push(p);
+      else byRow.set(l, [p]);
+    }
+    for (let b = 0; b < blocks.n; b++) {
+      const s = blocks.get(b);
+      for (let i = 0; i < s.length / nR; i++) {
+        for (const p of byRow.get(b * blocks.rows + i) ?? []) goldScore[p] = 2 * s[i * nR + gold[2 * p + 1]!]! - r[b * blocks.rows + i]! - c[gold[2 * p + 1]!]!;
+      }
+    }
+    const l2r = new Int32Array(P).fill(1);
+    const r2l = new Int32Array(P).fill(1);
+    // a NaN score (a diverged model) ranks last, never first
+    for (let p = 0; p < P; p++) if (Number.isNaN(goldScore[p]!)) (l2r[p] = nR, (r2l[p] = nL));
+    const rightOf = Int32Array.from({ length: P }, (_, p) => gold[2 * p + 1]!);
+    for (let b = 0; b < blocks.n; b++) {
+      const s = blocks.get(b);
+      for (let i = 0; i < s.length / nR; i++) {
+        const row = b * blocks.rows + i;
+        const o = i * nR;
+        const ri = r[row]!;
+        for (const p of byRow.get(row) ?? []) {
+          const t = goldScore[p]!;
+          let above = 0;
+          for (let j = 0; j < nR; j++) if (2 * s[o + j]! - ri - c[j]! > t) above++;
+          if (!Number.isNaN(t)) l2r[p]! += above;
+        }
+        for (let p = 0; p < P; p++) {
+          const j = rightOf[p]!;
+          if (2 * s[o + j]! - ri - c[j]! > goldScore[p]!) r2l[p]!++; // false for a NaN gold
+        }
+      }
+    }
+    return { l2r, r2l };
+  } finally {
+    blocks.dispose();
+  }
+}
+
+export function evaluate(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): Metrics {
+  const { l2r, r2l } = rankPairs(left, right, gold, options);
+  const a = summarise(l2r);
+  const b = summarise(r2l);
+  return { mean: meanOf(a, b), l2r: a, r2l: b, pairs: gold.length / 2, candidates: [left.shape[0], right.shape[0]] };
+}
+
+/** For every left row, its k best right rows by CSLS (or cosine) score, best first. */
+export function topCandidates(left: tf.Tensor2D, right: tf.Tensor2D, k: number, options: RankOptions): { index: Int32Array; score: Float32Array; cosine: Float32Array } {
+  const nL = left.shape[0];
+  const nR = right.shape[0];
+  const K = Math.min(k, nR);
+  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30);
+  try {
+    const { r, c } = penalties(blocks, nL, nR, options.csls);
+    const index = new Int32Array(nL * K);
+    const score = new Float32Array(nL * K).fill(-Infinity);
+    const cosine = new Float32Array(nL * K);
+    for (let b = 0; b < blocks.n; b++) {
+      const s = blocks.get(b);
+      for (let i = 0; i < s.length / nR; i++) {
+        const row = b * blocks.rows + i;
+        const o = row * K;
+        for (let j = 0; j < nR; j++) {
+          const x = 2 * s[i * nR + j]! - r[row]! - c[j]!;
+          if (x <= score[o + K - 1]!) continue;
+          let p = K - 1;
+          while (p > 0 && score[o + p - 1]! < x) {
+            score[o + p] = score[o + p - 1]!;
+            index[o + p] = index[o + p - 1]!;
+            cosine[o + p] = cosine[o + p - 1]!;
+            p--;
+          }
+          score[o + p] = x;
+          index[o + p] = j;
+          cosine[o + p] = s[i * nR + j]!;
+        }
+      }
+    }
+    return { index, score, cosine };
+  } finally {
+    blocks.dispose();
+  }
+}

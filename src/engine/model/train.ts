@@ -1,0 +1,363 @@
+// Training HUMEA (methods.md §1.3, §1.5): one forward of the needed entities per epoch, the batch
+// losses (unimodal ICL and joint→unimodal IAL under automatic weighting, joint ICL) summed into one
+// scalar, one AdamW step. Evaluation every `checkPoint` epochs on the validation pairs (model
+// selection) and on the test pairs (reported: the validation-selected epoch, the best-on-test epoch
+// as the papers pick it, labelled as such, and the last epoch). Optional iterative training with
+// mutual-nearest-neighbour pseudo-labels (§0.7, and §8's calibration).
+import type { Features } from '../features/build';
+import { mulberry32, permutation } from '../random';
+import { AdamW, ADAMW_DEFAULTS } from './adamw';
+import { evaluate, type Metrics } from './evaluate';
+import { HUMEA_DEFAULTS, Humea, type HumeaConfig } from './humea';
+import { autoWeighted, ial, ialTarget, icl } from './losses';
+import { l2normalize, type Memo } from './ops';
+import { tf } from './tf';
+
+export interface TrainOptions extends HumeaConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  tauCl: number; // τ of the contrastive losses
+  tauAl: number; // τ₂ of the distillation
+  clLoss: number; // weight of the unimodal ICL group
+  alLoss: number; // weight (and inner zoom) of the IAL group
+  checkPoint: number; // evaluate every this many epochs
+  csls: number; // CSLS k in evaluation (0: cosine)
+  iterative: 'off' | 'mnn' | 'calibrated';
+  ilStart: number;
+  semiLearnStep: number;
+}
+
+export const TRAIN_DEFAULTS: TrainOptions = {
+  ...HUMEA_DEFAULTS,
+  epochs: 1000,
+  batchSize: 512,
+  lr: ADAMW_DEFAULTS.lr,
+  weightDecay: ADAMW_DEFAULTS.weightDecay,
+  tauCl: 0.1,
+  tauAl: 4.0,
+  clLoss: 1.0,
+  alLoss: 0.1,
+  checkPoint: 10,
+  csls: 3,
+  iterative: 'off',
+  ilStart: 500,
+  semiLearnStep: 5,
+};
+
+export interface Evaluation {
+  epoch: number;
+  valid: Metrics | null;
+  test: Metrics;
+  weights: Record<string, number>;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  trainPairs: number;
+}
+
+export interface TrainHooks {
+  onEpoch?(log: EpochLog): void;
+  onEvaluation?(e: Evaluation, selected: boolean): void | Promise<void>;
+  /** asked between epochs; true stops the run after the current epoch */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  validationSelected: Evaluation | null;
+  bestOnTest: Evaluation | null;
+  last: Evaluation | null;
+  epochs: number;
+  secondsPerEpoch: number;
+  evaluations: Evaluation[];
+  pseudoLabels: number;
+}
+
+/** Rows of a flat pair list's left or right side. */
+function side(pairs: Int32Array, k: 0 | 1): Int32Array {
+  return Int32Array.from({ length: pairs.length / 2 }, (_, i) => pairs[2 * i + k]!);
+}
+
+export class Trainer {
+  readonly model: Humea;
+  readonly optimizer: AdamW;
+  readonly params: Map<string, tf.Variable>;
+  epoch = 0; // epochs done
+  /** training pairs: the seeds, then merged pseudo-labels */
+  train: Int32Array;
+  pseudo: Int32Array = new Int32Array(0);
+  /** iterative training: candidates collected in the current window, and the last merge round's */
+  candidates: Map<number, number> | null = null;
+  previousMerge = new Map<number, number>();
+
+  constructor(
+    readonly features: Features,
+    readonly options: TrainOptions,
+  ) {
+    this.model = new Humea(features, options);
+    const M = this.model.present.length;
+    this.params = new Map(this.model.params);
+    this.params.set('awl.cl', tf.variable(tf.zeros([M]), true, `${this.model.prefix}.awl.cl`));
+    this.params.set('awl.al', tf.variable(tf.zeros([M]), true, `${this.model.prefix}.awl.al`));
+    this.optimizer = new AdamW(this.params, { ...ADAMW_DEFAULTS, lr: options.lr, weightDecay: options.weightDecay });
+    this.train = features.split.train;
+  }
+
+  /** Epoch `e`'s order of the training pairs (seeded by seed and epoch, so a resumed run matches). */
+  private epochOrder(e: number): Int32Array {
+    return permutation(this.train.length / 2, mulberry32(this.options.seed * 100003 + e));
+  }
+
+  /** Epoch `e`'s rows: per batch of training pairs, its left rows then its right rows. */
+  private epochRows(e: number): { rows: Int32Array; batches: [number, number][] } {
+    const order = this.epochOrder(e);
+    const n = order.length;
+    const B = this.options.batchSize;
+    const rows = new Int32Array(2 * n);
+    const batches: [number, number][] = [];
+    for (let s = 0; s < n; s += B) {
+      const size = Math.min(B, n - s);
+      for (let i = 0; i < size; i++) {
+        rows[2 * s + i] = this.train[2 * order[s + i]!]!;
+        rows[2 * s + size + i] = this.train[2 * order[s + i]! + 1]!;
+      }
+      batches.push([2 * s, size]);
+    }
+    return { rows, batches };
+  }
+
+  /** One batch's loss from its modality embeddings (left rows then right rows), the fusion weights
+   *  and the two loss-weighting vectors (methods.md §1.3). */
+  private batchLoss(xs: tf.Tensor[], size: number): tf.Scalar {
+    const o = this.options;
+    const M = xs.length - 3;
+    const mods = xs.slice(0, M) as tf.Tensor2D[];
+    const [weights, sCl, sAl] = xs.slice(M) as tf.Tensor1D[];
+    const L = (t: tf.Tensor2D) => tf.slice(t, [0, 0], [size, -1]);
+    const R = (t: tf.Tensor2D) => tf.slice(t, [size, 0], [size, -1]);
+    const joint = this.model.fuse(mods, weights!);
+    const jl = L(joint);
+    const jr = R(joint);
+    let loss = icl(jl, jr, o.tauCl);
+    if (!o.without.includes(7)) loss = tf.add(loss, tf.mul(autoWeighted(mods.map((m) => icl(L(m), R(m), o.tauCl)), sCl!), o.clLoss));
+    if (!o.without.includes(8)) {
+      const target = ialTarget(jl, jr, o.tauAl);
+      const terms = mods.map((m) => tf.mul(ial(L(m), R(m), target, o.tauAl), o.alLoss) as tf.Scalar);
+      loss = tf.add(loss, tf.mul(autoWeighted(terms, sAl!), o.alLoss));
+    }
+    return loss as tf.Scalar;
+  }
+
+  /**
+   * One epoch: forward, backward, one AdamW step; returns the loss (the sum over batches).
+   * Two passes, so that a whole epoch's batch activations are never held together (they exceeded
+   * the wasm heap on FB15K-DB15K): (1) a forward without gradient tape, then per batch the loss and
+   * its gradient with respect to that batch's embeddings, the batch's activations freed at once;
+   * (2) the encoders' backward pass from those gradients (Σ ⟨output, gradient⟩ differentiated),
+   * on a forward that reuses pass 1's products (Memo) and the same gate noise.
+   */
+  step(): number {
+    const e = this.epoch;
+    const { rows, batches } = this.epochRows(e);
+    const memo: Memo = new Map();
+    const seed = this.options.seed * 7 + e;
+    const sCl = this.params.get('awl.cl')!;
+    const sAl = this.params.get('awl.al')!;
+    let loss = 0;
+    const prof = process.env.MMEA_PROFILE ? (label: string) => console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify(tf.memory())) : () => {};
+    const t0 = performance.now();
+    // pass 1
+    const [weights, ...mods] = tf.tidy(() => {
+      const f = this.model.forward(rows, true, seed, memo);
+      return [f.weights, ...f.mods.values()];
+    });
+    prof('forward');
+    const M = mods.length;
+    const parts: tf.Tensor[][] = Array.from({ length: M }, () => []);
+    let gRest: tf.Tensor[] = [tf.zerosLike(weights!), tf.zerosLike(sCl), tf.zerosLike(sAl)];
+    for (const [at, size] of batches) {
+      const out = tf.tidy(() => {
+        const inputs = [...mods.map((m) => tf.slice(m, [at, 0], [2 * size, -1])), weights!, sCl, sAl];
+        const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => this.batchLoss(xs, size))(inputs);
+        return [value, ...grads];
+      });
+      loss += out[0]!.dataSync()[0]!;
+      out[0]!.dispose();
+      for (let m = 0; m < M; m++) parts[m]!.push(out[1 + m]!);
+      const next = gRest.map((g, k) => tf.add(g, out[1 + M + k]!));
+      tf.dispose([...gRest, ...out.slice(1 + M)]);
+      gRest = next;
+    }
+    prof('heads');
+    const gMods = parts.map((p) => (p.length === 1 ? p[0]! : tf.concat(p, 0)));
+    tf.dispose([...parts.flat().filter((t) => !gMods.includes(t)), weights!, ...mods]);
+    // pass 2
+    const vars = [...this.params.values()];
+    const { value, grads } = tf.variableGrads(() => {
+      const g = this.model.forward(rows, true, seed, memo);
+      let s: tf.Tensor = tf.add(tf.sum(tf.mul(g.weights, gRest[0]!)), tf.add(tf.sum(tf.mul(sCl, gRest[1]!)), tf.sum(tf.mul(sAl, gRest[2]!))));
+      [...g.mods.values()].forEach((m, k) => (s = tf.add(s, tf.sum(tf.mul(m, gMods[k]!)))));
+      return s as tf.Scalar;
+    }, vars);
+    prof('backward');
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, v] of this.params) if (grads[v.name]) byName[name] = grads[v.name]!;
+    this.optimizer.apply(byName);
+    tf.dispose([value, ...Object.values(grads), ...gMods, ...gRest]);
+    prof('adamw');
+    this.epoch++;
+    return loss;
+  }
+
+  /** Normalised joint embeddings of every entity (evaluation mode). */
+  embed(): tf.Tensor2D {
+    return tf.tidy(() => l2normalize(this.model.forward(null, false).joint));
+  }
+
+  modalityWeights(): Record<string, number> {
+    const w = tf.tidy(() => this.model.modalityWeights());
+    const d = w.dataSync();
+    w.dispose();
+    return Object.fromEntries(this.model.present.map((m, i) => [m, d[i]!]));
+  }
+
+  /** Metrics on flat pairs (rows) with the pairs' own right rows as candidates (the papers' protocol). */
+  evaluatePairs(emb: tf.Tensor2D, pairs: Int32Array): Metrics {
+    const l = tf.gather(emb, side(pairs, 0));
+    const r = tf.gather(emb, side(pairs, 1));
+    try {
+      const gold = Int32Array.from({ length: pairs.length }, (_, k) => k >> 1);
+      return evaluate(l, r, gold, { csls: this.options.csls });
+    } finally {
+      l.dispose();
+      r.dispose();
+    }
+  }
+
+  evaluation(): Evaluation {
+    const emb = this.embed();
+    try {
+      const { valid, test } = this.features.split;
+      return {
+        epoch: this.epoch,
+        valid: valid.length > 0 ? this.evaluatePairs(emb, valid) : null,
+        test: this.evaluatePairs(emb, test),
+        weights: this.modalityWeights(),
+      };
+    } finally {
+      emb.dispose();
+    }
+  }
+
+  /** Mutual nearest neighbours (plain cosine) between the entities of neither the training nor the
+   *  validation pairs: the pool pseudo-labels come from (test entities included: transductive). */
+  mutualNearest(): Map<number, number> {
+    const used = new Set<number>([...this.train, ...this.features.split.valid]);
+    const left: number[] = [];
+    const right: number[] = [];
+    for (let i = 0; i < this.features.rows; i++) if (!used.has(i)) (i < this.features.rows1 ? left : right).push(i);
+    const out = new Map<number, number>();
+    if (left.length === 0 || right.length === 0) return out;
+    const emb = this.embed();
+    try {
+      const rowBest = new Int32Array(left.length);
+      const colBest = new Int32Array(right.length).fill(-1);
+      const colScore = new Float32Array(right.length).fill(-Infinity);
+      const R = tf.tidy(() => tf.transpose(tf.gather(emb, Int32Array.from(right))));
+      const block = 1024;
+      for (let s = 0; s < left.length; s += block) {
+        const ids = Int32Array.from(left.slice(s, s + block));
+        const sim = tf.tidy(() => tf.matMul(tf.gather(emb, ids), R as tf.Tensor2D));
+        const d = sim.dataSync();
+        sim.dispose();
+        for (let i = 0; i < ids.length; i++) {
+          let best = -Infinity;
+          for (let j = 0; j < right.length; j++) {
+            const x = d[i * right.length + j]!;
+            if (x > best) (best = x, (rowBest[s + i] = j));
+            if (x > colScore[j]!) (colScore[j] = x, (colBest[j] = s + i));
+          }
+        }
+      }
+      R.dispose();
+      for (let i = 0; i < left.length; i++) if (colBest[rowBest[i]!] === i) out.set(left[i]!, right[rowBest[i]!]!);
+    } finally {
+      emb.dispose();
+    }
+    return out;
+  }
+
+  /** §0.7's schedule after epoch `e` (0-based, already trained): collect, intersect, merge. */
+  private iterate(e: number): void {
+    const o = this.options;
+    if (o.iterative === 'off' || e < o.ilStart || (e + 1) % o.semiLearnStep !== 0) return;
+    const mnn = this.mutualNearest();
+    if ((e + 1) % 50 === 5 || !this.candidates) this.candidates = mnn;
+    else for (const [l, r] of this.candidates) if (mnn.get(l) !== r) this.candidates.delete(l);
+    if ((e + 1) % 50 !== 0) return;
+    let merged = [...this.candidates];
+    // §8's calibration: keep a pair only if the previous merge round proposed it too
+    if (o.iterative === 'calibrated') merged = merged.filter(([l, r]) => this.previousMerge.get(l) === r);
+    this.previousMerge = new Map(this.candidates);
+    const flat = Int32Array.from(merged.flat());
+    const t = new Int32Array(this.train.length + flat.length);
+    t.set(this.train);
+    t.set(flat, this.train.length);
+    this.train = t;
+    const p = new Int32Array(this.pseudo.length + flat.length);
+    p.set(this.pseudo);
+    p.set(flat, this.pseudo.length);
+    this.pseudo = p;
+    this.candidates = null;
+  }
+
+  async run(hooks: TrainHooks = {}): Promise<TrainResult> {
+    const o = this.options;
+    const evaluations: Evaluation[] = [];
+    let selected: Evaluation | null = null;
+    let best: Evaluation | null = null;
+    let last: Evaluation | null = null;
+    let seconds = 0;
+    const first = this.epoch;
+    while (this.epoch < o.epochs) {
+      const t0 = performance.now();
+      const loss = this.step();
+      const e = this.epoch - 1;
+      this.iterate(e);
+      const dt = (performance.now() - t0) / 1000;
+      seconds += dt;
+      hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2 });
+      const stop = hooks.shouldStop?.() ?? false;
+      if (this.epoch % o.checkPoint === 0 || this.epoch === o.epochs || stop) {
+        const ev = this.evaluation();
+        evaluations.push(ev);
+        last = ev;
+        const isSelected = ev.valid !== null && (!selected || ev.valid.mean.mrr > selected.valid!.mean.mrr);
+        if (isSelected) selected = ev;
+        if (!best || ev.test.mean.mrr > best.test.mean.mrr) best = ev;
+        await hooks.onEvaluation?.(ev, isSelected);
+      }
+      if (stop) break;
+    }
+    return {
+      validationSelected: selected,
+      bestOnTest: best,
+      last,
+      epochs: this.epoch,
+      secondsPerEpoch: this.epoch > first ? seconds / (this.epoch - first) : 0,
+      evaluations,
+      pseudoLabels: this.pseudo.length / 2,
+    };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+    this.params.get('awl.cl')?.dispose();
+    this.params.get('awl.al')?.dispose();
+  }
+}
