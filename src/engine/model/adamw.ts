@@ -23,8 +23,8 @@ export class AdamW {
     readonly options: AdamWOptions = ADAMW_DEFAULTS,
   ) {
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adam.m.${name}`));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adam.v.${name}`));
+      this.m.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}.adam.m`));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}.adam.v`));
     }
   }
 
