@@ -15,10 +15,9 @@ const graph: AggGraph = {
   indices: Int32Array.from([4, 1, 3, 0, 2, 2, 0, 1, 4]),
 };
 const D = 4;
-const heads = 2;
 
 /** The layer written directly from methods.md §0.4 (exp(−LeakyReLU(a·[h_i‖h_j])), normalised). */
-function reference(X: Float32Array, w: Float32Array, a: Float32Array): Float64Array {
+function reference(X: Float32Array, w: Float32Array, a: Float32Array, heads: number): Float64Array {
   const out = new Float64Array(graph.outputs * D);
   for (let k = 0; k < heads; k++) {
     for (let i = 0; i < graph.outputs; i++) {
@@ -61,18 +60,19 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   expect(worst).toBeLessThan(tol);
 }
 
-describe('GAT attention kernel', () => {
+// 2 heads (the reference's, a specialised loop) and 3 (the general loop)
+describe.each([2, 3])('GAT attention kernel, %i heads', (heads) => {
   const X = randn(5 * D);
   const w = randn(heads * D);
   const a = randn(heads * 2 * D);
   const R = randn(graph.outputs * D); // loss = Σ out ⊙ R
 
   it('computes the layer of methods.md §0.4', () => {
-    expectClose(gatForward(X, D, w, a, heads, graph).out, reference(X, w, a), 1e-5);
+    expectClose(gatForward(X, D, w, a, heads, graph).out, reference(X, w, a, heads), 1e-5);
   });
 
   it('has gradients equal to finite differences for X, w and a', () => {
-    const loss = () => reference(X, w, a).reduce((s, v, k) => s + v * R[k]!, 0);
+    const loss = () => reference(X, w, a, heads).reduce((s, v, k) => s + v * R[k]!, 0);
     const f = gatForward(X, D, w, a, heads, graph);
     const g = gatBackward(X, D, w, a, heads, graph, f, R);
     expectClose(g.dX, numericGrad(X, loss), 2e-3);

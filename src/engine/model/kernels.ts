@@ -33,36 +33,44 @@ const SLOPE = 0.2; // LeakyReLU slope of pyGAT's sparse layer
 export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float32Array, heads: number, g: AggGraph): GatForward {
   const rowsX = X.length / D;
   const P = g.outputs;
+  const E = g.indices.length;
   const out = new Float32Array(P * D);
-  const alpha: Float32Array[] = [];
-  const aggs: Float32Array[] = [];
-  const s1s: Float32Array[] = [];
-  const s2s: Float32Array[] = [];
-  const v1 = new Float32Array(D);
-  const v2 = new Float32Array(D);
-  const acc = new Float64Array(D);
+  const alpha = Array.from({ length: heads }, () => new Float32Array(E));
+  const aggs = Array.from({ length: heads }, () => new Float32Array(P * D));
+  const s1s = Array.from({ length: heads }, () => new Float32Array(P));
+  const s2s = Array.from({ length: heads }, () => new Float32Array(rowsX));
+  // per-node attention scalars: s1_i = X_i·(w ⊙ a1), s2_j = X_j·(w ⊙ a2) (methods.md §0.4's note)
   for (let k = 0; k < heads; k++) {
+    const v1 = new Float32Array(D);
+    const v2 = new Float32Array(D);
     for (let d = 0; d < D; d++) {
       v1[d] = w[k * D + d]! * a[k * 2 * D + d]!;
       v2[d] = w[k * D + d]! * a[k * 2 * D + D + d]!;
     }
-    const s2 = new Float32Array(rowsX);
+    const s2 = s2s[k]!;
     for (let j = 0; j < rowsX; j++) {
       let s = 0;
       const o = j * D;
       for (let d = 0; d < D; d++) s += X[o + d]! * v2[d]!;
       s2[j] = s;
     }
-    const s1 = new Float32Array(P);
-    const al = new Float32Array(g.indices.length);
-    const agg = new Float32Array(P * D);
+    const s1 = s1s[k]!;
     for (let i = 0; i < P; i++) {
-      const o = g.self[i]! * D;
       let s = 0;
+      const o = g.self[i]! * D;
       for (let d = 0; d < D; d++) s += X[o + d]! * v1[d]!;
       s1[i] = s;
-      const p0 = g.indptr[i]!;
-      const p1 = g.indptr[i + 1]!;
+    }
+  }
+  const acc = new Float64Array(heads * D);
+  const e = new Float64Array(heads);
+  for (let i = 0; i < P; i++) {
+    const p0 = g.indptr[i]!;
+    const p1 = g.indptr[i + 1]!;
+    for (let k = 0; k < heads; k++) {
+      const al = alpha[k]!;
+      const s = s1s[k]![i]!;
+      const s2 = s2s[k]!;
       let max = -Infinity;
       for (let p = p0; p < p1; p++) {
         const z = s + s2[g.indices[p]!]!;
@@ -72,28 +80,46 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
       }
       let sum = 0;
       for (let p = p0; p < p1; p++) {
-        const e = Math.exp(al[p]! - max);
-        al[p] = e;
-        sum += e;
+        const x = Math.exp(al[p]! - max);
+        al[p] = x;
+        sum += x;
       }
-      acc.fill(0);
+      for (let p = p0; p < p1; p++) al[p] = al[p]! / sum;
+    }
+    // one pass over the neighbours for all heads: each X row is read once (the loop is memory-bound)
+    acc.fill(0);
+    if (heads === 2) {
+      const a0 = alpha[0]!;
+      const a1 = alpha[1]!;
       for (let p = p0; p < p1; p++) {
-        const e = al[p]! / sum;
-        al[p] = e;
         const q = g.indices[p]! * D;
-        for (let d = 0; d < D; d++) acc[d]! += e * X[q + d]!;
+        const e0 = a0[p]!;
+        const e1 = a1[p]!;
+        for (let d = 0; d < D; d++) {
+          const x = X[q + d]!;
+          acc[d]! += e0 * x;
+          acc[D + d]! += e1 * x;
+        }
       }
-      const oi = i * D;
-      const wk = k * D;
-      for (let d = 0; d < D; d++) {
-        agg[oi + d] = acc[d]!;
-        out[oi + d]! += (w[wk + d]! * acc[d]!) / heads;
+    } else {
+      for (let p = p0; p < p1; p++) {
+        const q = g.indices[p]! * D;
+        for (let k = 0; k < heads; k++) e[k] = alpha[k]![p]!;
+        for (let d = 0; d < D; d++) {
+          const x = X[q + d]!;
+          for (let k = 0; k < heads; k++) acc[k * D + d]! += e[k]! * x;
+        }
       }
     }
-    alpha.push(al);
-    aggs.push(agg);
-    s1s.push(s1);
-    s2s.push(s2);
+    const oi = i * D;
+    for (let k = 0; k < heads; k++) {
+      const agg = aggs[k]!;
+      for (let d = 0; d < D; d++) {
+        const v = acc[k * D + d]!;
+        agg[oi + d] = v;
+        out[oi + d]! += (w[k * D + d]! * v) / heads;
+      }
+    }
   }
   return { out, alpha, agg: aggs, s1: s1s, s2: s2s };
 }
@@ -114,71 +140,102 @@ export function gatBackward(
   const dX = new Float32Array(X.length);
   const dw = new Float32Array(w.length);
   const da = new Float32Array(a.length);
-  const dagg = new Float32Array(D);
-  const ds2 = new Float64Array(rowsX);
-  const dv1 = new Float64Array(D);
-  const dv2 = new Float64Array(D);
-  for (let k = 0; k < heads; k++) {
-    const wk = k * D;
-    const al = f.alpha[k]!;
-    const agg = f.agg[k]!;
-    const s1 = f.s1[k]!;
-    const s2 = f.s2[k]!;
-    ds2.fill(0);
-    dv1.fill(0);
-    dv2.fill(0);
-    for (let i = 0; i < P; i++) {
-      const oi = i * D;
-      // out_i += w ⊙ agg_i / heads
-      let c = 0;
+  const dagg = new Float64Array(heads * D);
+  const c = new Float64Array(heads);
+  const dAlpha = new Float64Array(heads);
+  const ds1 = new Float64Array(heads);
+  const ds2 = Array.from({ length: heads }, () => new Float64Array(rowsX));
+  const dv1 = Array.from({ length: heads }, () => new Float64Array(D));
+  for (let i = 0; i < P; i++) {
+    const oi = i * D;
+    // out_i += w_k ⊙ agg_k,i / heads
+    for (let k = 0; k < heads; k++) {
+      const agg = f.agg[k]!;
+      let ck = 0;
       for (let d = 0; d < D; d++) {
         const gi = dOut[oi + d]! / heads;
-        dw[wk + d]! += gi * agg[oi + d]!;
-        dagg[d] = gi * w[wk + d]!;
-        c += dagg[d]! * agg[oi + d]!;
+        dw[k * D + d]! += gi * agg[oi + d]!;
+        const v = gi * w[k * D + d]!;
+        dagg[k * D + d] = v;
+        ck += v * agg[oi + d]!;
       }
-      // agg_i = Σ_j α_ij X_j; α = softmax_j(u_ij), u = −LeakyReLU(s1_i + s2_j)
-      const p0 = g.indptr[i]!;
-      const p1 = g.indptr[i + 1]!;
-      let ds1 = 0;
-      for (let p = p0; p < p1; p++) {
-        const j = g.indices[p]!;
-        const q = j * D;
-        const e = al[p]!;
-        let dAlpha = 0;
+      c[k] = ck;
+      ds1[k] = 0;
+    }
+    // agg_k,i = Σ_j α_kij X_j; α = softmax_j(u), u = −LeakyReLU(s1_i + s2_j): one pass over the
+    // neighbours for all heads (dα needs dagg·X_j, dX_j gets α·dagg)
+    const p0 = g.indptr[i]!;
+    const p1 = g.indptr[i + 1]!;
+    for (let p = p0; p < p1; p++) {
+      const j = g.indices[p]!;
+      const q = j * D;
+      if (heads === 2) {
+        const e0 = f.alpha[0]![p]!;
+        const e1 = f.alpha[1]![p]!;
+        let d0 = 0;
+        let d1 = 0;
         for (let d = 0; d < D; d++) {
-          dAlpha += dagg[d]! * X[q + d]!;
-          dX[q + d]! += e * dagg[d]!;
+          const x = X[q + d]!;
+          const g0 = dagg[d]!;
+          const g1 = dagg[D + d]!;
+          d0 += g0 * x;
+          d1 += g1 * x;
+          dX[q + d]! += e0 * g0 + e1 * g1;
         }
-        const z = s1[i]! + s2[j]!;
-        const dz = e * (dAlpha - c) * (z > 0 ? -1 : -SLOPE);
-        ds1 += dz;
-        ds2[j]! += dz;
+        dAlpha[0] = d0;
+        dAlpha[1] = d1;
+      } else {
+        dAlpha.fill(0);
+        for (let d = 0; d < D; d++) {
+          const x = X[q + d]!;
+          let acc = 0;
+          for (let k = 0; k < heads; k++) {
+            dAlpha[k]! += dagg[k * D + d]! * x;
+            acc += f.alpha[k]![p]! * dagg[k * D + d]!;
+          }
+          dX[q + d]! += acc;
+        }
       }
-      // s1_i = X_self · v1
-      const o = g.self[i]! * D;
-      const v1base = k * 2 * D;
-      for (let d = 0; d < D; d++) {
-        const v1 = w[wk + d]! * a[v1base + d]!;
-        dX[o + d]! += ds1 * v1;
-        dv1[d]! += ds1 * X[o + d]!;
+      for (let k = 0; k < heads; k++) {
+        const e = f.alpha[k]![p]!;
+        const z = f.s1[k]![i]! + f.s2[k]![j]!;
+        const dz = e * (dAlpha[k]! - c[k]!) * (z > 0 ? -1 : -SLOPE);
+        ds1[k]! += dz;
+        ds2[k]![j]! += dz;
       }
     }
-    // s2_j = X_j · v2
-    const v2base = k * 2 * D + D;
+    // s1_k,i = X_self · (w_k ⊙ a1_k)
+    const o = g.self[i]! * D;
+    for (let k = 0; k < heads; k++) {
+      const s = ds1[k]!;
+      if (s === 0) continue;
+      const dv = dv1[k]!;
+      for (let d = 0; d < D; d++) {
+        dX[o + d]! += s * w[k * D + d]! * a[k * 2 * D + d]!;
+        dv[d]! += s * X[o + d]!;
+      }
+    }
+  }
+  for (let k = 0; k < heads; k++) {
+    // s2_k,j = X_j · (w_k ⊙ a2_k)
+    const base1 = k * 2 * D;
+    const base2 = base1 + D;
+    const dv2 = new Float64Array(D);
+    const ds = ds2[k]!;
     for (let j = 0; j < rowsX; j++) {
-      const s = ds2[j]!;
+      const s = ds[j]!;
       if (s === 0) continue;
       const q = j * D;
       for (let d = 0; d < D; d++) {
-        dX[q + d]! += s * w[wk + d]! * a[v2base + d]!;
+        dX[q + d]! += s * w[k * D + d]! * a[base2 + d]!;
         dv2[d]! += s * X[q + d]!;
       }
     }
+    const dv = dv1[k]!;
     for (let d = 0; d < D; d++) {
-      dw[wk + d]! += dv1[d]! * a[k * 2 * D + d]! + dv2[d]! * a[v2base + d]!;
-      da[k * 2 * D + d] = dv1[d]! * w[wk + d]!;
-      da[v2base + d] = dv2[d]! * w[wk + d]!;
+      dw[k * D + d]! += dv[d]! * a[base1 + d]! + dv2[d]! * a[base2 + d]!;
+      da[base1 + d] = dv[d]! * w[k * D + d]!;
+      da[base2 + d] = dv2[d]! * w[k * D + d]!;
     }
   }
   return { dX, dw, da };

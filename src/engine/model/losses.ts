@@ -11,10 +11,22 @@ import { l2normalize } from './ops';
 
 const LARGE = 1e9;
 
+/** Per batch size: the self-similarity mask (LARGE on the diagonal) and the ICL target [I ‖ 0].
+ *  Kept across steps (a handful of sizes per run) instead of rebuilt in every loss. */
+const constants = new Map<number, { mask: tf.Tensor2D; diag: tf.Tensor2D }>();
+function constantsFor(B: number): { mask: tf.Tensor2D; diag: tf.Tensor2D } {
+  let c = constants.get(B);
+  if (!c || c.mask.isDisposed) {
+    c = tf.tidy(() => ({ mask: tf.keep(tf.mul(tf.eye(B), LARGE) as tf.Tensor2D), diag: tf.keep(tf.concat([tf.eye(B), tf.zeros([B, B])], 1) as tf.Tensor2D) }));
+    constants.set(B, c);
+  }
+  return c;
+}
+
 /** The two logit blocks of normalised na, nb at temperature τ. */
 export function logitBlocks(na: tf.Tensor2D, nb: tf.Tensor2D, tau: number): [tf.Tensor2D, tf.Tensor2D] {
   const B = na.shape[0];
-  const mask = tf.mul(tf.eye(B), LARGE);
+  const { mask } = constantsFor(B);
   const ab = tf.div(tf.matMul(na, tf.transpose(nb)), tau);
   const aa = tf.sub(tf.div(tf.matMul(na, tf.transpose(na)), tau), mask);
   const bb = tf.sub(tf.div(tf.matMul(nb, tf.transpose(nb)), tau), mask);
@@ -39,7 +51,7 @@ function blockCrossEntropy(na: tf.Tensor2D, nb: tf.Tensor2D, tau: number, target
     let tb: tf.Tensor2D;
     let scale: number;
     if (!targets) {
-      const diag = tf.concat([tf.eye(B), tf.zeros([B, B])], 1) as tf.Tensor2D;
+      const { diag } = constantsFor(B);
       ta = diag;
       tb = diag;
       scale = 0.5 / B;

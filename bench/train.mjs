@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// HUMEA benchmarks (issue 4): each preset runs `mmea train --json` as its own process and prints the
+// test metrics (mean of both directions) of the validation-selected, best-on-test and last epochs,
+// the per-checkpoint curve, seconds per epoch, wall time, peak RSS and backend. Run folders are kept
+// under --runs (log.jsonl has every epoch and evaluation).
+//   npm run build && node bench/train.mjs <preset> [--epochs N] [--runs DIR] [--data ../shared/data]
+// presets:
+//   anchor     FB15K-DB15K partialFB, its 20 % split with no validation hold-out, 30 epochs:
+//              the same settings as the reference figures at epochs 10 / 20 / 30
+//   full       the same with the honest protocol (10 % of the training pairs held out for selection)
+//   iterative  full + mutual-nearest-neighbour pseudo-labels (methods.md §0.7)
+//   dbp15k     DBP15K zh_en and fr_en, structure + names, 30 % seeds
+//   openea     OpenEA EN_FR_15K_V1, structure + attributes, 20 % seeds
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    data: { type: 'string', default: join(root, '..', 'shared', 'data') },
+    runs: { type: 'string', default: join(root, 'bench-runs') },
+    epochs: { type: 'string' },
+  },
+});
+const cli = join(root, 'out', 'main', 'cli.js');
+if (!existsSync(cli)) {
+  console.error('build first: npm run build');
+  process.exit(1);
+}
+const d = (p) => join(values.data, p);
+const fb = d('mmkb/FB15K_DB15K_partialFB');
+const PRESETS = {
+  anchor: [['FB15K-DB15K 20 % (no hold-out)', ['--data', fb, '--valid-fraction', '0', '--epochs', '30', '--check-point', '10']]],
+  full: [['FB15K-DB15K 20 %', ['--data', fb, '--epochs', '1000']]],
+  iterative: [['FB15K-DB15K 20 % iterative', ['--data', fb, '--epochs', '1000', '--iterative', 'mnn']]],
+  dbp15k: [
+    ['DBP15K zh_en 30 %', ['--data', d('dbp15k/zh_en'), '--names', d('dbp15k/translated_ent_name/dbp_zh_en.json'), '--rate', '0.3', '--modalities', 'gph,name', '--epochs', '300']],
+    ['DBP15K fr_en 30 %', ['--data', d('dbp15k/fr_en'), '--names', d('dbp15k/translated_ent_name/dbp_fr_en.json'), '--rate', '0.3', '--modalities', 'gph,name', '--epochs', '300']],
+  ],
+  openea: [['OpenEA EN_FR_15K_V1 20 %', ['--data', d('openea15k/OEA_EN_FR_15K_V1'), '--rate', '0.2', '--modalities', 'gph,att', '--epochs', '300']]],
+};
+const preset = positionals[0];
+if (!PRESETS[preset]) {
+  console.error(`usage: node bench/train.mjs <${Object.keys(PRESETS).join('|')}> [--epochs N]`);
+  process.exit(2);
+}
+
+function run(label, args) {
+  const out = join(values.runs, `${preset}-${label.replace(/[^A-Za-z0-9]+/g, '_')}`);
+  mkdirSync(out, { recursive: true });
+  const full = [cli, 'train', ...args, ...(values.epochs ? ['--epochs', values.epochs] : []), '--out', out, '--json'];
+  console.error(`$ node ${full.slice(0).map((a) => a.replace(root + '/', '')).join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, full, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${label}: exit ${code}`));
+      resolve({ result: JSON.parse(stdout.trim().split('\n').at(-1)), out });
+    });
+  });
+}
+
+const f3 = (x) => x.toFixed(3);
+for (const [label, args] of PRESETS[preset]) {
+  const { result: r, out } = await run(label, args);
+  console.log(`\n## ${label}  (backend ${r.backend}, ${r.epochs} epochs, ${r.secondsPerEpoch.toFixed(2)} s/epoch, ${(r.wallSeconds / 60).toFixed(1)} min wall, peak RSS ${r.peakRssMB} MB)`);
+  console.log('| selection | epoch | H@1 | H@5 | H@10 | MRR | MR |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [k, e] of Object.entries(r.result)) {
+    if (e) console.log(`| ${k} | ${e.epoch} | ${f3(e.mean.hits1)} | ${f3(e.mean.hits5)} | ${f3(e.mean.hits10)} | ${f3(e.mean.mrr)} | ${e.mean.mr.toFixed(1)} |`);
+  }
+  const curve = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.type === 'evaluation');
+  console.log(`curve (epoch: test H@1 / MRR${curve[0]?.valid ? ', valid MRR' : ''}): ` + curve.map((e) => `${e.epoch}: ${f3(e.test.mean.hits1)} / ${f3(e.test.mean.mrr)}${e.valid ? `, ${f3(e.valid.mean.mrr)}` : ''}`).join('; '));
+}
