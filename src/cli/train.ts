@@ -1,7 +1,7 @@
 // `mmea train | eval | propose`: the alignment engine from the command line (docs/cli.md).
 // A run folder holds run.json (options, data, backend), log.jsonl (one JSON object per epoch and per
 // evaluation), checkpoints/{last,selected} and result.json.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
@@ -10,15 +10,14 @@ import { isProject } from '../engine/data/project';
 import { InputReport } from '../engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
-import { loadCheckpoint, saveCheckpoint } from '../engine/model/checkpoint';
+import { loadCheckpoint, readCheckpointOptions } from '../engine/model/checkpoint';
+import { trainRun } from '../engine/model/run';
 import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
 import { proposals } from '../engine/model/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/model/tf';
 import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/model/train';
 
 export class UsageError extends Error {}
-
-const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 export const TRAIN_USAGE = `training (see docs/cli.md):
   train --data <dir> --out <run-dir> [options]   train HUMEA; progress on stderr, result last on stdout
@@ -152,67 +151,38 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const backend = await initBackend(v.backend as BackendName | 'auto');
   const { features, settings } = await loadData(resolve(v.data), v);
-  let options = trainOptions(v);
-  const resumeFrom = join(out, 'checkpoints', 'last');
-  if (v.resume && !existsSync(join(resumeFrom, 'manifest.json'))) throw new UsageError(`--resume: no checkpoint in ${resumeFrom}`);
-  mkdirSync(out, { recursive: true });
-  const log = join(out, 'log.jsonl');
-  if (!v.resume) writeFileSync(log, '');
-  const trainer = new Trainer(features, options);
-  if (v.resume) {
-    options = await loadCheckpoint(resumeFrom, trainer);
-    say(v.json, `resumed at epoch ${trainer.epoch}`);
-  }
-  writeFileSync(
-    join(out, 'run.json'),
-    JSON.stringify({ model: 'humea', data: resolve(v.data), options, features: settings, backend, modalities: trainer.model.present, split: { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source } }, null, 2),
-  );
-  say(v.json, `backend ${backend}; modalities ${trainer.model.present.join(', ')}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
+  // a resumed run keeps its saved options; flags given again override them
+  const saved = v.resume && existsSync(join(out, 'checkpoints', 'last', 'manifest.json')) ? await readCheckpointOptions(join(out, 'checkpoints', 'last')) : undefined;
+  const options = trainOptions(v, saved);
+  say(v.json, `backend ${backend}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
   let stop = false;
   process.once('SIGINT', () => (stop = true));
-  let lastEval = '';
-  let epochSeconds = 0;
-  let epochsSeen = 0;
-  const result = await trainer.run({
-    onEpoch: (e) => {
-      appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
-      epochSeconds += e.seconds;
-      epochsSeen++;
-      const eta = ((options.epochs - e.epoch) * epochSeconds) / epochsSeen;
-      const line = `epoch ${e.epoch}/${options.epochs} loss ${e.loss.toFixed(4)} ${e.seconds.toFixed(2)} s/epoch ETA ${Math.round(eta)} s${lastEval ? ` | ${lastEval}` : ''}`;
-      if (v.json) process.stderr.write(JSON.stringify({ progress: e.epoch / options.epochs, epoch: e.epoch, loss: e.loss, etaSeconds: Math.round(eta) }) + '\n');
-      else if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, 150).padEnd(150)}`);
-      else if (e.epoch % 10 === 0) process.stderr.write(line + '\n');
+  const final = await trainRun(
+    features,
+    settings,
+    options,
+    { out, data: resolve(v.data), backend, resume: v.resume },
+    {
+      onEpoch: (e, eta, lastEval) => {
+        const line = `epoch ${e.epoch}/${options.epochs} loss ${e.loss.toFixed(4)} ${e.seconds.toFixed(2)} s/epoch ETA ${Math.round(eta)} s${lastEval ? ` | ${metricsLine(lastEval)}` : ''}`;
+        if (v.json) process.stderr.write(JSON.stringify({ progress: e.epoch / options.epochs, epoch: e.epoch, loss: e.loss, etaSeconds: Math.round(eta), valid: lastEval?.valid?.mean ?? null }) + '\n');
+        else if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, 150).padEnd(150)}`);
+        else if (e.epoch % 10 === 0) process.stderr.write(line + '\n');
+      },
+      onEvaluation: (e, selected) => {
+        if (process.stderr.isTTY && !v.json) process.stderr.write('\n');
+        say(v.json, metricsLine(e) + (selected ? ' (selected)' : ''));
+      },
+      shouldStop: () => stop,
     },
-    onEvaluation: async (e, selected) => {
-      appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
-      lastEval = metricsLine(e);
-      if (process.stderr.isTTY && !v.json) process.stderr.write('\n');
-      say(v.json, lastEval + (selected ? ' (selected)' : ''));
-      await saveCheckpoint(join(out, 'checkpoints', 'last'), trainer);
-      if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer);
-    },
-    shouldStop: () => stop,
-  });
-  const summary = (e: Evaluation | null) => e && { epoch: e.epoch, mean: e.test.mean, l2r: e.test.l2r, r2l: e.test.r2l, valid: e.valid?.mean ?? null, weights: e.weights };
-  const final = {
-    result: { validationSelected: summary(result.validationSelected), bestOnTest: summary(result.bestOnTest), last: summary(result.last) },
-    epochs: result.epochs,
-    secondsPerEpoch: result.secondsPerEpoch,
-    wallSeconds: (performance.now() - t0) / 1000,
-    peakRssMB: peakRssMB(),
-    backend,
-    pseudoLabels: result.pseudoLabels,
-    run: out,
-  };
-  writeFileSync(join(out, 'result.json'), JSON.stringify(final, null, 2));
-  trainer.dispose();
+  );
+  final.wallSeconds = (performance.now() - t0) / 1000; // with data loading
   if (v.json) console.log(JSON.stringify(final));
   else {
     for (const [k, e] of Object.entries(final.result)) {
       if (e) console.log(`${k.padEnd(18)} epoch ${String(e.epoch).padStart(4)}  H@1 ${e.mean.hits1.toFixed(3)}  H@5 ${e.mean.hits5.toFixed(3)}  H@10 ${e.mean.hits10.toFixed(3)}  MRR ${e.mean.mrr.toFixed(3)}  MR ${e.mean.mr.toFixed(1)}`);
     }
-    console.log(`${result.epochs} epochs, ${result.secondsPerEpoch.toFixed(2)} s/epoch, ${final.wallSeconds.toFixed(0)} s wall, peak RSS ${final.peakRssMB} MB, backend ${backend}; run in ${out}`);
+    console.log(`${final.epochs} epochs, ${final.secondsPerEpoch.toFixed(2)} s/epoch, ${final.wallSeconds.toFixed(0)} s wall, peak RSS ${final.peakRssMB} MB, backend ${backend}; run in ${out}`);
   }
   return 0;
 }
@@ -224,7 +194,6 @@ async function restored(v: Values): Promise<{ trainer: Trainer; backend: Backend
   const backend = await initBackend(v.backend as BackendName | 'auto');
   const { features } = await loadData(resolve(v.data), v);
   const ck = resolve(v.checkpoint);
-  const { readCheckpointOptions } = await import('../engine/model/checkpoint');
   const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));
   await loadCheckpoint(ck, trainer);
   return { trainer, backend };

@@ -38,8 +38,38 @@ export const importParams = z.object({
 });
 export type ImportParams = z.infer<typeof importParams>;
 
+/** Training a model on a project (the engine's HUMEA; `mmea train` takes the same options). */
+export const trainParams = z.object({
+  project: path,
+  /** run folder; default <project>/runs/<time> */
+  out: path.optional(),
+  options: z
+    .object({
+      seed: z.number().int().nonnegative(),
+      epochs: z.number().int().positive().max(100000),
+      batchSize: z.number().int().min(2).max(100000),
+      lr: z.number().positive(),
+      weightDecay: z.number().nonnegative(),
+      experts: z.number().int().positive().max(64),
+      fusionWeightDim: z.number().int().nonnegative().max(4096),
+      checkPoint: z.number().int().positive(),
+      csls: z.number().int().nonnegative().max(100),
+      iterative: z.enum(['off', 'mnn', 'calibrated']),
+      without: z.array(z.number().int().min(1).max(8)),
+    })
+    .partial()
+    .strict()
+    .optional(),
+  /** training fraction of a seeded split (ignores the dataset's split files) */
+  rate: z.number().gt(0).lt(1).optional(),
+  validFraction: z.number().min(0).lt(1).optional(),
+  resume: z.boolean().optional(),
+});
+export type TrainParams = z.infer<typeof trainParams>;
+
 export const jobStartArgs = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), params: importParams }),
+  z.object({ kind: z.literal('train'), params: trainParams }),
 ]);
 
 /** Declares one channel: its argument schema, and (as a phantom type) its result R. */

@@ -62,7 +62,7 @@ export interface Neighbourhood {
   truncated: boolean;
 }
 
-export type JobKind = 'import';
+export type JobKind = 'import' | 'train';
 export type JobState = 'running' | 'done' | 'error' | 'cancelled';
 
 export interface JobProgress {

@@ -35,6 +35,20 @@ describe('long jobs in an engine process', () => {
     expect((await Project.open(project)).summary().graphs[0].entities).toBe(340);
   });
 
+  it('trains HUMEA on the imported project in the engine process, with epoch progress and a run folder', async () => {
+    const { jobs, events } = manager();
+    const project = join(tmp.path, 'p1'); // imported by the test above
+    const out = join(tmp.path, 'run1');
+    const id = jobs.start('train', { project, out, options: { epochs: 6, checkPoint: 3 } });
+    const result = (await jobs.wait(id)) as { epochs: number; backend: string; result: { last: { epoch: number; mean: { hits1: number } } } };
+    expect(result.epochs).toBe(6);
+    expect(result.result.last.epoch).toBe(6);
+    const stages = events.filter((e) => e.event === 'jobs:progress').map((e) => (e.payload as { stage: string }).stage);
+    expect(stages).toContain('epoch 6/6');
+    expect(readdirSync(out).sort()).toEqual(['checkpoints', 'log.jsonl', 'result.json', 'run.json']);
+    expect(readdirSync(join(out, 'checkpoints')).sort()).toEqual(['last', 'selected']);
+  });
+
   it('reports bad input as a job error naming file and line, and leaves no project behind', async () => {
     const { jobs, events } = manager();
     const project = join(tmp.path, 'p2');

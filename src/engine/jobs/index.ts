@@ -1,9 +1,10 @@
 // Every long job the engine runs, by kind. Main validates the parameters against the contract
 // before a job starts; here they arrive already parsed.
-import type { ImportParams } from '../../shared/contract';
+import type { ImportParams, TrainParams } from '../../shared/contract';
 import type { JobKind } from '../../shared/types';
 import type { JobContext } from '../protocol';
 import { importJob, importScratchPath } from './import';
+import { trainJob } from './train';
 
 export interface JobDefinition<P> {
   run(params: P, ctx: JobContext): Promise<unknown>;
@@ -11,6 +12,10 @@ export interface JobDefinition<P> {
   scratchPaths(params: P, jobId: string): string[];
 }
 
-export const JOBS: { [K in JobKind]: JobDefinition<K extends 'import' ? ImportParams : never> } = {
+type ParamsOf<K extends JobKind> = K extends 'import' ? ImportParams : K extends 'train' ? TrainParams : never;
+
+export const JOBS: { [K in JobKind]: JobDefinition<ParamsOf<K>> } = {
   import: { run: importJob, scratchPaths: (p, id) => [importScratchPath(p, id)] },
+  // a killed training run leaves its run folder: its last checkpoint is what --resume continues from
+  train: { run: trainJob, scratchPaths: () => [] },
 };

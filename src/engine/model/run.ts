@@ -1,0 +1,84 @@
+// One training run in a run folder, shared by `mmea train` and the app's train job: run.json
+// (model, data, options, features, backend), log.jsonl (every epoch and evaluation), checkpoints
+// (last, and the validation-selected one), result.json; resumable from checkpoints/last.
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FeatureSettings, Features } from '../features/build';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import type { BackendName } from './tf';
+import { Trainer, type EpochLog, type Evaluation, type TrainOptions } from './train';
+
+export interface RunHooks {
+  onEpoch?(log: EpochLog, etaSeconds: number, lastEvaluation: Evaluation | null): void;
+  onEvaluation?(e: Evaluation, selected: boolean): void;
+  shouldStop?(): boolean;
+}
+
+const summary = (e: Evaluation | null) => e && { epoch: e.epoch, mean: e.test.mean, l2r: e.test.l2r, r2l: e.test.r2l, valid: e.valid?.mean ?? null, weights: e.weights };
+export type RunSummary = NonNullable<ReturnType<typeof summary>>;
+
+export interface RunResult {
+  result: { validationSelected: RunSummary | null; bestOnTest: RunSummary | null; last: RunSummary | null };
+  epochs: number;
+  secondsPerEpoch: number;
+  wallSeconds: number;
+  peakRssMB: number;
+  backend: BackendName;
+  pseudoLabels: number;
+  run: string;
+}
+
+export async function trainRun(
+  features: Features,
+  settings: FeatureSettings,
+  options: TrainOptions,
+  run: { out: string; data: string; backend: BackendName; resume?: boolean },
+  hooks: RunHooks = {},
+): Promise<RunResult> {
+  const t0 = performance.now();
+  const { out } = run;
+  const last = join(out, 'checkpoints', 'last');
+  if (run.resume && !existsSync(join(last, 'manifest.json'))) throw new Error(`cannot resume: no checkpoint in ${last}`);
+  mkdirSync(out, { recursive: true });
+  const log = join(out, 'log.jsonl');
+  if (!run.resume) writeFileSync(log, '');
+  const trainer = new Trainer(features, options);
+  try {
+    if (run.resume) await loadCheckpoint(last, trainer);
+    const split = { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source };
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'humea', data: run.data, options, features: settings, backend: run.backend, modalities: trainer.model.present, split }, null, 2));
+    let seconds = 0;
+    let seen = 0;
+    let lastEval: Evaluation | null = null;
+    const result = await trainer.run({
+      onEpoch: (e) => {
+        appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
+        seconds += e.seconds;
+        seen++;
+        hooks.onEpoch?.(e, ((options.epochs - e.epoch) * seconds) / seen, lastEval);
+      },
+      onEvaluation: async (e, selected) => {
+        appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
+        lastEval = e;
+        hooks.onEvaluation?.(e, selected);
+        await saveCheckpoint(last, trainer);
+        if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer);
+      },
+      shouldStop: hooks.shouldStop,
+    });
+    const final: RunResult = {
+      result: { validationSelected: summary(result.validationSelected), bestOnTest: summary(result.bestOnTest), last: summary(result.last) },
+      epochs: result.epochs,
+      secondsPerEpoch: result.secondsPerEpoch,
+      wallSeconds: (performance.now() - t0) / 1000,
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      backend: run.backend,
+      pseudoLabels: result.pseudoLabels,
+      run: out,
+    };
+    writeFileSync(join(out, 'result.json'), JSON.stringify(final, null, 2));
+    return final;
+  } finally {
+    trainer.dispose();
+  }
+}
