@@ -1,7 +1,7 @@
 // The mmea command line, run as a user runs it (the built out/main/cli.js), on the demo slice and
 // on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,59 @@ describe('mmea import', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.message).toMatch(/single graph.*alignment needs two/);
     expect(existsSync(join(tmp.path, 'kgc'))).toBe(false);
+  });
+});
+
+describe('mmea train / eval / propose', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const out = join(tmp.path, 'run');
+
+  it('trains on a dataset folder and prints the documented result as the last JSON line', async () => {
+    const r = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--epochs', '8', '--check-point', '4', '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1); // --json: standard output is JSON only
+    const res = JSON.parse(lines[0]!);
+    expect(Object.keys(res).sort()).toEqual(['backend', 'epochs', 'peakRssMB', 'pseudoLabels', 'result', 'run', 'secondsPerEpoch', 'wallSeconds']);
+    expect(res.epochs).toBe(8);
+    expect(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).toContain(res.backend);
+    for (const k of ['validationSelected', 'bestOnTest', 'last']) {
+      const m = res.result[k];
+      expect([4, 8]).toContain(m.epoch);
+      for (const dir of ['mean', 'l2r', 'r2l']) expect(Object.keys(m[dir]).sort()).toEqual(['hits1', 'hits10', 'hits5', 'mr', 'mrr']);
+      expect(m.mean.hits1).toBeCloseTo((m.l2r.hits1 + m.r2l.hits1) / 2, 10);
+    }
+    expect(res.result.last.epoch).toBe(8);
+    // progress on stderr as JSON lines
+    expect(r.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'epoch' in l)).toHaveLength(8);
+  });
+
+  it('evaluates the saved checkpoint to the same figures, and writes proposals', async () => {
+    const trained = JSON.parse((await mmea('train', '--data', DEMO_DATASET, '--out', out, '--resume', '--epochs', '8', '--json')).stdout);
+    expect(trained.epochs).toBe(8); // nothing left to do after resuming a finished run
+    const e = await mmea('eval', '--data', DEMO_DATASET, '--checkpoint', join(out, 'checkpoints', 'last'), '--json');
+    expect(e.code).toBe(0);
+    const ev = JSON.parse(e.stdout);
+    expect(ev.epoch).toBe(8);
+    expect(ev.test.mean.mrr).toBeCloseTo(trained.result.last.mean.mrr, 6);
+    const file = join(tmp.path, 'proposals.jsonl');
+    const p = await mmea('propose', '--data', DEMO_DATASET, '--checkpoint', join(out, 'checkpoints', 'last'), '--out', file, '--k', '5', '--json');
+    expect(p.code).toBe(0);
+    const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(header).toMatchObject({ format: 'mmea-studio-proposals', k: 5, modalities: ['gph', 'rel', 'att'] });
+    expect(rows).toHaveLength(header.queries);
+    expect(rows.length).toBe(340 - 54); // KG1 entities outside the 54 training pairs
+    for (const row of rows.slice(0, 20)) {
+      expect(row.candidates).toHaveLength(5);
+      const scores = row.candidates.map((c: { score: number }) => c.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      expect(Object.keys(row.candidates[0].modalities)).toEqual(['gph', 'rel', 'att']);
+    }
+  });
+
+  it('refuses bad options with exit code 2', async () => {
+    expect((await mmea('train', '--data', DEMO_DATASET, '--out', out, '--without', '9')).code).toBe(2);
+    expect((await mmea('train', '--data', DEMO_DATASET)).code).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 // One training run in a run folder, shared by `mmea train` and the app's train job: run.json
 // (model, data, options, features, backend), log.jsonl (every epoch and evaluation), checkpoints
 // (last, and the validation-selected one), result.json; resumable from checkpoints/last.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
@@ -44,7 +44,15 @@ export async function trainRun(
   if (!run.resume) writeFileSync(log, '');
   const trainer = new Trainer(features, options);
   try {
-    if (run.resume) await loadCheckpoint(last, trainer);
+    let previous: Evaluation[] = [];
+    if (run.resume) {
+      await loadCheckpoint(last, trainer);
+      // the evaluations up to the checkpoint count for selection; later lines (after it) are dropped
+      const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; epoch: number });
+      const kept = lines.filter((l) => l.epoch <= trainer.epoch);
+      writeFileSync(log, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+      previous = kept.filter((l) => l.type === 'evaluation') as unknown as Evaluation[];
+    }
     const split = { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source };
     writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'humea', data: run.data, options, features: settings, backend: run.backend, modalities: trainer.model.present, split }, null, 2));
     let seconds = 0;
@@ -65,7 +73,7 @@ export async function trainRun(
         if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer);
       },
       shouldStop: hooks.shouldStop,
-    });
+    }, previous);
     const final: RunResult = {
       result: { validationSelected: summary(result.validationSelected), bestOnTest: summary(result.bestOnTest), last: summary(result.last) },
       epochs: result.epochs,

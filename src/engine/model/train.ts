@@ -315,12 +315,23 @@ export class Trainer {
     this.candidates = null;
   }
 
-  async run(hooks: TrainHooks = {}): Promise<TrainResult> {
+  /** Trains up to `options.epochs`. `previous`: the evaluations of the run before a resume, so the
+   *  selected, best and last epochs are chosen over the whole run. */
+  async run(hooks: TrainHooks = {}, previous: Evaluation[] = []): Promise<TrainResult> {
     const o = this.options;
     const evaluations: Evaluation[] = [];
     let selected: Evaluation | null = null;
     let best: Evaluation | null = null;
     let last: Evaluation | null = null;
+    const consider = (ev: Evaluation): boolean => {
+      evaluations.push(ev);
+      last = ev;
+      const isSelected = ev.valid !== null && (!selected || ev.valid.mean.mrr > selected.valid!.mean.mrr);
+      if (isSelected) selected = ev;
+      if (!best || ev.test.mean.mrr > best.test.mean.mrr) best = ev;
+      return isSelected;
+    };
+    for (const ev of previous) consider(ev);
     let seconds = 0;
     const first = this.epoch;
     while (this.epoch < o.epochs) {
@@ -334,12 +345,7 @@ export class Trainer {
       const stop = hooks.shouldStop?.() ?? false;
       if (this.epoch % o.checkPoint === 0 || this.epoch === o.epochs || stop) {
         const ev = this.evaluation();
-        evaluations.push(ev);
-        last = ev;
-        const isSelected = ev.valid !== null && (!selected || ev.valid.mean.mrr > selected.valid!.mean.mrr);
-        if (isSelected) selected = ev;
-        if (!best || ev.test.mean.mrr > best.test.mean.mrr) best = ev;
-        await hooks.onEvaluation?.(ev, isSelected);
+        await hooks.onEvaluation?.(ev, consider(ev));
       }
       if (stop) break;
     }
