@@ -29,11 +29,6 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return f(a, b) as tf.Tensor2D;
 }
 
-/** a · bᵀ (similarity matrices), transposing b explicitly. */
-export function matMulBt(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return matMul(a, tf.transpose(b));
-}
-
 /** Rows of a constant sparse matrix times a dense weight matrix (in × C); gradient for the weights. */
 export function spmm(x: SparseRows, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
   const [inDims, C] = W.shape;
@@ -80,12 +75,6 @@ export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: 
  *  so an all-zero row (an entity without the modality) has a zero gradient, not sqrt's infinite one. */
 export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
-}
-
-/** x as a constant for differentiation (tfjs has no stop_gradient op). */
-export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));
-  return f(x) as T;
 }
 
 /** x · W for a constant x (features): only W gets a gradient (xᵀ · dy, transposed explicitly). */

@@ -25,7 +25,7 @@ export async function proposals(t: Trainer, k: number, outFile: string): Promise
   const joint = tf.tidy(() => l2normalize(fw.joint));
   const mods = new Map([...fw.mods].map(([m, e]) => [m, tf.tidy(() => l2normalize(e))] as const));
   const modData = new Map([...mods].map(([m, e]) => [m, e.dataSync() as Float32Array] as const));
-  tf.dispose([fw.joint, fw.weights, ...fw.mods.values(), ...fw.experts.values()]);
+  tf.dispose([fw.joint, fw.weights, ...fw.mods.values()]);
   const L = tf.gather(joint, Int32Array.from(left));
   const R = tf.gather(joint, Int32Array.from(right));
   const top = topCandidates(L, R, k, { csls: t.options.csls });

@@ -345,7 +345,8 @@ export class Trainer {
       const stop = hooks.shouldStop?.() ?? false;
       if (this.epoch % o.checkPoint === 0 || this.epoch === o.epochs || stop) {
         const ev = this.evaluation();
-        await hooks.onEvaluation?.(ev, consider(ev));
+        const isSelected = consider(ev); // not inside the optional call: `?.` would skip it
+        await hooks.onEvaluation?.(ev, isSelected);
       }
       if (stop) break;
     }
