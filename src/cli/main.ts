@@ -10,23 +10,11 @@ import { inspectPair, type Inspection } from '../engine/data/inspect';
 import { InputReport } from '../engine/data/report';
 import { importJob } from '../engine/jobs/import';
 import { Project } from '../engine/data/project';
-import { DEFAULT_SETTINGS, type Features } from '../engine/features/build';
+import { coverageCounts, DEFAULT_SETTINGS } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
-/** Per modality: how many entities of each graph have it. */
-function coverage(f: Features): Record<string, [number, number]> {
-  const out: Record<string, [number, number]> = {};
-  for (const [name, mask] of Object.entries(f.coverage)) {
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < f.rows; i++) if (mask[i]) (i < f.rows1 ? a++ : b++);
-    out[name] = [a, b];
-  }
-  return out;
-}
 
 const USAGE = `usage: mmea <command> [options]
 
@@ -124,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
         attributeColumns: features.attributeColumns.length,
         numericAttributes: features.numericNames.length,
         nameDims: features.names.cols,
-        coverage: coverage(features),
+        coverage: coverageCounts(features),
         split: { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source },
       },
       seconds,

@@ -73,6 +73,18 @@ export interface Features {
   split: { train: Int32Array; valid: Int32Array; test: Int32Array; source: 'files' | 'seeded' };
 }
 
+/** Per modality: how many entities of KG1 and of KG2 have it (the coverage masks counted). */
+export function coverageCounts(f: Features): Record<keyof Features['coverage'], [number, number]> {
+  const out = {} as Record<keyof Features['coverage'], [number, number]>;
+  for (const [name, mask] of Object.entries(f.coverage) as [keyof Features['coverage'], Uint8Array][]) {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < f.rows; i++) if (mask[i]) (i < f.rows1 ? a++ : b++);
+    out[name] = [a, b];
+  }
+  return out;
+}
+
 /** A number from a literal: plain numbers, and ISO dates / gYears as decimal years. */
 export function parseNumeric(v: string): number | null {
   const s = v.trim().replace(/^"|"(\^\^.*)?$/g, '');

@@ -2,7 +2,7 @@
 // mixture of experts per feature modality, the power-set inter-modal router and the weighted
 // concatenation of the L2-normalised modality embeddings. Absent modalities are left out (no
 // zero or random stand-ins); `without` 1–6 zero a modality before fusion as the reference's switch.
-import type { Features } from '../features/build';
+import { coverageCounts, type Features } from '../features/build';
 import type { Csr } from '../features/sparse';
 import { mulberry32 } from '../random';
 import type { AggGraph, SparseRows } from './kernels';
@@ -46,18 +46,14 @@ type Input = { kind: 'sparse'; csr: Csr } | { kind: 'dense'; dims: number; matri
 
 /** Which modalities a dataset can feed: both graphs must have some entities with it. */
 export function availableModalities(f: Features): Modality[] {
-  const both = (mask: Uint8Array) => {
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < f.rows; i++) if (mask[i]) (i < f.rows1 ? a++ : b++);
-    return a > 0 && b > 0;
-  };
+  const c = coverageCounts(f);
+  const both = ([a, b]: [number, number]) => a > 0 && b > 0;
   const out: Modality[] = [];
-  if (both(f.coverage.structure)) out.push('gph');
-  if (f.image.dims > 0 && both(f.coverage.images)) out.push('img');
-  if (f.relationBow.cols > 0 && both(f.coverage.relations)) out.push('rel');
-  if (f.attributeBow.cols > 0 && both(f.coverage.attributes)) out.push('att');
-  if (both(f.coverage.names)) out.push('name');
+  if (both(c.structure)) out.push('gph');
+  if (f.image.dims > 0 && both(c.images)) out.push('img');
+  if (f.relationBow.cols > 0 && both(c.relations)) out.push('rel');
+  if (f.attributeBow.cols > 0 && both(c.attributes)) out.push('att');
+  if (both(c.names)) out.push('name');
   return out;
 }
 
