@@ -8,7 +8,7 @@ import { MmeaError } from '../shared/errors';
 import { readDataset, type ReadOptions } from '../engine/data/formats';
 import { isProject } from '../engine/data/project';
 import { InputReport } from '../engine/data/report';
-import { buildFeatures, DEFAULT_SETTINGS, type FeatureSettings, type Features } from '../engine/features/build';
+import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { loadCheckpoint, readCheckpointOptions } from '../engine/model/checkpoint';
 import { trainRun } from '../engine/model/run';
@@ -117,15 +117,10 @@ export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): Tr
 
 /** Features of a project (cached) or of a dataset folder (built in memory). */
 export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings }> {
-  const settings: FeatureSettings = {
-    ...DEFAULT_SETTINGS,
-    split: {
-      ...DEFAULT_SETTINGS.split,
-      trainRate: num(v.rate, 'rate', DEFAULT_SETTINGS.split.trainRate, (x) => x > 0 && x < 1),
-      validFraction: num(v['valid-fraction'], 'valid-fraction', DEFAULT_SETTINGS.split.validFraction, (x) => x >= 0 && x < 1),
-      ignoreFiles: v.rate !== undefined,
-    },
-  };
+  const settings = settingsWithSplit({
+    rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
+    validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
+  });
   if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
   const report = new InputReport();
   const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2 };

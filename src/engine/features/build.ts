@@ -42,6 +42,18 @@ export const DEFAULT_SETTINGS: FeatureSettings = {
   split: { trainRate: 0.2, validFraction: 0.1, seed: 42 },
 };
 
+/** The default settings with a split chosen by the user: `rate` forces a seeded split with that
+ *  training fraction (ignoring the dataset's split files); `validFraction` is the hold-out. */
+export function settingsWithSplit(split: { rate?: number; validFraction?: number }): FeatureSettings {
+  const d = DEFAULT_SETTINGS.split;
+  // no split given: exactly DEFAULT_SETTINGS, so the feature cache's fingerprint (which hashes the
+  // settings) matches the one import and open wrote, and nothing is rebuilt
+  return {
+    ...DEFAULT_SETTINGS,
+    split: { ...d, trainRate: split.rate ?? d.trainRate, validFraction: split.validFraction ?? d.validFraction, ...(split.rate !== undefined && { ignoreFiles: true }) },
+  };
+}
+
 export interface Features {
   rows: number;
   /** rows of KG1 are 0..rows1-1, KG2 after */

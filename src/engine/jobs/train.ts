@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { TrainParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
 import { isProject } from '../data/project';
-import { DEFAULT_SETTINGS, type FeatureSettings } from '../features/build';
+import { settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import { trainRun, type RunResult } from '../model/run';
 import { initBackend } from '../model/tf';
@@ -17,15 +17,7 @@ export async function trainJob(params: TrainParams, ctx: JobContext): Promise<Ru
   if (!isProject(project)) throw new MmeaError('bad-input', `${project} is not a project folder`);
   const backend = await initBackend();
   ctx.progress(0, 'features', `backend ${backend}`);
-  const settings: FeatureSettings = {
-    ...DEFAULT_SETTINGS,
-    split: {
-      ...DEFAULT_SETTINGS.split,
-      trainRate: params.rate ?? DEFAULT_SETTINGS.split.trainRate,
-      validFraction: params.validFraction ?? DEFAULT_SETTINGS.split.validFraction,
-      ignoreFiles: params.rate !== undefined,
-    },
-  };
+  const settings = settingsWithSplit({ rate: params.rate, validFraction: params.validFraction });
   const { features } = await ensureFeatures(project, settings);
   const options = { ...TRAIN_DEFAULTS, ...params.options };
   const out = params.out ? resolve(params.out) : join(project, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));

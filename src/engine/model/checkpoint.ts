@@ -9,8 +9,8 @@ interface CheckpointData {
   params: Record<string, Float32Array>;
   m: Record<string, Float32Array>;
   v: Record<string, Float32Array>;
+  /** the seeds, then the merged pseudo-labels */
   train: Int32Array;
-  pseudo: Int32Array;
   /** iterative training's pending candidates and last merge round, as flat (left, right) rows */
   candidates: Int32Array | null;
   previousMerge: Int32Array;
@@ -31,7 +31,6 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
     m: Object.fromEntries([...t.optimizer.m].map(([k, v]) => [k, read(v)])),
     v: Object.fromEntries([...t.optimizer.v].map(([k, v]) => [k, read(v)])),
     train: t.train,
-    pseudo: t.pseudo,
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
   };
@@ -69,7 +68,6 @@ export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOpti
   t.epoch = manifest.epoch as number;
   t.optimizer.step = manifest.step as number;
   t.train = data.train;
-  t.pseudo = data.pseudo;
   t.candidates = data.candidates && unflat(data.candidates);
   t.previousMerge = unflat(data.previousMerge);
   return manifest.options as TrainOptions;

@@ -89,7 +89,6 @@ export class Trainer {
   epoch = 0; // epochs done
   /** training pairs: the seeds, then merged pseudo-labels */
   train: Int32Array;
-  pseudo: Int32Array = new Int32Array(0);
   /** iterative training: candidates collected in the current window, and the last merge round's */
   candidates: Map<number, number> | null = null;
   previousMerge = new Map<number, number>();
@@ -308,10 +307,6 @@ export class Trainer {
     t.set(this.train);
     t.set(flat, this.train.length);
     this.train = t;
-    const p = new Int32Array(this.pseudo.length + flat.length);
-    p.set(this.pseudo);
-    p.set(flat, this.pseudo.length);
-    this.pseudo = p;
     this.candidates = null;
   }
 
@@ -357,7 +352,7 @@ export class Trainer {
       epochs: this.epoch,
       secondsPerEpoch: this.epoch > first ? seconds / (this.epoch - first) : 0,
       evaluations,
-      pseudoLabels: this.pseudo.length / 2,
+      pseudoLabels: (this.train.length - this.features.split.train.length) / 2,
     };
   }
 
