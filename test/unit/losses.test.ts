@@ -1,6 +1,7 @@
-// The fused ICL / IAL losses: a hand-computed case, and value and gradients equal to the same
+// The fused ICL / IAL losses (and the pseudo-label candidates' mutual nearest neighbours): a hand-computed case, and value and gradients equal to the same
 // losses written as plain tfjs ops (which tfjs differentiates itself).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mutualNearest } from '../../src/engine/model/evaluate';
 import { autoWeighted, ial, ialTarget, icl, reference } from '../../src/engine/model/losses';
 import { initBackend, tf } from '../../src/engine/model/tf';
 
@@ -60,5 +61,14 @@ describe('automatic loss weighting', () => {
   it('is Σ exp(−s)·L + s', () => {
     const v = autoWeighted([tf.scalar(2), tf.scalar(3)], tf.tensor1d([0, Math.log(2)]));
     expect(v.dataSync()[0]).toBeCloseTo(2 + 1.5 + Math.log(2), 5);
+  });
+});
+
+describe('mutual nearest neighbours', () => {
+  it('keeps only the pairs that are each other’s best match', () => {
+    // left 0 ↔ right 1 mutually; left 1's best is right 1 too (taken by left 0, not mutual); left 2 ↔ right 0
+    const left = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1]]);
+    const right = tf.tensor2d([[0, 1], [1, 0]]);
+    expect(Array.from(mutualNearest(left, right, 2))).toEqual([0, 1, 2, 0]);
   });
 });

@@ -60,6 +60,22 @@ describe('HUMEA training on the demo slice', () => {
     t.dispose();
   });
 
+  it('iterative training merges mutual-nearest-neighbour pairs, never validation entities', async () => {
+    const t = new Trainer(features, { ...options, epochs: 50, iterative: 'mnn', ilStart: 0, checkPoint: 50 });
+    const result = await t.run();
+    const seeds = features.split.train.length;
+    expect(result.pseudoLabels).toBeGreaterThan(0);
+    expect(t.train.length).toBe(seeds + 2 * result.pseudoLabels);
+    const valid = new Set(features.split.valid);
+    const merged = t.train.subarray(seeds);
+    expect(merged.some((r) => valid.has(r))).toBe(false);
+    for (let k = 0; k < merged.length; k += 2) {
+      expect(merged[k]!).toBeLessThan(features.rows1); // left from KG1, right from KG2
+      expect(merged[k + 1]!).toBeGreaterThanOrEqual(features.rows1);
+    }
+    t.dispose();
+  });
+
   it('is deterministic given the seed, and resumes from a checkpoint exactly', async () => {
     const a = new Trainer(features, options);
     const b = new Trainer(features, options);

@@ -1,6 +1,9 @@
 // Checkpoints in a run folder: every parameter and the optimizer's moments, the epoch, the training
 // pairs (seeds plus merged pseudo-labels) and the options, written atomically (data/tree.ts), so a
 // run resumes exactly where it was and `eval`/`propose` rebuild the same model.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readTree, replaceTree } from '../data/tree';
 import { tf } from './tf';
 import type { Trainer, TrainOptions } from './train';
@@ -45,10 +48,11 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
   });
 }
 
+/** The options a checkpoint was trained with (its manifest only: the tensors are read by loadCheckpoint). */
 export async function readCheckpointOptions(dir: string): Promise<TrainOptions> {
-  const tree = await readTree<CheckpointData>(dir);
-  if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
-  return tree.manifest.options as TrainOptions;
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
+  return (JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options;
 }
 
 /** Restores `t` (built with the checkpoint's options and data) and returns the options. */

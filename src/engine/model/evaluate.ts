@@ -50,7 +50,7 @@ function meanOf(a: DirectionMetrics, b: DirectionMetrics): DirectionMetrics {
   return { hits1: (a.hits1 + b.hits1) / 2, hits5: (a.hits5 + b.hits5) / 2, hits10: (a.hits10 + b.hits10) / 2, mrr: (a.mrr + b.mrr) / 2, mr: (a.mr + b.mr) / 2 };
 }
 
-/** Mean of the k largest values of v[from..to) with stride `step`. */
+/** Mean of the k largest values of v[from .. from + count). */
 function topMean(v: Float32Array, from: number, count: number, k: number): number {
   const top = new Float64Array(k).fill(-Infinity);
   for (let j = 0; j < count; j++) {
@@ -231,6 +231,37 @@ export function topCandidates(left: tf.Tensor2D, right: tf.Tensor2D, k: number, 
       }
     }
     return { index, score, cosine };
+  } finally {
+    blocks.dispose();
+  }
+}
+
+/** Mutual nearest neighbours by cosine: pairs (i, j) where j is row i's best column and i is
+ *  column j's best row (methods.md §0.7's pseudo-label candidates). Flat (left, right) indices. */
+export function mutualNearest(left: tf.Tensor2D, right: tf.Tensor2D, blockRows = 1024): Int32Array {
+  const nR = right.shape[0];
+  const blocks = new Blocks(left, right, blockRows, 0); // one pass: nothing to keep
+  try {
+    const rowBest = new Int32Array(left.shape[0]);
+    const colBest = new Int32Array(nR).fill(-1);
+    const colScore = new Float32Array(nR).fill(-Infinity);
+    for (let b = 0; b < blocks.n; b++) {
+      const s = blocks.get(b);
+      for (let i = 0; i < s.length / nR; i++) {
+        const row = b * blockRows + i;
+        let best = -Infinity;
+        for (let j = 0; j < nR; j++) {
+          const x = s[i * nR + j]!;
+          if (x > best) (best = x, (rowBest[row] = j));
+          if (x > colScore[j]!) (colScore[j] = x, (colBest[j] = row));
+        }
+      }
+    }
+    const out: number[] = [];
+    rowBest.forEach((j, i) => {
+      if (colBest[j] === i) out.push(i, j);
+    });
+    return Int32Array.from(out);
   } finally {
     blocks.dispose();
   }

@@ -7,7 +7,7 @@
 import type { Features } from '../features/build';
 import { mulberry32, permutation } from '../random';
 import { AdamW, ADAMW_DEFAULTS } from './adamw';
-import { evaluate, type Metrics } from './evaluate';
+import { evaluate, mutualNearest, type Metrics } from './evaluate';
 import { HUMEA_DEFAULTS, Humea, type HumeaConfig } from './humea';
 import { autoWeighted, ial, ialTarget, icl } from './losses';
 import { l2normalize, type Memo } from './ops';
@@ -254,7 +254,7 @@ export class Trainer {
 
   /** Mutual nearest neighbours (plain cosine) between the entities of neither the training nor the
    *  validation pairs: the pool pseudo-labels come from (test entities included: transductive). */
-  mutualNearest(): Map<number, number> {
+  pseudoCandidates(): Map<number, number> {
     const used = new Set<number>([...this.train, ...this.features.split.valid]);
     const left: number[] = [];
     const right: number[] = [];
@@ -262,30 +262,14 @@ export class Trainer {
     const out = new Map<number, number>();
     if (left.length === 0 || right.length === 0) return out;
     const emb = this.embed();
+    const L = tf.gather(emb, Int32Array.from(left));
+    const R = tf.gather(emb, Int32Array.from(right));
+    emb.dispose();
     try {
-      const rowBest = new Int32Array(left.length);
-      const colBest = new Int32Array(right.length).fill(-1);
-      const colScore = new Float32Array(right.length).fill(-Infinity);
-      const R = tf.tidy(() => tf.transpose(tf.gather(emb, Int32Array.from(right))));
-      const block = 1024;
-      for (let s = 0; s < left.length; s += block) {
-        const ids = Int32Array.from(left.slice(s, s + block));
-        const sim = tf.tidy(() => tf.matMul(tf.gather(emb, ids), R as tf.Tensor2D));
-        const d = sim.dataSync();
-        sim.dispose();
-        for (let i = 0; i < ids.length; i++) {
-          let best = -Infinity;
-          for (let j = 0; j < right.length; j++) {
-            const x = d[i * right.length + j]!;
-            if (x > best) (best = x, (rowBest[s + i] = j));
-            if (x > colScore[j]!) (colScore[j] = x, (colBest[j] = s + i));
-          }
-        }
-      }
-      R.dispose();
-      for (let i = 0; i < left.length; i++) if (colBest[rowBest[i]!] === i) out.set(left[i]!, right[rowBest[i]!]!);
+      const pairs = mutualNearest(L, R);
+      for (let k = 0; k < pairs.length; k += 2) out.set(left[pairs[k]!]!, right[pairs[k + 1]!]!);
     } finally {
-      emb.dispose();
+      tf.dispose([L, R]);
     }
     return out;
   }
@@ -294,7 +278,7 @@ export class Trainer {
   private iterate(e: number): void {
     const o = this.options;
     if (o.iterative === 'off' || e < o.ilStart || (e + 1) % o.semiLearnStep !== 0) return;
-    const mnn = this.mutualNearest();
+    const mnn = this.pseudoCandidates();
     if ((e + 1) % 50 === 5 || !this.candidates) this.candidates = mnn;
     else for (const [l, r] of this.candidates) if (mnn.get(l) !== r) this.candidates.delete(l);
     if ((e + 1) % 50 !== 0) return;
