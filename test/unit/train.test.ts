@@ -50,6 +50,19 @@ describe('HUMEA training on the demo slice', () => {
     expect(result.validationSelected).not.toBeNull();
   });
 
+  it('trains with a dense modality (image vectors) too', () => {
+    // the demo has no image vectors: give every entity a seeded 16-d vector
+    const dims = 16;
+    const matrix = Float32Array.from({ length: features.rows * dims }, (_, k) => Math.sin(k * 12.9898) % 1);
+    const withImages: Features = { ...features, image: { dims, matrix }, coverage: { ...features.coverage, images: new Uint8Array(features.rows).fill(1) } };
+    const t = new Trainer(withImages, options);
+    expect(t.model.present).toEqual(['gph', 'img', 'rel', 'att']);
+    const losses = [t.step(), t.step(), t.step()];
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(Object.keys(t.evaluation().weights)).toEqual(['gph', 'img', 'rel', 'att']);
+    t.dispose();
+  });
+
   it('keeps the number of tensors constant across steps', () => {
     const t = new Trainer(features, options);
     t.step();

@@ -201,8 +201,14 @@ export class Humea {
       const x: SparseRows = { rows, indptr: input.csr.indptr, indices: input.csr.indices, values: input.csr.values };
       lin = (w, key) => spmm(x, w, memo, `${m}.${key}`);
     } else {
-      const dense = new Float32Array(P * input.dims);
-      rows.forEach((r, i) => dense.set(input.matrix.subarray(r * input.dims, (r + 1) * input.dims), i * input.dims));
+      // the rows' vectors, gathered once per step (the second pass of a step reuses them)
+      let dense = memo?.get(`${m}.x`) as Float32Array | undefined;
+      if (!dense) {
+        const d = new Float32Array(P * input.dims);
+        rows.forEach((r, i) => d.set(input.matrix.subarray(r * input.dims, (r + 1) * input.dims), i * input.dims));
+        memo?.set(`${m}.x`, d);
+        dense = d;
+      }
       const xt = tf.tensor2d(dense, [P, input.dims]);
       lin = (w, key) => constMatMul(xt, w, memo, `${m}.${key}`);
     }

@@ -79,12 +79,13 @@ export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
 
 /** x · W for a constant x (features): only W gets a gradient (xᵀ · dy, transposed explicitly). */
 export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
-  const f = tf.customGrad((w) => {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [w, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    save([x]); // a tensor the gradient needs must be saved: the tape disposes the others
     const kept = memo?.get(key) as Float32Array | undefined;
-    const value = kept ? tf.tensor2d(kept, [x.shape[0], W.shape[1]]) : tf.matMul(x, w as tf.Tensor2D);
+    const value = kept ? tf.tensor2d(kept, [x.shape[0], W.shape[1]]) : tf.matMul(x, w);
     if (!kept) memo?.set(key, value.dataSync() as Float32Array);
-    return { value, gradFunc: (dy) => tf.matMul(tf.transpose(x), dy as tf.Tensor2D) };
+    return { value, gradFunc: (dy, saved) => tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D) };
   });
   return f(W) as tf.Tensor2D;
 }
-

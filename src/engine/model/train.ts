@@ -167,8 +167,9 @@ export class Trainer {
     const sCl = this.params.get('awl.cl')!;
     const sAl = this.params.get('awl.al')!;
     let loss = 0;
-    const prof = process.env.MMEA_PROFILE ? (label: string) => console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify(tf.memory())) : () => {};
+    // MMEA_PROFILE=1: each stage's time since the step began, and tfjs's memory, on standard error
     const t0 = performance.now();
+    const prof = process.env.MMEA_PROFILE ? (label: string) => console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify(tf.memory())) : () => {};
     // pass 1
     const [weights, ...mods] = tf.tidy(() => {
       const f = this.model.forward(rows, true, seed, memo);
