@@ -35,6 +35,7 @@ options (defaults are the reference's run.sh):
                         7 no unimodal ICL, 8 no unimodal distillation (comma-separated)
   --modalities LIST     gph,img,rel,att,name (those the data lacks are dropped)
   --iterative MODE      off | mnn (methods.md §0.7) | calibrated (§8)   --il-start N (500)
+  --curriculum          the reference's batch grouping in epochs 0-249 (methods.md §1.4)
   --backend B           auto | ${BACKENDS.join(' | ')}
   --resume              continue the run in --out from its last checkpoint
   --json                standard output is JSON only
@@ -69,6 +70,7 @@ const OPTIONS = {
   modalities: { type: 'string' },
   iterative: { type: 'string' },
   'il-start': { type: 'string' },
+  curriculum: { type: 'boolean' },
   backend: { type: 'string', default: 'auto' },
   resume: { type: 'boolean', default: false },
   k: { type: 'string' },
@@ -112,6 +114,7 @@ export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): Tr
     modalities,
     iterative,
     ilStart: num(v['il-start'], 'il-start', base.ilStart, int),
+    curriculum: v.curriculum ?? base.curriculum,
   };
 }
 

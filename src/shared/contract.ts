@@ -55,6 +55,7 @@ export const trainParams = z.object({
       checkPoint: z.number().int().positive(),
       csls: z.number().int().nonnegative().max(100),
       iterative: z.enum(['off', 'mnn', 'calibrated']),
+      curriculum: z.boolean(),
       without: z.array(z.number().int().min(1).max(8)),
     })
     .partial()

@@ -101,4 +101,24 @@ describe('HUMEA training on the demo slice', () => {
     expect([c.step(), c.step()]).toEqual(continued);
     for (const t of [a, b, c]) t.dispose();
   });
+
+  it('with the curriculum, trains on the grouped list, keeps it between rebuilds and resumes it exactly', async () => {
+    const o = { ...options, curriculum: true };
+    const a = new Trainer(features, o);
+    const losses = [a.step(), a.step()];
+    const list = a.curriculum!;
+    const n = a.train.length / 2;
+    expect(list.length / 2).toBeGreaterThan(2 * n); // k = 5: up to six rows per training pair
+    expect(list.length / 2).toBeLessThanOrEqual(6 * n);
+    const pairs = new Set(Array.from({ length: n }, (_, i) => `${a.train[2 * i]},${a.train[2 * i + 1]}`));
+    for (let i = 0; i < list.length; i += 2) expect(pairs.has(`${list[i]},${list[i + 1]}`)).toBe(true);
+    await saveCheckpoint(tmp.path, a);
+    const continued = [a.step(), a.step(), a.step()];
+    expect(a.curriculum).toBe(list); // not rebuilt before epoch 50
+    expect(continued.at(-1)!).toBeLessThan(losses[0]!);
+    const c = new Trainer(features, o);
+    await loadCheckpoint(tmp.path, c);
+    expect([c.step(), c.step(), c.step()]).toEqual(continued);
+    for (const t of [a, c]) t.dispose();
+  });
 });

@@ -17,6 +17,8 @@ interface CheckpointData {
   /** iterative training's pending candidates and last merge round, as flat (left, right) rows */
   candidates: Int32Array | null;
   previousMerge: Int32Array;
+  /** the curriculum's grouped list between its rebuilds (methods.md §1.4), if one is in use */
+  curriculum?: Int32Array | null;
 }
 
 const flat = (m: Map<number, number>) => Int32Array.from([...m].flat());
@@ -36,6 +38,7 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
     train: t.train,
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
+    curriculum: t.curriculum,
   };
   await replaceTree(dir, data, {
     format: 'mmea-studio-checkpoint',
@@ -74,5 +77,6 @@ export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOpti
   t.train = data.train;
   t.candidates = data.candidates && unflat(data.candidates);
   t.previousMerge = unflat(data.previousMerge);
+  t.curriculum = data.curriculum ?? null;
   return manifest.options as TrainOptions;
 }

@@ -9,6 +9,7 @@ import { mulberry32, permutation } from '../random';
 import { AdamW, ADAMW_DEFAULTS } from './adamw';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
 import { HUMEA_DEFAULTS, Humea, type HumeaConfig } from './humea';
+import { curriculumK, curriculumList } from './curriculum';
 import { autoWeighted, ial, ialTarget, icl } from './losses';
 import { l2normalize, type Memo } from './ops';
 import { tf } from './tf';
@@ -27,6 +28,8 @@ export interface TrainOptions extends HumeaConfig {
   iterative: 'off' | 'mnn' | 'calibrated';
   ilStart: number;
   semiLearnStep: number;
+  /** the reference's curriculum batch grouping (methods.md §1.4) in epochs 0–249 */
+  curriculum: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -44,6 +47,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   iterative: 'off',
   ilStart: 500,
   semiLearnStep: 5,
+  curriculum: false,
 };
 
 export interface Evaluation {
@@ -77,6 +81,33 @@ export interface TrainResult {
   pseudoLabels: number;
 }
 
+/** The distinct rows of `rows` in first-seen order, and where each of `rows` is among them
+ *  (null when they are all distinct, so the common case needs no gather). */
+function uniqueRows(rows: Int32Array): { rows: Int32Array; at: Int32Array | null } {
+  const index = new Map<number, number>();
+  const at = new Int32Array(rows.length);
+  rows.forEach((r, i) => {
+    let k = index.get(r);
+    if (k === undefined) index.set(r, (k = index.size));
+    at[i] = k;
+  });
+  if (index.size === rows.length) return { rows, at: null };
+  return { rows: Int32Array.from(index.keys()), at };
+}
+
+/** Σ of the rows of `g` that map to the same target row (the gradient of a gather by `at`):
+ *  plain TypeScript, as wasm has no UnsortedSegmentSum. */
+function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number): tf.Tensor2D {
+  const d = g.shape[1];
+  const src = g.dataSync();
+  const out = new Float32Array(targets * d);
+  for (let i = 0; i < at.length; i++) {
+    const o = at[i]! * d;
+    for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
+  }
+  return tf.tensor2d(out, [targets, d]);
+}
+
 /** Rows of a flat pair list's left or right side. */
 function side(pairs: Int32Array, k: 0 | 1): Int32Array {
   return Int32Array.from({ length: pairs.length / 2 }, (_, i) => pairs[2 * i + k]!);
@@ -92,6 +123,8 @@ export class Trainer {
   /** iterative training: candidates collected in the current window, and the last merge round's */
   candidates: Map<number, number> | null = null;
   previousMerge = new Map<number, number>();
+  /** the curriculum's current grouped pair list (flat rows), kept between its rebuilds */
+  curriculum: Int32Array | null = null;
 
   constructor(
     readonly features: Features,
@@ -111,18 +144,38 @@ export class Trainer {
     return permutation(this.train.length / 2, mulberry32(this.options.seed * 100003 + e));
   }
 
-  /** Epoch `e`'s rows: per batch of training pairs, its left rows then its right rows. */
-  private epochRows(e: number): { rows: Int32Array; batches: [number, number][] } {
+  /** Epoch `e`'s training pairs in batch order (flat left, right rows): the seeded shuffle, or with
+   *  the curriculum (before `ilStart`, rebuilt every 50 epochs) its grouped list. */
+  private epochPairs(e: number): Int32Array {
     const order = this.epochOrder(e);
-    const n = order.length;
+    const pairs = new Int32Array(2 * order.length);
+    order.forEach((p, i) => pairs.set(this.train.subarray(2 * p, 2 * p + 2), 2 * i));
+    if (!this.options.curriculum) return pairs;
+    const k = curriculumK(e, this.options.ilStart);
+    if (k === 0) this.curriculum = null;
+    else if (k !== null) {
+      // the reference groups by this epoch's (training-mode) joint embeddings of every entity
+      const joint = tf.tidy(() => this.model.forward(null, true, this.options.seed * 7 + e).joint);
+      try {
+        this.curriculum = curriculumList(pairs, joint, k);
+      } finally {
+        joint.dispose();
+      }
+    }
+    return this.curriculum ?? pairs;
+  }
+
+  /** The rows of a pair list: per batch of pairs, its left rows then its right rows. */
+  private batchRows(pairs: Int32Array): { rows: Int32Array; batches: [number, number][] } {
+    const n = pairs.length / 2;
     const B = this.options.batchSize;
     const rows = new Int32Array(2 * n);
     const batches: [number, number][] = [];
     for (let s = 0; s < n; s += B) {
       const size = Math.min(B, n - s);
       for (let i = 0; i < size; i++) {
-        rows[2 * s + i] = this.train[2 * order[s + i]!]!;
-        rows[2 * s + size + i] = this.train[2 * order[s + i]! + 1]!;
+        rows[2 * s + i] = pairs[2 * (s + i)]!;
+        rows[2 * s + size + i] = pairs[2 * (s + i) + 1]!;
       }
       batches.push([2 * s, size]);
     }
@@ -161,7 +214,9 @@ export class Trainer {
    */
   step(): number {
     const e = this.epoch;
-    const { rows, batches } = this.epochRows(e);
+    const { rows: batchRows, batches } = this.batchRows(this.epochPairs(e));
+    // the entities go through the encoders once even when the curriculum repeats them in its list
+    const { rows, at: rowAt } = uniqueRows(batchRows);
     const memo: Memo = new Map();
     const seed = this.options.seed * 7 + e;
     const sCl = this.params.get('awl.cl')!;
@@ -181,7 +236,8 @@ export class Trainer {
     let gRest: tf.Tensor[] = [tf.zerosLike(weights!), tf.zerosLike(sCl), tf.zerosLike(sAl)];
     for (const [at, size] of batches) {
       const out = tf.tidy(() => {
-        const inputs = [...mods.map((m) => tf.slice(m, [at, 0], [2 * size, -1])), weights!, sCl, sAl];
+        const take = (m: tf.Tensor2D) => (rowAt ? tf.gather(m, rowAt.subarray(at, at + 2 * size)) : tf.slice(m, [at, 0], [2 * size, -1]));
+        const inputs = [...mods.map(take), weights!, sCl, sAl];
         const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => this.batchLoss(xs, size))(inputs);
         return [value, ...grads];
       });
@@ -193,8 +249,13 @@ export class Trainer {
       gRest = next;
     }
     prof('heads');
-    const gMods = parts.map((p) => (p.length === 1 ? p[0]! : tf.concat(p, 0)));
+    let gMods = parts.map((p) => (p.length === 1 ? p[0]! : tf.concat(p, 0)));
     tf.dispose([...parts.flat().filter((t) => !gMods.includes(t)), weights!, ...mods]);
+    if (rowAt) {
+      const summed = gMods.map((g) => scatterAddRows(g as tf.Tensor2D, rowAt, rows.length));
+      tf.dispose(gMods);
+      gMods = summed;
+    }
     // pass 2
     const vars = [...this.params.values()];
     const { value, grads } = tf.variableGrads(() => {
@@ -316,7 +377,7 @@ export class Trainer {
     const first = this.epoch;
     while (this.epoch < o.epochs) {
       const t0 = performance.now();
-      const loss = this.step();
+      const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : this.step();
       const e = this.epoch - 1;
       this.iterate(e);
       const dt = (performance.now() - t0) / 1000;
@@ -347,4 +408,27 @@ export class Trainer {
     this.params.get('awl.cl')?.dispose();
     this.params.get('awl.al')?.dispose();
   }
+}
+
+/** MMEA_PROFILE=kernels: the third epoch of a run under tf.profile, its kernels by total time on
+ *  standard error (a tool for finding where an epoch's time goes). */
+async function profileKernels(fn: () => number): Promise<number> {
+  let out = 0;
+  const info = await tf.profile(() => {
+    out = fn();
+  });
+  const by = new Map<string, { ms: number; n: number }>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+    const r = by.get(key) ?? { ms: 0, n: 0 };
+    r.ms += ms;
+    r.n++;
+    by.set(key, r);
+  }
+  const rows = [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
+  const total = [...by.values()].reduce((s, r) => s + r.ms, 0);
+  console.error(`kernels: ${info.kernels.length}, total ${total.toFixed(0)} ms`);
+  for (const [k, r] of rows) console.error(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.n).padStart(5)}× ${k}`);
+  return out;
 }
