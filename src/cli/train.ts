@@ -36,6 +36,7 @@ options (defaults are the reference's run.sh):
   --modalities LIST     gph,img,rel,att,name (those the data lacks are dropped)
   --iterative MODE      off | mnn (methods.md §0.7) | calibrated (§8)   --il-start N (500)
   --curriculum          the reference's batch grouping in epochs 0-249 (methods.md §1.4)
+  --mi-loss X (0)       weight of the CLUB expert-disentanglement term (code version: 1e-4)
   --backend B           auto | ${BACKENDS.join(' | ')}
   --resume              continue the run in --out from its last checkpoint
   --json                standard output is JSON only
@@ -71,6 +72,7 @@ const OPTIONS = {
   iterative: { type: 'string' },
   'il-start': { type: 'string' },
   curriculum: { type: 'boolean' },
+  'mi-loss': { type: 'string' },
   backend: { type: 'string', default: 'auto' },
   resume: { type: 'boolean', default: false },
   k: { type: 'string' },
@@ -115,6 +117,7 @@ export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): Tr
     iterative,
     ilStart: num(v['il-start'], 'il-start', base.ilStart, int),
     curriculum: v.curriculum ?? base.curriculum,
+    miLoss: num(v['mi-loss'], 'mi-loss', base.miLoss, (x) => Number.isFinite(x) && x >= 0),
   };
 }
 

@@ -56,6 +56,7 @@ export const trainParams = z.object({
       csls: z.number().int().nonnegative().max(100),
       iterative: z.enum(['off', 'mnn', 'calibrated']),
       curriculum: z.boolean(),
+      miLoss: z.number().nonnegative(),
       without: z.array(z.number().int().min(1).max(8)),
     })
     .partial()

@@ -121,4 +121,23 @@ describe('HUMEA training on the demo slice', () => {
     expect([c.step(), c.step(), c.step()]).toEqual(continued);
     for (const t of [a, c]) t.dispose();
   });
+
+  it('with CLUB, trains its estimator beside the encoder and resumes both exactly', async () => {
+    const o = { ...options, miLoss: 1e-4 };
+    const a = new Trainer(features, o);
+    expect(a.club!.modalities).toEqual(['rel', 'att']);
+    const before = [...a.club!.params.values()].map((v) => v.dataSync().slice());
+    const tensors = (a.step(), tf.memory().numTensors);
+    a.step();
+    expect(tf.memory().numTensors).toBe(tensors); // nothing leaks through the extra term and step
+    const after = [...a.club!.params.values()].map((v) => v.dataSync());
+    expect(after.some((v, i) => v.some((x, j) => x !== before[i]![j]))).toBe(true);
+    await saveCheckpoint(tmp.path, a);
+    const continued = [a.step(), a.step()];
+    expect(continued.every(Number.isFinite)).toBe(true);
+    const c = new Trainer(features, o);
+    await loadCheckpoint(tmp.path, c);
+    expect([c.step(), c.step()]).toEqual(continued);
+    for (const t of [a, c]) t.dispose();
+  });
 });

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTree, replaceTree } from '../data/tree';
+import type { AdamW } from './adamw';
 import { tf } from './tf';
 import type { Trainer, TrainOptions } from './train';
 
@@ -19,6 +20,8 @@ interface CheckpointData {
   previousMerge: Int32Array;
   /** the curriculum's grouped list between its rebuilds (methods.md §1.4), if one is in use */
   curriculum?: Int32Array | null;
+  /** CLUB's estimator nets and their optimizer's moments, when the run uses it */
+  club?: { params: Record<string, Float32Array>; m: Record<string, Float32Array>; v: Record<string, Float32Array>; step: number } | null;
 }
 
 const flat = (m: Map<number, number>) => Int32Array.from([...m].flat());
@@ -39,6 +42,12 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
     curriculum: t.curriculum,
+    club: t.club && {
+      params: Object.fromEntries([...t.club.params].map(([k, v]) => [k, read(v)])),
+      m: Object.fromEntries([...t.club.optimizer.m].map(([k, v]) => [k, read(v)])),
+      v: Object.fromEntries([...t.club.optimizer.v].map(([k, v]) => [k, read(v)])),
+      step: t.club.optimizer.step,
+    },
   };
   await replaceTree(dir, data, {
     format: 'mmea-studio-checkpoint',
@@ -58,19 +67,28 @@ export async function readCheckpointOptions(dir: string): Promise<TrainOptions> 
   return (JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options;
 }
 
+function restore(dir: string, params: Map<string, tf.Variable>, optimizer: AdamW, saved: Pick<CheckpointData, 'params' | 'm' | 'v'>): void {
+  for (const [name, p] of params) {
+    const values = saved.params[name];
+    if (!values || values.length !== p.size) throw new Error(`${dir}: parameter ${name} is missing or has another shape (was the checkpoint made on other data or options?)`);
+    tf.tidy(() => {
+      p.assign(tf.tensor(values, p.shape));
+      optimizer.m.get(name)!.assign(tf.tensor(saved.m[name]!, p.shape));
+      optimizer.v.get(name)!.assign(tf.tensor(saved.v[name]!, p.shape));
+    });
+  }
+}
+
 /** Restores `t` (built with the checkpoint's options and data) and returns the options. */
 export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOptions> {
   const tree = await readTree<CheckpointData>(dir);
   if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
   const { data, manifest } = tree;
-  for (const [name, p] of t.params) {
-    const saved = data.params[name];
-    if (!saved || saved.length !== p.size) throw new Error(`${dir}: parameter ${name} is missing or has another shape (was the checkpoint made on other data or options?)`);
-    tf.tidy(() => {
-      p.assign(tf.tensor(saved, p.shape));
-      t.optimizer.m.get(name)!.assign(tf.tensor(data.m[name]!, p.shape));
-      t.optimizer.v.get(name)!.assign(tf.tensor(data.v[name]!, p.shape));
-    });
+  restore(dir, t.params, t.optimizer, data);
+  if (t.club) {
+    if (!data.club) throw new Error(`${dir}: the checkpoint has no CLUB estimator (it was trained without --mi-loss)`);
+    restore(dir, t.club.params, t.club.optimizer, data.club);
+    t.club.optimizer.step = data.club.step;
   }
   t.epoch = manifest.epoch as number;
   t.optimizer.step = manifest.step as number;

@@ -101,6 +101,8 @@ export interface Forward {
   joint: tf.Tensor2D;
   /** per present modality, its fusion weight */
   weights: tf.Tensor1D;
+  /** per MoE modality, the raw expert outputs, rows × experts × hidden (for CLUB) */
+  experts: Map<Modality, tf.Tensor3D>;
 }
 
 let instances = 0;
@@ -191,7 +193,7 @@ export class Humea {
   }
 
   /** HUMEA's intra-modal MoE: experts y_e = W_e(x − b_e), noisy softmax gate (dense, no top-k). */
-  private moe(m: Modality, rows: Int32Array, training: boolean, noiseSeed: number, memo?: Memo): tf.Tensor2D {
+  private moe(m: Modality, rows: Int32Array, training: boolean, noiseSeed: number, memo?: Memo): { out: tf.Tensor2D; experts: tf.Tensor3D } {
     const input = this.inputs.get(m)!;
     const { experts: E, hidden: H } = this.config;
     const W = this.p(`${m}.W`) as unknown as tf.Tensor2D;
@@ -223,7 +225,7 @@ export class Humea {
       logits = tf.add(logits, tf.mul(tf.randomNormal([P, E], 0, 1, 'float32', noiseSeed), noiseStd));
     }
     const gates = tf.softmax(logits, 1);
-    return tf.sum(tf.mul(experts, tf.expandDims(gates, 2)), 1) as tf.Tensor2D;
+    return { out: tf.sum(tf.mul(experts, tf.expandDims(gates, 2)), 1) as tf.Tensor2D, experts };
   }
 
   /** Modality weights: top-k combos of the router's softmax, renormalised; w_m = Σ_{c ∋ m} π_c. */
@@ -253,15 +255,20 @@ export class Humea {
   forward(rows: Int32Array | null, training: boolean, noiseSeed = 0, memo?: Memo): Forward {
     const all = rows ?? Int32Array.from({ length: this.features.rows }, (_, i) => i);
     const mods = new Map<Modality, tf.Tensor2D>();
+    const experts = new Map<Modality, tf.Tensor3D>();
     const zeroed = new Set(this.config.without.map((c) => WITHOUT_CODES[c]));
     this.present.forEach((m, i) => {
       let e: tf.Tensor2D;
       if (m === 'gph') e = this.structure(rows, memo);
-      else e = this.moe(m, all, training, noiseSeed + 7919 * i, memo);
+      else {
+        const r = this.moe(m, all, training, noiseSeed + 7919 * i, memo);
+        e = r.out;
+        experts.set(m, r.experts);
+      }
       mods.set(m, zeroed.has(m) ? tf.zerosLike(e) : e);
     });
     const weights = this.modalityWeights();
-    return { mods, joint: this.fuse([...mods.values()], weights), weights };
+    return { mods, joint: this.fuse([...mods.values()], weights), weights, experts };
   }
 
   /** Joint = concat_m w_m · L2norm(e_m), modalities in `present` order. */

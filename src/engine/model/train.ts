@@ -8,7 +8,8 @@ import type { Features } from '../features/build';
 import { mulberry32, permutation } from '../random';
 import { AdamW, ADAMW_DEFAULTS } from './adamw';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
-import { HUMEA_DEFAULTS, Humea, type HumeaConfig } from './humea';
+import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea';
+import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
 import { autoWeighted, ial, ialTarget, icl } from './losses';
 import { l2normalize, type Memo } from './ops';
@@ -30,6 +31,8 @@ export interface TrainOptions extends HumeaConfig {
   semiLearnStep: number;
   /** the reference's curriculum batch grouping (methods.md §1.4) in epochs 0–249 */
   curriculum: boolean;
+  /** weight of the CLUB expert-disentanglement term (methods.md §1.2; 0: off, the logged runs') */
+  miLoss: number;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -48,6 +51,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   ilStart: 500,
   semiLearnStep: 5,
   curriculum: false,
+  miLoss: 0,
 };
 
 export interface Evaluation {
@@ -108,6 +112,13 @@ function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number): tf.Ten
   return tf.tensor2d(out, [targets, d]);
 }
 
+/** Experts i and j of a rows × experts × hidden tensor, each rows × hidden. */
+function expertPair(x: tf.Tensor3D, [i, j]: [number, number]): [tf.Tensor2D, tf.Tensor2D] {
+  const [P, , H] = x.shape;
+  const one = (e: number) => tf.reshape(tf.slice(x, [0, e, 0], [P, 1, H]), [P, H]) as tf.Tensor2D;
+  return [one(i), one(j)];
+}
+
 /** Rows of a flat pair list's left or right side. */
 function side(pairs: Int32Array, k: 0 | 1): Int32Array {
   return Int32Array.from({ length: pairs.length / 2 }, (_, i) => pairs[2 * i + k]!);
@@ -125,6 +136,8 @@ export class Trainer {
   previousMerge = new Map<number, number>();
   /** the curriculum's current grouped pair list (flat rows), kept between its rebuilds */
   curriculum: Int32Array | null = null;
+  /** CLUB's estimator nets, when miLoss > 0 and a modality has experts */
+  readonly club: Club | null;
 
   constructor(
     readonly features: Features,
@@ -136,6 +149,8 @@ export class Trainer {
     this.params.set('awl.cl', tf.variable(tf.zeros([M]), true, `${this.model.prefix}.awl.cl`));
     this.params.set('awl.al', tf.variable(tf.zeros([M]), true, `${this.model.prefix}.awl.al`));
     this.optimizer = new AdamW(this.params, { ...ADAMW_DEFAULTS, lr: options.lr, weightDecay: options.weightDecay });
+    const moe = this.model.present.filter((m) => m !== 'gph');
+    this.club = options.miLoss > 0 && moe.length > 0 ? new Club(moe, options.hidden, options.seed, this.model.prefix) : null;
     this.train = features.split.train;
   }
 
@@ -256,12 +271,20 @@ export class Trainer {
       tf.dispose(gMods);
       gMods = summed;
     }
-    // pass 2
+    // pass 2 (with CLUB, its upper bound is a per-step term on the same forward)
     const vars = [...this.params.values()];
+    const club = this.club;
+    const draw = club ? clubDraw(this.options.seed, e, club.modalities, this.options.experts, rows.length) : null;
+    let mi: tf.Tensor | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const g = this.model.forward(rows, true, seed, memo);
       let s: tf.Tensor = tf.add(tf.sum(tf.mul(g.weights, gRest[0]!)), tf.add(tf.sum(tf.mul(sCl, gRest[1]!)), tf.sum(tf.mul(sAl, gRest[2]!))));
       [...g.mods.values()].forEach((m, k) => (s = tf.add(s, tf.sum(tf.mul(m, gMods[k]!)))));
+      if (club && draw) {
+        const bounds = club.modalities.map((m) => club.upperBound(m, ...expertPair(g.experts.get(m as Modality)!, draw.pick.get(m)!), draw.perm));
+        mi = tf.keep(tf.div(tf.addN(bounds), bounds.length));
+        s = tf.add(s, tf.mul(mi, this.options.miLoss));
+      }
       return s as tf.Scalar;
     }, vars);
     prof('backward');
@@ -270,6 +293,16 @@ export class Trainer {
     this.optimizer.apply(byName);
     tf.dispose([value, ...Object.values(grads), ...gMods, ...gRest]);
     prof('adamw');
+    if (club && draw && mi) {
+      loss += this.options.miLoss * (mi as tf.Tensor).dataSync()[0]!;
+      (mi as tf.Tensor).dispose();
+      // the estimator's own step, after the encoder's, on a fresh forward (gate noise drawn anew)
+      tf.tidy(() => {
+        const f = this.model.forward(rows, true, seed + 1);
+        club.learn(new Map(club.modalities.map((m) => [m, expertPair(f.experts.get(m as Modality)!, draw.pick.get(m)!)])));
+      });
+      prof('club');
+    }
     this.epoch++;
     return loss;
   }
@@ -407,6 +440,7 @@ export class Trainer {
     this.optimizer.dispose();
     this.params.get('awl.cl')?.dispose();
     this.params.get('awl.al')?.dispose();
+    this.club?.dispose();
   }
 }
 
