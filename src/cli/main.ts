@@ -12,6 +12,7 @@ import { importJob } from '../engine/jobs/import';
 import { Project } from '../engine/data/project';
 import { coverageCounts, DEFAULT_SETTINGS } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
+import { experimentsCommand } from './experiments';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -76,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'train') return trainCommand(rest);
   if (command === 'eval') return evalCommand(rest);
   if (command === 'propose') return proposeCommand(rest);
+  if (command === 'experiments') return experimentsCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -24,6 +24,7 @@ export const TRAIN_USAGE = `training (see docs/cli.md):
   eval --data <dir> --checkpoint <dir>            metrics of a saved checkpoint
   propose --data <dir> --checkpoint <dir> --out <file.jsonl> [--k 10]
                                                   top-k candidates per unaligned entity with evidence
+  experiments <plan.json> --out <dir> [--dry-run] runs of a plan, one after another; summary over seeds
 options (defaults are the reference's run.sh):
   --data DIR            a project folder or a dataset folder (any format of mmea inspect)
   --rate R              seeded split with this training fraction (ignores the dataset's split files)
@@ -42,7 +43,7 @@ options (defaults are the reference's run.sh):
   --json                standard output is JSON only
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   json: { type: 'boolean', default: false },
   data: { type: 'string' },
   out: { type: 'string' },

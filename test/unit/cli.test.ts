@@ -221,3 +221,50 @@ describe('mmea train / eval / propose', () => {
     expect((await mmea('train', '--data', DEMO_DATASET)).code).toBe(2);
   });
 });
+
+describe('mmea experiments', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const plan = join(ROOT, 'plans', 'demo.json');
+
+  it('runs a plan (sweep expanded, two seeds) and summarises mean ± std over seeds; a rerun reuses the runs', async () => {
+    const out = join(tmp.path, 'exp');
+    const r = await mmea('experiments', plan, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const { runs } = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(runs.map((x: { label: string }) => x.label)).toEqual(['HUMEA', 'al_loss 0.01', 'al_loss 1']);
+    for (const row of runs) {
+      expect(row.seeds).toEqual([1, 2]);
+      const dir = join(out, row.label.replace(/[^A-Za-z0-9.=-]+/g, '_'));
+      const results = [1, 2].map((s) => JSON.parse(readFileSync(join(dir, `seed-${s}`, 'result.json'), 'utf8')));
+      const h1 = results.map((x) => x.result.validationSelected.mean.hits1);
+      const mean = (h1[0] + h1[1]) / 2;
+      expect(row.metrics.validationSelected.hits1.mean).toBeCloseTo(mean, 10);
+      expect(row.metrics.validationSelected.hits1.std).toBeCloseTo(Math.abs(h1[0] - h1[1]) / Math.SQRT2, 10);
+      expect(row.metrics.last.epoch.mean).toBe(4);
+      const runJson = JSON.parse(readFileSync(join(dir, 'seed-2', 'run.json'), 'utf8'));
+      expect(runJson.options.seed).toBe(2);
+      if (row.label === 'al_loss 1') expect(runJson.options.alLoss).toBe(1);
+    }
+    const md = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(md).toContain('| run | seeds | epoch | H@1 | H@5 | H@10 | MRR | MR | s/epoch |');
+    expect(md).toMatch(/\| al_loss 1 \| 2 \| 4 ± 0 \| \d\.\d{3} ± \d\.\d{3} \|/);
+    // rerun: every run has its result.json, so nothing is trained again and the summary is the same
+    const again = await mmea('experiments', plan, '--out', out, '--json');
+    expect(again.stderr).toBe('');
+    expect(JSON.parse(again.stdout.trim()).runs).toEqual(runs);
+  });
+
+  it('names the problem of a bad plan and exits 2', async () => {
+    const bad = join(tmp.path, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ data: '.', runs: [{ label: 'x', options: { 'no-such-option': 1 } }] }));
+    const r = await mmea('experiments', bad, '--out', join(tmp.path, 'x'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no-such-option');
+    writeFileSync(bad, JSON.stringify({ runs: [] }));
+    const r2 = await mmea('experiments', bad, '--out', join(tmp.path, 'x'));
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('runs');
+  });
+});
+
