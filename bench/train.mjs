@@ -3,10 +3,12 @@
 // test metrics (mean of both directions) of the validation-selected, best-on-test and last epochs,
 // the per-checkpoint curve, seconds per epoch, wall time, peak RSS and backend. Run folders are kept
 // under --runs (log.jsonl has every epoch and evaluation).
-//   npm run build && node bench/train.mjs <preset> [--epochs N] [--runs DIR] [--data ../shared/data]
+//   npm run build && node bench/train.mjs <preset> [--epochs N] [--runs DIR] [--data ../shared/data] [--resume]
+// (--resume continues the preset's runs from their last checkpoints, e.g. after Ctrl-C)
 // presets:
 //   anchor     FB15K-DB15K partialFB, its 20 % split with no validation hold-out, 30 epochs:
-//              the same settings as the reference figures at epochs 10 / 20 / 30
+//              the same settings as the reference figures at epochs 10 / 20 / 30 (run.sh's
+//              fusion_weight_dim 512), without and with the reference's curriculum grouping
 //   full       the same with the honest protocol (10 % of the training pairs held out for selection)
 //   iterative  full + mutual-nearest-neighbour pseudo-labels (methods.md §0.7)
 //   dbp15k     DBP15K zh_en and fr_en, structure + names, 30 % seeds
@@ -24,6 +26,7 @@ const { values, positionals } = parseArgs({
     data: { type: 'string', default: join(root, '..', 'shared', 'data') },
     runs: { type: 'string', default: join(root, 'bench-runs') },
     epochs: { type: 'string' },
+    resume: { type: 'boolean', default: false },
   },
 });
 const cli = join(root, 'out', 'main', 'cli.js');
@@ -33,10 +36,15 @@ if (!existsSync(cli)) {
 }
 const d = (p) => join(values.data, p);
 const fb = d('mmkb/FB15K_DB15K_partialFB');
+// run.sh's FB15K-DB15K 20 % line: `bash run.sh 42 FB15K_DB15K 0.2 512 0` (fusion_weight_dim 512)
+const fbArgs = ['--data', fb, '--fusion-weight-dim', '512'];
 const PRESETS = {
-  anchor: [['FB15K-DB15K 20 % (no hold-out)', ['--data', fb, '--valid-fraction', '0', '--epochs', '30', '--check-point', '10']]],
-  full: [['FB15K-DB15K 20 %', ['--data', fb, '--epochs', '1000']]],
-  iterative: [['FB15K-DB15K 20 % iterative', ['--data', fb, '--epochs', '1000', '--iterative', 'mnn']]],
+  anchor: [
+    ['FB15K-DB15K 20 % (no hold-out)', [...fbArgs, '--valid-fraction', '0', '--epochs', '30', '--check-point', '10']],
+    ['FB15K-DB15K 20 % (no hold-out) curriculum', [...fbArgs, '--valid-fraction', '0', '--epochs', '30', '--check-point', '10', '--curriculum']],
+  ],
+  full: [['FB15K-DB15K 20 %', [...fbArgs, '--epochs', '1000']]],
+  iterative: [['FB15K-DB15K 20 % iterative', [...fbArgs, '--epochs', '1000', '--iterative', 'mnn']]],
   dbp15k: [
     ['DBP15K zh_en 30 %', ['--data', d('dbp15k/zh_en'), '--names', d('dbp15k/translated_ent_name/dbp_zh_en.json'), '--rate', '0.3', '--modalities', 'gph,name', '--epochs', '300']],
     ['DBP15K fr_en 30 %', ['--data', d('dbp15k/fr_en'), '--names', d('dbp15k/translated_ent_name/dbp_fr_en.json'), '--rate', '0.3', '--modalities', 'gph,name', '--epochs', '300']],
@@ -52,7 +60,7 @@ if (!PRESETS[preset]) {
 function run(label, args) {
   const out = join(values.runs, `${preset}-${label.replace(/[^A-Za-z0-9]+/g, '_')}`);
   mkdirSync(out, { recursive: true });
-  const full = [cli, 'train', ...args, ...(values.epochs ? ['--epochs', values.epochs] : []), '--out', out, '--json'];
+  const full = [cli, 'train', ...args, ...(values.epochs ? ['--epochs', values.epochs] : []), '--out', out, '--json', ...(values.resume ? ['--resume'] : [])];
   console.error(`$ node ${full.slice(0).map((a) => a.replace(root + '/', '')).join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, full, { stdio: ['ignore', 'pipe', 'inherit'] });
