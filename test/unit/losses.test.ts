@@ -2,7 +2,7 @@
 // losses written as plain tfjs ops (which tfjs differentiates itself).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mutualNearest } from '../../src/engine/model/evaluate';
-import { autoWeighted, ial, ialTarget, icl, reference } from '../../src/engine/model/losses';
+import { ial, ialTarget, icl, modalityLoss, reference } from '../../src/engine/model/losses';
 import { initBackend, tf } from '../../src/engine/model/tf';
 
 beforeAll(async () => {
@@ -59,8 +59,30 @@ describe('IAL', () => {
 
 describe('automatic loss weighting', () => {
   it('is Σ exp(−s)·L + s', () => {
-    const v = autoWeighted([tf.scalar(2), tf.scalar(3)], tf.tensor1d([0, Math.log(2)]));
+    const v = reference.autoWeighted([tf.scalar(2), tf.scalar(3)], tf.tensor1d([0, Math.log(2)]));
     expect(v.dataSync()[0]).toBeCloseTo(2 + 1.5 + Math.log(2), 5);
+  });
+
+  it('one modality’s fused ICL + IAL with learnable weights equals the weighted plain-ops losses, gradients included', () => {
+    const a = tf.randomNormal([6, 4], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const b = tf.randomNormal([6, 4], 0, 1, 'float32', 10) as tf.Tensor2D;
+    const target = ialTarget(tf.randomNormal([6, 8], 0, 1, 'float32', 11) as tf.Tensor2D, tf.randomNormal([6, 8], 0, 1, 'float32', 12) as tf.Tensor2D, 4);
+    const sCl = tf.tensor1d([0.3]);
+    const sAl = tf.tensor1d([-0.2]);
+    const [cl, al] = [1, 0.1];
+    const fused = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor, s1: tf.Tensor, s2: tf.Tensor) => {
+      const w1 = tf.reshape(tf.mul(tf.exp(tf.neg(s1)), cl), []) as tf.Scalar;
+      const w2 = tf.reshape(tf.mul(tf.exp(tf.neg(s2)), al * al), []) as tf.Scalar;
+      const terms = [{ tau: 0.1, target: null, weight: w1 }, { tau: 4, target, weight: w2 }];
+      return tf.add(modalityLoss(x as tf.Tensor2D, y as tf.Tensor2D, terms), tf.add(tf.mul(tf.sum(s1), cl), tf.mul(tf.sum(s2), al))) as tf.Scalar;
+    })([a, b, sCl, sAl]);
+    const plain = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor, s1: tf.Tensor, s2: tf.Tensor) => {
+      const i = reference.icl(x as tf.Tensor2D, y as tf.Tensor2D, 0.1);
+      const k = tf.mul(reference.ial(x as tf.Tensor2D, y as tf.Tensor2D, target, 4), al) as tf.Scalar;
+      return tf.add(tf.mul(reference.autoWeighted([i], s1 as tf.Tensor1D), cl), tf.mul(reference.autoWeighted([k], s2 as tf.Tensor1D), al)) as tf.Scalar;
+    })([a, b, sCl, sAl]);
+    close(fused.value.dataSync(), plain.value.dataSync(), 1e-5);
+    for (let k = 0; k < 4; k++) close(fused.grads[k]!.dataSync(), plain.grads[k]!.dataSync(), 1e-5);
   });
 });
 

@@ -11,7 +11,7 @@ import { evaluate, mutualNearest, type Metrics } from './evaluate';
 import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea';
 import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
-import { autoWeighted, ial, ialTarget, icl } from './losses';
+import { ialTarget, icl, modalityLoss, type Term } from './losses';
 import { l2normalize, type Memo } from './ops';
 import { tf } from './tf';
 
@@ -209,13 +209,22 @@ export class Trainer {
     const joint = this.model.fuse(mods, weights!);
     const jl = L(joint);
     const jr = R(joint);
-    let loss = icl(jl, jr, o.tauCl);
-    if (!o.without.includes(7)) loss = tf.add(loss, tf.mul(autoWeighted(mods.map((m) => icl(L(m), R(m), o.tauCl)), sCl!), o.clLoss));
-    if (!o.without.includes(8)) {
-      const target = ialTarget(jl, jr, o.tauAl);
-      const terms = mods.map((m) => tf.mul(ial(L(m), R(m), target, o.tauAl), o.alLoss) as tf.Scalar);
-      loss = tf.add(loss, tf.mul(autoWeighted(terms, sAl!), o.alLoss));
-    }
+    let loss: tf.Tensor = icl(jl, jr, o.tauCl);
+    // cl_loss·Σ_m [e^{−s_m}·ICL_m + s_m] + al_loss·Σ_m [e^{−s'_m}·al_loss·IAL_m + s'_m] (autoWeighted,
+    // expanded so that each modality's ICL and IAL are one fused operation on shared similarities)
+    const useIcl = !o.without.includes(7);
+    const target = o.without.includes(8) ? null : ialTarget(jl, jr, o.tauAl);
+    const wCl = useIcl ? tf.mul(tf.exp(tf.neg(sCl!)), o.clLoss) : null;
+    const wAl = target ? tf.mul(tf.exp(tf.neg(sAl!)), o.alLoss * o.alLoss) : null;
+    const at = (w: tf.Tensor, k: number) => tf.reshape(tf.slice(w, k, 1), []) as tf.Scalar;
+    mods.forEach((m, k) => {
+      const terms: Term[] = [];
+      if (wCl) terms.push({ tau: o.tauCl, target: null, weight: at(wCl, k) });
+      if (wAl && target) terms.push({ tau: o.tauAl, target, weight: at(wAl, k) });
+      if (terms.length > 0) loss = tf.add(loss, modalityLoss(L(m), R(m), terms));
+    });
+    if (useIcl) loss = tf.add(loss, tf.mul(tf.sum(sCl!), o.clLoss));
+    if (target) loss = tf.add(loss, tf.mul(tf.sum(sAl!), o.alLoss));
     return loss as tf.Scalar;
   }
 
