@@ -165,15 +165,32 @@ function runOne(cli: string, run: PlannedRun, json: boolean): Promise<RunResult>
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    let pending = '';
     child.stderr.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);
-      if (!json) for (const line of b.toString().split('\n')) if (line.includes('"message"')) process.stderr.write(`  ${(JSON.parse(line) as { message: string }).message}\n`);
+      if (json) return;
+      // the run's messages (evaluations) as plain lines; progress lines are left out
+      const lines = (pending + b.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          const m = (JSON.parse(line) as { message?: unknown }).message;
+          if (typeof m === 'string') process.stderr.write(`  ${m}\n`);
+        } catch {
+          process.stderr.write(`  ${line}\n`); // not JSON: show it as it is
+        }
+      }
     });
     child.on('error', fail);
     child.on('exit', (code) => {
       const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0) return ok(JSON.parse(last) as RunResult);
-      fail(new Error(`${run.label} (seed ${run.seed}) exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
+      const why = `${run.label} (seed ${run.seed})`;
+      if (code !== 0) return fail(new Error(`${why} exited with ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
+      try {
+        ok(JSON.parse(last) as RunResult);
+      } catch {
+        fail(new Error(`${why}: its last line of output is not a result: ${last.slice(0, 200)}`));
+      }
     });
   });
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readTree, replaceTree } from '../data/tree';
 import type { AdamW } from './adamw';
 import { tf } from './tf';
-import type { Trainer, TrainOptions } from './train';
+import { TRAIN_DEFAULTS, type Trainer, type TrainOptions } from './train';
 
 interface CheckpointData {
   params: Record<string, Float32Array>;
@@ -64,7 +64,8 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
 export async function readCheckpointOptions(dir: string): Promise<TrainOptions> {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
-  return (JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options;
+  // options a later version added take their defaults (the behaviour of the version that wrote it)
+  return { ...TRAIN_DEFAULTS, ...(JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options };
 }
 
 function restore(dir: string, params: Map<string, tf.Variable>, optimizer: AdamW, saved: Pick<CheckpointData, 'params' | 'm' | 'v'>): void {
@@ -96,5 +97,5 @@ export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOpti
   t.candidates = data.candidates && unflat(data.candidates);
   t.previousMerge = unflat(data.previousMerge);
   t.curriculum = data.curriculum ?? null;
-  return manifest.options as TrainOptions;
+  return { ...TRAIN_DEFAULTS, ...(manifest.options as TrainOptions) };
 }
