@@ -13,6 +13,7 @@ import { Project } from '../engine/data/project';
 import { coverageCounts, DEFAULT_SETTINGS } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { experimentsCommand } from './experiments';
+import { encodeImagesCommand } from './images';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -22,6 +23,8 @@ const USAGE = `usage: mmea <command> [options]
 commands:
   inspect <dir>                  what a dataset folder holds: graphs, links, coverage, problems
   import <dir> --project <dir>   build a project (with its features) from a dataset folder
+  encode-images <dir> [--out DIR] [--encoder mobilenet|model.json] [--layer L] [--size 224] [--range 0-1|-1-1|0-255]
+                                 image vectors from the folder's image_files.tsv with an offline tfjs model
   open <project>                 open a project and its cached features (rebuilt if stale)
 options:
   --format F     ids | openea | mmkb | tsv (detected from the folder's files when absent)
@@ -78,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'eval') return evalCommand(rest);
   if (command === 'propose') return proposeCommand(rest);
   if (command === 'experiments') return experimentsCommand(rest);
+  if (command === 'encode-images') return encodeImagesCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/engine/data/inspect';
 import { Project } from '../../src/engine/data/project';
@@ -265,6 +266,42 @@ describe('mmea experiments', () => {
     const r2 = await mmea('experiments', bad, '--out', join(tmp.path, 'x'));
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('runs');
+  });
+});
+
+describe('mmea encode-images', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('computes image vectors with the bundled offline model that the dataset then imports; bad lines and images are named', async () => {
+    const dir = join(tmp.path, 'demo');
+    cpSync(DEMO_DATASET, dir, { recursive: true });
+    const colour = (r: number, g: number, b: number, w = 320) => sharp({ create: { width: w, height: 240, channels: 3, background: { r, g, b } } }).png();
+    await colour(200, 30, 30).toFile(join(dir, 'red.png'));
+    await colour(200, 30, 30, 500).toFile(join(dir, 'red-wide.png')); // same colour, other shape
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+      .composite([{ input: Buffer.from('<svg width="64" height="64"><circle cx="32" cy="32" r="24" fill="white"/></svg>') }])
+      .jpeg()
+      .toFile(join(dir, 'circle.jpg'));
+    writeFileSync(join(dir, 'broken.jpg'), 'not an image');
+    // entities by integer id (the id format): KG1 0, 1, 2 and KG2 340, 341
+    writeFileSync(join(dir, 'image_files.tsv'), '1\t0\tred.png\n1\t1\tcircle.jpg\n1\t2\tbroken.jpg\n2\t340\tred-wide.png\nnot a line\n2\t341\tcircle.jpg\n');
+    const r = await mmea('encode-images', dir, '--json');
+    expect(r.code).toBe(1); // line 5 is malformed: reported as an error, the rest encoded
+    const res = JSON.parse(r.stdout);
+    expect(res).toMatchObject({ images: 5, encoded: 4, dims: 1280 });
+    expect(res.problems.map((p: { line: number; severity: string }) => [p.line, p.severity])).toEqual([[5, 'error'], [3, 'warning']]);
+    const vec = new Float32Array(readFileSync(join(dir, 'image_vectors.f32')).buffer.slice(0));
+    expect(vec.length).toBe(4 * 1280);
+    const row = (k: number) => vec.subarray(k * 1280, (k + 1) * 1280);
+    const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0) / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
+    expect(vec.every(Number.isFinite)).toBe(true);
+    expect(cos(row(1), row(3))).toBeCloseTo(1, 5); // the same file twice: the same vector
+    expect(cos(row(0), row(2))).toBeGreaterThan(cos(row(0), row(1))); // red is nearer red than a circle
+    expect(readFileSync(join(dir, 'image_index.tsv'), 'utf8')).toBe('1\t0\t0\n1\t1\t1\n2\t340\t2\n2\t341\t3\n');
+    // the folder now carries image vectors: inspect counts them per graph
+    const { json } = await inspect(dir);
+    expect(json.graphs.map((g) => g.images)).toEqual([2, 2]); // KG1's entity 2 has only the unreadable file
   });
 });
 
