@@ -50,15 +50,8 @@ async function fromDisk(file: string): Promise<Artifacts> {
   return { modelTopology: json.modelTopology, format: json.format, weightSpecs: groups.flatMap((g) => g.weights), weightData: concat(shards) };
 }
 
-function concat(parts: Uint8Array[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out.buffer;
-}
+/** The shards as one ArrayBuffer of its own (a small Buffer.concat result may share Node's pool). */
+const concat = (parts: Uint8Array[]): ArrayBuffer => new Uint8Array(Buffer.concat(parts)).buffer;
 
 export async function loadEncoder(spec: EncoderSpec): Promise<ImageEncoder> {
   const bundled = spec.model === 'mobilenet';
