@@ -195,6 +195,18 @@ function runOne(cli: string, run: PlannedRun, json: boolean): Promise<RunResult>
   });
 }
 
+/** A run folder's result if the run trained all its epochs (a run stopped with Ctrl-C also writes
+ *  result.json; it is resumed instead), else null. */
+function finished(dir: string): RunResult | null {
+  try {
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as RunResult;
+    const { options } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { options: { epochs: number } };
+    return result.epochs >= options.epochs ? result : null;
+  } catch {
+    return null; // missing or unreadable: (re)run it
+  }
+}
+
 export async function experimentsCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
@@ -229,10 +241,10 @@ export async function experimentsCommand(argv: string[]): Promise<number> {
     return rows;
   };
   for (const [i, run] of runs.entries()) {
-    const done = join(run.dir, 'result.json');
     const progress = { progress: i / runs.length, run: run.label, seed: run.seed };
-    if (existsSync(done)) {
-      results.set(run, JSON.parse(readFileSync(done, 'utf8')) as RunResult);
+    const done = finished(run.dir);
+    if (done) {
+      results.set(run, done);
       continue;
     }
     process.stderr.write(v.json ? JSON.stringify(progress) + '\n' : `[${i + 1}/${runs.length}] ${run.label}, seed ${run.seed}\n`);

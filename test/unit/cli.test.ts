@@ -256,6 +256,21 @@ describe('mmea experiments', () => {
     expect(JSON.parse(again.stdout.trim()).runs).toEqual(runs);
   });
 
+  it('resumes a run that stopped before its epochs instead of reusing its result', async () => {
+    const out = join(tmp.path, 'stopped');
+    const one = join(tmp.path, 'one.json');
+    writeFileSync(one, JSON.stringify({ data: DEMO_DATASET, seeds: [1], options: { epochs: 4, 'check-point': 2 }, runs: [{ label: 'r' }] }));
+    expect((await mmea('experiments', one, '--out', out, '--json')).code).toBe(0);
+    // as if stopped with Ctrl-C at epoch 4 of 6: result.json exists, the run's options ask for more
+    writeFileSync(one, JSON.stringify({ data: DEMO_DATASET, seeds: [1], options: { epochs: 6, 'check-point': 2 }, runs: [{ label: 'r' }] }));
+    const runJson = join(out, 'r', 'seed-1', 'run.json');
+    writeFileSync(runJson, JSON.stringify({ ...JSON.parse(readFileSync(runJson, 'utf8')), options: { ...JSON.parse(readFileSync(runJson, 'utf8')).options, epochs: 6 } }));
+    const again = await mmea('experiments', one, '--out', out, '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'r', 'seed-1', 'result.json'), 'utf8')).epochs).toBe(6);
+    expect(JSON.parse(again.stdout.trim()).runs[0].metrics.last.epoch.mean).toBe(6);
+  });
+
   it('names the problem of a bad plan and exits 2', async () => {
     const bad = join(tmp.path, 'bad.json');
     writeFileSync(bad, JSON.stringify({ data: '.', runs: [{ label: 'x', options: { 'no-such-option': 1 } }] }));

@@ -31,23 +31,18 @@ function unflat(a: Int32Array): Map<number, number> {
   return m;
 }
 
-const read = (v: tf.Variable) => v.dataSync() as Float32Array;
+const read = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+/** Parameters and their AdamW moments by name (the inverse of restore below). */
+const weights = (params: Map<string, tf.Variable>, optimizer: AdamW) => ({ params: read(params), m: read(optimizer.m), v: read(optimizer.v) });
 
 export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
   const data: CheckpointData = {
-    params: Object.fromEntries([...t.params].map(([k, v]) => [k, read(v)])),
-    m: Object.fromEntries([...t.optimizer.m].map(([k, v]) => [k, read(v)])),
-    v: Object.fromEntries([...t.optimizer.v].map(([k, v]) => [k, read(v)])),
+    ...weights(t.params, t.optimizer),
     train: t.train,
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
     curriculum: t.curriculum,
-    club: t.club && {
-      params: Object.fromEntries([...t.club.params].map(([k, v]) => [k, read(v)])),
-      m: Object.fromEntries([...t.club.optimizer.m].map(([k, v]) => [k, read(v)])),
-      v: Object.fromEntries([...t.club.optimizer.v].map(([k, v]) => [k, read(v)])),
-      step: t.club.optimizer.step,
-    },
+    club: t.club && { ...weights(t.club.params, t.club.optimizer), step: t.club.optimizer.step },
   };
   await replaceTree(dir, data, {
     format: 'mmea-studio-checkpoint',

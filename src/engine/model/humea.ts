@@ -271,6 +271,16 @@ export class Humea {
     return { mods, joint: this.fuse([...mods.values()], weights), weights, experts };
   }
 
+  /** The raw expert outputs of the MoE modalities for `rows` (what CLUB's estimator learns from),
+   *  with the same gate noise as forward(rows, training, noiseSeed), without the structure encoder. */
+  expertOutputs(rows: Int32Array, training: boolean, noiseSeed: number): Map<Modality, tf.Tensor3D> {
+    const experts = new Map<Modality, tf.Tensor3D>();
+    this.present.forEach((m, i) => {
+      if (m !== 'gph') experts.set(m, this.moe(m, rows, training, noiseSeed + 7919 * i).experts);
+    });
+    return experts;
+  }
+
   /** Joint = concat_m w_m · L2norm(e_m), modalities in `present` order. */
   fuse(mods: tf.Tensor2D[], weights: tf.Tensor1D): tf.Tensor2D {
     const parts = mods.map((e, i) => tf.mul(l2normalize(e), tf.slice(weights, i, 1)));

@@ -78,9 +78,9 @@ function fusedTerms(na: tf.Tensor2D, nb: tf.Tensor2D, terms: Term[]): tf.Scalar 
     const sa = tf.concat([ab, tf.matMul(xa, tf.transpose(xa))], 1); // [a·b ‖ a·a]
     const sb = tf.concat([tf.transpose(ab), tf.matMul(xb, tf.transpose(xb))], 1); // [b·a ‖ b·b]
     const pairDot = tf.sum(tf.mul(xa, xb)); // Σ_i a_i·b_i: the ICL targets' logits × τ
-    let value: tf.Tensor = tf.scalar(0);
-    let ga: tf.Tensor = tf.zerosLike(sa);
-    let gb: tf.Tensor = tf.zerosLike(sb);
+    let value: tf.Tensor | null = null;
+    let ga: tf.Tensor | null = null;
+    let gb: tf.Tensor | null = null;
     const values: tf.Tensor[] = [];
     let w = 0;
     for (const term of terms) {
@@ -114,13 +114,16 @@ function fusedTerms(na: tf.Tensor2D, nb: tf.Tensor2D, terms: Term[]): tf.Scalar 
       }
       values.push(v);
       const c = weight ? tf.mul(weight, scale / term.tau) : tf.scalar(scale / term.tau);
-      ga = tf.add(ga, tf.mul(tf.sub(A.p, ta), c));
-      gb = tf.add(gb, tf.mul(tf.sub(Bk.p, tb), c));
-      value = tf.add(value, weight ? tf.mul(v, weight) : v);
+      const da = tf.mul(tf.sub(A.p, ta), c);
+      const db = tf.mul(tf.sub(Bk.p, tb), c);
+      const dv = weight ? tf.mul(v, weight) : v;
+      ga = ga ? tf.add(ga, da) : da;
+      gb = gb ? tf.add(gb, db) : db;
+      value = value ? tf.add(value, dv) : dv;
     }
-    save([xa, xb, ga, gb, ...values.filter((_, k) => terms[k]!.weight !== null)]);
+    save([xa, xb, ga!, gb!, ...values.filter((_, k) => terms[k]!.weight !== null)]);
     return {
-      value,
+      value: value!,
       gradFunc: (dy, saved) => {
         const [s1, s2, g1, g2, ...termValues] = saved as tf.Tensor2D[];
         const gab = tf.slice(g1!, [0, 0], [B, B]);

@@ -305,10 +305,11 @@ export class Trainer {
     if (club && draw && mi) {
       loss += this.options.miLoss * (mi as tf.Tensor).dataSync()[0]!;
       (mi as tf.Tensor).dispose();
-      // the estimator's own step, after the encoder's, on a fresh forward (gate noise drawn anew)
+      // the estimator's own step, after the encoder's, on fresh expert outputs (gate noise drawn
+      // anew); only the MoEs are run, the structure encoder has no experts
       tf.tidy(() => {
-        const f = this.model.forward(rows, true, seed + 1);
-        club.learn(new Map(club.modalities.map((m) => [m, expertPair(f.experts.get(m as Modality)!, draw.pick.get(m)!)])));
+        const experts = this.model.expertOutputs(rows, true, seed + 1);
+        club.learn(new Map(club.modalities.map((m) => [m, expertPair(experts.get(m as Modality)!, draw.pick.get(m)!)])));
       });
       prof('club');
     }
