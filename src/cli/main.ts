@@ -1,7 +1,7 @@
 // `mmea`: the command line. One program, subcommands; with --json, standard output is JSON only
 // (progress and messages go to standard error). Documented in docs/cli.md.
 //   npm run -s mmea -- inspect <dir> [--names FILE] [--json]
-//   npm run -s mmea -- import <dir> --project <dir> [--name N] [--names FILE] [--replace] [--json]
+//   npm run -s mmea -- import <dir> --project <dir> [--name N] [--names FILE] [--word-vectors W] [--replace] [--json]
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
@@ -29,6 +29,9 @@ commands:
 options:
   --format F     ids | openea | mmkb | tsv (detected from the folder's files when absent)
   --names FILE   add names from DBP15K's translated-name JSON
+  --word-vectors W
+                 names get the mean of their words' vectors: wink (the bundled 100-d English
+                 vectors) or a file (GloVe / fastText / word2vec text, or wink's JSON)
   --fold DIR     OpenEA: the fold folder to take the split from (default: the first)
   --kg2 NAME     MMKB: the second graph, DB15K or YAGO15K (default: the first found)
   --name NAME    project name (import)
@@ -63,7 +66,8 @@ function printInspection(i: Inspection): void {
         `, ${g.attributeRows} entity-attribute pairs (${g.attributeNames} attributes, ${g.attributeValues} with values), ${g.names} names, ${g.images} images`,
     );
     console.log(
-      `        coverage: structure ${pct(g.coverage.structure)}, attributes ${pct(g.coverage.attributes)}, names ${pct(g.coverage.names)}, images ${pct(g.coverage.images)}`,
+      `        coverage: structure ${pct(g.coverage.structure)}, attributes ${pct(g.coverage.attributes)}, names ${pct(g.coverage.names)}, images ${pct(g.coverage.images)}` +
+        (g.nameVectors ? `, name word vectors ${pct(g.coverage.nameVectors)}` : ''),
     );
   }
   console.log(`  links: ${i.links.total} (train ${i.links.train}, valid ${i.links.valid}, test ${i.links.test})`);
@@ -88,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       names: { type: 'string' },
+      'word-vectors': { type: 'string' },
       project: { type: 'string' },
       name: { type: 'string' },
       replace: { type: 'boolean', default: false },
@@ -99,7 +104,13 @@ async function main(argv: string[]): Promise<number> {
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
   }
-  const readOptions = { format: values.format as DatasetFormat | undefined, names: values.names, fold: values.fold, kg2: values.kg2 };
+  const readOptions = {
+    format: values.format as DatasetFormat | undefined,
+    names: values.names,
+    fold: values.fold,
+    kg2: values.kg2,
+    wordVectors: values['word-vectors'],
+  };
   const dir = positionals[0];
   if (!dir) throw new UsageError(`${command}: a ${command === 'open' ? 'project' : 'dataset'} folder is required`);
   const source = resolve(dir);
@@ -118,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         attributeColumns: features.attributeColumns.length,
         numericAttributes: features.numericNames.length,
         nameDims: features.names.cols,
+        wordDims: features.words.dims,
         coverage: coverageCounts(features),
         split: { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source },
       },

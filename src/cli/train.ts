@@ -34,7 +34,8 @@ options (defaults are the reference's run.sh):
   --fusion-weight-dim N (0)  --check-point N (10)  --csls K (3; 0 = cosine)
   --without LIST        reference ablations: 1 img, 2 gph, 3 rel, 4 rel_text, 5 att, 6 att_text,
                         7 no unimodal ICL, 8 no unimodal distillation (comma-separated)
-  --modalities LIST     gph,img,rel,att,name (those the data lacks are dropped)
+  --modalities LIST     gph,img,rel,att,name,word (those the data lacks are dropped)
+  --word-vectors W      a dataset folder's names get word vectors: wink | FILE (the 'word' modality)
   --iterative MODE      off | mnn (methods.md §0.7) | calibrated (§8)   --il-start N (500)
   --curriculum          the reference's batch grouping in epochs 0-249 (methods.md §1.4)
   --mi-loss X (0)       weight of the CLUB expert-disentanglement term (code version: 1e-4)
@@ -50,6 +51,7 @@ export const OPTIONS = {
   checkpoint: { type: 'string' },
   format: { type: 'string' },
   names: { type: 'string' },
+  'word-vectors': { type: 'string' },
   fold: { type: 'string' },
   kg2: { type: 'string' },
   rate: { type: 'string' },
@@ -130,7 +132,7 @@ export async function loadData(dir: string, v: Values): Promise<{ features: Feat
   });
   if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
   const report = new InputReport();
-  const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2 };
+  const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] };
   const pair = await readDataset(dir, report, readOptions);
   if (report.hasErrors) throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${dir}:\n${report.format()}`, report.toJSON());
   return { features: buildFeatures(pair, settings), settings };

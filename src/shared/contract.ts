@@ -29,6 +29,8 @@ export const importParams = z.object({
   format: z.enum(DATASET_FORMATS).optional(),
   /** a names file to add (DBP15K's translated-name JSON) */
   names: path.optional(),
+  /** word vectors for the names: 'wink' (the bundled package) or a vectors file */
+  wordVectors: path.optional(),
   /** OpenEA: the fold folder to take the split from */
   fold: z.string().min(1).max(200).optional(),
   /** MMKB: the second graph (DB15K or YAGO15K) */

@@ -160,6 +160,27 @@ describe('mmea import', () => {
     expect((await mmea('import', DEMO_DATASET, '--project', project, '--replace', '--json')).code).toBe(0);
   });
 
+  it('imports names’ word vectors with --word-vectors, which inspect and open report', async () => {
+    // the demo's KG1 names (Freebase) include these words; KG2 has no names file
+    const vectors = join(tmp.path, 'vectors.txt');
+    writeFileSync(vectors, 'the 1 0 0\nof 0 1 0\nunited 0 0 1\nstates 1 1 0\n');
+    const { json } = await inspect(DEMO_DATASET, '--word-vectors', vectors);
+    const [g1, g2] = json.graphs;
+    expect(g1!.nameVectors).toBeGreaterThan(0);
+    expect(g1!.nameVectors).toBeLessThan(g1!.names); // names without any of the four words get none
+    expect(g2!.nameVectors).toBe(0);
+    const project = join(tmp.path, 'demo-words');
+    expect((await mmea('import', DEMO_DATASET, '--project', project, '--word-vectors', vectors, '--json')).code).toBe(0);
+    const opened = JSON.parse((await mmea('open', project, '--json')).stdout);
+    expect(opened.features.cached).toBe(true);
+    expect(opened.features.wordDims).toBe(3);
+    expect(opened.features.coverage.words).toEqual([g1!.nameVectors, 0]);
+    const bad = await mmea('import', DEMO_DATASET, '--project', join(tmp.path, 'nope'), '--word-vectors', join(tmp.path, 'missing.txt'), '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).error.message).toMatch(/missing\.txt: error: no such file/);
+    expect(existsSync(join(tmp.path, 'nope'))).toBe(false);
+  });
+
   const kgc = join(SHARED_DATA, 'mmkb', 'DB15K_named_kgc_split');
   it.runIf(existsSync(kgc))('refuses a single-graph dataset with the reason', async () => {
     const r = await mmea('import', kgc, '--project', join(tmp.path, 'kgc'), '--json');

@@ -9,6 +9,7 @@ import { looksLikeOpenEA, readOpenEA } from './openea';
 import { looksLikeOpenKE, readOpenKE } from './openke';
 import type { InputReport } from './report';
 import { looksLikeTsv, readTsv } from './tsv';
+import { attachNameVectors } from './words';
 
 export const FORMATS = DATASET_FORMATS;
 export type { DatasetFormat };
@@ -23,6 +24,8 @@ export interface ReadOptions {
   fold?: string;
   /** mmkb: the second graph, DB15K or YAGO15K */
   kg2?: string;
+  /** word vectors for names: 'wink' (the bundled package) or a vectors file (data/words.ts) */
+  wordVectors?: string;
 }
 
 /** Most specific first: a folder can hold both an OpenEA release and converted id files. */
@@ -56,6 +59,10 @@ export async function readDataset(
   if (!looks(dir)) throw new MmeaError('bad-input', `${dir}: does not hold a dataset in the ${format} format`);
   const pair = await readGraphs(dir, format, report, options, progress, signal);
   if (hasImages(dir)) await readImages(dir, pair, report);
+  if (options.wordVectors) {
+    progress(0.95, 'word vectors');
+    await attachNameVectors(pair, options.wordVectors, report);
+  }
   return pair;
 }
 

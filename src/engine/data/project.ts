@@ -6,6 +6,7 @@
 //   kg.json               entities, names, relations, attributes, links, split, image files
 //   triples_1.i32, _2     relation triples as little-endian int32 (head, relation, tail) rows
 //   image_vectors.f32     image vectors (float32 rows), owned by the ids in image_entity.i32
+//   name_vectors.f32      names' mean word vectors (float32 rows), owned by the ids in name_vector_entity.i32
 //   features/             the feature cache (features/store.ts)
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -55,6 +56,7 @@ interface StoredSide {
   /** local indices of entities named by a names file */
   nameFromFile?: number[];
   images?: number;
+  nameVectors?: number;
 }
 
 interface StoredKg {
@@ -65,6 +67,8 @@ interface StoredKg {
   test: number[];
   /** image vectors live in image_vectors.f32 / image_entity.i32 */
   images?: { dims: number; files: KgImages['files'] };
+  /** name word vectors live in name_vectors.f32 / name_vector_entity.i32 */
+  nameVectors?: { dims: number; source: string };
 }
 
 /** Writes `pair` as a project into `dir` (which must not exist yet or be empty). */
@@ -84,6 +88,7 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     relationsDeclared: s.relationsDeclared,
     nameFromFile: [...s.nameFromFile.keys()].filter((i) => s.nameFromFile[i] === 1),
     images: s.images ?? 0,
+    nameVectors: s.nameVectors ?? 0,
   });
   const kg: StoredKg = {
     sides: [side(pair.sides[0]), side(pair.sides[1])],
@@ -92,12 +97,15 @@ export async function writeProject(dir: string, pair: KgPair, manifest: ProjectM
     valid: [...(pair.valid ?? [])],
     test: [...pair.test],
     images: { dims: pair.images?.dims ?? 0, files: pair.images?.files ?? [] },
+    nameVectors: { dims: pair.nameVectors?.dims ?? 0, source: pair.nameVectors?.source ?? '' },
   };
   const files: [string, string | Buffer][] = [
     ['kg.json', JSON.stringify(kg)],
     ...pair.sides.map((s): [string, Buffer] => [`triples_${s.side}.i32`, bytesOf(s.triples)]),
     ['image_vectors.f32', bytesOf(pair.images?.vectors ?? new Float32Array(0))],
     ['image_entity.i32', bytesOf(pair.images?.entity ?? new Int32Array(0))],
+    ['name_vectors.f32', bytesOf(pair.nameVectors?.vectors ?? new Float32Array(0))],
+    ['name_vector_entity.i32', bytesOf(pair.nameVectors?.entity ?? new Int32Array(0))],
   ];
   const hash = createHash('sha256');
   for (const [name, data] of files) {
@@ -325,6 +333,7 @@ export async function readProjectPair(path: string): Promise<KgPair> {
       namedFromFile: countOnes(nameFromFile),
       nameFromFile,
       images: st.images ?? 0,
+      nameVectors: st.nameVectors ?? 0,
     };
   };
   return {
@@ -336,6 +345,14 @@ export async function readProjectPair(path: string): Promise<KgPair> {
     valid: Int32Array.from(kg.valid ?? []),
     test: Int32Array.from(kg.test),
     images: await readStoredImages(path, kg),
+    ...(kg.nameVectors && kg.nameVectors.dims > 0 && {
+      nameVectors: {
+        dims: kg.nameVectors.dims,
+        source: kg.nameVectors.source,
+        vectors: new Float32Array(await readBytes(join(path, 'name_vectors.f32'))),
+        entity: new Int32Array(await readBytes(join(path, 'name_vector_entity.i32'))),
+      },
+    }),
   };
 }
 

@@ -73,6 +73,9 @@ export interface Features {
   names: Csr;
   /** rows × dims image vectors, L2-normalised, missing ones filled (coverage.images says which are real) */
   image: { dims: number; matrix: Float32Array };
+  /** rows × dims mean word vectors of the names, L2-normalised; zero rows where no word is known
+   *  (coverage.words); dims 0 when the project has none (imported without word vectors) */
+  words: { dims: number; matrix: Float32Array };
   coverage: {
     structure: Uint8Array;
     relations: Uint8Array;
@@ -80,6 +83,7 @@ export interface Features {
     numeric: Uint8Array;
     names: Uint8Array;
     images: Uint8Array;
+    words: Uint8Array;
   };
   /** flat (row1, row2) pairs */
   split: { train: Int32Array; valid: Int32Array; test: Int32Array; source: 'files' | 'seeded' };
@@ -178,6 +182,25 @@ function imageFeatures(
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let j = 0; j < d; j++) m[r * d + j]! *= inv;
   }
+  return { dims: d, matrix: m, mask };
+}
+
+function wordFeatures(pair: KgPair, rows: number, rowOf: Map<number, number>): { dims: number; matrix: Float32Array; mask: Uint8Array } {
+  const mask = new Uint8Array(rows);
+  const w = pair.nameVectors;
+  if (!w || w.dims === 0) return { dims: 0, matrix: new Float32Array(0), mask };
+  const d = w.dims;
+  const m = new Float32Array(rows * d);
+  w.entity.forEach((id, k) => {
+    const r = rowOf.get(id);
+    if (r === undefined) return;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += w.vectors[k * d + j]! ** 2;
+    if (s === 0) return;
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < d; j++) m[r * d + j] = w.vectors[k * d + j]! * inv;
+    mask[r] = 1;
+  });
   return { dims: d, matrix: m, mask };
 }
 
@@ -317,6 +340,9 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   const image = imageFeatures(pair, rows, rowOf, graph, settings);
   progress(0.9, 'images');
 
+  // names' word vectors (computed at import, data/words.ts): placed by row and L2-normalised
+  const words = wordFeatures(pair, rows, rowOf);
+
   // split: the dataset's own files, or a seeded one; validation always carved out of training
   const toRows = (flat: Int32Array) => Int32Array.from(flat, (id) => rowOf.get(id)!);
   let train: Int32Array;
@@ -363,6 +389,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     numericStats,
     names,
     image: { dims: image.dims, matrix: image.matrix },
+    words: { dims: words.dims, matrix: words.matrix },
     coverage: {
       structure,
       relations: rowMask(relationBow),
@@ -370,6 +397,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
       numeric: numericMask,
       names: rowMask(names),
       images: image.mask,
+      words: words.mask,
     },
     split: { train, valid, test, source },
   };

@@ -11,7 +11,7 @@ import { readManifest, readProjectPair } from '../data/project';
 import { buildFeatures, type FeatureSettings, type Features } from './build';
 
 /** Bump when buildFeatures changes what it computes, so old caches are rebuilt. */
-export const FEATURES_VERSION = 2;
+export const FEATURES_VERSION = 3;
 
 /**
  * Hash of the project's graph files, the settings and the builder's version. The graph files' hash
@@ -23,7 +23,7 @@ export async function fingerprint(project: string, settings: FeatureSettings): P
   const { contentHash } = await readManifest(project);
   if (contentHash) h.update(contentHash);
   else {
-    for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32', 'image_vectors.f32', 'image_entity.i32']) {
+    for (const f of ['kg.json', 'triples_1.i32', 'triples_2.i32', 'image_vectors.f32', 'image_entity.i32', 'name_vectors.f32', 'name_vector_entity.i32']) {
       if (existsSync(join(project, f))) h.update(f).update(await readFile(join(project, f)));
     }
   }

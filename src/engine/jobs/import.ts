@@ -33,7 +33,7 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
   const pair = await readDataset(
     source,
     report,
-    { format: params.format, names: params.names, fold: params.fold, kg2: params.kg2 },
+    { format: params.format, names: params.names, fold: params.fold, kg2: params.kg2, wordVectors: params.wordVectors },
     (f, stage) => ctx.progress(0.6 * f, `reading ${stage}`),
     ctx.signal,
   );

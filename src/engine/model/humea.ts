@@ -9,12 +9,14 @@ import type { AggGraph, SparseRows } from './kernels';
 import { constMatMul, gatLayer, l2normalize, matMul, spmm, type Memo } from './ops';
 import { tf } from './tf';
 
-export type Modality = 'gph' | 'img' | 'rel' | 'att' | 'name';
+export type Modality = 'gph' | 'img' | 'rel' | 'att' | 'name' | 'word';
 /** HUMEA's fusion order; the reference's text modalities (rel_text, att_text: RoBERTa vectors) have
- *  no offline source here, and `name` (character n-grams) is ours, fused like a text modality. */
-export const MODALITY_ORDER: Modality[] = ['gph', 'img', 'rel', 'att', 'name'];
-/** The reference's seven combos (methods.md §1.2) with {name} in place of its single-text combos. */
-const COMBOS: Modality[][] = [['img'], ['name'], ['rel', 'att'], ['gph', 'rel'], ['gph', 'att'], ['gph', 'rel', 'att']];
+ *  no offline source here; `name` (character n-grams) and `word` (the names' mean word vectors) are
+ *  ours, fused like text modalities. */
+export const MODALITY_ORDER: Modality[] = ['gph', 'img', 'rel', 'att', 'name', 'word'];
+/** The reference's seven combos (methods.md §1.2) with {name} and {word} in place of its two
+ *  single-text combos ({rel_text}, {att_text}). */
+const COMBOS: Modality[][] = [['img'], ['name'], ['word'], ['rel', 'att'], ['gph', 'rel'], ['gph', 'att'], ['gph', 'rel', 'att']];
 /** `--without` codes 1–6 of the reference, by modality (4 and 6 are the text ones). */
 export const WITHOUT_CODES: Record<number, Modality | 'rel_text' | 'att_text'> = { 1: 'img', 2: 'gph', 3: 'rel', 4: 'rel_text', 5: 'att', 6: 'att_text' };
 
@@ -38,7 +40,7 @@ export const HUMEA_DEFAULTS: HumeaConfig = {
   experts: 5,
   topk: 5,
   fusionWeightDim: 0,
-  modalities: ['gph', 'img', 'rel', 'att', 'name'],
+  modalities: ['gph', 'img', 'rel', 'att', 'name', 'word'],
   without: [],
 };
 
@@ -54,6 +56,7 @@ export function availableModalities(f: Features): Modality[] {
   if (f.relationBow.cols > 0 && both(c.relations)) out.push('rel');
   if (f.attributeBow.cols > 0 && both(c.attributes)) out.push('att');
   if (both(c.names)) out.push('name');
+  if (f.words.dims > 0 && both(c.words)) out.push('word');
   return out;
 }
 
@@ -133,6 +136,7 @@ export class Humea {
     if (this.present.includes('rel')) this.inputs.set('rel', { kind: 'sparse', csr: features.relationBow });
     if (this.present.includes('att')) this.inputs.set('att', { kind: 'sparse', csr: features.attributeBow });
     if (this.present.includes('name')) this.inputs.set('name', { kind: 'sparse', csr: features.names });
+    if (this.present.includes('word')) this.inputs.set('word', { kind: 'dense', dims: features.words.dims, matrix: features.words.matrix });
     this.init();
   }
 
