@@ -13,6 +13,7 @@ import { ensureFeatures } from '../engine/features/store';
 import { loadCheckpoint, readCheckpointOptions } from '../engine/model/checkpoint';
 import { trainRun } from '../engine/model/run';
 import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
+import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/model/pool';
 import { proposals } from '../engine/model/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/model/tf';
 import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/model/train';
@@ -40,6 +41,8 @@ options (defaults are the reference's run.sh):
   --curriculum          the reference's batch grouping in epochs 0-249 (methods.md §1.4)
   --mi-loss X (0)       weight of the CLUB expert-disentanglement term (code version: 1e-4)
   --backend B           auto | ${BACKENDS.join(' | ')}
+  --threads N           threads of the hand-written graph kernels (default: the machine's cores, at
+                        most 8; MMEA_THREADS); 1 reproduces single-threaded runs bit for bit
   --resume              continue the run in --out from its last checkpoint
   --json                standard output is JSON only
 `;
@@ -77,6 +80,7 @@ export const OPTIONS = {
   curriculum: { type: 'boolean' },
   'mi-loss': { type: 'string' },
   backend: { type: 'string', default: 'auto' },
+  threads: { type: 'string' },
   resume: { type: 'boolean', default: false },
   k: { type: 'string' },
 } as const;
@@ -124,6 +128,10 @@ export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): Tr
   };
 }
 
+function applyThreads(v: Values): void {
+  if (v.threads !== undefined) setKernelThreads(num(v.threads, 'threads', 1, (x) => Number.isInteger(x) && x >= 1 && x <= 256));
+}
+
 /** Features of a project (cached) or of a dataset folder (built in memory). */
 export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings }> {
   const settings = settingsWithSplit({
@@ -154,11 +162,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const out = resolve(v.out);
   const t0 = performance.now();
   const backend = await initBackend(v.backend as BackendName | 'auto');
+  applyThreads(v);
   const { features, settings } = await loadData(resolve(v.data), v);
   // a resumed run keeps its saved options; flags given again override them
   const saved = v.resume && existsSync(join(out, 'checkpoints', 'last', 'manifest.json')) ? await readCheckpointOptions(join(out, 'checkpoints', 'last')) : undefined;
   const options = trainOptions(v, saved);
-  say(v.json, `backend ${backend}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
+  say(v.json, `backend ${backend}, ${kernelThreads()} kernel thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   const final = await trainRun(
@@ -196,6 +205,7 @@ async function restored(v: Values): Promise<{ trainer: Trainer; backend: Backend
   if (!v.data) throw new UsageError('--data <dir> is required');
   if (!v.checkpoint) throw new UsageError('--checkpoint <dir> is required');
   const backend = await initBackend(v.backend as BackendName | 'auto');
+  applyThreads(v);
   const { features } = await loadData(resolve(v.data), v);
   const ck = resolve(v.checkpoint);
   const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));

@@ -201,7 +201,7 @@ describe('mmea train / eval / propose', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1); // --json: standard output is JSON only
     const res = JSON.parse(lines[0]!);
-    expect(Object.keys(res).sort()).toEqual(['backend', 'epochs', 'peakRssMB', 'pseudoLabels', 'result', 'run', 'secondsPerEpoch', 'wallSeconds']);
+    expect(Object.keys(res).sort()).toEqual(['backend', 'epochs', 'peakRssMB', 'pseudoLabels', 'result', 'run', 'secondsPerEpoch', 'threads', 'wallSeconds']);
     expect(res.epochs).toBe(8);
     expect(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).toContain(res.backend);
     for (const k of ['validationSelected', 'bestOnTest', 'last']) {

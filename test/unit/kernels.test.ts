@@ -1,7 +1,9 @@
 // The hand-written sparse kernels: forward against a direct dense computation of the formula, and
 // backward against central finite differences.
 import { describe, expect, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from '../../src/engine/model/kernels';
+import { kernelPoolProblem, kernelThreads, parallelRows, rowRanges, setKernelThreads } from '../../src/engine/model/pool';
 import { mulberry32 } from '../../src/engine/random';
 
 const rand = mulberry32(7);
@@ -103,5 +105,63 @@ describe('sparse rows × dense', () => {
     const dOut = Float32Array.from([1, 0, 0, 1, 2, 0]);
     const loss = () => spmmForward(x, W, C).reduce((s, v, k) => s + v * dOut[k]!, 0);
     expectClose(spmmBackward(x, dOut, 4, C), numericGrad(W, loss, 0.5), 1e-3);
+  });
+});
+
+describe('GAT kernel on several threads (pool.ts)', () => {
+  // a random graph big enough to be split: 3,000 outputs over 4,000 X rows, ~25 edges each
+  const r = mulberry32(11);
+  const N = 4000;
+  const P = 3000;
+  const indptr = new Int32Array(P + 1);
+  const idx: number[] = [];
+  for (let i = 0; i < P; i++) {
+    idx.push(i);
+    const deg = 1 + Math.floor(r() * 48);
+    for (let k = 0; k < deg; k++) idx.push(Math.floor(r() * N));
+    indptr[i + 1] = idx.length;
+  }
+  const big: AggGraph = { outputs: P, indptr, indices: Int32Array.from(idx), self: Int32Array.from({ length: P }, (_, i) => i) };
+  const Db = 16;
+  const X = Float32Array.from({ length: N * Db }, () => r() * 2 - 1);
+  const w = Float32Array.from({ length: 2 * Db }, () => r() * 2 - 1);
+  const a = Float32Array.from({ length: 4 * Db }, () => r() * 2 - 1);
+  const dOut = Float32Array.from({ length: P * Db }, () => r() * 2 - 1);
+  const before = kernelThreads();
+  afterAll(() => setKernelThreads(before));
+
+  it('splits rows into ranges of about equal edge counts that cover every row once', () => {
+    const ranges = rowRanges(big, 3);
+    expect(ranges[0]![0]).toBe(0);
+    expect(ranges[2]![1]).toBe(P);
+    for (let t = 1; t < 3; t++) expect(ranges[t]![0]).toBe(ranges[t - 1]![1]);
+    const edges = ranges.map(([i0, i1]) => indptr[i1]! - indptr[i0]!);
+    for (const e of edges) expect(Math.abs(e - idx.length / 3)).toBeLessThan(60);
+  });
+
+  it('gives the same forward bit for bit, and the backward up to summation order, deterministically', () => {
+    setKernelThreads(1);
+    const f1 = gatForward(X, Db, w, a, 2, big);
+    const b1 = gatBackward(X, Db, w, a, 2, big, f1, dOut);
+    setKernelThreads(3);
+    const f3 = gatForward(X, Db, w, a, 2, big);
+    expect(kernelPoolProblem()).toBeNull();
+    expect(f3.out.buffer).toBeInstanceOf(SharedArrayBuffer); // really computed on the pool
+    expect(Array.from(f3.out)).toEqual(Array.from(f1.out));
+    expect(Array.from(f3.alpha[1]!)).toEqual(Array.from(f1.alpha[1]!));
+    const b3 = gatBackward(X, Db, w, a, 2, big, f3, dOut);
+    expectClose(b3.dX, b1.dX, 1e-4);
+    expectClose(b3.dw, b1.dw, 1e-3);
+    expectClose(b3.da, b1.da, 1e-3);
+    const again = gatBackward(X, Db, w, a, 2, big, f3, dOut);
+    expect(Array.from(again.dX)).toEqual(Array.from(b3.dX));
+    expect(Array.from(again.da)).toEqual(Array.from(b3.da));
+  });
+
+  it('reports a failing worker as an error instead of waiting forever', () => {
+    setKernelThreads(2);
+    expect(() => parallelRows(big, 'no-such-task', {}, () => {})).toThrow(/kernel worker: .*unknown kernel task no-such-task/);
+    // and the pool still works afterwards
+    expect(Array.from(gatForward(X, Db, w, a, 2, big).out.slice(0, 8))).toEqual(Array.from(gatForward(X, Db, w, a, 2, { ...big }).out.slice(0, 8)));
   });
 });

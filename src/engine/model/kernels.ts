@@ -3,7 +3,8 @@
 // Written here, not with tfjs ops, because gather/scatter on tfjs is slow on wasm/cpu (700k edges ×
 // 300 dims: 5.8 s as tf.gather + scatter vs 0.56 s as a loop, environment.md) and tf.gather has no
 // gradient on wasm. Each kernel has its backward pass written out; test/unit/kernels.test.ts checks
-// them against numerical gradients.
+// them against numerical gradients. The GAT layer's rows are split between threads by pool.ts.
+import { parallelRows, sharedF32, sharedF64 } from './pool';
 
 /** Adjacency for one attention layer: output row i aggregates X rows indices[indptr[i]..indptr[i+1]]
  *  (its own row `self[i]` among them: the GAT's self-loop). */
@@ -34,11 +35,15 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
   const rowsX = X.length / D;
   const P = g.outputs;
   const E = g.indices.length;
-  const out = new Float32Array(P * D);
-  const alpha = Array.from({ length: heads }, () => new Float32Array(E));
-  const aggs = Array.from({ length: heads }, () => new Float32Array(P * D));
-  const s1s = Array.from({ length: heads }, () => new Float32Array(P));
-  const s2s = Array.from({ length: heads }, () => new Float32Array(rowsX));
+  // with a kernel pool (pool.ts) the arrays live in shared memory and the rows are split between
+  // threads; each output row is computed the same way whichever thread computes it
+  const f: GatForward = {
+    out: sharedF32(P * D),
+    alpha: Array.from({ length: heads }, () => sharedF32(E)),
+    agg: Array.from({ length: heads }, () => sharedF32(P * D)),
+    s1: Array.from({ length: heads }, () => sharedF32(P)),
+    s2: Array.from({ length: heads }, () => sharedF32(rowsX)),
+  };
   // per-node attention scalars: s1_i = X_i·(w ⊙ a1), s2_j = X_j·(w ⊙ a2) (methods.md §0.4's note)
   for (let k = 0; k < heads; k++) {
     const v1 = new Float32Array(D);
@@ -47,14 +52,14 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
       v1[d] = w[k * D + d]! * a[k * 2 * D + d]!;
       v2[d] = w[k * D + d]! * a[k * 2 * D + D + d]!;
     }
-    const s2 = s2s[k]!;
+    const s2 = f.s2[k]!;
     for (let j = 0; j < rowsX; j++) {
       let s = 0;
       const o = j * D;
       for (let d = 0; d < D; d++) s += X[o + d]! * v2[d]!;
       s2[j] = s;
     }
-    const s1 = s1s[k]!;
+    const s1 = f.s1[k]!;
     for (let i = 0; i < P; i++) {
       let s = 0;
       const o = g.self[i]! * D;
@@ -62,9 +67,26 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
       s1[i] = s;
     }
   }
+  parallelRows(g, 'gatForwardRows', { X, D, w, heads, g, f }, (i0, i1) => gatForwardRows({ X, D, w, heads, g, f }, i0, i1));
+  return f;
+}
+
+export interface GatForwardTask {
+  X: Float32Array;
+  D: number;
+  w: Float32Array;
+  heads: number;
+  g: AggGraph;
+  f: GatForward;
+}
+
+/** Output rows i0..i1-1 of gatForward (attention softmax, aggregation, mean over heads) into `t.f`. */
+export function gatForwardRows(t: GatForwardTask, i0: number, i1: number): void {
+  const { X, D, w, heads, g } = t;
+  const { out, alpha, agg: aggs, s1: s1s, s2: s2s } = t.f;
   const acc = new Float64Array(heads * D);
   const e = new Float64Array(heads);
-  for (let i = 0; i < P; i++) {
+  for (let i = i0; i < i1; i++) {
     const p0 = g.indptr[i]!;
     const p1 = g.indptr[i + 1]!;
     for (let k = 0; k < heads; k++) {
@@ -121,7 +143,6 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
       }
     }
   }
-  return { out, alpha, agg: aggs, s1: s1s, s2: s2s };
 }
 
 /** Gradients of gatForward's output with respect to X, w and a, given dOut (outputs × D). */
@@ -136,17 +157,88 @@ export function gatBackward(
   dOut: Float32Array,
 ): { dX: Float32Array; dw: Float32Array; da: Float32Array } {
   const rowsX = X.length / D;
-  const P = g.outputs;
-  const dX = new Float32Array(X.length);
-  const dw = new Float32Array(w.length);
+  const acc: GatBackwardSums = {
+    dX: new Float32Array(X.length),
+    dw: new Float32Array(w.length),
+    ds2: Array.from({ length: heads }, () => new Float64Array(rowsX)),
+    dv1: Array.from({ length: heads }, () => new Float64Array(D)),
+  };
+  const task: GatBackwardTask = { X, D, w, a, heads, g, f, dOut, acc };
+  // with a kernel pool, each other thread sums its rows' contributions into sums of its own, added
+  // to the first thread's in thread order (so a run is deterministic for a given thread count)
+  parallelRows(g, 'gatBackwardRows', { X, D, w, a, heads, g, f, dOut }, (i0, i1) => gatBackwardRows(task, i0, i1), () => ({
+    dX: sharedF32(X.length),
+    dw: sharedF32(w.length),
+    ds2: Array.from({ length: heads }, () => sharedF64(rowsX)),
+    dv1: Array.from({ length: heads }, () => sharedF64(D)),
+  }), (part) => {
+    addInto(acc.dX, part.dX);
+    addInto(acc.dw, part.dw);
+    for (let k = 0; k < heads; k++) {
+      addInto(acc.ds2[k]!, part.ds2[k]!);
+      addInto(acc.dv1[k]!, part.dv1[k]!);
+    }
+  });
+  const { dX, dw } = acc;
   const da = new Float32Array(a.length);
+  for (let k = 0; k < heads; k++) {
+    // s2_k,j = X_j · (w_k ⊙ a2_k)
+    const base1 = k * 2 * D;
+    const base2 = base1 + D;
+    const dv2 = new Float64Array(D);
+    const ds = acc.ds2[k]!;
+    for (let j = 0; j < rowsX; j++) {
+      const s = ds[j]!;
+      if (s === 0) continue;
+      const q = j * D;
+      for (let d = 0; d < D; d++) {
+        dX[q + d]! += s * w[k * D + d]! * a[base2 + d]!;
+        dv2[d]! += s * X[q + d]!;
+      }
+    }
+    const dv = acc.dv1[k]!;
+    for (let d = 0; d < D; d++) {
+      dw[k * D + d]! += dv[d]! * a[base1 + d]! + dv2[d]! * a[base2 + d]!;
+      da[base1 + d] = dv[d]! * w[k * D + d]!;
+      da[base2 + d] = dv2[d]! * w[k * D + d]!;
+    }
+  }
+  return { dX, dw, da };
+}
+
+/** What gatBackward's row pass sums over output rows. */
+export interface GatBackwardSums {
+  dX: Float32Array;
+  dw: Float32Array;
+  ds2: Float64Array[]; // per head, per X row
+  dv1: Float64Array[]; // per head, D
+}
+
+export interface GatBackwardTask {
+  X: Float32Array;
+  D: number;
+  w: Float32Array;
+  a: Float32Array;
+  heads: number;
+  g: AggGraph;
+  f: GatForward;
+  dOut: Float32Array;
+  acc: GatBackwardSums;
+}
+
+function addInto(to: Float32Array | Float64Array, from: Float32Array | Float64Array): void {
+  for (let i = 0; i < to.length; i++) to[i]! += from[i]!;
+}
+
+/** Output rows i0..i1-1 of gatBackward's pass over the rows, summed into `t.acc`. */
+export function gatBackwardRows(t: GatBackwardTask, i0: number, i1: number): void {
+  const { X, D, w, a, heads, g, f, dOut } = t;
+  const { dX, dw, ds2, dv1 } = t.acc;
   const dagg = new Float64Array(heads * D);
   const c = new Float64Array(heads);
   const dAlpha = new Float64Array(heads);
   const ds1 = new Float64Array(heads);
-  const ds2 = Array.from({ length: heads }, () => new Float64Array(rowsX));
-  const dv1 = Array.from({ length: heads }, () => new Float64Array(D));
-  for (let i = 0; i < P; i++) {
+  for (let i = i0; i < i1; i++) {
     const oi = i * D;
     // out_i += w_k ⊙ agg_k,i / heads
     for (let k = 0; k < heads; k++) {
@@ -216,29 +308,6 @@ export function gatBackward(
       }
     }
   }
-  for (let k = 0; k < heads; k++) {
-    // s2_k,j = X_j · (w_k ⊙ a2_k)
-    const base1 = k * 2 * D;
-    const base2 = base1 + D;
-    const dv2 = new Float64Array(D);
-    const ds = ds2[k]!;
-    for (let j = 0; j < rowsX; j++) {
-      const s = ds[j]!;
-      if (s === 0) continue;
-      const q = j * D;
-      for (let d = 0; d < D; d++) {
-        dX[q + d]! += s * w[k * D + d]! * a[base2 + d]!;
-        dv2[d]! += s * X[q + d]!;
-      }
-    }
-    const dv = dv1[k]!;
-    for (let d = 0; d < D; d++) {
-      dw[k * D + d]! += dv[d]! * a[base1 + d]! + dv2[d]! * a[base2 + d]!;
-      da[base1 + d] = dv[d]! * w[k * D + d]!;
-      da[base2 + d] = dv2[d]! * w[k * D + d]!;
-    }
-  }
-  return { dX, dw, da };
 }
 
 /** Sparse rows (a subset of a CSR matrix, repeats allowed) times a dense in × C matrix. */

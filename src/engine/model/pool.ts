@@ -1,0 +1,189 @@
+// Threads for the hand-written kernels (kernels.ts): the GAT layer's rows are split between this
+// thread and worker threads over SharedArrayBuffers. The call stays synchronous — the kernels run
+// inside tf.customGrad, which cannot await — by blocking on Atomics.wait until each worker has
+// flagged its part done. Our own code rather than a pool library (piscina, workerpool): those are
+// asynchronous only. Thread count: setKernelThreads (the CLI's --threads, MMEA_THREADS), default the
+// machine's cores; 1 runs everything on the calling thread, exactly as before this pool existed.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { AggGraph } from './kernels';
+
+interface PoolWorker {
+  worker: Worker;
+  /** [0]: 0 busy, 1 done, 2 failed (the error's text is on `errors`) */
+  flag: Int32Array;
+  errors: MessagePort;
+}
+
+const MAX_DEFAULT = 8;
+let wanted = defaultThreads();
+let workers: PoolWorker[] | null = null;
+let unavailable: string | null = null;
+
+function defaultThreads(): number {
+  const env = Number(process.env.MMEA_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.min(availableParallelism(), MAX_DEFAULT);
+}
+
+/** Threads the kernels use from now on (1 = no workers). Workers beyond it are stopped. */
+export function setKernelThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be a positive integer, got ${n}`);
+  wanted = n;
+  if (workers && workers.length > n - 1) {
+    for (const w of workers.splice(n - 1)) void w.worker.terminate();
+  }
+}
+
+/** Threads the kernels really use (1 when workers cannot be started here; see kernelPoolProblem). */
+export function kernelThreads(): number {
+  return isMainThread && unavailable === null ? wanted : 1;
+}
+
+/** Why workers could not be started (null when they could, or were never needed). */
+export function kernelPoolProblem(): string | null {
+  return unavailable;
+}
+
+/** The built worker script: beside the bundle's entry (out/main), one level up from a chunk, or the
+ *  built copy when running from sources (tests); MMEA_KERNEL_WORKER overrides. */
+function workerScript(): string | null {
+  if (process.env.MMEA_KERNEL_WORKER) return process.env.MMEA_KERNEL_WORKER;
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'kernelWorker.js'), join(here, '..', 'kernelWorker.js'), join(here, '..', '..', '..', 'out', 'main', 'kernelWorker.js')];
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+function pool(): PoolWorker[] {
+  const need = kernelThreads() - 1;
+  if (need <= 0) return [];
+  workers ??= [];
+  while (workers.length < need) {
+    const script = workerScript();
+    if (!script) {
+      unavailable = 'the kernel worker script (out/main/kernelWorker.js) was not found; build first';
+      return [];
+    }
+    try {
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(script, { workerData: { flag, errors: port2 }, transferList: [port2] });
+      worker.unref();
+      port1.unref();
+      workers.push({ worker, flag, errors: port1 });
+    } catch (e) {
+      unavailable = `kernel workers cannot start: ${(e as Error).message}`;
+      return [];
+    }
+  }
+  return workers;
+}
+
+const copies = new WeakMap<object, unknown>();
+
+type Typed = Float32Array | Float64Array | Int32Array;
+
+/** A typed array in shared memory (a copy, remembered per array, unless it already is). */
+function toShared<T extends Typed>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const known = copies.get(a) as T | undefined;
+  if (known && known.length === a.length) return known;
+  const ctor = a.constructor as { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
+  const s = new ctor(new SharedArrayBuffer(a.length * ctor.BYTES_PER_ELEMENT));
+  (s as unknown as { set(x: T): void }).set(a);
+  copies.set(a, s);
+  return s;
+}
+
+/** `v` with every typed array replaced by a shared one (objects and arrays walked). */
+function shareDeep(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return toShared(v as Typed);
+  if (Array.isArray(v)) return v.map(shareDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shareDeep(x)]));
+  return v;
+}
+
+/** A zeroed Float32Array, in shared memory when kernels run on several threads. */
+export function sharedF32(n: number): Float32Array {
+  return kernelThreads() > 1 ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+}
+
+export function sharedF64(n: number): Float64Array {
+  return kernelThreads() > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
+}
+
+/** Splits the output rows of `g` into `parts` ranges with about the same number of edges each. */
+export function rowRanges(g: AggGraph, parts: number): [number, number][] {
+  const P = g.outputs;
+  const E = g.indptr[P]!;
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let t = 1; t <= parts; t++) {
+    let end = P;
+    if (t < parts) {
+      const target = (E * t) / parts;
+      let lo = start;
+      let hi = P;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (g.indptr[mid]! < target) lo = mid + 1;
+        else hi = mid;
+      }
+      end = lo;
+    }
+    out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+const MIN_EDGES_PER_THREAD = 20_000;
+
+/**
+ * Runs `task` (a function the worker script knows by this name) over the output rows of `g`: the
+ * first range on this thread (`local`), the others on workers with `args` in shared memory. With
+ * `partial`, each worker sums into a fresh set of sums (shared arrays) instead of `args.acc`, and
+ * `merge` adds them to this thread's in worker order once all are done.
+ */
+export function parallelRows<S>(
+  g: AggGraph,
+  task: string,
+  args: object,
+  local: (i0: number, i1: number) => void,
+  partial?: () => S,
+  merge?: (sums: S) => void,
+): void {
+  const edges = g.indptr[g.outputs]!;
+  const threads = Math.min(kernelThreads(), Math.max(1, Math.floor(edges / MIN_EDGES_PER_THREAD)));
+  const ws = threads > 1 ? pool().slice(0, threads - 1) : [];
+  if (ws.length === 0) {
+    local(0, g.outputs);
+    return;
+  }
+  const ranges = rowRanges(g, ws.length + 1);
+  const shared = shareDeep(args) as Record<string, unknown>;
+  const sums: S[] = [];
+  ws.forEach((w, k) => {
+    const acc = partial?.();
+    if (acc !== undefined) sums.push(acc);
+    Atomics.store(w.flag, 0, 0);
+    const [i0, i1] = ranges[k + 1]!;
+    w.worker.postMessage({ task, args: acc === undefined ? shared : { ...shared, acc }, i0, i1 });
+  });
+  let failure: Error | null = null;
+  try {
+    local(...ranges[0]!);
+  } catch (e) {
+    failure = e as Error;
+  }
+  for (const w of ws) {
+    // a worker that dies without flagging would block us forever: give up after 10 minutes
+    if (Atomics.wait(w.flag, 0, 0, 600_000) === 'timed-out') failure ??= new Error(`kernel worker: no answer to ${task} in 10 minutes`);
+    else if (Atomics.load(w.flag, 0) === 2) failure ??= new Error(`kernel worker: ${String(receiveMessageOnPort(w.errors)?.message ?? 'failed')}`);
+  }
+  if (failure) throw failure;
+  if (merge) for (const s of sums) merge(s);
+}
