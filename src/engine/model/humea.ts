@@ -6,7 +6,7 @@ import { coverageCounts, type Features } from '../features/build';
 import type { Csr } from '../features/sparse';
 import { mulberry32 } from '../random';
 import type { AggGraph, SparseRows } from './kernels';
-import { constMatMul, gatLayer, l2normalize, matMul, spmm, type Memo } from './ops';
+import { constMatMul, fuse, gatLayer, matMul, spmm, type Memo } from './ops';
 import { tf } from './tf';
 
 export type Modality = 'gph' | 'img' | 'rel' | 'att' | 'name' | 'word';
@@ -287,8 +287,7 @@ export class Humea {
 
   /** Joint = concat_m w_m · L2norm(e_m), modalities in `present` order. */
   fuse(mods: tf.Tensor2D[], weights: tf.Tensor1D): tf.Tensor2D {
-    const parts = mods.map((e, i) => tf.mul(l2normalize(e), tf.slice(weights, i, 1)));
-    return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor2D;
+    return fuse(mods, weights);
   }
 
   dispose(): void {

@@ -77,6 +77,12 @@ export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
 }
 
+/** HUMEA's weighted concatenation: joint = concat_m w_m · L2norm(e_m) (methods.md §1.2). */
+export function fuse(mods: tf.Tensor2D[], weights: tf.Tensor1D): tf.Tensor2D {
+  const parts = mods.map((e, i) => tf.mul(l2normalize(e), tf.slice(weights, i, 1)));
+  return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor2D;
+}
+
 /** x · W for a constant x (features): only W gets a gradient (xᵀ · dy, transposed explicitly). */
 export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

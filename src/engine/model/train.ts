@@ -11,7 +11,7 @@ import { evaluate, mutualNearest, type Metrics } from './evaluate';
 import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea';
 import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
-import { ialTarget, icl, modalityLoss, type Term } from './losses';
+import { batchLoss } from './heads';
 import { l2normalize, type Memo } from './ops';
 import { tf } from './tf';
 
@@ -197,37 +197,6 @@ export class Trainer {
     return { rows, batches };
   }
 
-  /** One batch's loss from its modality embeddings (left rows then right rows), the fusion weights
-   *  and the two loss-weighting vectors (methods.md §1.3). */
-  private batchLoss(xs: tf.Tensor[], size: number): tf.Scalar {
-    const o = this.options;
-    const M = xs.length - 3;
-    const mods = xs.slice(0, M) as tf.Tensor2D[];
-    const [weights, sCl, sAl] = xs.slice(M) as tf.Tensor1D[];
-    const L = (t: tf.Tensor2D) => tf.slice(t, [0, 0], [size, -1]);
-    const R = (t: tf.Tensor2D) => tf.slice(t, [size, 0], [size, -1]);
-    const joint = this.model.fuse(mods, weights!);
-    const jl = L(joint);
-    const jr = R(joint);
-    let loss: tf.Tensor = icl(jl, jr, o.tauCl);
-    // cl_loss·Σ_m [e^{−s_m}·ICL_m + s_m] + al_loss·Σ_m [e^{−s'_m}·al_loss·IAL_m + s'_m] (autoWeighted,
-    // expanded so that each modality's ICL and IAL are one fused operation on shared similarities)
-    const useIcl = !o.without.includes(7);
-    const target = o.without.includes(8) ? null : ialTarget(jl, jr, o.tauAl);
-    const wCl = useIcl ? tf.mul(tf.exp(tf.neg(sCl!)), o.clLoss) : null;
-    const wAl = target ? tf.mul(tf.exp(tf.neg(sAl!)), o.alLoss * o.alLoss) : null;
-    const at = (w: tf.Tensor, k: number) => tf.reshape(tf.slice(w, k, 1), []) as tf.Scalar;
-    mods.forEach((m, k) => {
-      const terms: Term[] = [];
-      if (wCl) terms.push({ tau: o.tauCl, target: null, weight: at(wCl, k) });
-      if (wAl && target) terms.push({ tau: o.tauAl, target, weight: at(wAl, k) });
-      if (terms.length > 0) loss = tf.add(loss, modalityLoss(L(m), R(m), terms));
-    });
-    if (useIcl) loss = tf.add(loss, tf.mul(tf.sum(sCl!), o.clLoss));
-    if (target) loss = tf.add(loss, tf.mul(tf.sum(sAl!), o.alLoss));
-    return loss as tf.Scalar;
-  }
-
   /**
    * One epoch: forward, backward, one AdamW step; returns the loss (the sum over batches).
    * Two passes, so that a whole epoch's batch activations are never held together (they exceeded
@@ -262,7 +231,7 @@ export class Trainer {
       const out = tf.tidy(() => {
         const take = (m: tf.Tensor2D) => (rowAt ? tf.gather(m, rowAt.subarray(at, at + 2 * size)) : tf.slice(m, [at, 0], [2 * size, -1]));
         const inputs = [...mods.map(take), weights!, sCl, sAl];
-        const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => this.batchLoss(xs, size))(inputs);
+        const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => batchLoss(xs, size, this.options))(inputs);
         return [value, ...grads];
       });
       loss += out[0]!.dataSync()[0]!;
