@@ -7,6 +7,7 @@ import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/model/checkpoint';
 import { gatGraph, Humea } from '../../src/engine/model/humea';
+import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/model/pool';
 import { initBackend, tf } from '../../src/engine/model/tf';
 import { TRAIN_DEFAULTS, Trainer, type TrainOptions } from '../../src/engine/model/train';
 import { DEMO_DATASET, tempDir } from '../helpers';
@@ -100,6 +101,31 @@ describe('HUMEA training on the demo slice', () => {
     expect(c.epoch).toBe(2);
     expect([c.step(), c.step()]).toEqual(continued);
     for (const t of [a, b, c]) t.dispose();
+  });
+
+  it('computes batches on worker threads with the same numbers as on this one, without leaking tensors', () => {
+    // small batches so that a step has several; the demo graph is too small to split the GAT's
+    // rows (pool.ts), so only the batch heads move to the worker and every value must match exactly
+    const small = { ...options, batchSize: 16 };
+    const threads = kernelThreads();
+    try {
+      setKernelThreads(1);
+      const one = new Trainer(features, small);
+      const lossesOne = [one.step(), one.step(), one.step()];
+      setKernelThreads(2);
+      const two = new Trainer(features, small);
+      const first = two.step();
+      expect(workerCount()).toBe(1);
+      const tensors = tf.memory().numTensors;
+      const lossesTwo = [first, two.step(), two.step()];
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(lossesTwo).toEqual(lossesOne);
+      for (const [name, v] of one.params) expect(Array.from(two.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
+      one.dispose();
+      two.dispose();
+    } finally {
+      setKernelThreads(threads);
+    }
   });
 
   it('with the curriculum, trains on the grouped list, keeps it between rebuilds and resumes it exactly', async () => {

@@ -1,20 +1,26 @@
-// A kernel worker thread (pool.ts): runs the row range of a kernel it is sent, then flags it done
-// (1) or failed (2, with the error's text on the error port) and wakes the waiting thread.
+// A kernel worker thread (pool.ts): runs each task it is sent (a row range of a GAT kernel, or one
+// batch's loss heads), then flags the task's job done (1) or failed (2, with the error's text on the
+// error port) and wakes the waiting thread. Tasks run one after another in the order sent.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { batchHeadsTask } from './headsTask';
 import { gatBackwardRows, gatForwardRows } from './kernels';
 
-const { flag, errors } = workerData as { flag: Int32Array; errors: MessagePort };
-const TASKS: Record<string, (args: never, i0: number, i1: number) => void> = { gatForwardRows, gatBackwardRows };
+const { errors } = workerData as { errors: MessagePort };
+type Task = (args: never, i0: number, i1: number) => void | Promise<void>;
+const TASKS: Record<string, Task> = { gatForwardRows, gatBackwardRows, batchHeads: batchHeadsTask };
 
-parentPort!.on('message', (m: { task: string; args: never; i0: number; i1: number }) => {
-  try {
-    const run = TASKS[m.task];
-    if (!run) throw new Error(`unknown kernel task ${m.task}`);
-    run(m.args, m.i0, m.i1);
-    Atomics.store(flag, 0, 1);
-  } catch (e) {
-    errors.postMessage((e as Error).stack ?? String(e));
-    Atomics.store(flag, 0, 2);
-  }
-  Atomics.notify(flag, 0);
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (m: { task: string; args: never; i0: number; i1: number; flag: Int32Array }) => {
+  queue = queue.then(async () => {
+    try {
+      const run = TASKS[m.task];
+      if (!run) throw new Error(`unknown kernel task ${m.task}`);
+      await run(m.args, m.i0, m.i1);
+      Atomics.store(m.flag, 0, 1);
+    } catch (e) {
+      errors.postMessage((e as Error).stack ?? String(e));
+      Atomics.store(m.flag, 0, 2);
+    }
+    Atomics.notify(m.flag, 0);
+  });
 });

@@ -13,9 +13,15 @@ import type { AggGraph } from './kernels';
 
 interface PoolWorker {
   worker: Worker;
-  /** [0]: 0 busy, 1 done, 2 failed (the error's text is on `errors`) */
-  flag: Int32Array;
+  /** the text of a failed job's error */
   errors: MessagePort;
+}
+
+/** A task sent to a worker; its flag's [0] is 0 while it runs, then 1 done or 2 failed. */
+export interface Job {
+  worker: PoolWorker;
+  flag: Int32Array;
+  task: string;
 }
 
 const MAX_DEFAULT = 8;
@@ -68,12 +74,11 @@ function pool(): PoolWorker[] {
       return [];
     }
     try {
-      const flag = new Int32Array(new SharedArrayBuffer(4));
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(script, { workerData: { flag, errors: port2 }, transferList: [port2] });
+      const worker = new Worker(script, { workerData: { errors: port2 }, transferList: [port2] });
       worker.unref();
       port1.unref();
-      workers.push({ worker, flag, errors: port1 });
+      workers.push({ worker, errors: port1 });
     } catch (e) {
       unavailable = `kernel workers cannot start: ${(e as Error).message}`;
       return [];
@@ -166,12 +171,11 @@ export function parallelRows<S>(
   const ranges = rowRanges(g, ws.length + 1);
   const shared = shareDeep(args) as Record<string, unknown>;
   const sums: S[] = [];
-  ws.forEach((w, k) => {
+  const jobs = ws.map((w, k) => {
     const acc = partial?.();
     if (acc !== undefined) sums.push(acc);
-    Atomics.store(w.flag, 0, 0);
     const [i0, i1] = ranges[k + 1]!;
-    w.worker.postMessage({ task, args: acc === undefined ? shared : { ...shared, acc }, i0, i1 });
+    return post(w, task, { args: acc === undefined ? shared : { ...shared, acc }, i0, i1 });
   });
   let failure: Error | null = null;
   try {
@@ -179,11 +183,32 @@ export function parallelRows<S>(
   } catch (e) {
     failure = e as Error;
   }
-  for (const w of ws) {
+  finish(jobs, failure);
+  if (merge) for (const s of sums) merge(s);
+}
+
+function post(w: PoolWorker, task: string, payload: object): Job {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  w.worker.postMessage({ ...payload, task, flag });
+  return { worker: w, flag, task };
+}
+
+/** Waits for every job; throws `failure` (this thread's own) or the first job's error. */
+export function finish(jobs: Job[], failure: Error | null = null): void {
+  for (const j of jobs) {
     // a worker that dies without flagging would block us forever: give up after 10 minutes
-    if (Atomics.wait(w.flag, 0, 0, 600_000) === 'timed-out') failure ??= new Error(`kernel worker: no answer to ${task} in 10 minutes`);
-    else if (Atomics.load(w.flag, 0) === 2) failure ??= new Error(`kernel worker: ${String(receiveMessageOnPort(w.errors)?.message ?? 'failed')}`);
+    if (Atomics.wait(j.flag, 0, 0, 600_000) === 'timed-out') failure ??= new Error(`kernel worker: no answer to ${j.task} in 10 minutes`);
+    else if (Atomics.load(j.flag, 0) === 2) failure ??= new Error(`kernel worker: ${String(receiveMessageOnPort(j.worker.errors)?.message ?? 'failed')}`);
   }
   if (failure) throw failure;
-  if (merge) for (const s of sums) merge(s);
+}
+
+/** The workers there are for other tasks than the row kernels (threads − 1, or 0). */
+export function workerCount(): number {
+  return pool().length;
+}
+
+/** Sends `task` with `args` (typed arrays moved to shared memory) to worker `k`; see finish. */
+export function postTask(k: number, task: string, args: object): Job {
+  return post(pool()[k]!, task, { args: shareDeep(args) });
 }

@@ -42,3 +42,8 @@ export async function initBackend(prefer?: BackendName | 'auto'): Promise<Backen
   }
   throw new Error(`no tensor backend could be loaded (tried ${order.join(', ')})`);
 }
+
+/** The backend initBackend picked (null before). */
+export function currentBackend(): BackendName | null {
+  return chosen;
+}

@@ -12,8 +12,10 @@ import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea'
 import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
 import { batchLoss } from './heads';
+import type { HeadsArgs } from './headsTask';
+import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from './pool';
 import { l2normalize, type Memo } from './ops';
-import { tf } from './tf';
+import { currentBackend, tf } from './tf';
 
 export interface TrainOptions extends HumeaConfig {
   epochs: number;
@@ -227,13 +229,44 @@ export class Trainer {
     const M = mods.length;
     const parts: tf.Tensor[][] = Array.from({ length: M }, () => []);
     let gRest: tf.Tensor[] = [tf.zerosLike(weights!), tf.zerosLike(sCl), tf.zerosLike(sAl)];
-    for (const [at, size] of batches) {
-      const out = tf.tidy(() => {
-        const take = (m: tf.Tensor2D) => (rowAt ? tf.gather(m, rowAt.subarray(at, at + 2 * size)) : tf.slice(m, [at, 0], [2 * size, -1]));
-        const inputs = [...mods.map(take), weights!, sCl, sAl];
-        const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => batchLoss(xs, size, this.options))(inputs);
-        return [value, ...grads];
+    const take = (m: tf.Tensor2D, at: number, size: number) => (rowAt ? tf.gather(m, rowAt.subarray(at, at + 2 * size)) : tf.slice(m, [at, 0], [2 * size, -1]));
+    // batches are independent: with kernel threads on a CPU backend, batch b runs on thread
+    // b mod (workers + 1), thread 0 being this one; same function, same backend, same numbers
+    const backend = currentBackend();
+    const W = backend === 'wasm' || backend === 'cpu' ? workerCount() : 0;
+    const remote = new Map<number, { job: Job; args: HeadsArgs }>();
+    batches.forEach(([at, size], b) => {
+      const k = b % (W + 1);
+      if (k === 0) return;
+      const inputs = tf.tidy(() => [...mods.map((m) => take(m, at, size)), weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape })));
+      const args: HeadsArgs = {
+        backend: backend as 'wasm' | 'cpu',
+        size,
+        options: this.options,
+        inputs,
+        value: sharedF64(1),
+        grads: inputs.map((x) => sharedF32(x.data.length)),
+      };
+      remote.set(b, { job: postTask(k - 1, 'batchHeads', args), args });
+    });
+    const results: tf.Tensor[][] = [];
+    let failure: Error | null = null;
+    try {
+      batches.forEach(([at, size], b) => {
+        if (remote.has(b)) return;
+        results[b] = tf.tidy(() => {
+          const inputs = [...mods.map((m) => take(m, at, size)), weights!, sCl, sAl];
+          const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => batchLoss(xs, size, this.options))(inputs);
+          return [value, ...grads];
+        });
       });
+    } catch (err) {
+      failure = err as Error;
+    }
+    finish([...remote.values()].map((r) => r.job), failure);
+    for (const [b, { args }] of remote) results[b] = [tf.scalar(args.value[0]!), ...args.grads.map((g, k) => tf.tensor(g, args.inputs[k]!.shape))];
+    // summed in batch order, whichever thread computed a batch
+    for (const out of results) {
       loss += out[0]!.dataSync()[0]!;
       out[0]!.dispose();
       for (let m = 0; m < M; m++) parts[m]!.push(out[1 + m]!);

@@ -1,0 +1,36 @@
+// One batch's loss and its gradients (heads.ts), as a task a kernel worker runs (pool.ts) on its own
+// tensor backend — the same backend as the calling thread's, so the same kernels give the same numbers.
+import { batchLoss, type HeadOptions } from './heads';
+import { initBackend, tf } from './tf';
+
+export interface HeadsArgs {
+  /** a backend that runs on this CPU, as the caller's */
+  backend: 'wasm' | 'cpu';
+  /** pairs in the batch: each input holds size left rows then size right rows */
+  size: number;
+  options: HeadOptions;
+  /** [...modality embeddings, fusion weights, sCl, sAl] */
+  inputs: { data: Float32Array; shape: number[] }[];
+  /** out: [0] the loss */
+  value: Float64Array;
+  /** out: d loss / d input, one per input */
+  grads: Float32Array[];
+}
+
+/** The loss and gradients of `batchLoss` for `a.inputs`, written into `a.value` and `a.grads`. */
+export function batchHeads(a: HeadsArgs): void {
+  tf.tidy(() => {
+    const xs = a.inputs.map(({ data, shape }) => tf.tensor(data, shape));
+    const { value, grads } = tf.valueAndGrads((...x: tf.Tensor[]) => batchLoss(x, a.size, a.options))(xs);
+    a.value[0] = value.dataSync()[0]!;
+    grads.forEach((g, k) => a.grads[k]!.set(g.dataSync()));
+  });
+}
+
+let ready: Promise<unknown> | null = null;
+
+export async function batchHeadsTask(a: HeadsArgs): Promise<void> {
+  ready ??= initBackend(a.backend);
+  await ready;
+  batchHeads(a);
+}
