@@ -91,15 +91,17 @@ const copies = new WeakMap<object, unknown>();
 
 type Typed = Float32Array | Float64Array | Int32Array;
 
-/** A typed array in shared memory (a copy, remembered per array, unless it already is). */
+/** A typed array in shared memory (a copy unless it already is). Copies of index arrays (Int32Array:
+ *  graph structure, which is never changed in place) are remembered per array; float data is copied
+ *  every time, as a caller may refill an array between calls. */
 function toShared<T extends Typed>(a: T): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
   const known = copies.get(a) as T | undefined;
-  if (known && known.length === a.length) return known;
+  if (known) return known;
   const ctor = a.constructor as { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
   const s = new ctor(new SharedArrayBuffer(a.length * ctor.BYTES_PER_ELEMENT));
   (s as unknown as { set(x: T): void }).set(a);
-  copies.set(a, s);
+  if (a instanceof Int32Array) copies.set(a, s);
   return s;
 }
 
