@@ -1,5 +1,6 @@
 // Threads for the hand-written kernels (kernels.ts): the GAT layer's rows are split between this
-// thread and worker threads over SharedArrayBuffers. The call stays synchronous — the kernels run
+// thread and worker threads over SharedArrayBuffers, and Trainer.step sends them whole batches' loss
+// heads (headsTask.ts). The call stays synchronous — the kernels run
 // inside tf.customGrad, which cannot await — by blocking on Atomics.wait until each worker has
 // flagged its part done. Our own code rather than a pool library (piscina, workerpool): those are
 // asynchronous only. Thread count: setKernelThreads (the CLI's --threads, MMEA_THREADS), default the
@@ -205,7 +206,7 @@ export function finish(jobs: Job[], failure: Error | null = null): void {
   if (failure) throw failure;
 }
 
-/** The workers there are for other tasks than the row kernels (threads − 1, or 0). */
+/** Workers in the pool (threads − 1, or 0 when they cannot start); Trainer.step sends them batches. */
 export function workerCount(): number {
   return pool().length;
 }
