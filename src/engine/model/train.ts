@@ -219,7 +219,13 @@ export class Trainer {
     let loss = 0;
     // MMEA_PROFILE=1: each stage's time since the step began, and tfjs's memory, on standard error
     const t0 = performance.now();
-    const prof = process.env.MMEA_PROFILE ? (label: string) => console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify(tf.memory())) : () => {};
+    const mb = (x: number) => Math.round(x / 2 ** 20);
+    const prof = process.env.MMEA_PROFILE
+      ? (label: string) => {
+          const m = process.memoryUsage();
+          console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify({ ...tf.memory(), rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers) }));
+        }
+      : () => {};
     // pass 1
     const [weights, ...mods] = tf.tidy(() => {
       const f = this.model.forward(rows, true, seed, memo);
