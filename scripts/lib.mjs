@@ -2,7 +2,7 @@
 // `npm install` has put anything in node_modules.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -47,8 +47,36 @@ export function electronBinary() {
  * ELECTRON_SKIP_BINARY_DOWNLOAD was set, which we still set); we fetch it here in a separate step
  * whose failure only means browser mode.
  */
+/**
+ * Builds the native GAT kernels (native/kernels.cc) with node-gyp when they are missing or older
+ * than their source. Never fatal: without a compiler or Node's headers the engine runs the same
+ * kernels in TypeScript, about twice as slow. Headers come from npm's `nodedir` setting (this
+ * machine's ~/.npmrc) or /usr/include/node, so nothing is downloaded.
+ */
+export function buildNative() {
+  const src = join(ROOT, 'native', 'kernels.cc');
+  const out = join(ROOT, 'native', 'build', 'Release', 'mmea_kernels.node');
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  const gyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (!existsSync(gyp)) return log('node-gyp is not installed: the GAT kernels run in TypeScript');
+  const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : '');
+  const r = run(process.execPath, [gyp, 'rebuild', '--silent', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
+    cwd: join(ROOT, 'native'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 300_000,
+  });
+  log(
+    r.status === 0 && existsSync(out)
+      ? `native GAT kernels built in ${r.seconds.toFixed(1)} s`
+      : 'the native GAT kernels could not be built (no C++ compiler or Node headers?): they run in TypeScript instead',
+  );
+}
+
 export function setup({ force = false } = {}) {
-  if (!force && existsSync(STAMP) && JSON.parse(readFileSync(STAMP, 'utf8')).hash === lockHash()) return 0;
+  if (!force && existsSync(STAMP) && JSON.parse(readFileSync(STAMP, 'utf8')).hash === lockHash()) {
+    buildNative();
+    return 0;
+  }
   const hasLock = existsSync(join(ROOT, 'package-lock.json'));
   log(`installing dependencies (npm ${hasLock ? 'ci' : 'install'})…`);
   const r = run(npm, [hasLock ? 'ci' : 'install', '--no-audit', '--no-fund'], { env: { ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
@@ -76,6 +104,7 @@ export function setup({ force = false } = {}) {
       ? '@tensorflow/tfjs-node-gpu installed'
       : '@tensorflow/tfjs-node-gpu not installed (its libtensorflow download failed or was not possible here); the GPU backend is unavailable',
   );
+  buildNative();
   writeFileSync(STAMP, JSON.stringify({ hash: lockHash(), at: new Date().toISOString() }));
   return 0;
 }

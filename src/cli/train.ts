@@ -13,6 +13,7 @@ import { ensureFeatures } from '../engine/features/store';
 import { loadCheckpoint, readCheckpointOptions } from '../engine/model/checkpoint';
 import { trainRun } from '../engine/model/run';
 import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
+import { kernelImplementation } from '../engine/model/native';
 import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/model/pool';
 import { proposals } from '../engine/model/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/model/tf';
@@ -167,7 +168,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // a resumed run keeps its saved options; flags given again override them
   const saved = v.resume && existsSync(join(out, 'checkpoints', 'last', 'manifest.json')) ? await readCheckpointOptions(join(out, 'checkpoints', 'last')) : undefined;
   const options = trainOptions(v, saved);
-  say(v.json, `backend ${backend}, ${kernelThreads()} kernel thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
+  say(v.json, `backend ${backend}, ${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   const final = await trainRun(

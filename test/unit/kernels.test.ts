@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { afterAll } from 'vitest';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from '../../src/engine/model/kernels';
 import { kernelPoolProblem, kernelThreads, parallelRows, rowRanges, setKernelThreads } from '../../src/engine/model/pool';
+import { gatBackwardRowsTs, gatForwardRowsTs, type GatBackwardSums } from '../../src/engine/model/kernels';
+import { nativeAddonPath, nativeKernels } from '../../src/engine/model/native';
 import { mulberry32 } from '../../src/engine/random';
 
 const rand = mulberry32(7);
@@ -163,5 +165,38 @@ describe('GAT kernel on several threads (pool.ts)', () => {
     expect(() => parallelRows(big, 'no-such-task', {}, () => {})).toThrow(/kernel worker: .*unknown kernel task no-such-task/);
     // and the pool still works afterwards
     expect(Array.from(gatForward(X, Db, w, a, 2, big).out.slice(0, 8))).toEqual(Array.from(gatForward(X, Db, w, a, 2, { ...big }).out.slice(0, 8)));
+  });
+});
+
+// the native kernels (native/kernels.cc) when `npm run setup` could build them; the tests above then
+// ran on them (finite differences included), and here they are compared with the TypeScript loops
+describe.runIf(nativeAddonPath() !== null)('native GAT row kernels', () => {
+  it('load, and compute what the TypeScript kernels compute', () => {
+    const native = nativeKernels();
+    expect(native).not.toBeNull();
+    const heads = 2;
+    const Xn = randn(5 * D);
+    const wn = randn(heads * D);
+    const an = randn(heads * 2 * D);
+    const fa = gatForward(Xn, D, wn, an, heads, graph); // s1, s2 and the outputs' arrays
+    const fresh = () => ({ ...fa, out: new Float32Array(fa.out.length), alpha: fa.alpha.map((x) => new Float32Array(x.length)), agg: fa.agg.map((x) => new Float32Array(x.length)) });
+    const fNative = fresh();
+    const fTs = fresh();
+    native!.gatForwardRows({ X: Xn, D, w: wn, heads, g: graph, f: fNative }, 0, graph.outputs);
+    gatForwardRowsTs({ X: Xn, D, w: wn, heads, g: graph, f: fTs }, 0, graph.outputs);
+    expectClose(fNative.out, fTs.out, 1e-6);
+    expectClose(fNative.alpha[1]!, fTs.alpha[1]!, 1e-6);
+    const dOutN = randn(graph.outputs * D);
+    const sums = (): GatBackwardSums => ({ dX: new Float32Array(5 * D), dw: new Float32Array(heads * D), ds2: [new Float64Array(5), new Float64Array(5)], dv1: [new Float64Array(D), new Float64Array(D)] });
+    const bNative = sums();
+    const bTs = sums();
+    native!.gatBackwardRows({ X: Xn, D, w: wn, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bNative }, 0, graph.outputs);
+    gatBackwardRowsTs({ X: Xn, D, w: wn, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bTs }, 0, graph.outputs);
+    expectClose(bNative.dX, bTs.dX, 1e-6);
+    expectClose(bNative.dw, bTs.dw, 1e-6);
+    expectClose(bNative.ds2[0]!, bTs.ds2[0]!, 1e-9);
+    expectClose(bNative.dv1[1]!, bTs.dv1[1]!, 1e-9);
+    // a wrong argument is an error, not a crash
+    expect(() => native!.gatForwardRows({ X: new Float64Array(4), D, w: wn, heads, g: graph, f: fNative }, 0, 1)).toThrow(/X/);
   });
 });

@@ -4,6 +4,7 @@
 // 300 dims: 5.8 s as tf.gather + scatter vs 0.56 s as a loop, environment.md) and tf.gather has no
 // gradient on wasm. Each kernel has its backward pass written out; test/unit/kernels.test.ts checks
 // them against numerical gradients. The GAT layer's rows are split between threads by pool.ts.
+import { nativeKernels } from './native';
 import { parallelRows, sharedF32, sharedF64 } from './pool';
 
 /** Adjacency for one attention layer: output row i aggregates X rows indices[indptr[i]..indptr[i+1]]
@@ -80,8 +81,15 @@ export interface GatForwardTask {
   f: GatForward;
 }
 
-/** Output rows i0..i1-1 of gatForward (attention softmax, aggregation, mean over heads) into `t.f`. */
+/** Output rows i0..i1-1 of gatForward (attention softmax, aggregation, mean over heads) into `t.f`:
+ *  the native kernel when it is built, else the TypeScript below (the same arithmetic). */
 export function gatForwardRows(t: GatForwardTask, i0: number, i1: number): void {
+  const native = nativeKernels();
+  if (native) native.gatForwardRows(t, i0, i1);
+  else gatForwardRowsTs(t, i0, i1);
+}
+
+export function gatForwardRowsTs(t: GatForwardTask, i0: number, i1: number): void {
   const { X, D, w, heads, g } = t;
   const { out, alpha, agg: aggs, s1: s1s, s2: s2s } = t.f;
   const acc = new Float64Array(heads * D);
@@ -230,8 +238,15 @@ function addInto(to: Float32Array | Float64Array, from: Float32Array | Float64Ar
   for (let i = 0; i < to.length; i++) to[i]! += from[i]!;
 }
 
-/** Output rows i0..i1-1 of gatBackward's pass over the rows, summed into `t.acc`. */
+/** Output rows i0..i1-1 of gatBackward's pass over the rows, summed into `t.acc` (native kernel
+ *  when built, else the TypeScript below). */
 export function gatBackwardRows(t: GatBackwardTask, i0: number, i1: number): void {
+  const native = nativeKernels();
+  if (native) native.gatBackwardRows(t, i0, i1);
+  else gatBackwardRowsTs(t, i0, i1);
+}
+
+export function gatBackwardRowsTs(t: GatBackwardTask, i0: number, i1: number): void {
   const { X, D, w, a, heads, g, f, dOut } = t;
   const { dX, dw, ds2, dv1 } = t.acc;
   const dagg = new Float64Array(heads * D);

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "mmea_kernels",
+      "sources": ["kernels.cc"],
+      "cflags_cc": ["-O3", "-ffp-contract=off", "-std=c++17"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}
