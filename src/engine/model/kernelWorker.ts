@@ -2,12 +2,16 @@
 // batch's loss heads), then flags the task's job done (1) or failed (2, with the error's text on the
 // error port) and wakes the waiting thread. Tasks run one after another in the order sent.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { batchHeadsTask } from './headsTask';
 import { gatBackwardRows, gatForwardRows } from './kernels';
 
 const { errors } = workerData as { errors: MessagePort };
 type Task = (args: never, i0: number, i1: number) => void | Promise<void>;
-const TASKS: Record<string, Task> = { gatForwardRows, gatBackwardRows, batchHeads: batchHeadsTask };
+const TASKS: Record<string, Task> = {
+  gatForwardRows,
+  gatBackwardRows,
+  // tfjs is loaded by the first batch only: a worker that only runs the GAT kernels never needs it
+  batchHeads: async (args) => (await import('./headsTask')).batchHeadsTask(args),
+};
 
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (m: { task: string; args: never; i0: number; i1: number; flag: Int32Array }) => {
