@@ -68,7 +68,8 @@ export function buildNative() {
   log(
     r.status === 0 && existsSync(out)
       ? `native GAT kernels built in ${r.seconds.toFixed(1)} s`
-      : 'the native GAT kernels could not be built (no C++ compiler or Node headers?): they run in TypeScript instead',
+      : 'the native GAT kernels could not be built (no C++ compiler or Node headers?): they run in TypeScript instead ' +
+          '(`cd native && node ../node_modules/node-gyp/bin/node-gyp.js rebuild` shows why)',
   );
 }
 

@@ -28,7 +28,7 @@ const files: Record<string, string> = {
   names_2: '10\tnew york city\n',
 };
 // a word2vec-style header, then GloVe lines; "York" is capitalised in the file
-const GLOVE = '5 2\nnew 1 0\nYork 0 2\ncity 3 3\nblood 0 4\nrelated 2 0\n';
+const GLOVE = '5 2\nnew 1 0\nYork 0 2\ncity 3 3\nblood 0 4\nrelated 2 0\nNEW 9 9\n';
 
 const vectorOf = (pair: KgPair, id: number) => {
   const nv = pair.nameVectors!;
@@ -62,7 +62,7 @@ describe('word vectors for names', () => {
     expect(report.issues).toEqual([]);
     expect(pair.nameVectors!.dims).toBe(2);
     expect(pair.nameVectors!.source).toBe('glove.txt');
-    expect(vectorOf(pair, 0)).toEqual([0.5, 1]); // (new + york) / 2; "York" matched lower-cased
+    expect(vectorOf(pair, 0)).toEqual([0.5, 1]); // (new + york) / 2; "York" matched lower-cased, "NEW" ignored for "new"
     expect(vectorOf(pair, 1)).toEqual([1, 2]); // blood-related → (blood + related) / 2; "x" unknown
     expect(vectorOf(pair, 2)).toBeNull(); // no known word
     expect(vectorOf(pair, 3)).toBeNull(); // no name
@@ -73,7 +73,7 @@ describe('word vectors for names', () => {
   it('reads wink’s JSON layout the same way', async () => {
     const wink = join(tmp.path, 'wink.json');
     const v = (a: number, b: number) => [a, b, Math.hypot(a, b), 0];
-    writeFileSync(wink, JSON.stringify({ dimensions: 2, words: [], vectors: { new: v(1, 0), york: v(0, 2), city: v(3, 3), blood: v(0, 4), related: v(2, 0) } }));
+    writeFileSync(wink, '\uFEFF  ' + JSON.stringify({ dimensions: 2, words: [], vectors: { new: v(1, 0), york: v(0, 2), city: v(3, 3), blood: v(0, 4), related: v(2, 0) } }));
     const p = await readIdFormat(src, new InputReport());
     await attachNameVectors(p, wink, new InputReport());
     expect(vectorOf(p, 0)).toEqual([0.5, 1]);

@@ -70,7 +70,7 @@ async function readWinkJson(file: string, vocab: Set<string>, report: InputRepor
   const name = basename(file);
   let json: { dimensions?: unknown; vectors?: unknown };
   try {
-    json = JSON.parse(await readText(file)) as typeof json;
+    json = JSON.parse((await readText(file)).replace(/^\uFEFF/, '')) as typeof json;
   } catch (e) {
     report.error(name, null, `not readable as JSON word vectors: ${(e as Error).message}`);
     return null;
@@ -99,6 +99,7 @@ async function readWinkJson(file: string, vocab: Set<string>, report: InputRepor
 async function readTextVectors(file: string, vocab: Set<string>, report: InputReport): Promise<WordTable | null> {
   const name = basename(file);
   const vectors = new Map<string, Float32Array>();
+  const exact = new Set<string>();
   let dims = 0;
   let number = 0;
   const input = createReadStream(file, { encoding: 'utf8' });
@@ -121,7 +122,9 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
       }
       const word = line.slice(0, cut);
       const lower = word.toLowerCase();
-      if (!vocab.has(lower) || (vectors.has(lower) && word !== lower)) continue;
+      // words match case-insensitively: the lower-case spelling's vector when the file has one
+      // (fastText lists "York" and "york"), else the first spelling met
+      if (!vocab.has(lower) || (vectors.has(lower) && (word !== lower || exact.has(lower)))) continue;
       const fields = rest.split(/[ \t]+/);
       if (fields.length !== dims) {
         report.error(name, number, `"${word}" has ${fields.length} values, the first vector had ${dims}`);
@@ -133,6 +136,7 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
         continue;
       }
       vectors.set(lower, v);
+      if (word === lower) exact.add(lower);
     }
   } catch (e) {
     report.error(name, number + 1, `unreadable: ${(e as Error).message}`);
@@ -160,13 +164,15 @@ export async function readWordVectors(source: string, vocab: Set<string>, report
     return null;
   }
   const head = await new Promise<string>((resolve, reject) => {
-    const s = createReadStream(file, { start: 0, end: 0, encoding: 'utf8' });
+    const s = createReadStream(file, { start: 0, end: 255, encoding: 'utf8' });
     let got = '';
     s.on('data', (c) => (got += c));
     s.on('end', () => resolve(got));
     s.on('error', reject);
   });
-  const table = head === '{' ? await readWinkJson(file, vocab, report) : await readTextVectors(file, vocab, report);
+  // JSON by its first character after a byte-order mark and white space; anything else is text
+  const json = head.replace(/^\uFEFF/, '').trimStart().startsWith('{');
+  const table = json ? await readWinkJson(file, vocab, report) : await readTextVectors(file, vocab, report);
   if (table && source === 'wink') {
     const pkg = JSON.parse(await readText(nodeRequire.resolve(`${WINK_PACKAGE}/package.json`))) as { version: string };
     table.label = `${WINK_PACKAGE}@${pkg.version}`;
