@@ -80,6 +80,32 @@ Graph graphOf(Ctx& c, napi_value task) {
   return {c.i32(c.prop(g, "indptr"), "g.indptr"), c.i32(c.prop(g, "indices"), "g.indices"), c.i32(c.prop(g, "self"), "g.self")};
 }
 
+// What both kernels read from their task: X, D, w, heads, the graph and the forward's arrays.
+struct Layer {
+  const float* X;
+  int D;
+  const float* w;
+  int heads;
+  Graph g;
+  napi_value f;
+  std::vector<float*> alpha, agg, s1, s2;
+};
+
+Layer layerOf(Ctx& c, napi_value task) {
+  Layer l;
+  l.X = c.f32(c.prop(task, "X"), "X");
+  l.D = static_cast<int>(c.num(task, "D"));
+  l.w = c.f32(c.prop(task, "w"), "w");
+  l.heads = static_cast<int>(c.num(task, "heads"));
+  l.g = graphOf(c, task);
+  l.f = c.prop(task, "f");
+  l.alpha = c.perHead<float>(c.prop(l.f, "alpha"), l.heads, &Ctx::f32h, "f.alpha");
+  l.agg = c.perHead<float>(c.prop(l.f, "agg"), l.heads, &Ctx::f32h, "f.agg");
+  l.s1 = c.perHead<float>(c.prop(l.f, "s1"), l.heads, &Ctx::f32h, "f.s1");
+  l.s2 = c.perHead<float>(c.prop(l.f, "s2"), l.heads, &Ctx::f32h, "f.s2");
+  return l;
+}
+
 bool args3(napi_env env, napi_callback_info info, napi_value* task, int64_t* i0, int64_t* i1) {
   size_t argc = 3;
   napi_value argv[3];
@@ -100,30 +126,21 @@ napi_value ForwardRows(napi_env env, napi_callback_info info) {
   int64_t i0, i1;
   if (!args3(env, info, &task, &i0, &i1)) return nullptr;
   Ctx c{env};
-  const float* X = c.f32(c.prop(task, "X"), "X");
-  const int D = static_cast<int>(c.num(task, "D"));
-  const float* w = c.f32(c.prop(task, "w"), "w");
-  const int heads = static_cast<int>(c.num(task, "heads"));
-  Graph g = graphOf(c, task);
-  napi_value f = c.prop(task, "f");
-  float* out = c.f32(c.prop(f, "out"), "f.out");
-  auto alpha = c.perHead<float>(c.prop(f, "alpha"), heads, &Ctx::f32h, "f.alpha");
-  auto aggs = c.perHead<float>(c.prop(f, "agg"), heads, &Ctx::f32h, "f.agg");
-  auto s1s = c.perHead<float>(c.prop(f, "s1"), heads, &Ctx::f32h, "f.s1");
-  auto s2s = c.perHead<float>(c.prop(f, "s2"), heads, &Ctx::f32h, "f.s2");
+  const Layer l = layerOf(c, task);
+  float* out = c.f32(c.prop(l.f, "out"), "f.out");
   if (!c.ok) return nullptr;
-  std::vector<double> acc(static_cast<size_t>(heads) * D);
-  std::vector<double> e(heads);
+  std::vector<double> acc(static_cast<size_t>(l.heads) * l.D);
+  std::vector<double> e(l.heads);
   for (int64_t i = i0; i < i1; i++) {
-    const int p0 = g.indptr[i];
-    const int p1 = g.indptr[i + 1];
-    for (int k = 0; k < heads; k++) {
-      float* al = alpha[k];
-      const double s = s1s[k][i];
-      const float* s2 = s2s[k];
+    const int p0 = l.g.indptr[i];
+    const int p1 = l.g.indptr[i + 1];
+    for (int k = 0; k < l.heads; k++) {
+      float* al = l.alpha[k];
+      const double s = l.s1[k][i];
+      const float* s2 = l.s2[k];
       double max = -std::numeric_limits<double>::infinity();
       for (int p = p0; p < p1; p++) {
-        const double z = s + static_cast<double>(s2[g.indices[p]]);
+        const double z = s + static_cast<double>(s2[l.g.indices[p]]);
         const double u = -(z > 0 ? z : SLOPE * z);
         al[p] = static_cast<float>(u);
         if (u > max) max = u;
@@ -137,16 +154,16 @@ napi_value ForwardRows(napi_env env, napi_callback_info info) {
       for (int p = p0; p < p1; p++) al[p] = static_cast<float>(static_cast<double>(al[p]) / sum);
     }
     std::fill(acc.begin(), acc.end(), 0.0);
-    if (heads == 2) {
-      const float* a0 = alpha[0];
-      const float* a1 = alpha[1];
+    if (l.heads == 2) {
+      const float* a0 = l.alpha[0];
+      const float* a1 = l.alpha[1];
       double* acc0 = acc.data();
-      double* acc1 = acc.data() + D;
+      double* acc1 = acc.data() + l.D;
       for (int p = p0; p < p1; p++) {
-        const float* xq = X + static_cast<size_t>(g.indices[p]) * D;
+        const float* xq = l.X + static_cast<size_t>(l.g.indices[p]) * l.D;
         const double e0 = a0[p];
         const double e1 = a1[p];
-        for (int d = 0; d < D; d++) {
+        for (int d = 0; d < l.D; d++) {
           const double x = xq[d];
           acc0[d] += e0 * x;
           acc1[d] += e1 * x;
@@ -154,21 +171,21 @@ napi_value ForwardRows(napi_env env, napi_callback_info info) {
       }
     } else {
       for (int p = p0; p < p1; p++) {
-        const float* xq = X + static_cast<size_t>(g.indices[p]) * D;
-        for (int k = 0; k < heads; k++) e[k] = alpha[k][p];
-        for (int d = 0; d < D; d++) {
+        const float* xq = l.X + static_cast<size_t>(l.g.indices[p]) * l.D;
+        for (int k = 0; k < l.heads; k++) e[k] = l.alpha[k][p];
+        for (int d = 0; d < l.D; d++) {
           const double x = xq[d];
-          for (int k = 0; k < heads; k++) acc[static_cast<size_t>(k) * D + d] += e[k] * x;
+          for (int k = 0; k < l.heads; k++) acc[static_cast<size_t>(k) * l.D + d] += e[k] * x;
         }
       }
     }
-    const size_t oi = static_cast<size_t>(i) * D;
-    for (int k = 0; k < heads; k++) {
-      float* agg = aggs[k];
-      for (int d = 0; d < D; d++) {
-        const double v = acc[static_cast<size_t>(k) * D + d];
+    const size_t oi = static_cast<size_t>(i) * l.D;
+    for (int k = 0; k < l.heads; k++) {
+      float* agg = l.agg[k];
+      for (int d = 0; d < l.D; d++) {
+        const double v = acc[static_cast<size_t>(k) * l.D + d];
         agg[oi + d] = static_cast<float>(v);
-        out[oi + d] = static_cast<float>(static_cast<double>(out[oi + d]) + (static_cast<double>(w[k * D + d]) * v) / heads);
+        out[oi + d] = static_cast<float>(static_cast<double>(out[oi + d]) + (static_cast<double>(l.w[k * l.D + d]) * v) / l.heads);
       }
     }
   }
@@ -181,59 +198,50 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
   int64_t i0, i1;
   if (!args3(env, info, &task, &i0, &i1)) return nullptr;
   Ctx c{env};
-  const float* X = c.f32(c.prop(task, "X"), "X");
-  const int D = static_cast<int>(c.num(task, "D"));
-  const float* w = c.f32(c.prop(task, "w"), "w");
+  const Layer l = layerOf(c, task);
   const float* a = c.f32(c.prop(task, "a"), "a");
-  const int heads = static_cast<int>(c.num(task, "heads"));
-  Graph g = graphOf(c, task);
-  napi_value f = c.prop(task, "f");
-  auto alpha = c.perHead<float>(c.prop(f, "alpha"), heads, &Ctx::f32h, "f.alpha");
-  auto aggs = c.perHead<float>(c.prop(f, "agg"), heads, &Ctx::f32h, "f.agg");
-  auto s1s = c.perHead<float>(c.prop(f, "s1"), heads, &Ctx::f32h, "f.s1");
-  auto s2s = c.perHead<float>(c.prop(f, "s2"), heads, &Ctx::f32h, "f.s2");
   const float* dOut = c.f32(c.prop(task, "dOut"), "dOut");
   napi_value accObj = c.prop(task, "acc");
   float* dX = c.f32(c.prop(accObj, "dX"), "acc.dX");
   float* dw = c.f32(c.prop(accObj, "dw"), "acc.dw");
-  std::vector<double*> ds2(heads), dv1(heads);
+  std::vector<double*> ds2(l.heads), dv1(l.heads);
   napi_value ds2Arr = c.prop(accObj, "ds2");
   napi_value dv1Arr = c.prop(accObj, "dv1");
-  for (int k = 0; k < heads && c.ok; k++) {
+  for (int k = 0; k < l.heads && c.ok; k++) {
     ds2[k] = c.f64(c.at(ds2Arr, k), "acc.ds2");
     dv1[k] = c.f64(c.at(dv1Arr, k), "acc.dv1");
   }
   if (!c.ok) return nullptr;
-  std::vector<double> dagg(static_cast<size_t>(heads) * D), cc(heads), dAlpha(heads), ds1(heads);
+  std::vector<double> dagg(static_cast<size_t>(l.heads) * l.D), cc(l.heads), dAlpha(l.heads), ds1(l.heads);
   for (int64_t i = i0; i < i1; i++) {
-    const size_t oi = static_cast<size_t>(i) * D;
-    for (int k = 0; k < heads; k++) {
-      const float* agg = aggs[k];
+    const size_t oi = static_cast<size_t>(i) * l.D;
+    for (int k = 0; k < l.heads; k++) {
+      const float* agg = l.agg[k];
       double ck = 0;
-      for (int d = 0; d < D; d++) {
-        const double gi = static_cast<double>(dOut[oi + d]) / heads;
-        dw[k * D + d] = static_cast<float>(static_cast<double>(dw[k * D + d]) + gi * static_cast<double>(agg[oi + d]));
-        const double v = gi * static_cast<double>(w[k * D + d]);
-        dagg[static_cast<size_t>(k) * D + d] = v;
+      for (int d = 0; d < l.D; d++) {
+        const double gi = static_cast<double>(dOut[oi + d]) / l.heads;
+        dw[k * l.D + d] = static_cast<float>(static_cast<double>(dw[k * l.D + d]) + gi * static_cast<double>(agg[oi + d]));
+        const double v = gi * static_cast<double>(l.w[k * l.D + d]);
+        dagg[static_cast<size_t>(k) * l.D + d] = v;
         ck += v * static_cast<double>(agg[oi + d]);
       }
       cc[k] = ck;
       ds1[k] = 0;
     }
-    const int p0 = g.indptr[i];
-    const int p1 = g.indptr[i + 1];
+    const int p0 = l.g.indptr[i];
+    const int p1 = l.g.indptr[i + 1];
     for (int p = p0; p < p1; p++) {
-      const int j = g.indices[p];
-      float* dxq = dX + static_cast<size_t>(j) * D;
-      const float* xq = X + static_cast<size_t>(j) * D;
-      if (heads == 2) {
-        const double e0 = alpha[0][p];
-        const double e1 = alpha[1][p];
+      const int j = l.g.indices[p];
+      float* dxq = dX + static_cast<size_t>(j) * l.D;
+      const float* xq = l.X + static_cast<size_t>(j) * l.D;
+      if (l.heads == 2) {
+        const double e0 = l.alpha[0][p];
+        const double e1 = l.alpha[1][p];
         const double* g0s = dagg.data();
-        const double* g1s = dagg.data() + D;
+        const double* g1s = dagg.data() + l.D;
         double d0 = 0;
         double d1 = 0;
-        for (int d = 0; d < D; d++) {
+        for (int d = 0; d < l.D; d++) {
           const double x = xq[d];
           const double g0 = g0s[d];
           const double g1 = g1s[d];
@@ -245,32 +253,32 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
         dAlpha[1] = d1;
       } else {
         std::fill(dAlpha.begin(), dAlpha.end(), 0.0);
-        for (int d = 0; d < D; d++) {
+        for (int d = 0; d < l.D; d++) {
           const double x = xq[d];
           double acc = 0;
-          for (int k = 0; k < heads; k++) {
-            dAlpha[k] += dagg[static_cast<size_t>(k) * D + d] * x;
-            acc += static_cast<double>(alpha[k][p]) * dagg[static_cast<size_t>(k) * D + d];
+          for (int k = 0; k < l.heads; k++) {
+            dAlpha[k] += dagg[static_cast<size_t>(k) * l.D + d] * x;
+            acc += static_cast<double>(l.alpha[k][p]) * dagg[static_cast<size_t>(k) * l.D + d];
           }
           dxq[d] = static_cast<float>(static_cast<double>(dxq[d]) + acc);
         }
       }
-      for (int k = 0; k < heads; k++) {
-        const double e = alpha[k][p];
-        const double z = static_cast<double>(s1s[k][i]) + static_cast<double>(s2s[k][j]);
+      for (int k = 0; k < l.heads; k++) {
+        const double e = l.alpha[k][p];
+        const double z = static_cast<double>(l.s1[k][i]) + static_cast<double>(l.s2[k][j]);
         const double dz = e * (dAlpha[k] - cc[k]) * (z > 0 ? -1.0 : -SLOPE);
         ds1[k] += dz;
         ds2[k][j] += dz;
       }
     }
-    const size_t o = static_cast<size_t>(g.self[i]) * D;
-    for (int k = 0; k < heads; k++) {
+    const size_t o = static_cast<size_t>(l.g.self[i]) * l.D;
+    for (int k = 0; k < l.heads; k++) {
       const double s = ds1[k];
       if (s == 0) continue;
       double* dv = dv1[k];
-      for (int d = 0; d < D; d++) {
-        dX[o + d] = static_cast<float>(static_cast<double>(dX[o + d]) + s * static_cast<double>(w[k * D + d]) * static_cast<double>(a[k * 2 * D + d]));
-        dv[d] += s * static_cast<double>(X[o + d]);
+      for (int d = 0; d < l.D; d++) {
+        dX[o + d] = static_cast<float>(static_cast<double>(dX[o + d]) + s * static_cast<double>(l.w[k * l.D + d]) * static_cast<double>(a[k * 2 * l.D + d]));
+        dv[d] += s * static_cast<double>(l.X[o + d]);
       }
     }
   }
