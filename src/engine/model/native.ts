@@ -1,24 +1,18 @@
 // The native GAT row kernels (native/kernels.cc, built by `npm run setup` with node-gyp when a C++
 // compiler is there), loaded once per thread; null when absent or MMEA_NATIVE=0, and kernels.ts
 // then runs its TypeScript loops, which compute the same thing.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appFile, nodeRequire } from '../modules';
 
 export interface NativeKernels {
   gatForwardRows(task: object, i0: number, i1: number): void;
   gatBackwardRows(task: object, i0: number, i1: number): void;
 }
 
-const nodeRequire: NodeRequire = typeof require === 'function' ? require : createRequire(import.meta.url);
 let loaded: NativeKernels | null | undefined;
 
-/** Where the built addon is: beside the bundle (out/main or out/main/chunks) or the sources. */
+/** Where the built addon is, or null. */
 export function nativeAddonPath(): string | null {
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const rel = join('native', 'build', 'Release', 'mmea_kernels.node');
-  return [join(here, '..', '..', rel), join(here, '..', '..', '..', rel)].find((p) => existsSync(p)) ?? null;
+  return appFile('native/build/Release/mmea_kernels.node');
 }
 
 export function nativeKernels(): NativeKernels | null {

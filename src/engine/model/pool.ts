@@ -5,11 +5,9 @@
 // flagged its part done. Our own code rather than a pool library (piscina, workerpool): those are
 // asynchronous only. Thread count: setKernelThreads (the CLI's --threads, MMEA_THREADS), default the
 // machine's cores; 1 runs everything on the calling thread, exactly as before this pool existed.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { appFile } from '../modules';
 import type { AggGraph } from './kernels';
 
 interface PoolWorker {
@@ -55,13 +53,9 @@ export function kernelPoolProblem(): string | null {
   return unavailable;
 }
 
-/** The built worker script: beside the bundle's entry (out/main), one level up from a chunk, or the
- *  built copy when running from sources (tests); MMEA_KERNEL_WORKER overrides. */
+/** The built worker script (also when running from sources, as tests do); MMEA_KERNEL_WORKER overrides. */
 function workerScript(): string | null {
-  if (process.env.MMEA_KERNEL_WORKER) return process.env.MMEA_KERNEL_WORKER;
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'kernelWorker.js'), join(here, '..', 'kernelWorker.js'), join(here, '..', '..', '..', 'out', 'main', 'kernelWorker.js')];
-  return candidates.find((c) => existsSync(c)) ?? null;
+  return process.env.MMEA_KERNEL_WORKER ?? appFile('out/main/kernelWorker.js');
 }
 
 function pool(): PoolWorker[] {

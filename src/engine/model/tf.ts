@@ -1,15 +1,14 @@
 // The tensor library and its backend, chosen at run time: tfjs-node-gpu if it loads (the users' GPU
 // workstations), else tfjs-node, else wasm, else the pure-JS cpu backend; `--backend` overrides.
 // Model code only uses the `tf` namespace exported here, never a backend's own API.
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { nodeRequire } from '../modules';
 
 export { tf };
 
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-const nodeRequire: NodeRequire = typeof require === 'function' ? require : createRequire(import.meta.url);
 
 let chosen: BackendName | null = null;
 
