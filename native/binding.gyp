@@ -5,6 +5,12 @@
       "sources": ["kernels.cc"],
       "cflags_cc": ["-O3", "-ffp-contract=off", "-std=c++17"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "mmea_dense",
+      "sources": ["dense.cc"],
+      "cflags_cc": ["-O3", "-march=native", "-ffp-contract=fast", "-std=c++17"],
+      "defines": ["NAPI_VERSION=8"]
     }
   ]
 }

@@ -48,27 +48,29 @@ export function electronBinary() {
  * whose failure only means browser mode.
  */
 /**
- * Builds the native GAT kernels (native/kernels.cc) with node-gyp when they are missing or older
- * than their source. Never fatal: without a compiler or Node's headers the engine runs the same
- * kernels in TypeScript, about twice as slow. Headers come from npm's `nodedir` setting (this
+ * Builds the native kernels (native/: the GAT rows, kernels.cc; the loss heads and similarity rows,
+ * dense.cc, compiled for this machine's CPU) with node-gyp when an addon is missing or older than
+ * the sources. Never fatal: without a compiler or Node's headers the engine runs the same
+ * computations in TypeScript and tfjs, 2–3× slower. Headers come from npm's `nodedir` setting (this
  * machine's ~/.npmrc) or /usr/include/node, so nothing is downloaded.
  */
 export function buildNative() {
-  const src = join(ROOT, 'native', 'kernels.cc');
-  const out = join(ROOT, 'native', 'build', 'Release', 'mmea_kernels.node');
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  const dir = join(ROOT, 'native');
+  const sources = ['kernels.cc', 'dense.cc', 'napi_ctx.h', 'binding.gyp'].map((f) => statSync(join(dir, f)).mtimeMs);
+  const outs = ['mmea_kernels', 'mmea_dense'].map((t) => join(dir, 'build', 'Release', `${t}.node`));
+  if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= Math.max(...sources))) return;
   const gyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  if (!existsSync(gyp)) return log('node-gyp is not installed: the GAT kernels run in TypeScript');
+  if (!existsSync(gyp)) return log('node-gyp is not installed: the kernels run in TypeScript and tfjs');
   const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : '');
   const r = run(process.execPath, [gyp, 'rebuild', '--silent', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
-    cwd: join(ROOT, 'native'),
+    cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 300_000,
   });
   log(
-    r.status === 0 && existsSync(out)
-      ? `native GAT kernels built in ${r.seconds.toFixed(1)} s`
-      : 'the native GAT kernels could not be built (no C++ compiler or Node headers?): they run in TypeScript instead ' +
+    r.status === 0 && outs.every((o) => existsSync(o))
+      ? `native kernels built in ${r.seconds.toFixed(1)} s`
+      : 'the native kernels could not be built (no C++ compiler or Node headers?): they run in TypeScript and tfjs instead ' +
           '(`cd native && node ../node_modules/node-gyp/bin/node-gyp.js rebuild` shows why)',
   );
 }

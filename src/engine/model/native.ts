@@ -1,32 +1,53 @@
-// The native GAT row kernels (native/kernels.cc, built by `npm run setup` with node-gyp when a C++
-// compiler is there), loaded once per thread; null when absent or MMEA_NATIVE=0, and kernels.ts
-// then runs its TypeScript loops, which compute the same thing.
+// The native kernels (native/, built by `npm run setup` with node-gyp when a C++ compiler is there),
+// each addon loaded once per thread; null when absent or MMEA_NATIVE=0, and the engine then runs
+// the same computations in TypeScript (kernels.ts, the GAT rows) or tfjs ops (heads.ts, the loss
+// heads; evaluate.ts, the similarity blocks).
 import { appFile, nodeRequire } from '../modules';
+import type { HeadsArgs } from './headsTask';
 
+/** native/kernels.cc: the GAT layer's row kernels, the same arithmetic as kernels.ts. */
 export interface NativeKernels {
   gatForwardRows(task: object, i0: number, i1: number): void;
   gatBackwardRows(task: object, i0: number, i1: number): void;
 }
 
-let loaded: NativeKernels | null | undefined;
+/** native/dense.cc: the loss heads of one batch and the evaluation's similarity rows. */
+export interface NativeDense {
+  /** heads.ts batchLoss's value and gradients, written into `args.value` and `args.grads` */
+  batchHeads(args: HeadsArgs): void;
+  /** rows i0..i1 of a · bᵀ into out (n wide); a: rows × k, b: n × k */
+  similarityRows(task: { a: Float32Array; b: Float32Array; n: number; k: number; out: Float32Array }, i0: number, i1: number): void;
+}
 
-/** Where the built addon is, or null. */
-export function nativeAddonPath(): string | null {
-  return appFile('native/build/Release/mmea_kernels.node');
+const ADDONS = { kernels: 'mmea_kernels', dense: 'mmea_dense' } as const;
+type Addon = keyof typeof ADDONS;
+const loaded: Partial<Record<Addon, unknown>> = {};
+
+/** Where a built addon is, or null. */
+export function nativeAddonPath(addon: Addon = 'kernels'): string | null {
+  return appFile(`native/build/Release/${ADDONS[addon]}.node`);
+}
+
+function load<T>(addon: Addon): T | null {
+  if (addon in loaded) return loaded[addon] as T | null;
+  loaded[addon] = null;
+  const path = process.env.MMEA_NATIVE === '0' ? null : nativeAddonPath(addon);
+  if (path) {
+    try {
+      loaded[addon] = nodeRequire(path);
+    } catch {
+      // built for another platform or Node: the TypeScript / tfjs versions run instead
+    }
+  }
+  return loaded[addon] as T | null;
 }
 
 export function nativeKernels(): NativeKernels | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
-  if (process.env.MMEA_NATIVE === '0') return loaded;
-  const path = nativeAddonPath();
-  if (!path) return loaded;
-  try {
-    loaded = nodeRequire(path) as NativeKernels;
-  } catch {
-    loaded = null; // built for another platform or Node: the TypeScript kernels run instead
-  }
-  return loaded;
+  return load<NativeKernels>('kernels');
+}
+
+export function nativeDense(): NativeDense | null {
+  return load<NativeDense>('dense');
 }
 
 /** 'native' or 'typescript': which GAT kernels this process runs (printed and recorded by runs). */

@@ -160,12 +160,24 @@ export function parallelRows<S>(
 ): void {
   const edges = g.indptr[g.outputs]!;
   const threads = Math.min(kernelThreads(), Math.max(1, Math.floor(edges / MIN_EDGES_PER_THREAD)));
-  const ws = threads > 1 ? pool().slice(0, threads - 1) : [];
+  inRanges(threads > 1 ? rowRanges(g, Math.min(threads, pool().length + 1)) : [[0, g.outputs]], task, args, local, partial, merge);
+}
+
+/** Runs `task` over rows 0..n in equal ranges, one per thread (the first here, `local`), at least
+ *  `minRows` rows each; `args` in shared memory as for parallelRows. */
+export function splitRows(n: number, minRows: number, task: string, args: object, local: (i0: number, i1: number) => void): void {
+  const parts = Math.max(1, Math.min(kernelThreads(), pool().length + 1, Math.floor(n / Math.max(1, minRows))));
+  const ranges: [number, number][] = [];
+  for (let t = 0; t < parts; t++) ranges.push([Math.floor((n * t) / parts), Math.floor((n * (t + 1)) / parts)]);
+  inRanges(ranges, task, args, local);
+}
+
+function inRanges<S>(ranges: [number, number][], task: string, args: object, local: (i0: number, i1: number) => void, partial?: () => S, merge?: (sums: S) => void): void {
+  const ws = pool().slice(0, ranges.length - 1);
   if (ws.length === 0) {
-    local(0, g.outputs);
+    local(ranges[0]![0], ranges.at(-1)![1]);
     return;
   }
-  const ranges = rowRanges(g, ws.length + 1);
   const shared = shareDeep(args) as Record<string, unknown>;
   const sums: S[] = [];
   const jobs = ws.map((w, k) => {

@@ -12,7 +12,7 @@ import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea'
 import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
 import { batchLoss } from './heads';
-import type { HeadsArgs } from './headsTask';
+import { batchHeads, nativeHeads, type HeadsArgs } from './headsTask';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from './pool';
 import { l2normalize, type Memo } from './ops';
 import { currentBackend, tf } from './tf';
@@ -253,32 +253,45 @@ export class Trainer {
     };
     const shapeOf = (k: number, size: number) => [2 * size, mods[k]!.shape[1]];
     // batches are independent: with kernel threads on a CPU backend, batch b runs on thread
-    // b mod (workers + 1), thread 0 being this one; same function, same backend, same numbers
+    // b mod (workers + 1), thread 0 being this one; same function, same backend, same numbers.
+    // On a CPU backend with the native dense kernels, every batch's heads run natively (headsTask.ts)
     const backend = currentBackend();
-    const W = backend === 'wasm' || backend === 'cpu' ? workerCount() : 0;
-    const remote = new Map<number, { job: Job; args: HeadsArgs }>();
-    batches.forEach(([at, size], b) => {
-      const k = b % (W + 1);
-      if (k === 0) return;
+    const cpu = backend === 'wasm' || backend === 'cpu';
+    const native = nativeHeads(backend);
+    const W = cpu ? workerCount() : 0;
+    const argsOf = (at: number, size: number): HeadsArgs => {
       const inputs = [
         ...mods.map((_, m) => ({ data: take(m, at, size), shape: shapeOf(m, size) })),
         ...[weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape })),
       ];
-      const args: HeadsArgs = {
-        backend: backend as 'wasm' | 'cpu',
+      return {
+        backend: (cpu ? backend : 'cpu') as 'wasm' | 'cpu',
         size,
         options: this.options,
         inputs,
         value: sharedF64(1),
         grads: inputs.map((x) => sharedF32(x.data.length)),
       };
-      remote.set(b, { job: postTask(k - 1, 'batchHeads', args), args });
+    };
+    const done = new Map<number, { job: Job | null; args: HeadsArgs }>();
+    batches.forEach(([at, size], b) => {
+      const k = b % (W + 1);
+      if (k !== 0) {
+        const args = argsOf(at, size);
+        done.set(b, { job: postTask(k - 1, 'batchHeads', args), args });
+      }
     });
     const results: tf.Tensor[][] = [];
     let failure: Error | null = null;
     try {
       batches.forEach(([at, size], b) => {
-        if (remote.has(b)) return;
+        if (done.has(b)) return;
+        if (native) {
+          const args = argsOf(at, size);
+          batchHeads(args);
+          done.set(b, { job: null, args });
+          return;
+        }
         results[b] = tf.tidy(() => {
           const inputs = [...mods.map((_, m) => tf.tensor(take(m, at, size), shapeOf(m, size))), weights!, sCl, sAl];
           const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => batchLoss(xs, size, this.options))(inputs);
@@ -288,8 +301,8 @@ export class Trainer {
     } catch (err) {
       failure = err as Error;
     }
-    finish([...remote.values()].map((r) => r.job), failure);
-    for (const [b, { args }] of remote) results[b] = [tf.scalar(args.value[0]!), ...args.grads.map((g, k) => tf.tensor(g, args.inputs[k]!.shape))];
+    finish([...done.values()].flatMap((r) => (r.job ? [r.job] : [])), failure);
+    for (const [b, { args }] of done) results[b] = [tf.scalar(args.value[0]!), ...args.grads.map((g, k) => tf.tensor(g, args.inputs[k]!.shape))];
     // summed in batch order, whichever thread computed a batch
     for (const out of results) {
       loss += out[0]!.dataSync()[0]!;
@@ -455,7 +468,9 @@ export class Trainer {
       hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2 });
       const stop = hooks.shouldStop?.() ?? false;
       if (this.epoch % o.checkPoint === 0 || this.epoch === o.epochs || stop) {
+        const t1 = performance.now();
         const ev = this.evaluation();
+        if (process.env.MMEA_PROFILE) console.error('evaluation', (performance.now() - t1).toFixed(0), 'ms');
         const isSelected = consider(ev); // not inside the optional call: `?.` would skip it
         await hooks.onEvaluation?.(ev, isSelected);
       }

@@ -1,0 +1,462 @@
+// Native dense kernels, written because speed demands it: the training step's loss heads
+// (src/engine/model/heads.ts batchLoss, its value and gradients) and the evaluation's similarity
+// rows. On the wasm backend the heads were half of an FB15K-DB15K epoch: XNNPACK's 128-bit products
+// plus dozens of single-threaded element-wise kernels over B × 2B matrices per batch. Here the same
+// mathematics runs as one function: a small packed matrix product (below) that the compiler maps to
+// the machine's widest vectors (this module is built with -march=native on the machine that runs it,
+// by `npm run setup`), and each row's softmax, cross-entropy and gradient in one pass.
+//
+// Not bit-identical to the tfjs version (sums in double, fused multiply-adds, another order of
+// products); test/unit/dense.test.ts checks value and every gradient against heads.ts batchLoss.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "napi_ctx.h"
+
+namespace {
+
+using mmea::Ctx;
+
+// ---------------------------------------------------------------------------------------------
+// C (m × n, row stride ldc) = or += A (m × k, stride lda) · op(B), op(B) = B (k × n, stride ldb) or,
+// with transB, Bᵀ for B (n × k, stride ldb). Goto-style: B is packed KC rows at a time into panels
+// of NR columns (a panel's row contiguous), and a 6 × NR register tile of C accumulates over a
+// panel while the six rows of A stream by. GCC's vector extensions: one source for AVX-512, AVX2
+// and SSE/NEON builds.
+
+#if defined(__AVX512F__)
+constexpr int VW = 16;
+#elif defined(__AVX__)
+constexpr int VW = 8;
+#else
+constexpr int VW = 4;
+#endif
+typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+constexpr int MR = 6;
+constexpr int NR = 2 * VW;
+constexpr int KC = 128;
+
+inline vf load(const float* p) {
+  vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+
+inline void micro(int kc, const float* A, int lda, int rows, const float* Bp, float* C, int ldc, int cols, bool acc) {
+  const float* a[MR];
+  for (int r = 0; r < MR; r++) a[r] = A + static_cast<size_t>(std::min(r, rows - 1)) * lda;
+  vf c0[MR] = {};
+  vf c1[MR] = {};
+  for (int p = 0; p < kc; p++) {
+    const vf b0 = load(Bp + p * NR);
+    const vf b1 = load(Bp + p * NR + VW);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const float x = a[r][p];
+      c0[r] += x * b0;
+      c1[r] += x * b1;
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    float* cr = C + static_cast<size_t>(r) * ldc;
+    if (cols == NR) {
+      store(cr, acc ? load(cr) + c0[r] : c0[r]);
+      store(cr + VW, acc ? load(cr + VW) + c1[r] : c1[r]);
+    } else {
+      float t[NR];
+      store(t, c0[r]);
+      store(t + VW, c1[r]);
+      for (int c = 0; c < cols; c++) cr[c] = acc ? cr[c] + t[c] : t[c];
+    }
+  }
+}
+
+void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; i++) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + n, 0.0f);
+    return;
+  }
+  const int panels = (n + NR - 1) / NR;
+  std::vector<float> packed(static_cast<size_t>(KC) * NR * panels);
+  for (int k0 = 0; k0 < k; k0 += KC) {
+    const int kc = std::min(KC, k - k0);
+    for (int jp = 0; jp < panels; jp++) {
+      float* dst = packed.data() + static_cast<size_t>(jp) * KC * NR;
+      const int j0 = jp * NR;
+      const int cols = std::min(NR, n - j0);
+      if (!transB) {
+        for (int p = 0; p < kc; p++) {
+          const float* src = B + static_cast<size_t>(k0 + p) * ldb + j0;
+          float* row = dst + p * NR;
+          for (int c = 0; c < cols; c++) row[c] = src[c];
+          for (int c = cols; c < NR; c++) row[c] = 0;
+        }
+      } else {
+        for (int c = 0; c < NR; c++) {
+          if (c >= cols) {
+            for (int p = 0; p < kc; p++) dst[p * NR + c] = 0;
+            continue;
+          }
+          const float* src = B + static_cast<size_t>(j0 + c) * ldb + k0;
+          for (int p = 0; p < kc; p++) dst[p * NR + c] = src[p];
+        }
+      }
+    }
+    const bool acc = accumulate || k0 > 0;
+    for (int jp = 0; jp < panels; jp++) {
+      const float* panel = packed.data() + static_cast<size_t>(jp) * KC * NR;
+      const int cols = std::min(NR, n - jp * NR);
+      for (int i0 = 0; i0 < m; i0 += MR)
+        micro(kc, A + static_cast<size_t>(i0) * lda + k0, lda, std::min(MR, m - i0), panel, C + static_cast<size_t>(i0) * ldc + jp * NR, ldc, cols, acc);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loss heads (methods.md §1.3; heads.ts and losses.ts say the same in tfjs ops). A batch of B
+// pairs: every input holds B left rows then B right rows.
+
+const double LARGE = 1e9;  // the self-similarity mask of losses.ts (its entries' exp is 0)
+
+/** Row-wise x / max(‖x‖, eps) as ops.ts l2normalize: n = x·r, r[i] = rsqrt(max(‖x_i‖², eps²)). */
+void normalise(const float* x, int rows, int d, float* n, float* r) {
+  const double eps2 = static_cast<double>(static_cast<float>(1e-24));
+  for (int i = 0; i < rows; i++) {
+    const float* xi = x + static_cast<size_t>(i) * d;
+    double s = 0;
+    for (int c = 0; c < d; c++) s += static_cast<double>(xi[c]) * xi[c];
+    const float ri = static_cast<float>(1 / std::sqrt(std::max(s, eps2)));
+    r[i] = ri;
+    for (int c = 0; c < d; c++) n[static_cast<size_t>(i) * d + c] = xi[c] * ri;
+  }
+}
+
+/** dx from dn through n = x·r: r·(dn − n·(n·dn)), or r·dn where the norm was clamped at eps
+ *  (tf.maximum's gradient goes to the constant there). Writes dx. */
+void normaliseBack(const float* x, int rows, int d, const float* n, const float* r, const float* dn, float* dx) {
+  const double eps2 = static_cast<double>(static_cast<float>(1e-24));
+  for (int i = 0; i < rows; i++) {
+    const size_t o = static_cast<size_t>(i) * d;
+    double s = 0;
+    double nd = 0;
+    for (int c = 0; c < d; c++) {
+      s += static_cast<double>(x[o + c]) * x[o + c];
+      nd += static_cast<double>(n[o + c]) * dn[o + c];
+    }
+    const float proj = s >= eps2 ? static_cast<float>(nd) : 0.0f;
+    for (int c = 0; c < d; c++) dx[o + c] = r[i] * (dn[o + c] - n[o + c] * proj);
+  }
+}
+
+/** S = [a·bᵀ ‖ a·aᵀ] and T = [b·aᵀ ‖ b·bᵀ] (B × 2B each) of the normalised halves a, b (B × d). */
+void similarities(int B, int d, const float* a, const float* b, float* S, float* T) {
+  gemm(B, B, d, a, d, b, d, true, S, 2 * B, false);
+  gemm(B, B, d, a, d, a, d, true, S + B, 2 * B, false);
+  gemm(B, B, d, b, d, b, d, true, T + B, 2 * B, false);
+  for (int i = 0; i < B; i++)
+    for (int j = 0; j < B; j++) T[static_cast<size_t>(i) * 2 * B + j] = S[static_cast<size_t>(j) * 2 * B + i];
+}
+
+/** One row's softmax of z = s/τ with entry `masked` left out (the −LARGE of losses.ts: its p is
+ *  0): writes p and the z used, returns the row's max + log Σ exp. */
+double softmaxRow(const float* s, int n, int masked, float inv, float* z, float* p) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int j = 0; j < n; j++) {
+    z[j] = s[j] * inv;
+    if (j != masked) m = std::max(m, z[j]);
+  }
+  double sum = 0;
+  for (int j = 0; j < n; j++) {
+    const float e = j == masked ? 0.0f : std::exp(z[j] - m);
+    p[j] = e;
+    sum += e;
+  }
+  const float rs = static_cast<float>(1 / sum);
+  for (int j = 0; j < n; j++) p[j] *= rs;
+  return m + std::log(sum);
+}
+
+struct Target {
+  std::vector<float> a, b;  // the row distributions of both blocks (B × 2B)
+  double negEntropy = 0;    // Σ t·log max(t, 1e-30) over both
+};
+
+/** IAL's fixed target from the joint's similarity blocks at τ₂ (losses.ts ialTarget). */
+Target ialTarget(int B, const float* S, const float* T, double tau) {
+  Target t;
+  const int n = 2 * B;
+  t.a.resize(static_cast<size_t>(B) * n);
+  t.b.resize(static_cast<size_t>(B) * n);
+  std::vector<float> z(n);
+  const float inv = static_cast<float>(1 / tau);
+  for (int half = 0; half < 2; half++) {
+    const float* X = half ? T : S;
+    float* P = half ? t.b.data() : t.a.data();
+    for (int i = 0; i < B; i++) {
+      float* p = P + static_cast<size_t>(i) * n;
+      softmaxRow(X + static_cast<size_t>(i) * n, n, B + i, inv, z.data(), p);
+      for (int j = 0; j < n; j++) t.negEntropy += static_cast<double>(p[j]) * std::log(std::max(p[j], 1e-30f));
+    }
+  }
+  return t;
+}
+
+/** One cross-entropy term over both blocks (losses.ts fusedTerms): ICL (target null: the
+ *  diagonal of the cross-graph half, mean over rows, ½ per block) or IAL's KL (mean over all
+ *  B × 2B entries, ½ per block) at τ. Adds weight·scale/τ·(p − t) to the blocks' gradients GA, GB
+ *  and returns the term's value (unweighted). */
+double term(int B, const float* S, const float* T, double pairDot, double tau, const Target* target, double weight, float* GA, float* GB) {
+  const int n = 2 * B;
+  const double scale = target ? 0.5 / (2.0 * B * B) : 0.5 / B;
+  const float c = static_cast<float>(weight * scale / tau);
+  const float inv = static_cast<float>(1 / tau);
+  std::vector<float> z(n);
+  std::vector<float> p(n);
+  double logNorm = 0;
+  double cross = 0;
+  for (int half = 0; half < 2; half++) {
+    const float* X = half ? T : S;
+    float* G = half ? GB : GA;
+    const float* tt = target ? (half ? target->b.data() : target->a.data()) : nullptr;
+    for (int i = 0; i < B; i++) {
+      const size_t o = static_cast<size_t>(i) * n;
+      logNorm += softmaxRow(X + o, n, B + i, inv, z.data(), p.data());
+      float* g = G + o;
+      if (tt) {
+        const float* t = tt + o;
+        for (int j = 0; j < n; j++) {
+          g[j] += c * (p[j] - t[j]);
+          if (j != B + i) cross += static_cast<double>(t[j]) * z[j];
+        }
+      } else {
+        for (int j = 0; j < n; j++) g[j] += c * p[j];
+        g[i] -= c;
+      }
+    }
+  }
+  if (!target) return scale * (logNorm - 2 * pairDot / tau);
+  return scale * (target->negEntropy - cross + logNorm);
+}
+
+/** The similarities' gradients GA, GB taken back to the halves: da += (GA₁ + GB₁ᵀ)·b +
+ *  (GA₂ + GA₂ᵀ)·a, db += (GA₁ + GB₁ᵀ)ᵀ·a + (GB₂ + GB₂ᵀ)·b (losses.ts's gradFunc). */
+void backprop(int B, int d, const float* a, const float* b, const float* GA, const float* GB, float* da, float* db) {
+  const size_t n = 2 * static_cast<size_t>(B);
+  std::vector<float> C(static_cast<size_t>(B) * B), Ct(C.size()), SA(C.size()), SB(C.size());
+  for (int i = 0; i < B; i++)
+    for (int j = 0; j < B; j++) {
+      const size_t ij = static_cast<size_t>(i) * B + j;
+      const float cij = GA[i * n + j] + GB[j * n + i];
+      C[ij] = cij;
+      Ct[static_cast<size_t>(j) * B + i] = cij;
+      SA[ij] = GA[i * n + B + j] + GA[j * n + B + i];
+      SB[ij] = GB[i * n + B + j] + GB[j * n + B + i];
+    }
+  gemm(B, d, B, C.data(), B, b, d, false, da, d, true);
+  gemm(B, d, B, SA.data(), B, a, d, false, da, d, true);
+  gemm(B, d, B, Ct.data(), B, a, d, false, db, d, true);
+  gemm(B, d, B, SB.data(), B, b, d, false, db, d, true);
+}
+
+double pairDot(int B, int d, const float* a, const float* b) {
+  double s = 0;
+  for (size_t k = 0; k < static_cast<size_t>(B) * d; k++) s += static_cast<double>(a[k]) * b[k];
+  return s;
+}
+
+double number(Ctx& c, napi_value v, const char* what) {
+  double x = 0;
+  if (c.ok && napi_get_value_double(c.env, v, &x) != napi_ok) c.fail(what);
+  return x;
+}
+
+uint32_t length(Ctx& c, napi_value arr, const char* what) {
+  uint32_t n = 0;
+  if (c.ok && napi_get_array_length(c.env, arr, &n) != napi_ok) c.fail(what);
+  return n;
+}
+
+// batchHeads(args): args as headsTask.ts HeadsArgs = {size, options: {tauCl, tauAl, clLoss,
+// alLoss, without: number[]}, inputs: [{data, shape}] (modalities, fusion weights, sCl, sAl),
+// value: Float64Array(1), grads: Float32Array[] (one per input)}; fills value and grads.
+napi_value BatchHeads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args;
+  napi_get_cb_info(env, info, &argc, &args, nullptr, nullptr);
+  Ctx c{env};
+  if (argc < 1) {
+    c.fail("expected (args)");
+    return nullptr;
+  }
+  const int B = static_cast<int>(c.num(args, "size"));
+  napi_value o = c.prop(args, "options");
+  const double tauCl = c.num(o, "tauCl"), tauAl = c.num(o, "tauAl"), clLoss = c.num(o, "clLoss"), alLoss = c.num(o, "alLoss");
+  napi_value without = c.prop(o, "without");
+  bool useIcl = true, useIal = true;
+  for (uint32_t k = 0, n = length(c, without, "options.without"); k < n && c.ok; k++) {
+    const double w = number(c, c.at(without, k), "options.without");
+    if (w == 7) useIcl = false;
+    if (w == 8) useIal = false;
+  }
+  napi_value inputs = c.prop(args, "inputs");
+  napi_value gradsArr = c.prop(args, "grads");
+  const int M = static_cast<int>(length(c, inputs, "inputs")) - 3;
+  double* value = c.f64(c.prop(args, "value"), "value");
+  if (!c.ok) return nullptr;
+  if (M < 1 || B < 1) {
+    c.fail("inputs: at least one modality and one pair");
+    return nullptr;
+  }
+  const int rows = 2 * B;
+  std::vector<const float*> X(M);
+  std::vector<float*> dX(M);
+  std::vector<int> d(M);
+  std::vector<int> off(M);
+  int D = 0;
+  for (int m = 0; m < M && c.ok; m++) {
+    napi_value in = c.at(inputs, m);
+    size_t len = 0;
+    X[m] = c.f32(c.prop(in, "data"), "inputs[].data", &len);
+    d[m] = static_cast<int>(number(c, c.at(c.prop(in, "shape"), 1), "inputs[].shape"));
+    size_t glen = 0;
+    dX[m] = c.f32(c.at(gradsArr, m), "grads[]", &glen);
+    if (c.ok && (d[m] < 1 || len != static_cast<size_t>(rows) * d[m] || glen != len)) c.fail("inputs[]: not 2·size rows of its width, or its gradient's length differs");
+    off[m] = D;
+    D += d[m];
+  }
+  const float* vec[3];
+  float* gvec[3];
+  for (int k = 0; k < 3 && c.ok; k++) {
+    size_t len = 0, glen = 0;
+    vec[k] = c.f32(c.prop(c.at(inputs, M + k), "data"), "inputs[].data", &len);
+    gvec[k] = c.f32(c.at(gradsArr, M + k), "grads[]", &glen);
+    if (c.ok && (len != static_cast<size_t>(M) || glen != len)) c.fail("fusion weights, sCl and sAl: one value per modality");
+  }
+  if (!c.ok) return nullptr;
+  const float* w = vec[0];
+  const float* sCl = vec[1];
+  const float* sAl = vec[2];
+
+  // forward: normalised modalities, the joint (weighted concatenation) and its normalisation
+  std::vector<std::vector<float>> N(M), r(M), dN(M);
+  std::vector<float> J(static_cast<size_t>(rows) * D);
+  for (int m = 0; m < M; m++) {
+    N[m].resize(static_cast<size_t>(rows) * d[m]);
+    r[m].resize(rows);
+    dN[m].assign(N[m].size(), 0.0f);
+    normalise(X[m], rows, d[m], N[m].data(), r[m].data());
+    for (int i = 0; i < rows; i++)
+      for (int k = 0; k < d[m]; k++) J[static_cast<size_t>(i) * D + off[m] + k] = N[m][static_cast<size_t>(i) * d[m] + k] * w[m];
+  }
+  std::vector<float> nj(J.size()), rj(rows), dnj(J.size(), 0.0f);
+  normalise(J.data(), rows, D, nj.data(), rj.data());
+
+  const size_t blk = static_cast<size_t>(B) * rows;
+  std::vector<float> S(blk), T(blk), GA(blk), GB(blk);
+  double loss = 0;
+  // the joint's ICL, and IAL's target from the same similarity products
+  const float* ja = nj.data();
+  const float* jb = nj.data() + static_cast<size_t>(B) * D;
+  similarities(B, D, ja, jb, S.data(), T.data());
+  loss += term(B, S.data(), T.data(), pairDot(B, D, ja, jb), tauCl, nullptr, 1.0, GA.data(), GB.data());
+  Target target;
+  if (useIal) target = ialTarget(B, S.data(), T.data(), tauAl);
+  backprop(B, D, ja, jb, GA.data(), GB.data(), dnj.data(), dnj.data() + static_cast<size_t>(B) * D);
+
+  // each modality's ICL and IAL, weighted by the learnable e^{−s}
+  for (int m = 0; m < M; m++) {
+    const double wCl = static_cast<float>(std::exp(-static_cast<double>(sCl[m])) * clLoss);
+    const double wAl = static_cast<float>(std::exp(-static_cast<double>(sAl[m])) * alLoss * alLoss);
+    gvec[1][m] = 0;
+    gvec[2][m] = 0;
+    if (!useIcl && !useIal) continue;
+    const float* a = N[m].data();
+    const float* b = N[m].data() + static_cast<size_t>(B) * d[m];
+    similarities(B, d[m], a, b, S.data(), T.data());
+    std::fill(GA.begin(), GA.end(), 0.0f);
+    std::fill(GB.begin(), GB.end(), 0.0f);
+    if (useIcl) {
+      const double v = term(B, S.data(), T.data(), pairDot(B, d[m], a, b), tauCl, nullptr, wCl, GA.data(), GB.data());
+      loss += wCl * v;
+      gvec[1][m] = static_cast<float>(-wCl * v + clLoss);
+    }
+    if (useIal) {
+      const double v = term(B, S.data(), T.data(), 0, tauAl, &target, wAl, GA.data(), GB.data());
+      loss += wAl * v;
+      gvec[2][m] = static_cast<float>(-wAl * v + alLoss);
+    }
+    backprop(B, d[m], a, b, GA.data(), GB.data(), dN[m].data(), dN[m].data() + static_cast<size_t>(B) * d[m]);
+  }
+  for (int m = 0; m < M; m++) {
+    if (useIcl) loss += clLoss * sCl[m];
+    if (useIal) loss += alLoss * sAl[m];
+  }
+
+  // the joint's gradient back through its normalisation and the weighted concatenation
+  std::vector<float> dJ(J.size());
+  normaliseBack(J.data(), rows, D, nj.data(), rj.data(), dnj.data(), dJ.data());
+  for (int m = 0; m < M; m++) {
+    double dw = 0;
+    for (int i = 0; i < rows; i++)
+      for (int k = 0; k < d[m]; k++) {
+        const size_t at = static_cast<size_t>(i) * d[m] + k;
+        const float g = dJ[static_cast<size_t>(i) * D + off[m] + k];
+        dw += static_cast<double>(g) * N[m][at];
+        dN[m][at] += w[m] * g;
+      }
+    gvec[0][m] = static_cast<float>(dw);
+    normaliseBack(X[m], rows, d[m], N[m].data(), r[m].data(), dN[m].data(), dX[m]);
+  }
+  value[0] = loss;
+  return nullptr;
+}
+
+// similarityRows(task, i0, i1): task = {a, b, n, k, out}; out rows i0..i1 (n wide) = a's rows
+// i0..i1 (k wide) · bᵀ (b: n × k). The evaluation's blocks, a row range per thread (pool.ts).
+napi_value SimilarityRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Ctx c{env};
+  if (argc < 3) {
+    c.fail("expected (task, i0, i1)");
+    return nullptr;
+  }
+  int64_t i0 = 0, i1 = 0;
+  napi_get_value_int64(env, argv[1], &i0);
+  napi_get_value_int64(env, argv[2], &i1);
+  const int n = static_cast<int>(c.num(argv[0], "n"));
+  const int k = static_cast<int>(c.num(argv[0], "k"));
+  size_t la = 0, lb = 0, lo = 0;
+  const float* a = c.f32(c.prop(argv[0], "a"), "a", &la);
+  const float* b = c.f32(c.prop(argv[0], "b"), "b", &lb);
+  float* out = c.f32(c.prop(argv[0], "out"), "out", &lo);
+  if (!c.ok) return nullptr;
+  if (i0 < 0 || i1 < i0 || lb != static_cast<size_t>(n) * k || la < static_cast<size_t>(i1) * k || lo < static_cast<size_t>(i1) * n) {
+    c.fail("similarityRows: sizes do not match");
+    return nullptr;
+  }
+  gemm(static_cast<int>(i1 - i0), n, k, a + i0 * k, k, b, k, true, out + i0 * n, n, false);
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"batchHeads", nullptr, BatchHeads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"similarityRows", nullptr, SimilarityRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, 2, props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }

@@ -1,0 +1,90 @@
+// The native dense kernels (native/dense.cc) against their tfjs oracles: the loss heads of a batch
+// (heads.ts batchLoss: value and the gradient of every input, each ablation switch that changes the
+// mathematics, an entity without a modality) and the evaluation's similarity rows (a · bᵀ). They run
+// when `npm run setup` could build the addon (a C++ compiler and Node's headers: CI has both).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { batchLoss, type HeadOptions } from '../../src/engine/model/heads';
+import { batchHeads, type HeadsArgs } from '../../src/engine/model/headsTask';
+import { nativeAddonPath, nativeDense } from '../../src/engine/model/native';
+import { initBackend, tf } from '../../src/engine/model/tf';
+import { mulberry32 } from '../../src/engine/random';
+
+const rand = mulberry32(7);
+const randn = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: number): void {
+  expect(got.length).toBe(want.length);
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) {
+    if (Math.abs(got[i]! - want[i]!) > rel * scale + 1e-7) expect.fail(`element ${i}: ${got[i]} vs ${want[i]} (scale ${scale})`);
+  }
+}
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe.runIf(nativeAddonPath('dense') !== null)('native loss heads and similarity rows (native/dense.cc, built by setup)', () => {
+  const B = 9;
+  const dims = [6, 11, 4];
+  const base: HeadOptions = { tauCl: 0.1, tauAl: 4, clLoss: 1, alLoss: 0.1, without: [] };
+
+  function inputs(): { data: Float32Array; shape: number[] }[] {
+    const mods = dims.map((d) => ({ data: randn(2 * B * d), shape: [2 * B, d] }));
+    // an entity without the third modality: an all-zero row (normalisation clamps at eps)
+    mods[2]!.data.fill(0, 3 * dims[2]!, 4 * dims[2]!);
+    const M = dims.length;
+    return [...mods, { data: Float32Array.from({ length: M }, () => 0.5 + rand()), shape: [M] }, { data: randn(M, 0.3), shape: [M] }, { data: randn(M, 0.3), shape: [M] }];
+  }
+
+  for (const without of [[], [7], [8], [7, 8]]) {
+    it(`give batchLoss's value and gradients (without ${JSON.stringify(without)})`, () => {
+      const options = { ...base, without };
+      const xs = inputs();
+      const args: HeadsArgs = { backend: 'wasm', size: B, options, inputs: xs, value: new Float64Array(1), grads: xs.map((x) => new Float32Array(x.data.length)) };
+      nativeDense()!.batchHeads(args);
+      const want = tf.tidy(() => {
+        const t = xs.map(({ data, shape }) => tf.tensor(data, shape));
+        // + 0·Σ of the loss weights: tfjs refuses the gradient of an input the ablation leaves unused
+        const f = (...x: tf.Tensor[]) => tf.add(batchLoss(x, B, options), tf.mul(0, tf.add(tf.sum(x.at(-1)!), tf.sum(x.at(-2)!)))) as tf.Scalar;
+        const { value, grads } = tf.valueAndGrads(f)(t);
+        return { value: value.dataSync()[0]!, grads: grads.map((g) => g.dataSync() as Float32Array) };
+      });
+      expect(Number.isFinite(args.value[0])).toBe(true);
+      expect(args.value[0]).toBeCloseTo(want.value, 4);
+      args.grads.forEach((g, k) => expectClose(g, want.grads[k]!, 2e-4));
+      // the gradients are not all zero (the comparison above would pass on two zero arrays)
+      expect(Math.max(...args.grads[0]!.map(Math.abs))).toBeGreaterThan(1e-4);
+      if (without.includes(7)) expect(Array.from(args.grads[dims.length + 1]!)).toEqual([0, 0, 0]);
+    });
+  }
+
+  it('run through headsTask.batchHeads on a CPU backend, and reject malformed arguments with an error', () => {
+    const xs = inputs();
+    const args: HeadsArgs = { backend: 'wasm', size: B, options: base, inputs: xs, value: new Float64Array(1), grads: xs.map((x) => new Float32Array(x.data.length)) };
+    batchHeads(args);
+    const again = { ...args, value: new Float64Array(1), grads: xs.map((x) => new Float32Array(x.data.length)) };
+    nativeDense()!.batchHeads(again);
+    expect(again.value[0]).toBe(args.value[0]); // the same function, deterministic
+    expect(() => nativeDense()!.batchHeads({ ...args, size: B + 1 })).toThrow(/rows/);
+    expect(() => nativeDense()!.batchHeads({ ...args, inputs: xs.slice(0, 3) })).toThrow(/one value per modality|modality/);
+  });
+
+  it('compute rows of a · bᵀ as tf.matMul does, for sizes off the register tiles', () => {
+    for (const [rows, n, k, i0, i1] of [
+      [13, 37, 5, 0, 12],
+      [50, 70, 300, 7, 41],
+      [3, 200, 129, 1, 2],
+    ] as const) {
+      const a = randn(rows * k);
+      const b = randn(n * k);
+      const out = new Float32Array(rows * n).fill(42);
+      nativeDense()!.similarityRows({ a, b, n, k, out }, i0, i1);
+      const want = tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows, k]), tf.transpose(tf.tensor2d(b, [n, k]))).dataSync() as Float32Array);
+      expectClose(out.subarray(i0 * n, i1 * n), want.subarray(i0 * n, i1 * n), 1e-5);
+      expect(out[0 === i0 ? rows * n - 1 : 0]).toBe(42); // rows outside the range untouched
+    }
+    expect(() => nativeDense()!.similarityRows({ a: randn(4), b: randn(6), n: 3, k: 2, out: new Float32Array(6) }, 0, 3)).toThrow(/sizes/);
+  });
+});
