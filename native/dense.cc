@@ -1,6 +1,6 @@
 // Native dense kernels, written because speed demands it: the training step's loss heads
-// (src/engine/model/heads.ts batchLoss, its value and gradients) and the evaluation's similarity
-// rows. On the wasm backend the heads were half of an FB15K-DB15K epoch: XNNPACK's 128-bit products
+// (src/engine/model/heads.ts batchLoss, its value and gradients), the evaluation's similarity rows,
+// and the sparse rows × dense products of the MoE inputs (kernels.ts spmmForward / spmmBackward). On the wasm backend the heads were half of an FB15K-DB15K epoch: XNNPACK's 128-bit products
 // plus dozens of single-threaded element-wise kernels over B × 2B matrices per batch. Here the same
 // mathematics runs as one function: a small packed matrix product (below) that the compiler maps to
 // the machine's widest vectors (this module is built with -march=native on the machine that runs it,
@@ -448,12 +448,93 @@ napi_value SimilarityRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// spmmRows(task, i0, i1): task = {rows, indptr, indices, values, W, C, out}; out rows i0..i1 (C wide)
+// = Σ_p values[p]·W[indices[p]] over the CSR row rows[i] (kernels.ts spmmForward: the MoE inputs'
+// bag-of-words rows times the experts' weights).
+napi_value SpmmRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Ctx c{env};
+  if (argc < 3) {
+    c.fail("expected (task, i0, i1)");
+    return nullptr;
+  }
+  int64_t i0 = 0, i1 = 0;
+  napi_get_value_int64(env, argv[1], &i0);
+  napi_get_value_int64(env, argv[2], &i1);
+  size_t nRows = 0, nPtr = 0, nW = 0, nOut = 0;
+  const int32_t* rows = static_cast<const int32_t*>(c.data(c.prop(argv[0], "rows"), napi_int32_array, &nRows, "rows"));
+  const int32_t* indptr = static_cast<const int32_t*>(c.data(c.prop(argv[0], "indptr"), napi_int32_array, &nPtr, "indptr"));
+  const int32_t* indices = c.i32(c.prop(argv[0], "indices"), "indices");
+  const float* values = c.f32(c.prop(argv[0], "values"), "values");
+  const float* W = c.f32(c.prop(argv[0], "W"), "W", &nW);
+  float* out = c.f32(c.prop(argv[0], "out"), "out", &nOut);
+  const int C = static_cast<int>(c.num(argv[0], "C"));
+  if (!c.ok) return nullptr;
+  if (C < 1 || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > nRows || nOut < nRows * C) {
+    c.fail("spmmRows: sizes do not match");
+    return nullptr;
+  }
+  const size_t inDims = nW / C;
+  for (int64_t i = i0; i < i1; i++) {
+    float* o = out + i * C;
+    std::fill(o, o + C, 0.0f);
+    const int32_t r = rows[i];
+    if (r < 0 || static_cast<size_t>(r) + 1 >= nPtr) continue;
+    for (int32_t p = indptr[r]; p < indptr[r + 1]; p++) {
+      if (indices[p] < 0 || static_cast<size_t>(indices[p]) >= inDims) continue;
+      const float v = values[p];
+      const float* w = W + static_cast<size_t>(indices[p]) * C;
+      for (int k = 0; k < C; k++) o[k] += v * w[k];
+    }
+  }
+  return nullptr;
+}
+
+// spmmBack(task): task = {rows, indptr, indices, values, dOut, C, dW}; dW (in × C) += xᵀ·dOut
+// (kernels.ts spmmBackward).
+napi_value SpmmBack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value task;
+  napi_get_cb_info(env, info, &argc, &task, nullptr, nullptr);
+  Ctx c{env};
+  size_t nRows = 0, nPtr = 0, nD = 0, nW = 0;
+  const int32_t* rows = static_cast<const int32_t*>(c.data(c.prop(task, "rows"), napi_int32_array, &nRows, "rows"));
+  const int32_t* indptr = static_cast<const int32_t*>(c.data(c.prop(task, "indptr"), napi_int32_array, &nPtr, "indptr"));
+  const int32_t* indices = c.i32(c.prop(task, "indices"), "indices");
+  const float* values = c.f32(c.prop(task, "values"), "values");
+  const float* dOut = c.f32(c.prop(task, "dOut"), "dOut", &nD);
+  float* dW = c.f32(c.prop(task, "dW"), "dW", &nW);
+  const int C = static_cast<int>(c.num(task, "C"));
+  if (!c.ok) return nullptr;
+  if (C < 1 || nD < nRows * C) {
+    c.fail("spmmBack: sizes do not match");
+    return nullptr;
+  }
+  const size_t inDims = nW / C;
+  for (size_t i = 0; i < nRows; i++) {
+    const int32_t r = rows[i];
+    if (r < 0 || static_cast<size_t>(r) + 1 >= nPtr) continue;
+    const float* g = dOut + i * C;
+    for (int32_t p = indptr[r]; p < indptr[r + 1]; p++) {
+      if (indices[p] < 0 || static_cast<size_t>(indices[p]) >= inDims) continue;
+      const float v = values[p];
+      float* w = dW + static_cast<size_t>(indices[p]) * C;
+      for (int k = 0; k < C; k++) w[k] += v * g[k];
+    }
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"batchHeads", nullptr, BatchHeads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"similarityRows", nullptr, SimilarityRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"spmmRows", nullptr, SpmmRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"spmmBack", nullptr, SpmmBack, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

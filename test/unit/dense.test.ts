@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchLoss, type HeadOptions } from '../../src/engine/model/heads';
 import { batchHeads, type HeadsArgs } from '../../src/engine/model/headsTask';
+import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine/model/kernels';
 import { nativeAddonPath, nativeDense } from '../../src/engine/model/native';
 import { initBackend, tf } from '../../src/engine/model/tf';
 import { mulberry32 } from '../../src/engine/random';
@@ -86,5 +87,23 @@ describe.runIf(nativeAddonPath('dense') !== null)('native loss heads and similar
       expect(out[0 === i0 ? rows * n - 1 : 0]).toBe(42); // rows outside the range untouched
     }
     expect(() => nativeDense()!.similarityRows({ a: randn(4), b: randn(6), n: 3, k: 2, out: new Float32Array(6) }, 0, 3)).toThrow(/sizes/);
+  });
+
+  it('compute the sparse rows × dense products of kernels.ts (forward rows, backward sums)', () => {
+    // a 7-row CSR matrix over 10 inputs (an empty row among them), rows picked with repeats
+    const indptr = Int32Array.from([0, 2, 2, 5, 6, 9, 10, 12]);
+    const indices = Int32Array.from([0, 9, 1, 4, 5, 3, 2, 7, 8, 6, 0, 1]);
+    const x: SparseRows = { rows: Int32Array.from([3, 1, 0, 6, 2, 2, 5, 4]), indptr, indices, values: randn(12) };
+    const C = 37;
+    const W = randn(10 * C);
+    const out = new Float32Array(x.rows.length * C).fill(9);
+    nativeDense()!.spmmRows({ ...x, W, C, out }, 0, x.rows.length);
+    expectClose(out, spmmForwardTs(x, W, C), 1e-6);
+    expect(Array.from(out.subarray(C, 2 * C))).toEqual(new Array(C).fill(0)); // the empty row
+    const dOut = randn(x.rows.length * C);
+    const dW = new Float32Array(10 * C);
+    nativeDense()!.spmmBack({ ...x, dOut, C, dW });
+    expectClose(dW, spmmBackwardTs(x, dOut, 10, C), 1e-6);
+    expect(() => nativeDense()!.spmmRows({ ...x, W, C, out: new Float32Array(3) }, 0, 8)).toThrow(/sizes/);
   });
 });

@@ -55,6 +55,10 @@ function meanOf(a: DirectionMetrics, b: DirectionMetrics): DirectionMetrics {
 
 /** Mean of the k largest values of v[from .. from + count). */
 function topMean(v: Float32Array, from: number, count: number, k: number): number {
+  if (k === 3 && count >= 3) {
+    const m = top3Mean(v, from, count);
+    if (Number.isFinite(m)) return m; // else (NaN, ±∞ among the values) the general rule below
+  }
   const top = new Float64Array(k).fill(-Infinity);
   for (let j = 0; j < count; j++) {
     const x = v[from + j]!;
@@ -70,6 +74,24 @@ function topMean(v: Float32Array, from: number, count: number, k: number): numbe
   let n = 0;
   for (const x of top) if (x > -Infinity) (s += x, n++);
   return n ? s / n : 0;
+}
+
+/** topMean for CSLS's usual k = 3 with the three in locals: ~7× faster than the general insertion
+ *  into an array (1.1 s of a 3.8 s FB15K-DB15K evaluation, 10,277² values). */
+function top3Mean(v: Float32Array, from: number, count: number): number {
+  let a = -Infinity;
+  let b = -Infinity;
+  let c = -Infinity;
+  for (let j = from; j < from + count; j++) {
+    const x = v[j]!;
+    if (x <= c) continue;
+    if (x > b) {
+      c = b;
+      if (x > a) (b = a), (a = x);
+      else b = x;
+    } else c = x;
+  }
+  return (a + b + c) / 3;
 }
 
 /** Similarities of the left rows against all right rows, block by block: with tfjs matMul, or on

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gatBackwardRows, gatForwardRows } from './kernels';
-import { nativeDense } from './native';
+import { nativeDense, type NativeDense } from './native';
 
 // Every task brings fresh SharedArrayBuffers (its inputs and outputs), which this thread's handles
 // keep alive until its garbage collector runs; with native kernels a worker allocates almost nothing
@@ -32,14 +32,17 @@ type Task = (args: never, i0: number, i1: number) => void | Promise<void>;
 const TASKS: Record<string, Task> = {
   gatForwardRows,
   gatBackwardRows,
-  similarityRows: (args, i0, i1) => {
-    const dense = nativeDense();
-    if (!dense) throw new Error('similarityRows: the native dense kernels are not loaded in this worker');
-    dense.similarityRows(args, i0, i1);
-  },
+  similarityRows: (args, i0, i1) => dense('similarityRows').similarityRows(args, i0, i1),
+  spmmRows: (args, i0, i1) => dense('spmmRows').spmmRows(args, i0, i1),
   // tfjs is loaded by the first batch only: a worker that only runs the GAT kernels never needs it
   batchHeads: async (args) => (await import('./headsTask')).batchHeadsTask(args),
 };
+
+function dense(task: string): NativeDense {
+  const d = nativeDense();
+  if (!d) throw new Error(`${task}: the native dense kernels are not loaded in this worker`);
+  return d;
+}
 
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (m: { task: string; args: never; i0: number; i1: number; flag: Int32Array }) => {

@@ -4,8 +4,8 @@
 // 300 dims: 5.8 s as tf.gather + scatter vs 0.56 s as a loop, environment.md) and tf.gather has no
 // gradient on wasm. Each kernel has its backward pass written out; test/unit/kernels.test.ts checks
 // them against numerical gradients. The GAT layer's rows are split between threads by pool.ts.
-import { nativeKernels } from './native';
-import { parallelRows, sharedF32, sharedF64 } from './pool';
+import { nativeDense, nativeKernels } from './native';
+import { parallelRows, sharedF32, sharedF64, splitRows } from './pool';
 
 /** Adjacency for one attention layer: output row i aggregates X rows indices[indptr[i]..indptr[i+1]]
  *  (its own row `self[i]` among them: the GAT's self-loop). */
@@ -333,7 +333,20 @@ export interface SparseRows {
   values: Float32Array;
 }
 
+/** x · W: natively (native/dense.cc) with the rows split over the kernel threads when the addon is
+ *  built, else the TypeScript loop below (the same sums; the native one may fuse multiply-adds). */
 export function spmmForward(x: SparseRows, W: Float32Array, C: number): Float32Array {
+  const dense = nativeDense();
+  if (dense) {
+    const out = sharedF32(x.rows.length * C);
+    const task = { ...x, W, C, out };
+    splitRows(x.rows.length, 512, 'spmmRows', task, (i0, i1) => dense.spmmRows(task, i0, i1));
+    return out;
+  }
+  return spmmForwardTs(x, W, C);
+}
+
+export function spmmForwardTs(x: SparseRows, W: Float32Array, C: number): Float32Array {
   const P = x.rows.length;
   const out = new Float32Array(P * C);
   for (let i = 0; i < P; i++) {
@@ -350,6 +363,16 @@ export function spmmForward(x: SparseRows, W: Float32Array, C: number): Float32A
 
 /** dW = xᵀ · dOut. */
 export function spmmBackward(x: SparseRows, dOut: Float32Array, inDims: number, C: number): Float32Array {
+  const dW = new Float32Array(inDims * C);
+  const dense = nativeDense();
+  if (dense) {
+    dense.spmmBack({ ...x, dOut, C, dW });
+    return dW;
+  }
+  return spmmBackwardTs(x, dOut, inDims, C);
+}
+
+export function spmmBackwardTs(x: SparseRows, dOut: Float32Array, inDims: number, C: number): Float32Array {
   const dW = new Float32Array(inDims * C);
   const P = x.rows.length;
   for (let i = 0; i < P; i++) {

@@ -4,6 +4,7 @@
 // heads; evaluate.ts, the similarity blocks).
 import { appFile, nodeRequire } from '../modules';
 import type { HeadsArgs } from './headsTask';
+import type { SparseRows } from './kernels';
 
 /** native/kernels.cc: the GAT layer's row kernels, the same arithmetic as kernels.ts. */
 export interface NativeKernels {
@@ -11,12 +12,17 @@ export interface NativeKernels {
   gatBackwardRows(task: object, i0: number, i1: number): void;
 }
 
-/** native/dense.cc: the loss heads of one batch and the evaluation's similarity rows. */
+/** native/dense.cc: the loss heads of one batch, the evaluation's similarity rows and the sparse
+ *  rows × dense products of the MoE inputs. */
 export interface NativeDense {
   /** heads.ts batchLoss's value and gradients, written into `args.value` and `args.grads` */
   batchHeads(args: HeadsArgs): void;
   /** rows i0..i1 of a · bᵀ into out (n wide); a: rows × k, b: n × k */
   similarityRows(task: { a: Float32Array; b: Float32Array; n: number; k: number; out: Float32Array }, i0: number, i1: number): void;
+  /** rows i0..i1 of kernels.ts spmmForward into task.out */
+  spmmRows(task: SparseRows & { W: Float32Array; C: number; out: Float32Array }, i0: number, i1: number): void;
+  /** kernels.ts spmmBackward, added into task.dW */
+  spmmBack(task: SparseRows & { dOut: Float32Array; C: number; dW: Float32Array }): void;
 }
 
 const ADDONS = { kernels: 'mmea_kernels', dense: 'mmea_dense' } as const;
