@@ -422,23 +422,16 @@ napi_value BatchHeads(napi_env env, napi_callback_info info) {
 // similarityRows(task, i0, i1): task = {a, b, n, k, out}; out rows i0..i1 (n wide) = a's rows
 // i0..i1 (k wide) · bᵀ (b: n × k). The evaluation's blocks, a row range per thread (pool.ts).
 napi_value SimilarityRows(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Ctx c{env};
-  if (argc < 3) {
-    c.fail("expected (task, i0, i1)");
-    return nullptr;
-  }
+  napi_value task;
   int64_t i0 = 0, i1 = 0;
-  napi_get_value_int64(env, argv[1], &i0);
-  napi_get_value_int64(env, argv[2], &i1);
-  const int n = static_cast<int>(c.num(argv[0], "n"));
-  const int k = static_cast<int>(c.num(argv[0], "k"));
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const int n = static_cast<int>(c.num(task, "n"));
+  const int k = static_cast<int>(c.num(task, "k"));
   size_t la = 0, lb = 0, lo = 0;
-  const float* a = c.f32(c.prop(argv[0], "a"), "a", &la);
-  const float* b = c.f32(c.prop(argv[0], "b"), "b", &lb);
-  float* out = c.f32(c.prop(argv[0], "out"), "out", &lo);
+  const float* a = c.f32(c.prop(task, "a"), "a", &la);
+  const float* b = c.f32(c.prop(task, "b"), "b", &lb);
+  float* out = c.f32(c.prop(task, "out"), "out", &lo);
   if (!c.ok) return nullptr;
   if (i0 < 0 || i1 < i0 || lb != static_cast<size_t>(n) * k || la < static_cast<size_t>(i1) * k || lo < static_cast<size_t>(i1) * n) {
     c.fail("similarityRows: sizes do not match");
@@ -448,46 +441,58 @@ napi_value SimilarityRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// kernels.ts SparseRows: rows picked (repeats allowed) from a CSR matrix.
+struct Sparse {
+  const int32_t* rows = nullptr;
+  size_t nRows = 0;
+  const int32_t* indptr = nullptr;
+  size_t nPtr = 0;
+  const int32_t* indices = nullptr;
+  const float* values = nullptr;
+  /** f(value, column) for each entry of picked row i; rows and columns out of range are skipped */
+  template <typename F>
+  void row(size_t i, size_t columns, F f) const {
+    const int32_t r = rows[i];
+    if (r < 0 || static_cast<size_t>(r) + 1 >= nPtr) return;
+    for (int32_t p = indptr[r]; p < indptr[r + 1]; p++)
+      if (indices[p] >= 0 && static_cast<size_t>(indices[p]) < columns) f(values[p], static_cast<size_t>(indices[p]));
+  }
+};
+
+Sparse sparseOf(Ctx& c, napi_value task) {
+  Sparse x;
+  x.rows = static_cast<const int32_t*>(c.data(c.prop(task, "rows"), napi_int32_array, &x.nRows, "rows"));
+  x.indptr = static_cast<const int32_t*>(c.data(c.prop(task, "indptr"), napi_int32_array, &x.nPtr, "indptr"));
+  x.indices = c.i32(c.prop(task, "indices"), "indices");
+  x.values = c.f32(c.prop(task, "values"), "values");
+  return x;
+}
+
 // spmmRows(task, i0, i1): task = {rows, indptr, indices, values, W, C, out}; out rows i0..i1 (C wide)
 // = Σ_p values[p]·W[indices[p]] over the CSR row rows[i] (kernels.ts spmmForward: the MoE inputs'
 // bag-of-words rows times the experts' weights).
 napi_value SpmmRows(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Ctx c{env};
-  if (argc < 3) {
-    c.fail("expected (task, i0, i1)");
-    return nullptr;
-  }
+  napi_value task;
   int64_t i0 = 0, i1 = 0;
-  napi_get_value_int64(env, argv[1], &i0);
-  napi_get_value_int64(env, argv[2], &i1);
-  size_t nRows = 0, nPtr = 0, nW = 0, nOut = 0;
-  const int32_t* rows = static_cast<const int32_t*>(c.data(c.prop(argv[0], "rows"), napi_int32_array, &nRows, "rows"));
-  const int32_t* indptr = static_cast<const int32_t*>(c.data(c.prop(argv[0], "indptr"), napi_int32_array, &nPtr, "indptr"));
-  const int32_t* indices = c.i32(c.prop(argv[0], "indices"), "indices");
-  const float* values = c.f32(c.prop(argv[0], "values"), "values");
-  const float* W = c.f32(c.prop(argv[0], "W"), "W", &nW);
-  float* out = c.f32(c.prop(argv[0], "out"), "out", &nOut);
-  const int C = static_cast<int>(c.num(argv[0], "C"));
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const Sparse x = sparseOf(c, task);
+  size_t nW = 0, nOut = 0;
+  const float* W = c.f32(c.prop(task, "W"), "W", &nW);
+  float* out = c.f32(c.prop(task, "out"), "out", &nOut);
+  const int C = static_cast<int>(c.num(task, "C"));
   if (!c.ok) return nullptr;
-  if (C < 1 || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > nRows || nOut < nRows * C) {
+  if (C < 1 || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > x.nRows || nOut < x.nRows * C) {
     c.fail("spmmRows: sizes do not match");
     return nullptr;
   }
-  const size_t inDims = nW / C;
   for (int64_t i = i0; i < i1; i++) {
     float* o = out + i * C;
     std::fill(o, o + C, 0.0f);
-    const int32_t r = rows[i];
-    if (r < 0 || static_cast<size_t>(r) + 1 >= nPtr) continue;
-    for (int32_t p = indptr[r]; p < indptr[r + 1]; p++) {
-      if (indices[p] < 0 || static_cast<size_t>(indices[p]) >= inDims) continue;
-      const float v = values[p];
-      const float* w = W + static_cast<size_t>(indices[p]) * C;
+    x.row(static_cast<size_t>(i), nW / C, [&](float v, size_t q) {
+      const float* w = W + q * C;
       for (int k = 0; k < C; k++) o[k] += v * w[k];
-    }
+    });
   }
   return nullptr;
 }
@@ -499,30 +504,22 @@ napi_value SpmmBack(napi_env env, napi_callback_info info) {
   napi_value task;
   napi_get_cb_info(env, info, &argc, &task, nullptr, nullptr);
   Ctx c{env};
-  size_t nRows = 0, nPtr = 0, nD = 0, nW = 0;
-  const int32_t* rows = static_cast<const int32_t*>(c.data(c.prop(task, "rows"), napi_int32_array, &nRows, "rows"));
-  const int32_t* indptr = static_cast<const int32_t*>(c.data(c.prop(task, "indptr"), napi_int32_array, &nPtr, "indptr"));
-  const int32_t* indices = c.i32(c.prop(task, "indices"), "indices");
-  const float* values = c.f32(c.prop(task, "values"), "values");
+  const Sparse x = sparseOf(c, task);
+  size_t nD = 0, nW = 0;
   const float* dOut = c.f32(c.prop(task, "dOut"), "dOut", &nD);
   float* dW = c.f32(c.prop(task, "dW"), "dW", &nW);
   const int C = static_cast<int>(c.num(task, "C"));
   if (!c.ok) return nullptr;
-  if (C < 1 || nD < nRows * C) {
+  if (C < 1 || nD < x.nRows * C) {
     c.fail("spmmBack: sizes do not match");
     return nullptr;
   }
-  const size_t inDims = nW / C;
-  for (size_t i = 0; i < nRows; i++) {
-    const int32_t r = rows[i];
-    if (r < 0 || static_cast<size_t>(r) + 1 >= nPtr) continue;
+  for (size_t i = 0; i < x.nRows; i++) {
     const float* g = dOut + i * C;
-    for (int32_t p = indptr[r]; p < indptr[r + 1]; p++) {
-      if (indices[p] < 0 || static_cast<size_t>(indices[p]) >= inDims) continue;
-      const float v = values[p];
-      float* w = dW + static_cast<size_t>(indices[p]) * C;
+    x.row(i, nW / C, [&](float v, size_t q) {
+      float* w = dW + q * C;
       for (int k = 0; k < C; k++) w[k] += v * g[k];
-    }
+    });
   }
   return nullptr;
 }

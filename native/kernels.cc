@@ -56,25 +56,12 @@ Layer layerOf(Ctx& c, napi_value task) {
   return l;
 }
 
-bool args3(napi_env env, napi_callback_info info, napi_value* task, int64_t* i0, int64_t* i1) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 3) {
-    napi_throw_type_error(env, nullptr, "expected (task, i0, i1)");
-    return false;
-  }
-  *task = argv[0];
-  napi_get_value_int64(env, argv[1], i0);
-  napi_get_value_int64(env, argv[2], i1);
-  return true;
-}
 
 // gatForwardRows(task, i0, i1): task = {X, D, w, heads, g, f: {out, alpha[], agg[], s1[], s2[]}}
 napi_value ForwardRows(napi_env env, napi_callback_info info) {
   napi_value task;
   int64_t i0, i1;
-  if (!args3(env, info, &task, &i0, &i1)) return nullptr;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
   Ctx c{env};
   const Layer l = layerOf(c, task);
   float* out = c.f32(c.prop(l.f, "out"), "f.out");
@@ -146,7 +133,7 @@ napi_value ForwardRows(napi_env env, napi_callback_info info) {
 napi_value BackwardRows(napi_env env, napi_callback_info info) {
   napi_value task;
   int64_t i0, i1;
-  if (!args3(env, info, &task, &i0, &i1)) return nullptr;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
   Ctx c{env};
   const Layer l = layerOf(c, task);
   const float* a = c.f32(c.prop(task, "a"), "a");

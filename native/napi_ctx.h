@@ -63,4 +63,19 @@ struct Ctx {
   float* f32h(napi_value v, const char* what) { return f32(v, what); }
 };
 
+/** The arguments (task, i0, i1) of a row-range kernel (pool.ts runs them per thread). */
+inline bool taskRows(napi_env env, napi_callback_info info, napi_value* task, int64_t* i0, int64_t* i1) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) {
+    napi_throw_type_error(env, nullptr, "expected (task, i0, i1)");
+    return false;
+  }
+  *task = argv[0];
+  napi_get_value_int64(env, argv[1], i0);
+  napi_get_value_int64(env, argv[2], i1);
+  return true;
+}
+
 }  // namespace mmea

@@ -265,7 +265,7 @@ export class Trainer {
         ...[weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape })),
       ];
       return {
-        backend: (cpu ? backend : 'cpu') as 'wasm' | 'cpu',
+        backend: backend as 'wasm' | 'cpu', // batches leave the tfjs path only on these
         size,
         options: this.options,
         inputs,
