@@ -15,6 +15,7 @@ import { ensureFeatures } from '../engine/features/store';
 import { experimentsCommand } from './experiments';
 import { encodeImagesCommand } from './images';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
+import { verdictsCommand, VERDICTS_USAGE } from './verdicts';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -26,6 +27,7 @@ commands:
   encode-images <dir> [--out DIR] [--encoder mobilenet|model.json] [--layer L] [--size 224] [--range 0-1|-1-1|0-255]
                                  image vectors from the folder's image_files.tsv with an offline tfjs model
   open <project>                 open a project and its cached features (rebuilt if stale)
+${VERDICTS_USAGE}
 options:
   --format F     ids | openea | mmkb | tsv (detected from the folder's files when absent)
   --names FILE   add names from DBP15K's translated-name JSON
@@ -86,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'propose') return proposeCommand(rest);
   if (command === 'experiments') return experimentsCommand(rest);
   if (command === 'encode-images') return encodeImagesCommand(rest);
+  if (command === 'verdicts') return verdictsCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

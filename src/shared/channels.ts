@@ -15,6 +15,8 @@ export const CHANNELS = [
   'jobs:start',
   'jobs:cancel',
   'jobs:list',
+  'verdicts:record',
+  'verdicts:list',
 ] as const;
 
 export const EVENTS = ['jobs:progress', 'jobs:done', 'jobs:error', 'jobs:cancelled', 'project:opened'] as const;

@@ -16,6 +16,7 @@ import type {
 } from './types';
 import type { ErrorPayload } from './errors';
 import { DATASET_FORMATS } from './types';
+import { VerdictInput, type VerdictEntry } from './verdicts';
 
 const side = z.union([z.literal(1), z.literal(2)]);
 const entityId = z.number().int().nonnegative();
@@ -110,6 +111,10 @@ export const contract = {
   'jobs:start': channel<{ jobId: string }>()(jobStartArgs),
   'jobs:cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().min(1).max(100) })),
   'jobs:list': channel<JobInfo[]>()(none),
+  /** records a verdict in the open project's journal; answers once it is on disk */
+  'verdicts:record': channel<VerdictEntry>()(VerdictInput),
+  /** the verdicts standing in the open project, and what opening its journal dropped or skipped */
+  'verdicts:list': channel<{ verdicts: VerdictEntry[]; warnings: string[] }>()(none),
 } satisfies Record<ChannelName, { args: z.ZodType; result?: unknown }>;
 
 export type Contract = typeof contract;

@@ -182,6 +182,14 @@ export class Project {
     return new Project(path, manifest, kg, triples);
   }
 
+  private uriIndex: [Set<string>, Set<string>] | null = null;
+
+  /** Whether graph `side` has an entity with this URI. */
+  hasUri(side: Side, uri: string): boolean {
+    this.uriIndex ??= [new Set(this.sides[0].uris), new Set(this.sides[1].uris)];
+    return this.uriIndex[side - 1]!.has(uri);
+  }
+
   summary(): ProjectSummary {
     return {
       path: this.path,

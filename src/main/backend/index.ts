@@ -8,6 +8,7 @@ import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '.
 import { MmeaError, toErrorPayload, type Envelope } from '../../shared/errors';
 import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
+import { Journal } from '../../engine/curation/journal';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 
@@ -28,6 +29,8 @@ export class Backend {
   readonly handlers: Handlers;
   private readonly events = new EventEmitter();
   private project: Project | null = null;
+  /** the open project's verdict journal, and the warnings its opening gave */
+  private journal: { journal: Journal; warnings: string[] } | null = null;
   private demoImport: Promise<unknown> | null = null;
 
   constructor(readonly options: BackendOptions) {
@@ -52,6 +55,16 @@ export class Backend {
       'jobs:start': async (args) => ({ jobId: this.jobs.start(args.kind, args.params) }),
       'jobs:cancel': async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
       'jobs:list': async () => this.jobs.list(),
+      'verdicts:record': async (v) => {
+        const project = this.current();
+        if (!project.hasUri(1, v.source)) throw new MmeaError('not-found', `no KG1 entity ${v.source}`);
+        if (v.target !== null && !project.hasUri(2, v.target)) throw new MmeaError('not-found', `no KG2 entity ${v.target}`);
+        return this.verdicts().journal.append(v);
+      },
+      'verdicts:list': async () => {
+        const { journal, warnings } = this.verdicts();
+        return { verdicts: [...journal.state().values()], warnings };
+      },
     };
   }
 
@@ -86,6 +99,8 @@ export class Backend {
 
   async open(path: string): Promise<ProjectSummary> {
     this.project = await Project.open(path);
+    this.journal?.journal.close();
+    this.journal = null; // opened with the first verdict request
     const summary = this.project.summary();
     this.events.emit('event', { event: 'project:opened', payload: summary } satisfies EventMessage);
     return summary;
@@ -115,12 +130,19 @@ export class Backend {
     return path;
   }
 
+  private verdicts(): { journal: Journal; warnings: string[] } {
+    this.journal ??= Journal.open(this.current().path);
+    return this.journal;
+  }
+
   private current(): Project {
     if (!this.project) throw new MmeaError('no-project', 'no project is open');
     return this.project;
   }
 
   async dispose(): Promise<void> {
+    this.journal?.journal.close();
+    this.journal = null;
     await this.jobs.dispose();
     this.events.removeAllListeners();
   }

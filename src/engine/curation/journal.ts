@@ -1,0 +1,123 @@
+// The curator's verdicts, never lost: an append-only journal in the project (verdicts.jsonl, one JSON
+// object per line). A verdict is acknowledged only after its line is written and flushed to disk
+// (fdatasync), so a killed process loses nothing it acknowledged; the state is rebuilt by replaying the
+// journal on open. A torn last line (the process died inside a write) is dropped with a warning and
+// cut off the file, so the next line starts clean; a malformed line elsewhere is skipped with a
+// warning naming the file and line, and the lines after it still count.
+//
+// Entities are named by their URIs (KG1 source, KG2 target), which survive a re-import of the same
+// data, unlike row numbers. Our own code: the format is ours, and what matters (flush before
+// acknowledging, torn-line recovery) is a few lines around node:fs.
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { VerdictEntry, VerdictInput } from '../../shared/verdicts';
+
+export { VERDICTS, VerdictInput, type Verdict } from '../../shared/verdicts';
+
+export const JOURNAL_FILE = 'verdicts.jsonl';
+
+export type Entry = VerdictEntry;
+
+export interface OpenedJournal {
+  journal: Journal;
+  /** what was dropped or skipped while reading, each naming file and line */
+  warnings: string[];
+}
+
+/** The key a verdict is stored under: the pair for confirm/reject, the source alone for none/skip. */
+export function keyOf(source: string, target: string | null): string {
+  return target === null ? source : `${source}\t${target}`;
+}
+
+export class Journal {
+  private readonly entries: Entry[] = [];
+  private readonly current = new Map<string, Entry>();
+  private fd: number | null;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens (creating if needed) the journal of the project in `dir` and replays it. */
+  static open(dir: string): OpenedJournal {
+    const path = join(dir, JOURNAL_FILE);
+    const warnings: string[] = [];
+    const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+    const end = bytes.lastIndexOf(0x0a) + 1; // after the last line end (0: none)
+    const text = bytes.subarray(0, end).toString('utf8');
+    const fd = openSync(path, 'a+');
+    if (end < bytes.length) {
+      const lineNo = text.split('\n').length;
+      warnings.push(`${path}:${lineNo}: torn last line dropped (${bytes.length - end} bytes without a line end: the writer stopped inside a write)`);
+      ftruncateSync(fd, end);
+      fdatasyncSync(fd);
+    }
+    const journal = new Journal(path, fd);
+    const lines = text.split('\n');
+    lines.pop(); // the empty string after the last line end
+    lines.forEach((line, k) => {
+      if (line.trim() === '') return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (e) {
+        warnings.push(`${path}:${k + 1}: not JSON (${(e as Error).message}); line skipped`);
+        return;
+      }
+      const r = VerdictEntry.safeParse(parsed);
+      if (!r.success) {
+        warnings.push(`${path}:${k + 1}: ${r.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ')}; line skipped`);
+        return;
+      }
+      journal.apply(r.data);
+    });
+    return { journal, warnings };
+  }
+
+  private apply(e: Entry): void {
+    this.entries.push(e);
+    const key = keyOf(e.source, e.target);
+    if (e.op === 'clear') this.current.delete(key);
+    else this.current.set(key, e);
+  }
+
+  /** Appends a verdict; returns it once its line is on disk (written and flushed). Throws on a
+   *  malformed input (nothing written) or a failed write. */
+  append(input: VerdictInput, now = new Date()): Entry {
+    if (this.fd === null) throw new Error(`${this.path}: journal is closed`);
+    const v = VerdictInput.parse(input);
+    const e: Entry = { seq: this.lastSeq() + 1, at: now.toISOString(), ...v };
+    const line = JSON.stringify(e) + '\n';
+    writeSync(this.fd, line); // one write per line: a kill leaves at most the last line torn
+    fdatasyncSync(this.fd);
+    this.apply(e);
+    return e;
+  }
+
+  lastSeq(): number {
+    return this.entries.at(-1)?.seq ?? 0;
+  }
+
+  /** Every line replayed or appended, in order. */
+  history(): readonly Entry[] {
+    return this.entries;
+  }
+
+  /** The verdict standing on each key (the last set not cleared since). */
+  state(): ReadonlyMap<string, Entry> {
+    return this.current;
+  }
+
+  /** The confirmed pairs, as [source, target] URIs. */
+  confirmed(): [string, string][] {
+    return [...this.current.values()].filter((e) => e.verdict === 'confirm' && e.target !== null).map((e) => [e.source, e.target!]);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,31 @@
+// Curation verdicts as they cross the contract (renderer → main) and enter the project's journal
+// (engine/curation/journal.ts). Entities are named by URI: KG1 source, KG2 target.
+import { z } from 'zod';
+
+export const VERDICTS = ['confirm', 'reject', 'none', 'skip'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What a client sends: a verdict on (source, target), or `clear` to withdraw the one on that key.
+ *  confirm / reject are about a pair; none (no counterpart) and skip about a source (target null). */
+export const VerdictInput = z
+  .object({
+    op: z.enum(['set', 'clear']).default('set'),
+    source: z.string().min(1),
+    target: z.string().min(1).nullable().default(null),
+    verdict: z.enum(VERDICTS).optional(),
+    curator: z.string().default(''),
+    round: z.number().int().min(0).default(0),
+    score: z.number().nullable().default(null),
+    note: z.string().nullable().default(null),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.op === 'set' && !v.verdict) ctx.addIssue({ code: 'custom', message: 'a set needs a verdict' });
+    if (v.op === 'set' && (v.verdict === 'confirm' || v.verdict === 'reject') && v.target === null) ctx.addIssue({ code: 'custom', message: `${v.verdict} needs a target` });
+    if (v.op === 'set' && (v.verdict === 'none' || v.verdict === 'skip') && v.target !== null) ctx.addIssue({ code: 'custom', message: `${v.verdict} is about a source: no target` });
+  });
+export type VerdictInput = z.input<typeof VerdictInput>;
+
+/** A verdict as recorded: the input with its sequence number in the journal and its time. */
+export const VerdictEntry = z.object({ seq: z.number().int().min(1), at: z.string() }).and(VerdictInput);
+export type VerdictEntry = z.output<typeof VerdictEntry>;
