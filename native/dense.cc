@@ -288,14 +288,9 @@ uint32_t length(Ctx& c, napi_value arr, const char* what) {
 // alLoss, without: number[]}, inputs: [{data, shape}] (modalities, fusion weights, sCl, sAl),
 // value: Float64Array(1), grads: Float32Array[] (one per input)}; fills value and grads.
 napi_value BatchHeads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value args;
-  napi_get_cb_info(env, info, &argc, &args, nullptr, nullptr);
+  if (!mmea::taskArg(env, info, &args)) return nullptr;
   Ctx c{env};
-  if (argc < 1) {
-    c.fail("expected (args)");
-    return nullptr;
-  }
   const int B = static_cast<int>(c.num(args, "size"));
   napi_value o = c.prop(args, "options");
   const double tauCl = c.num(o, "tauCl"), tauAl = c.num(o, "tauAl"), clLoss = c.num(o, "clLoss"), alLoss = c.num(o, "alLoss");
@@ -500,9 +495,8 @@ napi_value SpmmRows(napi_env env, napi_callback_info info) {
 // spmmBack(task): task = {rows, indptr, indices, values, dOut, C, dW}; dW (in × C) += xᵀ·dOut
 // (kernels.ts spmmBackward).
 napi_value SpmmBack(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value task;
-  napi_get_cb_info(env, info, &argc, &task, nullptr, nullptr);
+  if (!mmea::taskArg(env, info, &task)) return nullptr;
   Ctx c{env};
   const Sparse x = sparseOf(c, task);
   size_t nD = 0, nW = 0;

@@ -63,6 +63,17 @@ struct Ctx {
   float* f32h(napi_value v, const char* what) { return f32(v, what); }
 };
 
+/** The one argument (an object) of a whole-task kernel; throws and returns false when absent. */
+inline bool taskArg(napi_env env, napi_callback_info info, napi_value* task) {
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, task, nullptr, nullptr);
+  if (argc < 1) {
+    napi_throw_type_error(env, nullptr, "expected (task)");
+    return false;
+  }
+  return true;
+}
+
 /** The arguments (task, i0, i1) of a row-range kernel (pool.ts runs them per thread). */
 inline bool taskRows(napi_env env, napi_callback_info info, napi_value* task, int64_t* i0, int64_t* i1) {
   size_t argc = 3;

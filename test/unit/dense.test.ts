@@ -105,5 +105,6 @@ describe.runIf(nativeAddonPath('dense') !== null)('native loss heads and similar
     nativeDense()!.spmmBack({ ...x, dOut, C, dW });
     expectClose(dW, spmmBackwardTs(x, dOut, 10, C), 1e-6);
     expect(() => nativeDense()!.spmmRows({ ...x, W, C, out: new Float32Array(3) }, 0, 8)).toThrow(/sizes/);
+    expect(() => (nativeDense()!.spmmBack as () => void)()).toThrow(/expected \(task\)/);
   });
 });
