@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Journal } from '../engine/curation/journal';
+import { Journal, unknownEntity, VerdictInput } from '../engine/curation/journal';
 import { Project } from '../engine/data/project';
 import { UsageError } from './train';
 
@@ -34,12 +34,10 @@ export async function verdictsCommand(args: string[]): Promise<number> {
       lineNo++;
       if (line.trim() === '') continue;
       try {
-        const input = JSON.parse(line) as Record<string, unknown>;
-        const source = String(input.source ?? '');
-        const target = input.target === undefined || input.target === null ? null : String(input.target);
-        if (!project.hasUri(1, source)) throw new Error(`no KG1 entity ${JSON.stringify(source)}`);
-        if (target !== null && !project.hasUri(2, target)) throw new Error(`no KG2 entity ${JSON.stringify(target)}`);
-        const e = journal.append({ curator: values.curator, ...input } as never);
+        const v = VerdictInput.parse({ curator: values.curator, ...(JSON.parse(line) as object) });
+        const unknown = unknownEntity(project, v.source, v.target);
+        if (unknown) throw new Error(unknown);
+        const e = journal.append(v);
         process.stdout.write(JSON.stringify({ ack: e.seq }) + '\n');
         recorded++;
       } catch (e) {

@@ -24,6 +24,14 @@ export interface OpenedJournal {
   warnings: string[];
 }
 
+/** Why a verdict's entities are not in the project (source in KG1, target in KG2), or null: what
+ *  every writer checks before appending (the journal itself does not know the graphs). */
+export function unknownEntity(project: { hasUri(side: 1 | 2, uri: string): boolean }, source: string, target: string | null): string | null {
+  if (!project.hasUri(1, source)) return `no KG1 entity ${JSON.stringify(source)}`;
+  if (target !== null && !project.hasUri(2, target)) return `no KG2 entity ${JSON.stringify(target)}`;
+  return null;
+}
+
 /** The key a verdict is stored under: the pair for confirm/reject, the source alone for none/skip. */
 export function keyOf(source: string, target: string | null): string {
   return target === null ? source : `${source}\t${target}`;

@@ -4,7 +4,7 @@
 // computed in row blocks (Blocks: tfjs matMul or the native kernels, the only heavy part); the block
 // matrix is kept for the second pass while it fits a memory budget, else recomputed, so memory stays
 // bounded.
-import { nativeDense } from './native';
+import { nativeDenseOn, type NativeDense } from './native';
 import { sharedF32, splitRows } from './pool';
 import { currentBackend, tf } from './tf';
 
@@ -76,8 +76,8 @@ function topMean(v: Float32Array, from: number, count: number, k: number): numbe
   return n ? s / n : 0;
 }
 
-/** topMean for CSLS's usual k = 3 with the three in locals: ~7× faster than the general insertion
- *  into an array (1.1 s of a 3.8 s FB15K-DB15K evaluation, 10,277² values). */
+/** topMean for CSLS's usual k = 3 with the three in locals instead of an insertion into an array
+ *  (which took 1.1 s of a 3.8 s FB15K-DB15K evaluation, 10,277² values, in a CPU profile). */
 function top3Mean(v: Float32Array, from: number, count: number): number {
   let a = -Infinity;
   let b = -Infinity;
@@ -96,11 +96,11 @@ function top3Mean(v: Float32Array, from: number, count: number): number {
 
 /** Similarities of the left rows against all right rows, block by block: with tfjs matMul, or on
  *  a CPU backend with the native dense kernels built, natively with each block's rows split over
- *  the kernel threads (~5× the speed of wasm's matMul per thread). */
+ *  the kernel threads (~4× wasm's matMul per thread: bench/dense.mjs against environment.md). */
 class Blocks {
   readonly n: number;
   private readonly bt: tf.Tensor2D | null = null;
-  private readonly native: { a: Float32Array; b: Float32Array; k: number } | null = null;
+  private readonly native: { dense: NativeDense; a: Float32Array; b: Float32Array; k: number } | null = null;
   private readonly cache: Float32Array[] | null;
 
   constructor(
@@ -110,15 +110,15 @@ class Blocks {
     cacheBytes: number,
   ) {
     this.n = Math.ceil(left.shape[0] / rows);
-    const backend = currentBackend();
-    if ((backend === 'wasm' || backend === 'cpu') && nativeDense()) {
+    const dense = nativeDenseOn(currentBackend());
+    if (dense) {
       // shared once, so that no block copies them again for the workers
       const shared = (t: tf.Tensor2D) => {
         const out = sharedF32(t.size);
         out.set(t.dataSync() as Float32Array);
         return out;
       };
-      this.native = { a: shared(left), b: shared(right), k: left.shape[1] };
+      this.native = { dense, a: shared(left), b: shared(right), k: left.shape[1] };
     } else {
       this.bt = tf.transpose(right); // plain matMul against a transposed copy (no transposeB on wasm)
     }
@@ -132,11 +132,11 @@ class Blocks {
     const count = Math.min(this.rows, this.left.shape[0] - from);
     let data: Float32Array;
     if (this.native) {
-      const { a, b: right, k } = this.native;
+      const { dense, a, b: right, k } = this.native;
       const n = right.length / k;
       data = sharedF32(count * n);
       const task = { a: a.subarray(from * k, (from + count) * k), b: right, n, k, out: data };
-      splitRows(count, 64, 'similarityRows', task, (i0, i1) => nativeDense()!.similarityRows(task, i0, i1));
+      splitRows(count, 64, 'similarityRows', task, (i0, i1) => dense.similarityRows(task, i0, i1));
     } else {
       const s = tf.tidy(() => tf.matMul(tf.slice(this.left, [from, 0], [count, -1]), this.bt!));
       data = s.dataSync() as Float32Array;

@@ -2,7 +2,7 @@
 // tensor backend — the same backend as the calling thread's, so the same kernels give the same numbers
 // — or, on a CPU backend with the native dense kernels built, in native/dense.cc on any thread.
 import { batchLoss, type HeadOptions } from './heads';
-import { nativeDense } from './native';
+import { nativeDenseOn } from './native';
 import { initBackend, tf } from './tf';
 
 export interface HeadsArgs {
@@ -19,15 +19,12 @@ export interface HeadsArgs {
   grads: Float32Array[];
 }
 
-/** Whether the loss heads run natively (native/dense.cc) on this backend: on the CPU backends, where
- *  they are ~5× faster than tfjs's kernels; a GPU backend keeps them. */
-export function nativeHeads(backend: string | null): boolean {
-  return (backend === 'wasm' || backend === 'cpu') && nativeDense() !== null;
-}
-
-/** The loss and gradients of `batchLoss` for `a.inputs`, written into `a.value` and `a.grads`. */
+/** The loss and gradients of `batchLoss` for `a.inputs`, written into `a.value` and `a.grads`:
+ *  natively (native/dense.cc) when built, on the CPU backends (4.7× faster than tfjs's kernels on
+ *  wasm: docs/benchmarks.md, "Speed"), else with tfjs. */
 export function batchHeads(a: HeadsArgs): void {
-  if (nativeHeads(a.backend)) return nativeDense()!.batchHeads(a);
+  const dense = nativeDenseOn(a.backend);
+  if (dense) return dense.batchHeads(a);
   tf.tidy(() => {
     const xs = a.inputs.map(({ data, shape }) => tf.tensor(data, shape));
     const { value, grads } = tf.valueAndGrads((...x: tf.Tensor[]) => batchLoss(x, a.size, a.options))(xs);
@@ -39,7 +36,7 @@ export function batchHeads(a: HeadsArgs): void {
 let ready: Promise<unknown> | null = null;
 
 export async function batchHeadsTask(a: HeadsArgs): Promise<void> {
-  if (nativeHeads(a.backend)) return batchHeads(a); // no tensor backend needed
+  if (nativeDenseOn(a.backend)) return batchHeads(a); // no tensor backend needed
   ready ??= initBackend(a.backend);
   await ready;
   batchHeads(a);

@@ -56,6 +56,17 @@ export function nativeDense(): NativeDense | null {
   return load<NativeDense>('dense');
 }
 
+/** Whether a tensor backend computes on this CPU (wasm, cpu): there the native dense kernels replace
+ *  tfjs's products and the kernel workers take batches; a GPU backend keeps its own work. */
+export function isCpuBackend(backend: string | null): backend is 'wasm' | 'cpu' {
+  return backend === 'wasm' || backend === 'cpu';
+}
+
+/** The native dense kernels when they are built and `backend` is a CPU backend, else null. */
+export function nativeDenseOn(backend: string | null): NativeDense | null {
+  return isCpuBackend(backend) ? nativeDense() : null;
+}
+
 /** 'native' or 'typescript': which GAT kernels this process runs (printed and recorded by runs). */
 export function kernelImplementation(): 'native' | 'typescript' {
   return nativeKernels() ? 'native' : 'typescript';

@@ -12,7 +12,8 @@ import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea'
 import { Club, clubDraw } from './club';
 import { curriculumK, curriculumList } from './curriculum';
 import { batchLoss } from './heads';
-import { batchHeads, nativeHeads, type HeadsArgs } from './headsTask';
+import { batchHeads, type HeadsArgs } from './headsTask';
+import { isCpuBackend, nativeDenseOn } from './native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from './pool';
 import { l2normalize, type Memo } from './ops';
 import { currentBackend, tf } from './tf';
@@ -256,14 +257,12 @@ export class Trainer {
     // b mod (workers + 1), thread 0 being this one; same function, same backend, same numbers.
     // On a CPU backend with the native dense kernels, every batch's heads run natively (headsTask.ts)
     const backend = currentBackend();
-    const cpu = backend === 'wasm' || backend === 'cpu';
-    const native = nativeHeads(backend);
-    const W = cpu ? workerCount() : 0;
+    const native = nativeDenseOn(backend) !== null;
+    const W = isCpuBackend(backend) ? workerCount() : 0;
+    // the fusion weights and loss weights, read once for every batch
+    const small = [weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
     const argsOf = (at: number, size: number): HeadsArgs => {
-      const inputs = [
-        ...mods.map((_, m) => ({ data: take(m, at, size), shape: shapeOf(m, size) })),
-        ...[weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape })),
-      ];
+      const inputs = [...mods.map((_, m) => ({ data: take(m, at, size), shape: shapeOf(m, size) })), ...small];
       return {
         backend: backend as 'wasm' | 'cpu', // batches leave the tfjs path only on these
         size,

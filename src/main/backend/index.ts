@@ -8,7 +8,7 @@ import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '.
 import { MmeaError, toErrorPayload, type Envelope } from '../../shared/errors';
 import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
-import { Journal } from '../../engine/curation/journal';
+import { Journal, unknownEntity } from '../../engine/curation/journal';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 
@@ -56,9 +56,8 @@ export class Backend {
       'jobs:cancel': async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
       'jobs:list': async () => this.jobs.list(),
       'verdicts:record': async (v) => {
-        const project = this.current();
-        if (!project.hasUri(1, v.source)) throw new MmeaError('not-found', `no KG1 entity ${v.source}`);
-        if (v.target !== null && !project.hasUri(2, v.target)) throw new MmeaError('not-found', `no KG2 entity ${v.target}`);
+        const unknown = unknownEntity(this.current(), v.source, v.target);
+        if (unknown) throw new MmeaError('not-found', unknown);
         return this.verdicts().journal.append(v);
       },
       'verdicts:list': async () => {
