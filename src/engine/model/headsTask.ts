@@ -20,7 +20,7 @@ export interface HeadsArgs {
 }
 
 /** The loss and gradients of `batchLoss` for `a.inputs`, written into `a.value` and `a.grads`:
- *  natively (native/dense.cc) when built, on the CPU backends (4.7× faster than tfjs's kernels on
+ *  natively (native/dense.cc) when built, on the CPU backends (~4.5× faster than tfjs's kernels on
  *  wasm: docs/benchmarks.md, "Speed"), else with tfjs. */
 export function batchHeads(a: HeadsArgs): void {
   const dense = nativeDenseOn(a.backend);
