@@ -16,6 +16,7 @@ import { experimentsCommand } from './experiments';
 import { encodeImagesCommand } from './images';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
 import { verdictsCommand, VERDICTS_USAGE } from './verdicts';
+import { CURATE_USAGE, exportCommand, simulateCommand } from './curate';
 
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -28,6 +29,7 @@ commands:
                                  image vectors from the folder's image_files.tsv with an offline tfjs model
   open <project>                 open a project and its cached features (rebuilt if stale)
 ${VERDICTS_USAGE}
+${CURATE_USAGE}
 options:
   --format F     ids | openea | mmkb | tsv (detected from the folder's files when absent)
   --names FILE   add names from DBP15K's translated-name JSON
@@ -89,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'experiments') return experimentsCommand(rest);
   if (command === 'encode-images') return encodeImagesCommand(rest);
   if (command === 'verdicts') return verdictsCommand(rest);
+  if (command === 'simulate') return simulateCommand(rest);
+  if (command === 'export') return exportCommand(rest);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

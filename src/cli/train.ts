@@ -129,7 +129,7 @@ export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): Tr
   };
 }
 
-function applyThreads(v: Values): void {
+export function applyThreads(v: Values): void {
   if (v.threads !== undefined) setKernelThreads(num(v.threads, 'threads', 1, (x) => Number.isInteger(x) && x >= 1 && x <= 256));
 }
 

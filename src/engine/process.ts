@@ -35,13 +35,13 @@ onMessage((msg) => {
   const ctx: JobContext = {
     jobId: msg.jobId,
     signal: abort.signal,
-    progress(fraction, stage, message) {
+    progress(fraction, stage, message, data) {
       // at most ~10 messages a second, but every stage change and the end go through
       const now = Date.now();
       if (stage === lastStage && fraction < 1 && now - lastSent < 100) return;
       lastSent = now;
       lastStage = stage;
-      send({ type: 'progress', fraction: Math.min(1, Math.max(0, fraction)), stage, message });
+      send({ type: 'progress', fraction: Math.min(1, Math.max(0, fraction)), stage, message, ...(data && { data }) });
     },
   };
   const job = JOBS[msg.kind];

@@ -9,7 +9,7 @@ export type ToEngine =
 
 export type FromEngine =
   | { type: 'ready' }
-  | { type: 'progress'; fraction: number; stage: string; message?: string }
+  | { type: 'progress'; fraction: number; stage: string; message?: string; data?: Record<string, number> }
   | { type: 'done'; result: unknown }
   | { type: 'error'; error: ErrorPayload }
   | { type: 'cancelled' };
@@ -17,5 +17,5 @@ export type FromEngine =
 export interface JobContext {
   jobId: string;
   signal: AbortSignal;
-  progress(fraction: number, stage: string, message?: string): void;
+  progress(fraction: number, stage: string, message?: string, data?: Record<string, number>): void;
 }

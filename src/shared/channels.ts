@@ -17,6 +17,11 @@ export const CHANNELS = [
   'jobs:list',
   'verdicts:record',
   'verdicts:list',
+  'curation:train',
+  'curation:rounds',
+  'curation:queue',
+  'curation:rollback',
+  'curation:export',
 ] as const;
 
 export const EVENTS = ['jobs:progress', 'jobs:done', 'jobs:error', 'jobs:cancelled', 'project:opened'] as const;

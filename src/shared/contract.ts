@@ -13,10 +13,13 @@ import type {
   JobProgress,
   Neighbourhood,
   ProjectSummary,
+  RoundInfo,
 } from './types';
 import type { ErrorPayload } from './errors';
 import { DATASET_FORMATS } from './types';
 import { VerdictInput, type VerdictEntry } from './verdicts';
+import type { QueueItem } from './curation';
+import { EXPORT_FORMATS } from './exportFormats';
 
 const side = z.union([z.literal(1), z.literal(2)]);
 const entityId = z.number().int().nonnegative();
@@ -72,6 +75,21 @@ export const trainParams = z.object({
 });
 export type TrainParams = z.infer<typeof trainParams>;
 
+/** A curation round (engine/jobs/round.ts); main fills in the verdicts from the project's journal. */
+export const roundParams = z.object({
+  project: path,
+  /** epochs of this round (default 150 for the first round, 50 for a warm start) */
+  epochs: z.number().int().min(0).max(100000).optional(),
+  /** candidates per source in the queue */
+  k: z.number().int().min(1).max(50).optional(),
+  options: trainParams.shape.options,
+  /** standing verdicts, by URI: confirmed and rejected pairs, sources without counterpart */
+  confirmed: z.array(z.tuple([z.string(), z.string()])),
+  rejected: z.array(z.tuple([z.string(), z.string()])),
+  none: z.array(z.string()),
+});
+export type RoundParams = z.infer<typeof roundParams>;
+
 export const jobStartArgs = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), params: importParams }),
   z.object({ kind: z.literal('train'), params: trainParams }),
@@ -115,6 +133,18 @@ export const contract = {
   'verdicts:record': channel<VerdictEntry>()(VerdictInput),
   /** the verdicts standing in the open project, and what opening its journal dropped or skipped */
   'verdicts:list': channel<{ verdicts: VerdictEntry[]; warnings: string[] }>()(none),
+  /** starts a curation round on the open project with its standing verdicts (a job) */
+  'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true }).strict()),
+  /** the open project's rounds, oldest first */
+  'curation:rounds': channel<RoundInfo[]>()(none),
+  /** the current round's review queue, with the label and URI of every entity it names */
+  'curation:queue': channel<{ round: RoundInfo | null; items: QueueItem[]; entities: Record<number, { label: string; uri: string }> }>()(none),
+  /** rolls back the current round: the queue and the next warm start come from the one before */
+  'curation:rollback': channel<RoundInfo[]>()(z.object({ round: z.number().int().min(1) })),
+  /** exports the confirmed set (optionally with rejections) into <project>/exports/<time>/ */
+  'curation:export': channel<{ dir: string; files: string[]; confirmed: number }>()(
+    z.object({ formats: z.array(z.enum(EXPORT_FORMATS)).min(1).default([...EXPORT_FORMATS]), withRejections: z.boolean().default(false) }),
+  ),
 } satisfies Record<ChannelName, { args: z.ZodType; result?: unknown }>;
 
 export type Contract = typeof contract;

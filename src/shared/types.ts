@@ -62,7 +62,7 @@ export interface Neighbourhood {
   truncated: boolean;
 }
 
-export type JobKind = 'import' | 'train';
+export type JobKind = 'import' | 'train' | 'round';
 export type JobState = 'running' | 'done' | 'error' | 'cancelled';
 
 export interface JobProgress {
@@ -72,6 +72,31 @@ export interface JobProgress {
   stage: string;
   etaSeconds: number | null;
   message?: string;
+  /** figures for a live chart (a round's epoch and loss) */
+  data?: Record<string, number>;
+}
+
+/** A curation round (engine/jobs/round.ts): what it trained on, and what it found. */
+export interface RoundInfo {
+  round: number;
+  warmStartFrom: number | null;
+  createdAt: string;
+  epochs: number;
+  /** the model's epoch count after the round (warm starts go on counting) */
+  epoch: number;
+  loss: number | null;
+  seeds: number;
+  confirmedTrained: number;
+  /** confirmed pairs held out of training, and the model's metrics on them */
+  heldOut: number;
+  metrics: { hits1: number; hits10: number; mrr: number } | null;
+  weights: Record<string, number>;
+  queue: number;
+  /** sources whose first candidate changed since the previous round (entity ids) */
+  changed: { source: number; before: number | null; after: number | null }[];
+  /** confirmed pairs the model now doubts, rejected pairs it now ranks first */
+  disagreements: { kind: 'confirmed-doubted' | 'rejected-first'; source: number; target: number; modelFirst: number; score: number }[];
+  rolledBack: boolean;
 }
 
 export interface JobInfo {

@@ -17,6 +17,9 @@ export const VerdictInput = z
     round: z.number().int().min(0).default(0),
     score: z.number().nullable().default(null),
     note: z.string().nullable().default(null),
+    /** manual: a curator's verdict; threshold: the model's first candidate accepted above a
+     *  threshold calibrated on the curator's verdicts (exported as such) */
+    justification: z.enum(['manual', 'threshold']).default('manual'),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -29,3 +32,8 @@ export type VerdictInput = z.input<typeof VerdictInput>;
 /** A verdict as recorded: the input with its sequence number in the journal and its time. */
 export const VerdictEntry = z.object({ seq: z.number().int().min(1), at: z.string() }).and(VerdictInput);
 export type VerdictEntry = z.output<typeof VerdictEntry>;
+
+/** The key a verdict is stored under: the pair for confirm/reject, the source alone for none/skip. */
+export function keyOf(source: string, target: string | null): string {
+  return target === null ? source : `${source}\t${target}`;
+}

@@ -20,6 +20,7 @@ describe('new project from a dataset folder', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(served.url);
     await page.waitForSelector('[data-testid=project-name]:has-text("Demo")', { timeout: 20_000 });
+    await page.click('[data-testid=view-graphs]'); // the app opens on the review screen (review.test.ts)
   });
   afterAll(async () => {
     await browser?.close();

@@ -10,9 +10,9 @@
 // acknowledging, torn-line recovery) is a few lines around node:fs.
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { VerdictEntry, VerdictInput } from '../../shared/verdicts';
+import { keyOf, VerdictEntry, VerdictInput } from '../../shared/verdicts';
 
-export { VERDICTS, VerdictInput, type Verdict } from '../../shared/verdicts';
+export { keyOf, VERDICTS, VerdictInput, type Verdict } from '../../shared/verdicts';
 
 export const JOURNAL_FILE = 'verdicts.jsonl';
 
@@ -32,10 +32,6 @@ export function unknownEntity(project: { hasUri(side: 1 | 2, uri: string): boole
   return null;
 }
 
-/** The key a verdict is stored under: the pair for confirm/reject, the source alone for none/skip. */
-export function keyOf(source: string, target: string | null): string {
-  return target === null ? source : `${source}\t${target}`;
-}
 
 export class Journal {
   private readonly entries: Entry[] = [];

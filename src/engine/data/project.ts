@@ -182,12 +182,23 @@ export class Project {
     return new Project(path, manifest, kg, triples);
   }
 
-  private uriIndex: [Set<string>, Set<string>] | null = null;
-
   /** Whether graph `side` has an entity with this URI. */
   hasUri(side: Side, uri: string): boolean {
-    this.uriIndex ??= [new Set(this.sides[0].uris), new Set(this.sides[1].uris)];
-    return this.uriIndex[side - 1]!.has(uri);
+    return this.idOfUri(side, uri) !== undefined;
+  }
+
+  /** URI and label of an entity id. */
+  nameOf(id: number): { uri: string; label: string } {
+    const { s, index } = this.locate(id);
+    return { uri: s.uris[index]!, label: s.labels[index]! };
+  }
+
+  private uriIds: [Map<string, number>, Map<string, number>] | null = null;
+
+  /** The entity id of a URI in graph `side`, or undefined. */
+  idOfUri(side: Side, uri: string): number | undefined {
+    this.uriIds ??= [0, 1].map((k) => new Map(this.sides[k]!.uris.map((u, i) => [u, this.sides[k]!.ids[i]!]))) as [Map<string, number>, Map<string, number>];
+    return this.uriIds[side - 1]!.get(uri);
   }
 
   summary(): ProjectSummary {

@@ -1,9 +1,11 @@
 // Every long job the engine runs, by kind. Main validates the parameters against the contract
 // before a job starts; here they arrive already parsed.
-import type { ImportParams, TrainParams } from '../../shared/contract';
+import type { ImportParams, RoundParams, TrainParams } from '../../shared/contract';
 import type { JobKind } from '../../shared/types';
 import type { JobContext } from '../protocol';
 import { importJob, importScratchPath } from './import';
+import { roundScratchPath } from '../curation/rounds';
+import { roundJob } from './round';
 import { trainJob } from './train';
 
 export interface JobDefinition<P> {
@@ -12,10 +14,12 @@ export interface JobDefinition<P> {
   scratchPaths(params: P, jobId: string): string[];
 }
 
-type ParamsOf<K extends JobKind> = K extends 'import' ? ImportParams : K extends 'train' ? TrainParams : never;
+type ParamsOf<K extends JobKind> = K extends 'import' ? ImportParams : K extends 'train' ? TrainParams : K extends 'round' ? RoundParams : never;
 
 export const JOBS: { [K in JobKind]: JobDefinition<ParamsOf<K>> } = {
   import: { run: importJob, scratchPaths: (p, id) => [importScratchPath(p, id)] },
   // a killed training run leaves its run folder: its last checkpoint is what --resume continues from
   train: { run: trainJob, scratchPaths: () => [] },
+  // a killed round leaves only its scratch folder
+  round: { run: roundJob, scratchPaths: (p, id) => [roundScratchPath(p, id)] },
 };

@@ -21,15 +21,18 @@ export async function proposals(t: Trainer, k: number, outFile: string): Promise
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
-  const fw = t.model.forward(null, false);
-  const joint = tf.tidy(() => l2normalize(fw.joint));
-  const mods = new Map([...fw.mods].map(([m, e]) => [m, tf.tidy(() => l2normalize(e))] as const));
-  const modData = new Map([...mods].map(([m, e]) => [m, e.dataSync() as Float32Array] as const));
-  tf.dispose([fw.joint, fw.weights, ...fw.mods.values()]);
+  // only the normalised embeddings leave the tidy (the forward's expert outputs would stay otherwise)
+  const present = t.model.present;
+  const [joint, ...normed] = tf.tidy(() => {
+    const fw = t.model.forward(null, false);
+    return [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))];
+  });
+  const modData = new Map(present.map((m, k) => [m, normed[k]!.dataSync() as Float32Array] as const));
+  tf.dispose(normed);
   const L = tf.gather(joint, Int32Array.from(left));
   const R = tf.gather(joint, Int32Array.from(right));
   const top = topCandidates(L, R, k, { csls: t.options.csls });
-  tf.dispose([L, R, joint, ...mods.values()]);
+  tf.dispose([L, R, joint]);
   const K = top.index.length / Math.max(left.length, 1);
   const cos = (m: Float32Array, a: number, b: number, H: number) => {
     let s = 0;

@@ -1,7 +1,7 @@
 // Main's backend: the handlers of every contract channel, free of Electron so the same code serves
 // the Electron window (over IPC), browser mode (over the bridge), and tests.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CHANNELS, type ChannelName } from '../../shared/channels';
 import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '../../shared/contract';
@@ -9,6 +9,8 @@ import { MmeaError, toErrorPayload, type Envelope } from '../../shared/errors';
 import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
 import { Journal, unknownEntity } from '../../engine/curation/journal';
+import { mappingsOf, writeExports } from '../../engine/curation/export';
+import { currentRound, listRounds, readQueue, rollBack } from '../../engine/curation/rounds';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 
@@ -63,6 +65,41 @@ export class Backend {
       'verdicts:list': async () => {
         const { journal, warnings } = this.verdicts();
         return { verdicts: [...journal.state().values()], warnings };
+      },
+      'curation:train': async ({ epochs, k, options }) => {
+        const standing = [...this.verdicts().journal.state().values()];
+        const pairs = (verdict: 'confirm' | 'reject') => standing.filter((v) => v.verdict === verdict && v.target !== null).map((v) => [v.source, v.target!] as [string, string]);
+        const none = standing.filter((v) => v.verdict === 'none').map((v) => v.source);
+        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, confirmed: pairs('confirm'), rejected: pairs('reject'), none }) };
+      },
+      'curation:rounds': async () => listRounds(this.current().path),
+      'curation:queue': async () => {
+        const p = this.current();
+        const round = currentRound(p.path);
+        if (!round) return { round: null, items: [], entities: {} };
+        const items = readQueue(p.path, round.round);
+        const entities: Record<number, { label: string; uri: string }> = {};
+        const name = (id: number) => (entities[id] ??= p.nameOf(id));
+        for (const q of items) {
+          name(q.source);
+          for (const c of q.candidates) name(c.target);
+        }
+        for (const d of round.disagreements) [d.source, d.target, d.modelFirst].forEach(name);
+        for (const c of round.changed) [c.source, c.before, c.after].forEach((id) => id !== null && name(id));
+        return { round, items, entities };
+      },
+      'curation:rollback': async ({ round }) => {
+        rollBack(this.current().path, round);
+        return listRounds(this.current().path);
+      },
+      'curation:export': async ({ formats, withRejections }) => {
+        const p = this.current();
+        const mappings = mappingsOf(p, this.verdicts().journal.state().values(), withRejections);
+        const created = new Date().toISOString();
+        const dir = join(p.path, 'exports', created.replace(/[:.]/g, '-'));
+        mkdirSync(dir, { recursive: true });
+        const files = writeExports(dir, formats, mappings, { name: p.manifest.name, created, tool: `MMEA Studio ${options.version}` });
+        return { dir, files, confirmed: mappings.filter((m) => m.verdict === 'confirm').length };
       },
     };
   }

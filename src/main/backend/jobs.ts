@@ -71,7 +71,7 @@ export class JobManager {
         case 'progress': {
           const elapsed = (Date.now() - info.startedAt) / 1000;
           const eta = msg.fraction > 0.02 && msg.fraction < 1 ? (elapsed * (1 - msg.fraction)) / msg.fraction : null;
-          const p: JobProgress = { jobId, kind, fraction: msg.fraction, stage: msg.stage, etaSeconds: eta, message: msg.message };
+          const p: JobProgress = { jobId, kind, fraction: msg.fraction, stage: msg.stage, etaSeconds: eta, message: msg.message, ...(msg.data && { data: msg.data }) };
           info.progress = p;
           this.send('jobs:progress', p);
           break;

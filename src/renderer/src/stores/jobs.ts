@@ -10,6 +10,8 @@ export interface JobView {
   state: 'running' | 'done' | 'error' | 'cancelled';
   progress: JobProgress | null;
   error: ErrorPayload | null;
+  /** the figures the job reported with its progress (a round's epoch and loss), for a live chart */
+  series: Record<string, number>[];
 }
 
 export const useJobsStore = defineStore('jobs', () => {
@@ -17,13 +19,17 @@ export const useJobsStore = defineStore('jobs', () => {
   const view = (jobId: string, kind: JobKind): JobView => {
     let j = jobs.get(jobId);
     if (!j) {
-      j = { jobId, kind, state: 'running', progress: null, error: null };
+      j = { jobId, kind, state: 'running', progress: null, error: null, series: [] };
       jobs.set(jobId, j);
     }
     return jobs.get(jobId)!;
   };
   const api = getApi();
-  api.on('jobs:progress', (p) => (view(p.jobId, p.kind).progress = p));
+  api.on('jobs:progress', (p) => {
+    const j = view(p.jobId, p.kind);
+    j.progress = p;
+    if (p.data) j.series.push(p.data);
+  });
   api.on('jobs:done', (p) => (view(p.jobId, p.kind).state = 'done'));
   api.on('jobs:cancelled', (p) => (view(p.jobId, p.kind).state = 'cancelled'));
   api.on('jobs:error', (p) => {

@@ -1,0 +1,119 @@
+// The review queue from a trained model: for every unaligned source entity its top-k unaligned
+// targets by the joint embedding's CSLS score, each with the cosine of every modality's own
+// embedding (null where either entity lacks the modality: the "missing" flag), the margins both
+// ways, the graph impact and the modality disagreement, and the expected value of reviewing it
+// (src/shared/curation.ts). Used by `mmea propose`, `mmea simulate` and the app's rounds.
+import type { Features } from '../features/build';
+import { disagreementOf, expectedValues, type Candidate, type QueueItem } from '../../shared/curation';
+import { topCandidates } from '../model/evaluate';
+import type { Modality } from '../model/humea';
+import { l2normalize } from '../model/ops';
+import { tf } from '../model/tf';
+import type { Trainer } from '../model/train';
+
+const COVERAGE: Record<Modality, keyof Features['coverage']> = {
+  gph: 'structure',
+  img: 'images',
+  rel: 'relations',
+  att: 'attributes',
+  name: 'names',
+  word: 'words',
+};
+
+export interface QueueRequest {
+  /** rows of graph 1 to propose for, and rows of graph 2 they may be matched with */
+  sources: Int32Array;
+  targets: Int32Array;
+  k: number;
+  /** per source row, target rows never to propose again (rejected pairs) */
+  exclude?: Map<number, Set<number>>;
+  /** rows already aligned (seeds, confirmed): a neighbour among them is no longer to be anchored */
+  aligned?: Uint8Array;
+  /** confidence from which the model's first candidate is accepted unreviewed (lowers its value) */
+  accepted?: number;
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** Distinct unaligned neighbours of two rows. */
+function impactOf(f: Features, a: number, b: number, aligned: Uint8Array | undefined): number {
+  const seen = new Set<number>();
+  for (const r of [a, b]) {
+    const { indptr, neighbours } = f.graph;
+    for (let e = indptr[r]!; e < indptr[r + 1]!; e++) {
+      const n = neighbours[e]!;
+      if (!aligned?.[n]) seen.add(n);
+    }
+  }
+  return seen.size;
+}
+
+export function buildQueue(t: Trainer, req: QueueRequest): QueueItem[] {
+  const f = t.features;
+  const { sources, targets } = req;
+  if (sources.length === 0 || targets.length === 0) return [];
+  let extra = 0;
+  for (const s of req.exclude?.values() ?? []) extra = Math.max(extra, s.size);
+  // everything the forward makes is freed here but the normalised embeddings (its expert outputs,
+  // rows × experts × hidden per modality, would otherwise stay on the backend)
+  const present = t.model.present;
+  const [joint, ...normed] = tf.tidy(() => {
+    const fw = t.model.forward(null, false);
+    return [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))];
+  });
+  const mods = present.map((m, k) => {
+    const data = normed[k]!.dataSync() as Float32Array;
+    return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]] };
+  });
+  tf.dispose(normed);
+  const L = tf.gather(joint, sources);
+  const R = tf.gather(joint, targets);
+  joint.dispose();
+  let top: ReturnType<typeof topCandidates>;
+  let back: ReturnType<typeof topCandidates>;
+  try {
+    top = topCandidates(L, R, req.k + extra, { csls: t.options.csls });
+    back = topCandidates(R, L, 2, { csls: t.options.csls });
+  } finally {
+    tf.dispose([L, R]);
+  }
+  const K = top.index.length / sources.length;
+  const B = back.index.length / targets.length;
+  const cos = (d: Float32Array, H: number, a: number, b: number) => {
+    let s = 0;
+    for (let x = 0; x < H; x++) s += d[a * H + x]! * d[b * H + x]!;
+    return round4(s);
+  };
+  const items: Omit<QueueItem, 'value'>[] = [];
+  sources.forEach((src, q) => {
+    const excluded = req.exclude?.get(src);
+    const candidates: Candidate[] = [];
+    let firstCol = -1;
+    for (let p = 0; p < K && candidates.length < req.k; p++) {
+      const col = top.index[q * K + p]!;
+      const dst = targets[col]!;
+      if (excluded?.has(dst) || !Number.isFinite(top.score[q * K + p]!)) continue;
+      if (firstCol < 0) firstCol = col;
+      const modalities: Record<string, number | null> = {};
+      for (const { m, data, dims, mask } of mods) modalities[m] = mask[src] && mask[dst] ? cos(data, dims, src, dst) : null;
+      candidates.push({ target: f.rowIds[dst]!, score: round4(top.score[q * K + p]!), cosine: round4(top.cosine[q * K + p]!), modalities });
+    }
+    if (candidates.length === 0) return;
+    const margin = candidates.length > 1 ? candidates[0]!.score - candidates[1]!.score : 0;
+    // the first candidate's best other source: its best, or its second when its best is this one
+    const bestSource = back.index[firstCol * B]!;
+    const other = bestSource === q ? (B > 1 ? back.score[firstCol * B + 1]! : -Infinity) : back.score[firstCol * B]!;
+    const reverseMargin = Number.isFinite(other) ? candidates[0]!.score - other : candidates[0]!.score + 2;
+    items.push({
+      source: f.rowIds[src]!,
+      candidates,
+      margin: round4(margin),
+      reverseMargin: round4(reverseMargin),
+      confidence: round4(Math.min(margin, reverseMargin)),
+      impact: impactOf(f, src, targets[firstCol]!, req.aligned),
+      disagreement: round4(disagreementOf(candidates)),
+    });
+  });
+  const values = expectedValues(items, req.accepted);
+  return items.map((q, i) => ({ ...q, value: values[i]! }));
+}

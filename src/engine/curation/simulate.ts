@@ -1,0 +1,256 @@
+// The simulated curator (`mmea simulate`): an oracle that answers from the ground truth, works
+// through the app's own review queue (queue.ts, in the order asked for), writes every verdict to
+// the project's journal like the app does, and retrains (warm start: the same model and optimiser
+// continue) after every round of R verdicts with the seeds and the confirmed pairs.
+//
+// A confirmed set alone can never reach 90% recall with fewer verdicts than 90% of the pairs (one
+// confirmation per verdict), so the alignment delivered after a round is, as in the app, the
+// confirmed pairs plus the model's own first candidates whose confidence is above a threshold
+// calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
+// justification semapv:SemanticSimilarityThresholdMatching). The calibration uses audit items
+// only: a random share of every round's verdicts, drawn uniformly from the queue, whose confirmed
+// pairs are held out of training (the round's held-out metrics) so the model's confidence on them
+// is an honest sample of its confidence on the unreviewed rest. The ground truth is used only to
+// answer and to measure, never to choose a threshold or an order.
+import { join } from 'node:path';
+import { acceptThreshold, orderQueue, type QueueItem, type QueueOrder } from '../../shared/curation';
+import type { Verdict } from '../../shared/verdicts';
+import type { Project } from '../data/project';
+import type { Features } from '../features/build';
+import { mulberry32 } from '../random';
+import { Trainer, type TrainOptions } from '../model/train';
+import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
+import { Journal } from './journal';
+import { buildQueue } from './queue';
+
+export interface SimulateOptions {
+  roundSize: number;
+  order: QueueOrder;
+  k: number;
+  /** epochs before the first round, and per round (warm start) */
+  initialEpochs: number;
+  roundEpochs: number;
+  /** share of each round's verdicts spent on uniformly drawn audit items */
+  audit: number;
+  /** precision the accepted first candidates must have (Wilson lower bound, z = 1) */
+  precision: number;
+  /** stop after this many verdicts (default: when 90% recall at the precision is reached or the queue is empty) */
+  maxVerdicts: number;
+  /** keep reviewing after reaching the target, up to maxVerdicts */
+  continueAfterTarget: boolean;
+  seed: number;
+}
+
+export const SIMULATE_DEFAULTS: SimulateOptions = {
+  roundSize: 500,
+  order: 'value',
+  k: 5,
+  initialEpochs: 150,
+  roundEpochs: 50,
+  audit: 0.1,
+  precision: 0.99,
+  maxVerdicts: Infinity,
+  continueAfterTarget: false,
+  seed: 1,
+};
+
+export interface CurvePoint {
+  round: number;
+  verdicts: number;
+  /** verdicts / pairs to find */
+  reviewedFraction: number;
+  confirmed: number;
+  /** recall of the confirmed pairs alone */
+  confirmedRecall: number;
+  /** accepted without review: the model's first candidates above the threshold */
+  accepted: number;
+  threshold: number | null;
+  /** recall and precision of confirmed ∪ accepted against the pairs to find */
+  recall: number;
+  precision: number;
+  /** the current model on the held-out (audit) confirmed pairs: first candidate right */
+  heldOut: { pairs: number; hits1: number } | null;
+  epoch: number;
+  seconds: number;
+}
+
+export interface SimulateResult {
+  data: string;
+  order: QueueOrder;
+  options: SimulateOptions;
+  /** true pairs outside the seeds: the denominators */
+  pairsToFind: number;
+  seeds: number;
+  curve: CurvePoint[];
+  reviewedFractionAt90Recall: number | null;
+  exports: string[];
+}
+
+export interface SimulateHooks {
+  onPoint?(p: CurvePoint): void;
+  onEpoch?(epoch: number, loss: number): void;
+}
+
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export async function simulate(
+  project: Project,
+  features: Features,
+  train: TrainOptions,
+  o: SimulateOptions,
+  out: string,
+  hooks: SimulateHooks = {},
+): Promise<SimulateResult> {
+  const f = features;
+  const t0 = performance.now();
+  const rowOf = new Map<number, number>();
+  f.rowIds.forEach((id, r) => rowOf.set(id, r));
+  const uri = (row: number) => project.nameOf(f.rowIds[row]!).uri;
+  // the seeds the curator starts from, and the truth the oracle answers from
+  const seeds = new Int32Array([...f.split.train, ...f.split.valid]);
+  const truth = new Map<number, number>();
+  const toFind = f.split.test;
+  for (let i = 0; i < toFind.length; i += 2) truth.set(toFind[i]!, toFind[i + 1]!);
+  const N = truth.size;
+  const trainer = new Trainer(features, { ...train, epochs: Number.MAX_SAFE_INTEGER, iterative: 'off' });
+  trainer.train = seeds;
+  const { journal } = Journal.open(project.path);
+  const rng = mulberry32(o.seed);
+  const epochs = (n: number) => {
+    for (let e = 0; e < n; e++) {
+      const loss = trainer.step(); // not inside the optional call: `?.` would skip it
+      hooks.onEpoch?.(trainer.epoch, loss);
+    }
+  };
+  try {
+    epochs(o.initialEpochs);
+    const confirmed = new Map<number, number>(); // source row → target row
+    const heldOut = new Set<number>(); // audit-confirmed sources, never trained on
+    const none = new Set<number>(); // no counterpart
+    const auditNone = new Set<number>();
+    const rejected = new Map<number, Set<number>>();
+    const auditRejected = new Set<number>();
+    let verdicts = 0;
+    let reached: number | null = null;
+    const curve: CurvePoint[] = [];
+    let accepted = new Map<number, { target: number; score: number }>();
+    const record = (source: number, target: number | null, verdict: Verdict, round: number, score: number | null, note: string | null = null) =>
+      journal.append({ source: uri(source), target: target === null ? null : uri(target), verdict, curator: 'oracle', round, score, note });
+    for (let round = 0; ; round++) {
+      const aligned = new Uint8Array(f.rows);
+      for (let i = 0; i < seeds.length; i++) aligned[seeds[i]!] = 1;
+      for (const [s, t] of confirmed) if (!heldOut.has(s)) (aligned[s] = 1, (aligned[t] = 1));
+      // held-out pairs stay in the queue for calibration but are not reviewed again
+      const sources: number[] = [];
+      const targets: number[] = [];
+      for (let r = 0; r < f.rows1; r++) if (!aligned[r] && (!none.has(r) || auditNone.has(r))) sources.push(r);
+      for (let r = f.rows1; r < f.rows; r++) if (!aligned[r]) targets.push(r);
+      const calibration = new Set([...heldOut, ...auditNone, ...auditRejected]);
+      const exclude = new Map([...rejected].filter(([s]) => !calibration.has(s)));
+      const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned });
+      const samples: { confidence: number; correct: boolean }[] = [];
+      let hits = 0;
+      for (const q of queue) {
+        const s = rowOf.get(q.source)!;
+        if (!calibration.has(s)) continue;
+        const first = rowOf.get(q.candidates[0]!.target)!;
+        if (heldOut.has(s)) {
+          const ok = confirmed.get(s) === first;
+          if (ok) hits++;
+          samples.push({ confidence: q.confidence, correct: ok });
+        } else if (auditNone.has(s)) samples.push({ confidence: q.confidence, correct: false });
+        else if (rejected.get(s)?.has(first)) samples.push({ confidence: q.confidence, correct: false });
+        // an audit-rejected source with a new first candidate: its answer is unknown
+      }
+      const threshold = samples.length ? acceptThreshold(samples, o.precision) : Infinity;
+      const open = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
+      // accepted: the open items' first candidates above the threshold, best first, 1-to-1
+      accepted = new Map();
+      const usedTargets = new Set(confirmed.values());
+      for (const q of [...open].sort((a, b) => b.confidence - a.confidence)) {
+        if (q.confidence < threshold) break;
+        const tRow = rowOf.get(q.candidates[0]!.target)!;
+        if (usedTargets.has(tRow)) continue;
+        usedTargets.add(tRow);
+        accepted.set(rowOf.get(q.source)!, { target: tRow, score: q.candidates[0]!.score });
+      }
+      let right = 0;
+      for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
+      const confirmedRight = right;
+      for (const [s, { target }] of accepted) if (truth.get(s) === target) right++;
+      const delivered = confirmed.size + accepted.size;
+      const point: CurvePoint = {
+        round,
+        verdicts,
+        reviewedFraction: r4(verdicts / N),
+        confirmed: confirmed.size,
+        confirmedRecall: r4(confirmedRight / N),
+        accepted: accepted.size,
+        threshold: Number.isFinite(threshold) ? r4(threshold) : null,
+        recall: r4(right / N),
+        precision: delivered ? r4(right / delivered) : 1,
+        heldOut: heldOut.size ? { pairs: heldOut.size, hits1: r4(hits / heldOut.size) } : null,
+        epoch: trainer.epoch,
+        seconds: Math.round((performance.now() - t0) / 1000),
+      };
+      curve.push(point);
+      hooks.onPoint?.(point);
+      if (reached === null && point.recall >= 0.9 && point.precision >= o.precision) reached = point.reviewedFraction;
+      if ((reached !== null && !o.continueAfterTarget) || verdicts >= o.maxVerdicts || open.length === 0) break;
+      // this round's items: the audit share drawn uniformly, the rest in the queue's order
+      const budget = Math.min(o.roundSize, o.maxVerdicts - verdicts, open.length);
+      const auditCount = Math.min(budget, Math.round(budget * o.audit));
+      const pool = [...open];
+      const audit = new Set<QueueItem>();
+      while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
+      const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));
+      const batch = [...audit, ...ordered.slice(0, budget - audit.size)];
+      const taken = new Set(confirmed.values());
+      for (const q of batch) {
+        const s = rowOf.get(q.source)!;
+        const isAudit = audit.has(q);
+        const gold = truth.get(s);
+        const shown = q.candidates.map((c) => rowOf.get(c.target)!);
+        verdicts++;
+        if (gold === undefined || taken.has(gold)) {
+          none.add(s);
+          if (isAudit) auditNone.add(s);
+          record(s, null, 'none', round + 1, null, isAudit ? 'audit' : null);
+        } else if (shown.includes(gold)) {
+          confirmed.set(s, gold);
+          taken.add(gold);
+          if (isAudit) heldOut.add(s);
+          record(s, gold, 'confirm', round + 1, q.candidates[shown.indexOf(gold)]!.score, isAudit ? 'audit' : null);
+        } else {
+          const set = rejected.get(s) ?? new Set<number>();
+          for (const t of shown) set.add(t);
+          rejected.set(s, set);
+          if (isAudit) auditRejected.add(s);
+          for (const [i, t] of shown.entries()) record(s, t, 'reject', round + 1, q.candidates[i]!.score, isAudit ? 'audit' : null);
+        }
+      }
+      const pairs: number[] = [...seeds];
+      for (const [s, t] of confirmed) if (!heldOut.has(s)) pairs.push(s, t);
+      trainer.train = Int32Array.from(pairs);
+      epochs(o.roundEpochs);
+    }
+    // the delivered alignment into the journal too (as the model's accepted pairs), then every export
+    const last = curve.length - 1;
+    for (const [s, { target, score }] of accepted) {
+      journal.append({ source: uri(s), target: uri(target), verdict: 'confirm', curator: 'model', round: last, score, justification: 'threshold', note: `confidence above the calibrated threshold ${curve[last]!.threshold}` });
+    }
+    const mappings = mappingsOf(project, journal.state().values(), true);
+    const exports = writeExports(out, EXPORT_FORMATS, mappings, { name: project.manifest.name, created: new Date().toISOString(), tool: 'MMEA Studio mmea simulate' });
+    return { data: project.manifest.source.path, order: o.order, options: o, pairsToFind: N, seeds: seeds.length / 2, curve, reviewedFractionAt90Recall: reached, exports };
+  } finally {
+    journal.close();
+    try {
+      trainer.dispose();
+    } catch (e) {
+      // after a failed step the backend may be unusable: the first error is the one to report
+      process.stderr.write(`mmea: disposing the model failed too: ${(e as Error).message}\n`);
+    }
+  }
+}
+
+export const SIMULATION_PROJECT = (out: string) => join(out, 'project');

@@ -1,0 +1,144 @@
+// A curation round (the app's "train" and "retrain with confirmed pairs"), in the engine process:
+// HUMEA trained on the project's seeds plus the curator's confirmed pairs, warm-started from the
+// last round that was not rolled back (its parameters, optimiser moments and epoch), then the
+// review queue for every still-unaligned source. A round folder records its seed set, checkpoint,
+// metrics on the held-out part of the confirmed pairs (a fixed tenth, by hash of the source URI,
+// never trained on), the queue, what changed since the previous round, and the disagreement
+// queue. Written into a scratch folder and renamed at the end: a cancelled or killed round leaves
+// no half round behind.
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RoundParams } from '../../shared/contract';
+import { MmeaError } from '../../shared/errors';
+import type { RoundInfo } from '../../shared/types';
+import { Project, isProject } from '../data/project';
+import { DEFAULT_SETTINGS } from '../features/build';
+import { ensureFeatures } from '../features/store';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
+import { initBackend } from '../model/tf';
+import { TRAIN_DEFAULTS, Trainer } from '../model/train';
+import type { JobContext } from '../protocol';
+import { buildQueue } from '../curation/queue';
+import { currentRound, isHeldOut, listRounds, readQueue, roundDir, roundScratchPath } from '../curation/rounds';
+
+export async function roundJob(params: RoundParams, ctx: JobContext): Promise<RoundInfo> {
+  const path = resolve(params.project);
+  if (!isProject(path)) throw new MmeaError('bad-input', `${path} is not a project folder`);
+  const backend = await initBackend();
+  ctx.progress(0, 'features', `backend ${backend}`);
+  const { features: f } = await ensureFeatures(path, DEFAULT_SETTINGS);
+  const project = await Project.open(path);
+  const rowOf = new Map<number, number>();
+  f.rowIds.forEach((id, r) => rowOf.set(id, r));
+  const row = (side: 1 | 2, uri: string): number => {
+    const id = project.idOfUri(side, uri);
+    const r = id === undefined ? undefined : rowOf.get(id);
+    if (r === undefined) throw new MmeaError('not-found', `no entity ${uri} in graph ${side}`);
+    return r;
+  };
+  const previous = currentRound(path);
+  const n = (listRounds(path).at(-1)?.round ?? 0) + 1;
+  const options = { ...TRAIN_DEFAULTS, ...params.options };
+  const trainer = new Trainer(f, options);
+  try {
+    if (previous) await loadCheckpoint(join(roundDir(path, previous.round), 'checkpoint'), trainer);
+    const seeds = [...f.split.train, ...f.split.valid];
+    const trainPairs = [...seeds];
+    const heldOut: number[] = [];
+    for (const [s, t] of params.confirmed) (isHeldOut(s) ? heldOut : trainPairs).push(row(1, s), row(2, t));
+    trainer.train = Int32Array.from(trainPairs);
+    const epochs = params.epochs ?? (previous ? 50 : 150);
+    const first = trainer.epoch;
+    const losses: number[] = [];
+    let seconds = 0;
+    for (let e = 0; e < epochs; e++) {
+      if (ctx.signal.aborted) throw new MmeaError('cancelled', `round ${n} cancelled at epoch ${trainer.epoch}`);
+      const t0 = performance.now();
+      const loss = trainer.step();
+      seconds += (performance.now() - t0) / 1000;
+      losses.push(loss);
+      const eta = ((epochs - e - 1) * seconds) / (e + 1);
+      ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}, ETA ${Math.round(eta)} s`, { epoch: first + e + 1, loss });
+    }
+    ctx.progress(0.9, `round ${n}: metrics and queue`);
+    const emb = trainer.embed();
+    const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb, Int32Array.from(heldOut)) : null;
+    emb.dispose();
+    // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned
+    const aligned = new Uint8Array(f.rows);
+    for (const r of trainPairs) aligned[r] = 1;
+    for (const r of heldOut) aligned[r] = 1;
+    const none = new Set(params.none.map((s) => row(1, s)));
+    const exclude = new Map<number, Set<number>>();
+    for (const [s, t] of params.rejected) {
+      const set = exclude.get(row(1, s)) ?? new Set<number>();
+      set.add(row(2, t));
+      exclude.set(row(1, s), set);
+    }
+    const sources: number[] = [];
+    const targets: number[] = [];
+    for (let r = 0; r < f.rows1; r++) if (!aligned[r] && !none.has(r)) sources.push(r);
+    for (let r = f.rows1; r < f.rows; r++) if (!aligned[r]) targets.push(r);
+    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned });
+    // disagreements: confirmed pairs whose target the model no longer ranks first for their source
+    // (among the targets not aligned by seeds), and rejected pairs it now ranks first
+    const confirmedSources = params.confirmed.map(([s]) => row(1, s));
+    const seedTargets = new Set(seeds.filter((_, i) => i % 2 === 1));
+    const open = [];
+    for (let r = f.rows1; r < f.rows; r++) if (!seedTargets.has(r)) open.push(r);
+    const doubted = buildQueue(trainer, { sources: Int32Array.from(confirmedSources), targets: Int32Array.from(open), k: 1 });
+    const confirmedTarget = new Map(params.confirmed.map(([s, t]) => [project.idOfUri(1, s)!, project.idOfUri(2, t)!]));
+    const disagreements: RoundInfo['disagreements'] = [];
+    for (const q of doubted) {
+      const want = confirmedTarget.get(q.source)!;
+      const first = q.candidates[0];
+      if (first && first.target !== want) disagreements.push({ kind: 'confirmed-doubted', source: q.source, target: want, modelFirst: first.target, score: first.score });
+    }
+    const rejectedSources = [...exclude.keys()].filter((s) => !none.has(s) && !aligned[s]);
+    const firsts = buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 });
+    for (const q of firsts) {
+      const t = q.candidates[0]?.target;
+      if (t !== undefined && exclude.get(rowOf.get(q.source)!)?.has(rowOf.get(t)!)) disagreements.push({ kind: 'rejected-first', source: q.source, target: t, modelFirst: t, score: q.candidates[0]!.score });
+    }
+    // what changed: sources whose first candidate differs from the previous round's
+    const changed: RoundInfo['changed'] = [];
+    if (previous && existsSync(join(roundDir(path, previous.round), 'queue.json'))) {
+      const before = new Map(readQueue(path, previous.round).map((q) => [q.source, q.candidates[0]?.target ?? null]));
+      for (const q of queue) {
+        const b = before.get(q.source);
+        if (b !== undefined && b !== (q.candidates[0]?.target ?? null)) changed.push({ source: q.source, before: b, after: q.candidates[0]?.target ?? null });
+      }
+    }
+    const info: RoundInfo = {
+      round: n,
+      warmStartFrom: previous?.round ?? null,
+      createdAt: new Date().toISOString(),
+      epochs,
+      epoch: trainer.epoch,
+      loss: losses.at(-1) ?? null,
+      seeds: seeds.length / 2,
+      confirmedTrained: (trainPairs.length - seeds.length) / 2,
+      heldOut: heldOut.length / 2,
+      metrics: metrics && { hits1: metrics.mean.hits1, hits10: metrics.mean.hits10, mrr: metrics.mean.mrr },
+      weights: trainer.modalityWeights(),
+      queue: queue.length,
+      changed,
+      disagreements,
+      rolledBack: false,
+    };
+    const final = roundDir(path, n);
+    const scratch = roundScratchPath(params, ctx.jobId);
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    await saveCheckpoint(join(scratch, 'checkpoint'), trainer);
+    writeFileSync(join(scratch, 'seeds.tsv'), Array.from({ length: trainPairs.length / 2 }, (_, i) => `${f.rowIds[trainPairs[2 * i]!]}\t${f.rowIds[trainPairs[2 * i + 1]!]}\n`).join(''));
+    writeFileSync(join(scratch, 'queue.json'), JSON.stringify(queue));
+    writeFileSync(join(scratch, 'round.json'), JSON.stringify(info, null, 1));
+    renameSync(scratch, final);
+    ctx.progress(1, `round ${n} done`);
+    return info;
+  } finally {
+    trainer.dispose();
+  }
+}
+

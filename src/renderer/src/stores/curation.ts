@@ -1,0 +1,294 @@
+// The review: the current round's queue, the standing verdicts, the selection, blind mode, and the
+// curator's undo/redo history. Every verdict goes through `verdicts:record`, which answers only once
+// the journal line is on disk; the queue shows a verdict as saved from that answer on. Undo writes
+// the inverse verdict (the journal keeps both), so the history survives anything but is unlimited.
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef } from 'vue';
+import { conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
+import type { ExportFormat } from '../../../shared/exportFormats';
+import type { EntityDetail, Neighbourhood, RoundInfo } from '../../../shared/types';
+import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
+import { getApi } from '../lib/api';
+
+export type ItemStatus = 'open' | 'confirmed' | 'rejected' | 'none' | 'skipped';
+
+/** One undoable step: the verdicts it changed, each with what stood before (undefined: nothing). */
+interface Step {
+  changes: { source: string; target: string | null; before: VerdictEntry | undefined; after: { verdict: Verdict } | null }[];
+}
+
+const CACHE = 400;
+
+export const useCurationStore = defineStore('curation', () => {
+  const api = getApi();
+  const round = ref<RoundInfo | null>(null);
+  const rounds = ref<RoundInfo[]>([]);
+  const items = shallowRef<QueueItem[]>([]);
+  const entities = shallowRef<Record<number, { label: string; uri: string }>>({});
+  const standing = reactive(new Map<string, VerdictEntry>());
+  const order = ref<QueueOrder>('value');
+  const filter = ref<'all' | ItemStatus>('all');
+  const search = ref('');
+  const blind = ref(false);
+  const curator = ref(localStorage.getItem('mmea.curator') ?? '');
+  const selected = ref(0); // index into `visible`
+  const candidate = ref(0); // index into the selected item's candidates
+  const error = ref<string | null>(null);
+  const saving = ref(0);
+  const undoStack: Step[] = [];
+  const redoStack: Step[] = [];
+  const history = ref({ undo: 0, redo: 0 });
+  const loading = ref(false);
+  const lastExport = ref<{ dir: string; files: string[]; confirmed: number } | null>(null);
+
+  const label = (id: number) => entities.value[id]?.label ?? String(id);
+  const uri = (id: number) => entities.value[id]?.uri ?? '';
+
+  /** standing confirmations by entity id, both ways (for 1-to-1 conflicts) */
+  const confirmed = computed(() => {
+    const bySource = new Map<number, number>();
+    const byTarget = new Map<number, number>();
+    const idOf = new Map<string, number>();
+    for (const [id, e] of Object.entries(entities.value)) idOf.set(e.uri, Number(id));
+    for (const v of standing.values()) {
+      if (v.verdict !== 'confirm' || v.target === null) continue;
+      const s = idOf.get(v.source);
+      const t = idOf.get(v.target);
+      if (s !== undefined && t !== undefined) (bySource.set(s, t), byTarget.set(t, s));
+    }
+    return { bySource, byTarget };
+  });
+
+  function verdictOf(source: number, target: number | null): VerdictEntry | undefined {
+    return standing.get(keyOf(uri(source), target === null ? null : uri(target)));
+  }
+
+  function statusOf(q: QueueItem): ItemStatus {
+    if (confirmed.value.bySource.has(q.source)) return 'confirmed';
+    const own = verdictOf(q.source, null)?.verdict;
+    if (own === 'none') return 'none';
+    if (q.candidates.length > 0 && q.candidates.every((c) => verdictOf(q.source, c.target)?.verdict === 'reject')) return 'rejected';
+    if (own === 'skip') return 'skipped';
+    return 'open';
+  }
+
+  const counts = computed(() => {
+    const c = { total: items.value.length, reviewed: 0, confirmed: 0, rejected: 0, none: 0, skipped: 0 };
+    for (const q of items.value) {
+      const s = statusOf(q);
+      if (s !== 'open') c.reviewed++;
+      if (s === 'confirmed') c.confirmed++;
+      else if (s === 'rejected') c.rejected++;
+      else if (s === 'none') c.none++;
+      else if (s === 'skipped') c.skipped++;
+    }
+    return c;
+  });
+
+  /** the queue as shown: ordered, filtered by status and searched by label */
+  const visible = computed(() => {
+    const q = search.value.trim().toLowerCase();
+    const f = filter.value;
+    return orderQueue(items.value, order.value).filter(
+      (it) => (f === 'all' || statusOf(it) === f) && (!q || label(it.source).toLowerCase().includes(q) || it.candidates.some((c) => label(c.target).toLowerCase().includes(q))),
+    );
+  });
+
+  const current = computed<QueueItem | null>(() => visible.value[selected.value] ?? null);
+
+  function conflict(source: number, target: number): string | null {
+    const why = conflictOf(source, target, confirmed.value.bySource, confirmed.value.byTarget);
+    if (!why) return null;
+    // name the other entity by its label, not its id
+    const other = why.includes('source') ? confirmed.value.bySource.get(source)! : confirmed.value.byTarget.get(target)!;
+    return why.replace(String(other), `“${label(other)}”`);
+  }
+
+  // entity details and neighbourhoods, cached (the evidence of the next item is prefetched)
+  const details = new Map<number, Promise<EntityDetail>>();
+  const hoods = new Map<string, Promise<Neighbourhood>>();
+  function cached<K, V>(m: Map<K, Promise<V>>, k: K, load: () => Promise<V>): Promise<V> {
+    let p = m.get(k);
+    if (!p) {
+      p = load();
+      p.catch(() => m.delete(k));
+      m.set(k, p);
+      if (m.size > CACHE) m.delete(m.keys().next().value as K);
+    }
+    return p;
+  }
+  const detail = (id: number) => cached(details, id, () => api.graph.entity({ id }));
+  const neighbourhood = (id: number, hops: 1 | 2) => cached(hoods, `${id}:${hops}`, () => api.graph.neighbourhood({ id, hops, maxNodes: 40 }));
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const [q, v, r] = await Promise.all([api.curation.queue(), api.verdicts.list(), api.curation.rounds()]);
+      round.value = q.round;
+      entities.value = q.entities;
+      items.value = q.items;
+      rounds.value = r;
+      standing.clear();
+      for (const e of v.verdicts) standing.set(keyOf(e.source, e.target), e);
+      if (v.warnings.length) error.value = v.warnings.join('\n');
+      selected.value = Math.min(selected.value, Math.max(0, visible.value.length - 1));
+      candidate.value = 0;
+      details.clear();
+      hoods.clear();
+    } catch (e) {
+      error.value = (e as Error).message;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** Writes verdicts (waiting for each to be on disk) and updates the standing state. */
+  async function apply(changes: Step['changes'], direction: 'forward' | 'back'): Promise<void> {
+    saving.value++;
+    try {
+      for (const c of changes) {
+        const target = direction === 'forward' ? c.after : c.before;
+        const entry = target
+          ? await api.verdicts.record({ source: c.source, target: c.target, verdict: target.verdict, curator: curator.value, round: round.value?.round ?? 0, score: scoreOf(c.source, c.target) })
+          : await api.verdicts.record({ op: 'clear', source: c.source, target: c.target });
+        const key = keyOf(c.source, c.target);
+        if (entry.op === 'clear') standing.delete(key);
+        else standing.set(key, entry);
+      }
+    } finally {
+      saving.value--;
+    }
+  }
+
+  function scoreOf(source: string, target: string | null): number | null {
+    if (target === null) return null;
+    const q = items.value.find((it) => uri(it.source) === source);
+    return q?.candidates.find((c) => uri(c.target) === target)?.score ?? null;
+  }
+
+  async function step(changes: Step['changes']): Promise<boolean> {
+    error.value = null;
+    try {
+      await apply(changes, 'forward');
+      undoStack.push({ changes });
+      redoStack.length = 0;
+      history.value = { undo: undoStack.length, redo: 0 };
+      return true;
+    } catch (e) {
+      error.value = (e as Error).message;
+      return false;
+    }
+  }
+
+  const change = (source: number, target: number | null, verdict: Verdict) => {
+    const s = uri(source);
+    const t = target === null ? null : uri(target);
+    return { source: s, target: t, before: standing.get(keyOf(s, t)), after: { verdict } };
+  };
+
+  /** Confirm / reject the selected candidate, or say the source has no counterpart / skip it. */
+  async function verdict(v: Verdict): Promise<void> {
+    const q = current.value;
+    if (!q) return;
+    const c = q.candidates[candidate.value];
+    if ((v === 'confirm' || v === 'reject') && !c) return;
+    if (v === 'confirm') {
+      const why = conflict(q.source, c!.target);
+      if (why) {
+        error.value = `Not confirmed: ${why} (1-to-1). Undo or reject that pair first.`;
+        return;
+      }
+    }
+    const target = v === 'confirm' || v === 'reject' ? c!.target : null;
+    if (!(await step([change(q.source, target, v)]))) return;
+    if (v === 'reject' && candidate.value < q.candidates.length - 1 && statusOf(q) === 'open') candidate.value++;
+    else advance();
+  }
+
+  /** The next item that is still open, after the selected one. */
+  function advance(): void {
+    const list = visible.value;
+    for (let i = selected.value + 1; i < list.length; i++) {
+      if (statusOf(list[i]!) === 'open') return select(i);
+    }
+    select(Math.min(selected.value + 1, list.length - 1));
+  }
+
+  function select(i: number): void {
+    selected.value = Math.max(0, Math.min(i, visible.value.length - 1));
+    candidate.value = 0;
+  }
+
+  async function undo(): Promise<void> {
+    const s = undoStack.pop();
+    if (!s) return;
+    try {
+      await apply([...s.changes].reverse(), 'back');
+      redoStack.push(s);
+    } catch (e) {
+      undoStack.push(s);
+      error.value = (e as Error).message;
+    }
+    history.value = { undo: undoStack.length, redo: redoStack.length };
+    focusOn(s.changes[0]!.source);
+  }
+
+  async function redo(): Promise<void> {
+    const s = redoStack.pop();
+    if (!s) return;
+    try {
+      await apply(s.changes, 'forward');
+      undoStack.push(s);
+    } catch (e) {
+      redoStack.push(s);
+      error.value = (e as Error).message;
+    }
+    history.value = { undo: undoStack.length, redo: redoStack.length };
+    focusOn(s.changes[0]!.source);
+  }
+
+  /** Selects the item of a source URI (after undo/redo, so the curator sees what changed). */
+  function focusOn(sourceUri: string): void {
+    const i = visible.value.findIndex((q) => uri(q.source) === sourceUri);
+    if (i >= 0) selected.value = i;
+  }
+
+  function setCurator(name: string): void {
+    curator.value = name;
+    localStorage.setItem('mmea.curator', name);
+  }
+
+  async function train(epochs?: number): Promise<string | null> {
+    error.value = null;
+    try {
+      return (await api.curation.train({ epochs })).jobId;
+    } catch (e) {
+      error.value = (e as Error).message;
+      return null;
+    }
+  }
+
+  async function rollback(n: number): Promise<void> {
+    try {
+      rounds.value = await api.curation.rollback({ round: n });
+      await load();
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  async function exportAll(formats: ExportFormat[], withRejections: boolean): Promise<void> {
+    try {
+      lastExport.value = await api.curation.export({ formats, withRejections });
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  return {
+    round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
+    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, neighbourhood,
+    load, verdict, select, advance, undo, redo, setCurator, train, rollback, exportAll,
+  };
+});

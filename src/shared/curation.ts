@@ -1,0 +1,139 @@
+// The review queue's pure logic, shared by the engine (which builds the queue from a model), the
+// simulated curator (`mmea simulate`) and the renderer (which re-sorts and marks conflicts): the
+// expected value of reviewing an item, the queue orders, 1-to-1 conflicts, and the threshold above
+// which the model's own top-1 is accepted without review (calibrated on the curator's verdicts).
+// Our own code: this is the product's review logic, no library does it.
+
+export interface Candidate {
+  /** entity id in graph 2 */
+  target: number;
+  /** the joint embedding's CSLS score (what the model ranks by) */
+  score: number;
+  /** cosine of the joint embeddings */
+  cosine: number;
+  /** cosine of each modality's own embedding; null where either entity lacks the modality */
+  modalities: Record<string, number | null>;
+}
+
+export interface QueueItem {
+  /** entity id in graph 1 */
+  source: number;
+  /** best first */
+  candidates: Candidate[];
+  /** score of the first candidate minus the second's (0 with one candidate) */
+  margin: number;
+  /** the first candidate's score minus the best score any other queued source has for it;
+   *  negative when another source ranks it higher (the pair is not a mutual best) */
+  reverseMargin: number;
+  /** min(margin, reverseMargin): how sure the model is of its first candidate, both ways */
+  confidence: number;
+  /** unaligned neighbours of the source and of its first candidate: what a confirmation anchors */
+  impact: number;
+  /** fraction of the modalities both entities have whose own best candidate (among the shown ones)
+   *  is not the joint's first */
+  disagreement: number;
+  /** expected value of reviewing this item (expectedValues) */
+  value: number;
+}
+
+export const QUEUE_ORDERS = ['value', 'score', 'confidence', 'impact', 'disagreement'] as const;
+export type QueueOrder = (typeof QUEUE_ORDERS)[number];
+
+/** Fraction of modalities (present for both entities) whose own best shown candidate differs from
+ *  the joint's first. */
+export function disagreementOf(candidates: Candidate[]): number {
+  if (candidates.length < 2) return 0;
+  const names = Object.keys(candidates[0]!.modalities);
+  let asked = 0;
+  let differ = 0;
+  for (const m of names) {
+    let best = -1;
+    let bestSim = -Infinity;
+    candidates.forEach((c, i) => {
+      const s = c.modalities[m];
+      if (s !== null && s !== undefined && s > bestSim) (bestSim = s, (best = i));
+    });
+    if (best < 0 || candidates[0]!.modalities[m] === null) continue;
+    asked++;
+    if (best !== 0) differ++;
+  }
+  return asked ? differ / asked : 0;
+}
+
+/** Percentile ranks in [0, 1] of xs (ties share the lower rank). */
+function percentiles(xs: number[]): number[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(xs.length);
+  const n = Math.max(xs.length - 1, 1);
+  let k = 0;
+  for (let i = 0; i < order.length; i++) {
+    if (i > 0 && order[i]![0] !== order[i - 1]![0]) k = i;
+    out[order[i]![1]] = k / n;
+  }
+  return out;
+}
+
+/**
+ * Expected value of reviewing each item, relative to the others in the queue:
+ * plausibility that the right counterpart is among the shown candidates (percentile of the first
+ * candidate's score) × uncertainty (low margin) × (1 + graph impact) × (1 + modality disagreement).
+ * Items the model would accept on its own (confidence ≥ `accepted`) get a tenth: reviewing them
+ * adds little.
+ */
+export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted = Infinity): number[] {
+  const top = percentiles(items.map((q) => q.candidates[0]?.score ?? -Infinity));
+  const sure = percentiles(items.map((q) => q.margin));
+  const maxImpact = Math.max(1, ...items.map((q) => q.impact));
+  return items.map((q, i) => {
+    const v = top[i]! * (1 - 0.8 * sure[i]!) * (1 + Math.log1p(q.impact) / Math.log1p(maxImpact)) * (1 + q.disagreement);
+    return Math.round((q.confidence >= accepted ? v / 10 : v) * 1e4) / 1e4;
+  });
+}
+
+/** The queue in an order: highest first for value/score/impact/disagreement, lowest confidence first. */
+export function orderQueue<T extends QueueItem>(items: T[], order: QueueOrder): T[] {
+  const key: (q: T) => number = {
+    value: (q: T) => q.value,
+    score: (q: T) => q.candidates[0]?.score ?? -Infinity,
+    confidence: (q: T) => -q.confidence,
+    impact: (q: T) => q.impact,
+    disagreement: (q: T) => q.disagreement,
+  }[order];
+  return [...items].sort((a, b) => key(b) - key(a) || a.source - b.source);
+}
+
+/** Why a candidate pair conflicts with the confirmed pairs under 1-to-1, or null. */
+export function conflictOf(source: number, target: number, confirmedBySource: Map<number, number>, confirmedByTarget: Map<number, number>): string | null {
+  const t = confirmedBySource.get(source);
+  if (t !== undefined && t !== target) return `source already confirmed with ${t}`;
+  const s = confirmedByTarget.get(target);
+  if (s !== undefined && s !== source) return `target already confirmed for ${s}`;
+  return null;
+}
+
+/** Lower bound of a binomial proportion (Wilson score interval, one-sided, z standard deviations). */
+export function wilsonLower(successes: number, n: number, z = 1): number {
+  if (n === 0) return 0;
+  const p = successes / n;
+  const z2 = z * z;
+  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+}
+
+/**
+ * The lowest confidence t such that the reviewed items with confidence ≥ t had a correct first
+ * candidate with precision whose Wilson lower bound is ≥ `precision`; Infinity when no t qualifies
+ * (accept nothing). `samples`: (the model's confidence for a reviewed item, whether its first
+ * candidate was the right one), from items the model did not train on.
+ */
+export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = 0.99, z = 1): number {
+  const sorted = [...samples].sort((a, b) => b.confidence - a.confidence);
+  let ok = 0;
+  let best = Infinity;
+  sorted.forEach((s, i) => {
+    if (s.correct) ok++;
+    const last = i === sorted.length - 1 || sorted[i + 1]!.confidence !== s.confidence;
+    if (last && wilsonLower(ok, i + 1, z) >= precision) best = s.confidence;
+  });
+  // never below zero: a pair that is not a mutual best is never accepted unreviewed
+  return Math.max(best, Number.MIN_VALUE);
+}

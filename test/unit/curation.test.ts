@@ -1,0 +1,187 @@
+// Curation: the queue's pure logic (shared/curation.ts), every export format read back with a real
+// parser (n3 for N-Triples, rdfxml-streaming-parser for the Alignment-API RDF/XML, csv-parse for
+// TSV / CSV / SSSOM), atomic writing, and `mmea simulate` / `mmea export` end to end on the demo.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { Parser as N3Parser } from 'n3';
+import { RdfXmlParser } from 'rdfxml-streaming-parser';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
+import { ROOT, DEMO_DATASET, tempDir } from '../helpers';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+const item = (source: number, scores: number[], extra: Partial<QueueItem> = {}): QueueItem => ({
+  source,
+  candidates: scores.map((score, i) => ({ target: 100 + i, score, cosine: score, modalities: { gph: score, att: i === 1 ? 0.9 : 0.1 } })),
+  margin: scores.length > 1 ? scores[0]! - scores[1]! : 0,
+  reverseMargin: 1,
+  confidence: scores.length > 1 ? scores[0]! - scores[1]! : 0,
+  impact: 0,
+  disagreement: 0,
+  value: 0,
+  ...extra,
+});
+
+describe('review queue logic', () => {
+  it('values plausible, uncertain, impactful items highest and damps those the model accepts', () => {
+    const items = [item(1, [0.9, 0.1]), item(2, [0.9, 0.85]), item(3, [0.2, 0.15]), item(4, [0.9, 0.86], { impact: 40 })];
+    const v = expectedValues(items);
+    expect(v[1]!).toBeGreaterThan(v[0]!); // same top score, smaller margin
+    expect(v[1]!).toBeGreaterThan(v[2]!); // same margin, more plausible
+    expect(v[3]!).toBeGreaterThan(v[1]!); // anchors more neighbours
+    const damped = expectedValues(items, 0.5);
+    expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3); // confidence .8 ≥ .5: accepted anyway
+    expect(damped[1]).toBe(v[1]);
+    const withValues = items.map((q, i) => ({ ...q, value: v[i]! }));
+    expect(orderQueue(withValues, 'value').map((q) => q.source)).toEqual([4, 2, 1, 3]);
+    const byConfidence = orderQueue(withValues, 'confidence').map((q) => q.source);
+    expect([byConfidence[0], byConfidence[3]]).toEqual([4, 1]); // least sure first (.04), surest last (.8)
+    expect(orderQueue(withValues, 'score')[3]!.source).toBe(3);
+  });
+
+  it('measures modality disagreement over the modalities both entities have', () => {
+    const q = item(1, [0.9, 0.8]);
+    expect(disagreementOf(q.candidates)).toBe(0.5); // gph agrees with the joint, att prefers the second
+    q.candidates[0]!.modalities.att = null; // att missing: not asked
+    expect(disagreementOf(q.candidates)).toBe(0);
+  });
+
+  it('names why a pair conflicts under 1-to-1', () => {
+    const bySource = new Map([[1, 10]]);
+    const byTarget = new Map([[10, 1]]);
+    expect(conflictOf(1, 10, bySource, byTarget)).toBeNull();
+    expect(conflictOf(1, 11, bySource, byTarget)).toMatch(/source already confirmed with 10/);
+    expect(conflictOf(2, 10, bySource, byTarget)).toMatch(/target already confirmed for 1/);
+    expect(conflictOf(2, 11, bySource, byTarget)).toBeNull();
+  });
+
+  it('accepts above the lowest confidence whose precision bound holds, never below a mutual best', () => {
+    expect(wilsonLower(100, 100)).toBeCloseTo(100 / 101, 6);
+    expect(wilsonLower(0, 0)).toBe(0);
+    // 200 right answers from confidence 1.0 down to 0.5, then a wrong one at 0.45 and 0.44
+    const samples = Array.from({ length: 200 }, (_, i) => ({ confidence: 1 - i * 0.0025, correct: true }));
+    samples.push({ confidence: 0.45, correct: false }, { confidence: 0.44, correct: false });
+    const t = acceptThreshold(samples, 0.99);
+    expect(t).toBeCloseTo(0.5025, 4); // all 200 right: bound 200/201 ≥ .99; one wrong more breaks it
+    expect(acceptThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
+    expect(acceptThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(Number.MIN_VALUE);
+  });
+});
+
+const mappings: Mapping[] = [
+  { source: '/m/0gtx63s', target: '<http://dbpedia.org/resource/Rebecca_Hall>', sourceId: 0, targetId: 14951, sourceLabel: 'Rebecca "Becky" Hall', targetLabel: 'Rebecca_Hall', verdict: 'confirm', justification: 'manual', curator: 'ann', at: '2026-11-22T10:00:00.000Z', round: 2, score: 0.41, note: 'same films,\tsame birth date' },
+  { source: '/m/0515zg', target: 'http://dbpedia.org/resource/Perl', sourceId: 1, targetId: 14953, sourceLabel: 'Perl & co <lang>', targetLabel: 'Perl', verdict: 'confirm', justification: 'threshold', curator: 'model', at: '2026-11-22T10:01:00.000Z', round: 3, score: 0.77, note: null },
+  { source: '/m/08624h', target: 'http://dbpedia.org/resource/Perl', sourceId: 2, targetId: 14953, sourceLabel: 'x', targetLabel: 'Perl', verdict: 'reject', justification: 'manual', curator: 'ann', at: '2026-11-22T10:02:00.000Z', round: 3, score: 0.2, note: null },
+];
+const meta = { name: 'Test & <project>', created: '2026-11-22T11:00:00.000Z', tool: 'test' };
+
+describe('exports', () => {
+  it('mints IRIs for non-IRI identifiers and keeps real ones', () => {
+    expect(iriOf('<http://dbpedia.org/resource/Perl>', 2)).toBe('http://dbpedia.org/resource/Perl');
+    expect(iriOf('/m/0gtx63s', 1)).toBe('urn:mmea:kg1:%2Fm%2F0gtx63s');
+    expect(iriOf('has space', 2)).toBe('urn:mmea:kg2:has%20space');
+  });
+
+  it('N-Triples: one owl:sameAs triple per confirmed pair, parsed by n3', () => {
+    const quads = new N3Parser({ format: 'N-Triples' }).parse(render('nt', mappings, meta));
+    expect(quads.map((q) => [q.subject.value, q.predicate.value, q.object.value])).toEqual([
+      ['urn:mmea:kg1:%2Fm%2F0gtx63s', 'http://www.w3.org/2002/07/owl#sameAs', 'http://dbpedia.org/resource/Rebecca_Hall'],
+      ['urn:mmea:kg1:%2Fm%2F0515zg', 'http://www.w3.org/2002/07/owl#sameAs', 'http://dbpedia.org/resource/Perl'],
+    ]);
+  });
+
+  it('Alignment-API RDF/XML: a Cell per confirmed pair with entity1, entity2, relation "=" and measure', async () => {
+    const parser = new RdfXmlParser();
+    const quads: { s: string; p: string; o: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      parser.on('data', (q: { subject: { value: string }; predicate: { value: string }; object: { value: string } }) => quads.push({ s: q.subject.value, p: q.predicate.value, o: q.object.value }));
+      parser.on('error', reject);
+      parser.on('end', resolve);
+      parser.write(render('rdf', mappings, meta));
+      parser.end();
+    });
+    const A = 'http://knowledgeweb.semanticweb.org/heterogeneity/alignment#';
+    const cells = quads.filter((q) => q.p === `${A}entity1`).map((q) => q.s);
+    expect(cells).toHaveLength(2);
+    const of = (cell: string, p: string) => quads.find((q) => q.s === cell && q.p === `${A}${p}`)?.o;
+    expect(cells.map((c) => [of(c, 'entity1'), of(c, 'entity2'), of(c, 'relation'), of(c, 'measure')])).toEqual([
+      ['urn:mmea:kg1:%2Fm%2F0gtx63s', 'http://dbpedia.org/resource/Rebecca_Hall', '=', '1'],
+      ['urn:mmea:kg1:%2Fm%2F0515zg', 'http://dbpedia.org/resource/Perl', '=', '0.77'],
+    ]);
+    expect(quads.some((q) => q.o.includes('Test & <project>'))).toBe(true); // escaped, read back whole
+  });
+
+  it('TSV, CSV and SSSOM read back with csv-parse, provenance and awkward characters intact', () => {
+    for (const [format, delimiter] of [['tsv', '\t'], ['csv', ',']] as const) {
+      const rows = parseCsv(render(format, mappings, meta), { delimiter, columns: true }) as Record<string, string>[];
+      expect(rows).toHaveLength(3);
+      expect(rows[0]).toMatchObject({ source: '/m/0gtx63s', source_label: 'Rebecca "Becky" Hall', verdict: 'confirm', justification: 'manual', curator: 'ann', round: '2', score: '0.41', note: 'same films,\tsame birth date' });
+      expect(rows[2]!.verdict).toBe('reject');
+    }
+    const text = render('sssom', mappings, meta);
+    const header = text.split('\n').filter((l) => l.startsWith('#'));
+    expect(header.join('\n')).toMatch(/# curie_map:\n# {3}owl: http:\/\/www.w3.org\/2002\/07\/owl#/);
+    expect(header.some((l) => l.startsWith('# mapping_set_id: '))).toBe(true);
+    expect(header.some((l) => l.startsWith('# license: '))).toBe(true);
+    const rows = parseCsv(text, { delimiter: '\t', columns: true, comment: '#', comment_no_infix: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.predicate_id, r.predicate_modifier, r.mapping_justification, r.author_label, r.confidence])).toEqual([
+      ['owl:sameAs', '', 'semapv:ManualMappingCuration', 'ann', '1'],
+      ['owl:sameAs', '', 'semapv:SemanticSimilarityThresholdMatching', 'model', '0.77'],
+      ['owl:sameAs', 'Not', 'semapv:ManualMappingCuration', 'ann', '1'],
+    ]);
+    expect(rows[0]!.subject_id).toBe('urn:mmea:kg1:%2Fm%2F0gtx63s');
+    expect(rows[0]!.comment).toMatch(/round 2; model score 0.41/);
+  });
+
+  it('JSON and the id-pair seed file', () => {
+    const json = JSON.parse(render('json', mappings, meta)) as { format: string; mappings: Mapping[] };
+    expect(json.format).toBe('mmea-studio-alignment');
+    expect(json.mappings).toEqual(mappings);
+    expect(render('seeds', mappings, meta)).toBe('0\t14951\n1\t14953\n');
+  });
+
+  it('writes atomically: the old file or the whole new one, no scratch left behind', () => {
+    const file = join(tmp.path, 'a.tsv');
+    writeFileSync(file, 'old');
+    writeAtomic(file, 'new');
+    expect(readFileSync(file, 'utf8')).toBe('new');
+    const files = writeExports(tmp.path, EXPORT_FORMATS, mappings, meta);
+    expect(files.map((f) => f.slice(tmp.path.length + 1))).toEqual(EXPORT_FORMATS.map((f) => EXPORT_FILES[f]));
+    expect(readdirSync(tmp.path).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+});
+
+describe('mmea simulate and mmea export (demo)', () => {
+  const mmea = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'mmea.mjs'), ...args], { encoding: 'utf8', timeout: 600_000 });
+
+  it('an oracle works through the queue, retrains, and writes a curve, the journal and every export', () => {
+    const out = join(tmp.path, 'sim');
+    const r = mmea(['simulate', '--data', DEMO_DATASET, '--out', out, '--round-size', '30', '--initial-epochs', '40', '--round-epochs', '10', '--max-verdicts', '90', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { curve: { verdicts: number; confirmed: number; recall: number; precision: number; epoch: number }[]; reviewedFractionAt90Recall: number | null; pairsToFind: number; exports: string[] };
+    expect(result).toHaveProperty('reviewedFractionAt90Recall');
+    expect(result.pairsToFind).toBe(240);
+    expect(result.curve.map((p) => p.verdicts)).toEqual([0, 30, 60, 90]);
+    expect(result.curve.map((p) => p.epoch)).toEqual([40, 50, 60, 70]); // warm start: the epochs go on
+    const confirmed = result.curve.map((p) => p.confirmed);
+    expect(confirmed[3]!).toBeGreaterThan(0);
+    expect([...confirmed].sort((a, b) => a - b)).toEqual(confirmed); // confirmations only grow
+    for (const p of result.curve) expect(p.precision).toBeGreaterThanOrEqual(0.99); // the oracle never confirms a wrong pair
+    for (const f of Object.values(EXPORT_FILES)) expect(existsSync(join(out, f)), f).toBe(true);
+    // the verdicts went through the project's journal: `mmea export` gives the same confirmed set
+    const again = join(tmp.path, 'export');
+    const e = mmea(['export', '--project', join(out, 'project'), '--out', again, '--format', 'nt,seeds', '--json']);
+    expect(e.status, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ confirmed: readFileSync(join(out, 'sup_ent_ids'), 'utf8').split('\n').filter(Boolean).length });
+    expect(readFileSync(join(again, 'sup_ent_ids'), 'utf8')).toBe(readFileSync(join(out, 'sup_ent_ids'), 'utf8'));
+    expect(readFileSync(join(again, 'alignment.nt'), 'utf8')).toBe(readFileSync(join(out, 'alignment.nt'), 'utf8'));
+    const bad = mmea(['export', '--project', join(out, 'project'), '--out', again, '--format', 'xls']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown format xls/);
+  });
+});
