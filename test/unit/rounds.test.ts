@@ -1,0 +1,74 @@
+// Curation rounds (engine/jobs/round.ts, curation/rounds.ts) on the demo project: a first round
+// trains from scratch and writes its seed set, checkpoint, queue and metrics; the next warm-starts
+// from it (the epochs go on, the confirmed pairs join the seeds but for the held-out tenth); a
+// cancelled round leaves nothing behind; only the current round can be rolled back, and the next
+// round then warm-starts from the one before it.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
+import { Project } from '../../src/engine/data/project';
+import { importJob } from '../../src/engine/jobs/import';
+import { roundJob } from '../../src/engine/jobs/round';
+import type { RoundParams } from '../../src/shared/contract';
+import { DEMO_DATASET, tempDir } from '../helpers';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const project = join(tmp.path, 'demo');
+const ctx = (signal = new AbortController().signal) => ({ jobId: `t${Math.random().toString(36).slice(2)}`, signal, progress: () => {} });
+
+describe('curation rounds', () => {
+  let names: Project;
+  beforeAll(async () => {
+    await importJob({ source: DEMO_DATASET, project }, ctx());
+    names = await Project.open(project);
+  }, 120_000);
+
+  const params = (extra: Partial<RoundParams>): RoundParams => ({ project, epochs: 5, k: 4, confirmed: [], rejected: [], none: [], ...extra });
+
+  it('trains a first round, then a warm-started one with the confirmed pairs', async () => {
+    const first = await roundJob(params({}), ctx());
+    expect(first).toMatchObject({ round: 1, warmStartFrom: null, epoch: 5, confirmedTrained: 0, heldOut: 0, metrics: null });
+    expect(first.queue).toBe(280); // every non-seed graph-1 entity
+    const queue = readQueue(project, 1);
+    expect(queue[0]!.candidates).toHaveLength(4);
+    expect(readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60);
+    // confirm 30 of the queue's first candidates, reject one, and say one source has no counterpart
+    const uri = (id: number) => names.nameOf(id).uri;
+    const confirmed = queue.slice(0, 30).map((q) => [uri(q.source), uri(q.candidates[0]!.target)] as [string, string]);
+    const rejected: [string, string][] = [[uri(queue[30]!.source), uri(queue[30]!.candidates[0]!.target)]];
+    const none = [uri(queue[31]!.source)];
+    const second = await roundJob(params({ confirmed, rejected, none }), ctx());
+    const held = confirmed.filter(([s]) => isHeldOut(s)).length;
+    expect(second).toMatchObject({ round: 2, warmStartFrom: 1, epoch: 10, confirmedTrained: 30 - held, heldOut: held });
+    expect(second.queue).toBe(280 - 30 - 1);
+    expect(held === 0 ? second.metrics === null : second.metrics!.hits1 >= 0).toBe(true);
+    const q2 = readQueue(project, 2);
+    const rejectedItem = q2.find((q) => q.source === queue[30]!.source)!;
+    expect(rejectedItem.candidates.map((c) => c.target)).not.toContain(queue[30]!.candidates[0]!.target); // never proposed again
+    expect(q2.some((q) => q.source === queue[31]!.source)).toBe(false);
+    expect(readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60 + 30 - held);
+    expect(second.changed.every((c) => c.before !== c.after)).toBe(true);
+  }, 300_000);
+
+  it('a cancelled round leaves no folder behind', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    await expect(roundJob(params({}), ctx(abort.signal))).rejects.toThrow(/cancelled/);
+    expect(readdirSync(join(project, 'rounds')).sort()).toEqual(['0001', '0002']);
+  }, 120_000);
+
+  it('rolls back only the current round; the next warm-starts from the one before', async () => {
+    expect(() => rollBack(project, 1)).toThrow(/only the current round \(2\)/);
+    rollBack(project, 2);
+    expect(currentRound(project)?.round).toBe(1);
+    expect(listRounds(project).map((r) => [r.round, r.rolledBack])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const third = await roundJob(params({}), ctx());
+    expect(third).toMatchObject({ round: 3, warmStartFrom: 1, epoch: 10 });
+    expect(existsSync(join(roundDir(project, 3), 'checkpoint', 'manifest.json'))).toBe(true);
+  }, 300_000);
+});
