@@ -220,33 +220,23 @@ export const useCurationStore = defineStore('curation', () => {
     candidate.value = 0;
   }
 
-  async function undo(): Promise<void> {
-    const s = undoStack.pop();
+  /** Undo (back) or redo (forward): the step moves from one stack to the other once written. */
+  async function travel(direction: 'back' | 'forward'): Promise<void> {
+    const [from, to] = direction === 'back' ? [undoStack, redoStack] : [redoStack, undoStack];
+    const s = from.pop();
     if (!s) return;
     try {
-      await apply([...s.changes].reverse(), 'back');
-      redoStack.push(s);
+      await apply(direction === 'back' ? [...s.changes].reverse() : s.changes, direction);
+      to.push(s);
     } catch (e) {
-      undoStack.push(s);
+      from.push(s);
       error.value = (e as Error).message;
     }
     history.value = { undo: undoStack.length, redo: redoStack.length };
     focusOn(s.changes[0]!.source);
   }
-
-  async function redo(): Promise<void> {
-    const s = redoStack.pop();
-    if (!s) return;
-    try {
-      await apply(s.changes, 'forward');
-      undoStack.push(s);
-    } catch (e) {
-      redoStack.push(s);
-      error.value = (e as Error).message;
-    }
-    history.value = { undo: undoStack.length, redo: redoStack.length };
-    focusOn(s.changes[0]!.source);
-  }
+  const undo = () => travel('back');
+  const redo = () => travel('forward');
 
   /** Selects the item of a source URI (after undo/redo, so the curator sees what changed). */
   function focusOn(sourceUri: string): void {
