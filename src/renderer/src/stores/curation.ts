@@ -44,16 +44,22 @@ export const useCurationStore = defineStore('curation', () => {
   const label = (id: number) => entities.value[id]?.label ?? String(id);
   const uri = (id: number) => entities.value[id]?.uri ?? '';
 
+  /** entity id by URI, for the entities the queue names */
+  const idOf = computed(() => {
+    const m = new Map<string, number>();
+    for (const [id, e] of Object.entries(entities.value)) m.set(e.uri, Number(id));
+    return m;
+  });
+  const itemOf = computed(() => new Map(items.value.map((q) => [q.source, q] as const)));
+
   /** standing confirmations by entity id, both ways (for 1-to-1 conflicts) */
   const confirmed = computed(() => {
     const bySource = new Map<number, number>();
     const byTarget = new Map<number, number>();
-    const idOf = new Map<string, number>();
-    for (const [id, e] of Object.entries(entities.value)) idOf.set(e.uri, Number(id));
     for (const v of standing.values()) {
       if (v.verdict !== 'confirm' || v.target === null) continue;
-      const s = idOf.get(v.source);
-      const t = idOf.get(v.target);
+      const s = idOf.value.get(v.source);
+      const t = idOf.value.get(v.target);
       if (s !== undefined && t !== undefined) (bySource.set(s, t), byTarget.set(t, s));
     }
     return { bySource, byTarget };
@@ -63,24 +69,33 @@ export const useCurationStore = defineStore('curation', () => {
     return standing.get(keyOf(uri(source), target === null ? null : uri(target)));
   }
 
-  function statusOf(q: QueueItem): ItemStatus {
-    if (confirmed.value.bySource.has(q.source)) return 'confirmed';
-    const own = verdictOf(q.source, null)?.verdict;
-    if (own === 'none') return 'none';
-    if (q.candidates.length > 0 && q.candidates.every((c) => verdictOf(q.source, c.target)?.verdict === 'reject')) return 'rejected';
-    if (own === 'skip') return 'skipped';
-    return 'open';
-  }
+  /** the status of every source with a standing verdict (built from the verdicts, not the queue:
+   *  a verdict costs work in proportion to the verdicts, not to the 15,000 items) */
+  const statuses = computed(() => {
+    const out = new Map<number, ItemStatus>();
+    const rejectedSources = new Set<number>();
+    for (const v of standing.values()) {
+      const s = idOf.value.get(v.source);
+      if (s === undefined) continue;
+      if (v.target === null && (v.verdict === 'none' || v.verdict === 'skip')) out.set(s, v.verdict === 'none' ? 'none' : 'skipped');
+      else if (v.verdict === 'reject') rejectedSources.add(s);
+    }
+    for (const s of rejectedSources) {
+      const q = itemOf.value.get(s);
+      if (q && out.get(s) !== 'none' && q.candidates.every((c) => verdictOf(s, c.target)?.verdict === 'reject')) out.set(s, 'rejected');
+    }
+    for (const s of confirmed.value.bySource.keys()) out.set(s, 'confirmed');
+    return out;
+  });
+
+  const statusOf = (q: QueueItem): ItemStatus => statuses.value.get(q.source) ?? 'open';
 
   const counts = computed(() => {
     const c = { total: items.value.length, reviewed: 0, confirmed: 0, rejected: 0, none: 0, skipped: 0 };
-    for (const q of items.value) {
-      const s = statusOf(q);
-      if (s !== 'open') c.reviewed++;
-      if (s === 'confirmed') c.confirmed++;
-      else if (s === 'rejected') c.rejected++;
-      else if (s === 'none') c.none++;
-      else if (s === 'skipped') c.skipped++;
+    for (const [s, st] of statuses.value) {
+      if (!itemOf.value.has(s)) continue;
+      c.reviewed++;
+      if (st !== 'open') c[st]++;
     }
     return c;
   });
@@ -163,7 +178,7 @@ export const useCurationStore = defineStore('curation', () => {
 
   function scoreOf(source: string, target: string | null): number | null {
     if (target === null) return null;
-    const q = items.value.find((it) => uri(it.source) === source);
+    const q = itemOf.value.get(idOf.value.get(source) ?? -1);
     return q?.candidates.find((c) => uri(c.target) === target)?.score ?? null;
   }
 
