@@ -264,10 +264,10 @@ export const useCurationStore = defineStore('curation', () => {
     localStorage.setItem('mmea.curator', name);
   }
 
-  async function train(epochs?: number): Promise<string | null> {
+  async function train(settings: { epochs?: number; k?: number; options?: { seed?: number; lr?: number; csls?: number } }): Promise<string | null> {
     error.value = null;
     try {
-      return (await api.curation.train({ epochs })).jobId;
+      return (await api.curation.train(settings)).jobId;
     } catch (e) {
       error.value = (e as Error).message;
       return null;
