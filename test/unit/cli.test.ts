@@ -235,6 +235,9 @@ describe('mmea train / eval / propose', () => {
       const scores = row.candidates.map((c: { score: number }) => c.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
       expect(Object.keys(row.candidates[0].modalities)).toEqual(['gph', 'rel', 'att']);
+      expect(row.source.row).toBeLessThan(340);
+      expect(row.candidates[0].row).toBeGreaterThanOrEqual(340); // rows of graph 2 come after graph 1's
+      expect(row.confidence).toBeLessThanOrEqual(row.margin);
     }
   });
 
