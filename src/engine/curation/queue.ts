@@ -48,12 +48,15 @@ function impactOf(f: Features, a: number, b: number, aligned: Uint8Array | undef
   return seen.size;
 }
 
-export function buildQueue(t: Trainer, req: QueueRequest): QueueItem[] {
+/** What a queue is built from: the normalised joint embedding of every row (on the backend) and
+ *  each modality's normalised embedding (read back, for the per-modality cosines). One forward. */
+export interface QueueEmbeddings {
+  joint: tf.Tensor2D;
+  mods: { m: Modality; data: Float32Array; dims: number; mask: Uint8Array }[];
+}
+
+export function queueEmbeddings(t: Trainer): QueueEmbeddings {
   const f = t.features;
-  const { sources, targets } = req;
-  if (sources.length === 0 || targets.length === 0) return [];
-  let extra = 0;
-  for (const s of req.exclude?.values() ?? []) extra = Math.max(extra, s.size);
   // everything the forward makes is freed here but the normalised embeddings (its expert outputs,
   // rows × experts × hidden per modality, would otherwise stay on the backend)
   const present = t.model.present;
@@ -66,9 +69,22 @@ export function buildQueue(t: Trainer, req: QueueRequest): QueueItem[] {
     return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]] };
   });
   tf.dispose(normed);
-  const L = tf.gather(joint, sources);
-  const R = tf.gather(joint, targets);
-  joint.dispose();
+  return { joint: joint as tf.Tensor2D, mods };
+}
+
+/** The queue for `req`; with `emb` (queueEmbeddings of the same model) several queues share one
+ *  forward, else one is made and freed here. */
+export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings): QueueItem[] {
+  const f = t.features;
+  const { sources, targets } = req;
+  if (sources.length === 0 || targets.length === 0) return [];
+  let extra = 0;
+  for (const s of req.exclude?.values() ?? []) extra = Math.max(extra, s.size);
+  const own = emb ?? queueEmbeddings(t);
+  const { mods } = own;
+  const L = tf.gather(own.joint, sources);
+  const R = tf.gather(own.joint, targets);
+  if (!emb) own.joint.dispose();
   let top: ReturnType<typeof topCandidates>;
   let back: ReturnType<typeof topCandidates>;
   try {

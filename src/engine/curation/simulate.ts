@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { acceptThreshold, orderQueue, type QueueItem, type QueueOrder } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
-import type { Features } from '../features/build';
+import { rowsById, type Features } from '../features/build';
 import { mulberry32 } from '../random';
 import { Trainer, type TrainOptions } from '../model/train';
 import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
@@ -103,8 +103,7 @@ export async function simulate(
 ): Promise<SimulateResult> {
   const f = features;
   const t0 = performance.now();
-  const rowOf = new Map<number, number>();
-  f.rowIds.forEach((id, r) => rowOf.set(id, r));
+  const rowOf = rowsById(f.rowIds);
   const uri = (row: number) => project.nameOf(f.rowIds[row]!).uri;
   // the seeds the curator starts from, and the truth the oracle answers from
   const seeds = new Int32Array([...f.split.train, ...f.split.valid]);

@@ -219,13 +219,19 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/** The row of every entity id (the inverse of Features.rowIds). */
+export function rowsById(rowIds: Int32Array): Map<number, number> {
+  const rowOf = new Map<number, number>();
+  rowIds.forEach((id, r) => rowOf.set(id, r));
+  return rowOf;
+}
+
 export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress: (f: number, stage: string) => void = () => {}): Features {
   const [s1, s2] = pair.sides;
   const rows1 = s1.ids.length;
   const rows = rows1 + s2.ids.length;
   const rowIds = Int32Array.from([...s1.ids, ...s2.ids]);
-  const rowOf = new Map<number, number>();
-  rowIds.forEach((id, r) => rowOf.set(id, r));
+  const rowOf = rowsById(rowIds);
 
   // structure
   const graph = tripleCsr(rows, pair.sides.map((s) => s.triples), (id) => rowOf.get(id)!);

@@ -12,13 +12,13 @@ import type { RoundParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
 import type { RoundInfo } from '../../shared/types';
 import { Project, isProject } from '../data/project';
-import { DEFAULT_SETTINGS } from '../features/build';
+import { DEFAULT_SETTINGS, rowsById } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { initBackend } from '../model/tf';
 import { TRAIN_DEFAULTS, Trainer } from '../model/train';
 import type { JobContext } from '../protocol';
-import { buildQueue } from '../curation/queue';
+import { buildQueue, queueEmbeddings, type QueueEmbeddings } from '../curation/queue';
 import { currentRound, isHeldOut, listRounds, readQueue, roundDir, roundScratchPath } from '../curation/rounds';
 
 export async function roundJob(params: RoundParams, ctx: JobContext): Promise<RoundInfo> {
@@ -28,8 +28,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   ctx.progress(0, 'features', `backend ${backend}`);
   const { features: f } = await ensureFeatures(path, DEFAULT_SETTINGS);
   const project = await Project.open(path);
-  const rowOf = new Map<number, number>();
-  f.rowIds.forEach((id, r) => rowOf.set(id, r));
+  const rowOf = rowsById(f.rowIds);
   const row = (side: 1 | 2, uri: string): number => {
     const id = project.idOfUri(side, uri);
     const r = id === undefined ? undefined : rowOf.get(id);
@@ -40,6 +39,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   const n = (listRounds(path).at(-1)?.round ?? 0) + 1;
   const options = { ...TRAIN_DEFAULTS, ...params.options };
   const trainer = new Trainer(f, options);
+  let emb: QueueEmbeddings | undefined;
   try {
     if (previous) await loadCheckpoint(join(roundDir(path, previous.round), 'checkpoint'), trainer);
     const seeds = [...f.split.train, ...f.split.valid];
@@ -61,9 +61,9 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}, ETA ${Math.round(eta)} s`, { epoch: first + e + 1, loss });
     }
     ctx.progress(0.9, `round ${n}: metrics and queue`);
-    const emb = trainer.embed();
-    const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb, Int32Array.from(heldOut)) : null;
-    emb.dispose();
+    // one forward for the held-out metrics and the three queues below
+    emb = queueEmbeddings(trainer);
+    const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb.joint, Int32Array.from(heldOut)) : null;
     // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned
     const aligned = new Uint8Array(f.rows);
     for (const r of trainPairs) aligned[r] = 1;
@@ -79,14 +79,14 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const targets: number[] = [];
     for (let r = 0; r < f.rows1; r++) if (!aligned[r] && !none.has(r)) sources.push(r);
     for (let r = f.rows1; r < f.rows; r++) if (!aligned[r]) targets.push(r);
-    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned });
+    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned }, emb);
     // disagreements: confirmed pairs whose target the model no longer ranks first for their source
     // (among the targets not aligned by seeds), and rejected pairs it now ranks first
     const confirmedSources = params.confirmed.map(([s]) => row(1, s));
     const seedTargets = new Set(seeds.filter((_, i) => i % 2 === 1));
-    const open = [];
-    for (let r = f.rows1; r < f.rows; r++) if (!seedTargets.has(r)) open.push(r);
-    const doubted = buildQueue(trainer, { sources: Int32Array.from(confirmedSources), targets: Int32Array.from(open), k: 1 });
+    const unseeded: number[] = [];
+    for (let r = f.rows1; r < f.rows; r++) if (!seedTargets.has(r)) unseeded.push(r);
+    const doubted = buildQueue(trainer, { sources: Int32Array.from(confirmedSources), targets: Int32Array.from(unseeded), k: 1 }, emb);
     const confirmedTarget = new Map(params.confirmed.map(([s, t]) => [project.idOfUri(1, s)!, project.idOfUri(2, t)!]));
     const disagreements: RoundInfo['disagreements'] = [];
     for (const q of doubted) {
@@ -95,7 +95,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       if (first && first.target !== want) disagreements.push({ kind: 'confirmed-doubted', source: q.source, target: want, modelFirst: first.target, score: first.score });
     }
     const rejectedSources = [...exclude.keys()].filter((s) => !none.has(s) && !aligned[s]);
-    const firsts = buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 });
+    const firsts = buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 }, emb);
     for (const q of firsts) {
       const t = q.candidates[0]?.target;
       if (t !== undefined && exclude.get(rowOf.get(q.source)!)?.has(rowOf.get(t)!)) disagreements.push({ kind: 'rejected-first', source: q.source, target: t, modelFirst: t, score: q.candidates[0]!.score });
@@ -138,6 +138,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     ctx.progress(1, `round ${n} done`);
     return info;
   } finally {
+    emb?.joint.dispose();
     trainer.dispose();
   }
 }

@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { buildQueue } from '../curation/queue';
+import { rowsById } from '../features/build';
 import type { Trainer } from './train';
 
 export async function proposals(t: Trainer, k: number, outFile: string): Promise<{ queries: number; candidates: number }> {
@@ -15,8 +16,7 @@ export async function proposals(t: Trainer, k: number, outFile: string): Promise
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
-  const rowOf = new Map<number, number>();
-  f.rowIds.forEach((id, r) => rowOf.set(id, r));
+  const rowOf = rowsById(f.rowIds);
   const items = buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k });
   const scratch = `${outFile}.partial-${process.pid}`;
   const out = createWriteStream(scratch);
