@@ -12,7 +12,7 @@ import { settingsWithSplit } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { importJob } from '../engine/jobs/import';
 import { initBackend, type BackendName } from '../engine/model/tf';
-import { applyThreads, OPTIONS, trainOptions, UsageError } from './train';
+import { applyThreads, int, num, OPTIONS, trainOptions, UsageError } from './train';
 
 export const CURATE_USAGE = `  simulate --data <dir> --out <dir> [--round-size R (500)] [--order ${QUEUE_ORDERS.join('|')} (value)]
            [--k 5] [--initial-epochs 150] [--round-epochs 50] [--audit 0.1] [--precision 0.99]
@@ -22,14 +22,6 @@ export const CURATE_USAGE = `  simulate --data <dir> --out <dir> [--round-size R
                                  precision, writes every export format into --out
   export --project <dir> --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--with-rejections]
                                  the project's confirmed pairs (from its verdict journal)`;
-
-function number(v: string | undefined, name: string, fallback: number, ok: (x: number) => boolean): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!ok(x)) throw new UsageError(`--${name}: not a valid value: ${v}`);
-  return x;
-}
-const count = (x: number) => Number.isInteger(x) && x >= 0;
 
 export async function simulateCommand(args: string[]): Promise<number> {
   const { values: v } = parseArgs({
@@ -52,16 +44,16 @@ export async function simulateCommand(args: string[]): Promise<number> {
   if (!QUEUE_ORDERS.includes(order)) throw new UsageError(`--order must be one of ${QUEUE_ORDERS.join(', ')}`);
   const d = SIMULATE_DEFAULTS;
   const o: SimulateOptions = {
-    roundSize: number(v['round-size'], 'round-size', d.roundSize, (x) => count(x) && x > 0),
+    roundSize: num(v['round-size'], 'round-size', d.roundSize, (x) => int(x) && x > 0),
     order,
-    k: number(v.k, 'k', d.k, (x) => count(x) && x > 0 && x <= 100),
-    initialEpochs: number(v['initial-epochs'], 'initial-epochs', d.initialEpochs, count),
-    roundEpochs: number(v['round-epochs'], 'round-epochs', d.roundEpochs, count),
-    audit: number(v.audit, 'audit', d.audit, (x) => x >= 0 && x <= 1),
-    precision: number(v.precision, 'precision', d.precision, (x) => x > 0 && x < 1),
-    maxVerdicts: number(v['max-verdicts'], 'max-verdicts', d.maxVerdicts, count),
+    k: num(v.k, 'k', d.k, (x) => int(x) && x > 0 && x <= 100),
+    initialEpochs: num(v['initial-epochs'], 'initial-epochs', d.initialEpochs, int),
+    roundEpochs: num(v['round-epochs'], 'round-epochs', d.roundEpochs, int),
+    audit: num(v.audit, 'audit', d.audit, (x) => x >= 0 && x <= 1),
+    precision: num(v.precision, 'precision', d.precision, (x) => x > 0 && x < 1),
+    maxVerdicts: num(v['max-verdicts'], 'max-verdicts', d.maxVerdicts, int),
     continueAfterTarget: v.continue,
-    seed: number(v['sim-seed'], 'sim-seed', d.seed, count),
+    seed: num(v['sim-seed'], 'sim-seed', d.seed, int),
   };
   const train = trainOptions(v);
   const out = resolve(v.out);
@@ -78,7 +70,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   }
   const backend: BackendName = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const settings = settingsWithSplit({ rate: v.rate === undefined ? undefined : number(v.rate, 'rate', 0, (x) => x > 0 && x < 1), validFraction: 0 });
+  const settings = settingsWithSplit({ rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1), validFraction: 0 });
   const { features } = await ensureFeatures(target, settings);
   const project = await Project.open(target);
   say(`simulate: ${project.manifest.name}, backend ${backend}, order ${o.order}, round size ${o.roundSize}`);

@@ -88,13 +88,14 @@ export const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function num(v: string | undefined, name: string, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
+/** A numeric option: its value, the fallback when absent, a usage error when `check` fails. */
+export function num(v: string | undefined, name: string, fallback: number, check: (x: number) => boolean = Number.isFinite): number {
   if (v === undefined) return fallback;
   const x = Number(v);
   if (!check(x)) throw new UsageError(`--${name}: not a valid value: ${v}`);
   return x;
 }
-const int = (x: number) => Number.isInteger(x) && x >= 0;
+export const int = (x: number) => Number.isInteger(x) && x >= 0;
 const positive = (x: number) => Number.isFinite(x) && x > 0;
 
 /** Training options from the command line over the defaults (or over a run's saved options). */

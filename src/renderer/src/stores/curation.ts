@@ -95,7 +95,7 @@ export const useCurationStore = defineStore('curation', () => {
     for (const [s, st] of statuses.value) {
       if (!itemOf.value.has(s)) continue;
       c.reviewed++;
-      if (st !== 'open') c[st]++;
+      c[st as Exclude<ItemStatus, 'open'>]++; // statuses holds no 'open'
     }
     return c;
   });
