@@ -70,7 +70,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
   }
   const backend: BackendName = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const settings = settingsWithSplit({ rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1), validFraction: 0 });
+  const settings = settingsWithSplit({ rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1), validFraction: 0 }, v['names-from-uris']);
   const { features } = await ensureFeatures(target, settings);
   const project = await Project.open(target);
   say(`simulate: ${project.manifest.name}, backend ${backend}, order ${o.order}, round size ${o.roundSize}`);

@@ -58,6 +58,7 @@ export const OPTIONS = {
   'word-vectors': { type: 'string' },
   fold: { type: 'string' },
   kg2: { type: 'string' },
+  'names-from-uris': { type: 'boolean', default: false },
   rate: { type: 'string' },
   'valid-fraction': { type: 'string' },
   seed: { type: 'string' },
@@ -139,7 +140,7 @@ export async function loadData(dir: string, v: Values): Promise<{ features: Feat
   const settings = settingsWithSplit({
     rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
     validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
-  });
+  }, v['names-from-uris']);
   if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
   const report = new InputReport();
   const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] };

@@ -8,7 +8,8 @@
 // confirmed pairs plus the model's own first candidates whose confidence is above a threshold
 // calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
 // justification semapv:SemanticSimilarityThresholdMatching). The calibration uses audit items
-// only: a random share of every round's verdicts, drawn uniformly from the queue, whose confirmed
+// only: a random share of every round's verdicts, drawn uniformly from the queue's items the
+// model could accept (its mutual bests), whose confirmed
 // pairs are held out of training (the round's held-out metrics) so the model's confidence on them
 // is an honest sample of its confidence on the unreviewed rest. The ground truth is used only to
 // answer and to measure, never to choose a threshold or an order.
@@ -199,7 +200,10 @@ export async function simulate(
       // this round's items: the audit share drawn uniformly, the rest in the queue's order
       const budget = Math.min(o.roundSize, o.maxVerdicts - verdicts, open.length);
       const auditCount = Math.min(budget, Math.round(budget * o.audit));
-      const pool = [...open];
+      // audits come from the items that could be accepted (mutual bests: acceptThreshold never goes
+      // to zero or below), so every audit informs the threshold and the sample stays uniform there
+      const acceptable = open.filter((q) => q.confidence > 0);
+      const pool = acceptable.length >= auditCount ? acceptable : open;
       const audit = new Set<QueueItem>();
       while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
       const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));

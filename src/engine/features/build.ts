@@ -44,12 +44,13 @@ export const DEFAULT_SETTINGS: FeatureSettings = {
 
 /** The default settings with a split chosen by the user: `rate` forces a seeded split with that
  *  training fraction (ignoring the dataset's split files); `validFraction` is the hold-out. */
-export function settingsWithSplit(split: { rate?: number; validFraction?: number }): FeatureSettings {
+export function settingsWithSplit(split: { rate?: number; validFraction?: number }, namesFromUris = false): FeatureSettings {
   const d = DEFAULT_SETTINGS.split;
   // no split given: exactly DEFAULT_SETTINGS, so the feature cache's fingerprint (which hashes the
   // settings) matches the one import and open wrote, and nothing is rebuilt
   return {
     ...DEFAULT_SETTINGS,
+    ...(namesFromUris && { namesFromUris }),
     split: { ...d, trainRate: split.rate ?? d.trainRate, validFraction: split.validFraction ?? d.validFraction, ...(split.rate !== undefined && { ignoreFiles: true }) },
   };
 }
