@@ -12,6 +12,7 @@ export const CHANNELS = [
   'graph:entities',
   'graph:entity',
   'graph:neighbourhood',
+  'images:thumbnail',
   'jobs:start',
   'jobs:cancel',
   'jobs:list',

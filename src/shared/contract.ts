@@ -14,6 +14,7 @@ import type {
   Neighbourhood,
   ProjectSummary,
   RoundInfo,
+  Thumbnail,
 } from './types';
 import type { ErrorPayload } from './errors';
 import { DATASET_FORMATS } from './types';
@@ -118,7 +119,13 @@ export const contract = {
       limit: z.number().int().min(1).max(1000).default(200),
     }),
   ),
-  'graph:entity': channel<EntityDetail>()(z.object({ id: entityId })),
+  'graph:entity': channel<EntityDetail>()(
+    z.object({ id: entityId, maxRelations: z.number().int().nonnegative().max(1_000_000).default(1_000_000) }),
+  ),
+  /** image `index` of an entity scaled to fit size × size, made off the UI thread and cached on disk */
+  'images:thumbnail': channel<Thumbnail>()(
+    z.object({ id: entityId, index: z.number().int().nonnegative().default(0), size: z.number().int().min(16).max(2048).default(192) }),
+  ),
   'graph:neighbourhood': channel<Neighbourhood>()(
     z.object({
       id: entityId,

@@ -36,7 +36,22 @@ export interface EntityDetail extends EntityRow {
   side: Side;
   uri: string;
   attributes: { name: string; value: string | null }[];
+  /** the first relations asked for (graph:entity maxRelations) */
   relations: { relation: string; direction: 'out' | 'in'; other: number; otherLabel: string }[];
+  /** all of them */
+  relationCount: number;
+  /** image files the entity has (images:thumbnail index 0..images-1) */
+  images: number;
+}
+
+export interface Thumbnail {
+  /** image/webp data: URL */
+  dataUrl: string;
+  width: number;
+  height: number;
+  original: { width: number; height: number };
+  /** served from the project's thumbnail cache */
+  cached: boolean;
 }
 
 export interface NeighbourhoodNode {

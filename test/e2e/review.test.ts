@@ -1,21 +1,25 @@
 // The review loop in headless Chromium over browser mode, on the demo project: a first round trained
 // from the app, keyboard verdicts, undo/redo, 1-to-1 conflict marking, blind mode, a retraining
 // round (warm start) and its rollback, every export format (N-Triples and RDF/XML read back with
-// real parsers), and the latency from a verdict key press to the next pair's evidence on screen
+// real parsers), images as thumbnails with a larger view (the demo with generated pictures), and
+// the latency from a verdict key press to the next pair's evidence on screen
 // (printed and written to test-output/e2e/latency-*.json; the goal, p95 ≤ 100 ms, is a figure for
 // the closing note, not a timed assertion). The same latency on the 15k-entity FB15K–DB15K project
 // when ../shared/data is present.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import type { Browser, Page } from 'playwright-core';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { isHeldOut } from '../../src/engine/curation/rounds';
+import { THUMBNAIL_DIR } from '../../src/engine/data/thumbnails';
+import { importJob } from '../../src/engine/jobs/import';
 import { Project } from '../../src/engine/data/project';
 import type { QueueItem } from '../../src/shared/curation';
-import { SHARED_DATA, startServe, tempDir, TEST_OUTPUT, type Served } from '../helpers';
+import { DEMO_DATASET, SHARED_DATA, startServe, tempDir, TEST_OUTPUT, type Served } from '../helpers';
 import { launchChromium } from './browser';
 
 const shots = join(TEST_OUTPUT, 'e2e');
@@ -240,6 +244,56 @@ describe('review loop in the browser (demo)', () => {
     expect(await page.textContent('.round-table tr[data-round="2"]')).toContain('rolled back');
     expect(problems).toEqual([]);
   });
+});
+
+describe('entity images in the evidence (the demo with a generated picture per entity)', () => {
+  it('shows both entities’ thumbnails, cached on disk, and a larger view that Escape closes', async () => {
+    const home = tempDir('mmea-e2e-images-');
+    const dataset = join(home.path, 'dataset');
+    cpSync(DEMO_DATASET, dataset, { recursive: true });
+    mkdirSync(join(dataset, 'pics'));
+    const lines: string[] = [];
+    for (const [side, file] of [[1, 'ent_ids_1'], [2, 'ent_ids_2']] as const) {
+      for (const l of readFileSync(join(dataset, file), 'utf8').split('\n').filter(Boolean)) {
+        const id = Number(l.split('\t')[0]);
+        await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: id % 256, g: (id * 7) % 256, b: 128 } } }).png().toFile(join(dataset, 'pics', `${id}.png`));
+        lines.push(`${side}\t${id}\tpics/${id}.png`);
+      }
+    }
+    writeFileSync(join(dataset, 'image_files.tsv'), lines.join('\n') + '\n');
+    const project = join(home.path, 'project');
+    await importJob({ source: dataset, project }, { jobId: 'e2e-images', signal: new AbortController().signal, progress: () => {} });
+    const served = await startServe(join(home.path, 'home'), ['--project', project]);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      await page.goto(served.url);
+      await page.fill('.round-line .epochs', '5');
+      await page.click('[data-testid=train]');
+      await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 180_000 }).toBe('Round 1');
+      await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
+      // both sides: one thumbnail each, fitted into 160 × 160 (320 × 240 → 160 × 120)
+      const sizes = await page.$$eval('.entity-images .thumb img', (els) => els.map((e) => [(e as HTMLImageElement).naturalWidth, (e as HTMLImageElement).naturalHeight]));
+      expect(sizes).toEqual([[160, 120], [160, 120]]);
+      await page.screenshot({ path: join(shots, 'review-images.png') });
+      expect(readdirSync(join(project, THUMBNAIL_DIR)).filter((f) => f.endsWith('.webp')).length).toBeGreaterThanOrEqual(2);
+      await page.click('.entity-images .thumb >> nth=1');
+      await page.waitForSelector('[data-testid=image-large] img');
+      expect(await page.$eval('[data-testid=image-large] img', (e) => (e as HTMLImageElement).naturalWidth)).toBe(320); // never enlarged past the original
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.$$eval('[data-testid=image-large]', (e) => e.length)).toBe(0);
+      // the next pair's thumbnails come too
+      await page.keyboard.press('s');
+      await expect.poll(() => page.$$eval('.entity-images .thumb img', (e) => e.length)).toBe(2);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await served.stop();
+      home.cleanup();
+    }
+  }, 300_000);
 });
 
 describe.skipIf(!existsSync(FB_DB))('review latency on a 15k-entity project (FB15K–DB15K)', () => {

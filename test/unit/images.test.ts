@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'npyjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import type { KgPair } from '../../src/engine/data/kg';
-import { PROJECT_FORMAT, readProjectPair, writeProject } from '../../src/engine/data/project';
+import { Project, PROJECT_FORMAT, readProjectPair, writeProject } from '../../src/engine/data/project';
+import { THUMBNAIL_DIR, Thumbnails } from '../../src/engine/data/thumbnails';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS } from '../../src/engine/features/build';
 import { tempDir } from '../helpers';
@@ -91,5 +92,57 @@ describe('images', () => {
     expect(back.images!.dims).toBe(4);
     expect([...back.images!.vectors]).toEqual([...pair.images!.vectors]);
     expect(back.images!.files).toEqual(pair.images!.files);
+  });
+
+  it('gives the project’s entities their image files and a detail that says how many', async () => {
+    const project = join(tmp.path, 'project');
+    const p = await Project.open(project);
+    expect(p.imagesOf(1)).toEqual([join(dir, 'pics', 'b.png')]);
+    expect(p.imagesOf(0)).toEqual([]);
+    expect(p.entity(1).images).toBe(1);
+    expect(p.entity(5).images).toBe(0); // y's file was unreadable, so it is not kept
+    // the relation list can be capped (a hub has thousands); the count stays whole
+    expect(p.entity(1).relations).toHaveLength(2);
+    expect(p.entity(1, 0)).toMatchObject({ relations: [], relationCount: 2 });
+    expect(() => p.imagesOf(99)).toThrow(/no entity with id 99/);
+  });
+});
+
+describe('thumbnails', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const img = (name: string) => join(tmp.path, name);
+
+  it('fits an image in the asked size, never enlarges, and serves the second ask from the disk cache', async () => {
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#36c' } }).png().toFile(img('wide.png'));
+    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } }).png().toFile(img('tiny.png'));
+    const t = new Thumbnails(join(tmp.path, 'project'));
+    const a = await t.get(img('wide.png'), 160);
+    expect(a).toMatchObject({ width: 160, height: 120, original: { width: 400, height: 300 }, cached: false });
+    expect(a.dataUrl).toMatch(/^data:image\/webp;base64,/);
+    const decoded = await sharp(Buffer.from(a.dataUrl.split(',')[1]!, 'base64')).metadata();
+    expect([decoded.format, decoded.width, decoded.height]).toEqual(['webp', 160, 120]);
+    // a new Thumbnails (the app restarted) finds it on disk
+    const again = await new Thumbnails(join(tmp.path, 'project')).get(img('wide.png'), 160);
+    expect(again).toEqual({ ...a, cached: true });
+    expect(await t.get(img('tiny.png'), 160)).toMatchObject({ width: 8, height: 6 });
+    expect(readdirSync(join(tmp.path, 'project', THUMBNAIL_DIR)).filter((f) => f.endsWith('.webp'))).toHaveLength(2);
+  });
+
+  it('makes a new thumbnail when the image changes, and turns a camera’s EXIF orientation upright', async () => {
+    const t = new Thumbnails(join(tmp.path, 'project2'));
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } }).png().toFile(img('changing.png'));
+    expect(await t.get(img('changing.png'), 100)).toMatchObject({ width: 100, height: 75 });
+    // orientation 6: stored 400 × 300, shown rotated 90° (300 × 400)
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } }).jpeg().withMetadata({ orientation: 6 }).toFile(img('changing.png'));
+    utimesSync(img('changing.png'), new Date(), new Date(Date.now() + 5000));
+    expect(await t.get(img('changing.png'), 100)).toMatchObject({ width: 75, height: 100, original: { width: 300, height: 400 }, cached: false });
+  });
+
+  it('names the file when it is missing or not an image', async () => {
+    writeFileSync(img('broken.png'), 'not a png');
+    const t = new Thumbnails(join(tmp.path, 'project3'));
+    await expect(t.get(img('broken.png'), 64)).rejects.toMatchObject({ code: 'bad-input', message: expect.stringContaining('broken.png') });
+    await expect(t.get(img('absent.png'), 64)).rejects.toMatchObject({ code: 'not-found', message: expect.stringContaining('absent.png') });
   });
 });

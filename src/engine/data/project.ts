@@ -164,6 +164,8 @@ export class Project {
   private readonly where = new Map<number, { side: Side; index: number }>();
   private readonly seed = new Map<number, number>();
   private readonly counts: ProjectSummary['links'];
+  /** image files by entity id, in the dataset's order */
+  private readonly imageFiles = new Map<number, string[]>();
 
   private constructor(path: string, manifest: ProjectManifest, kg: StoredKg, triples: [Int32Array, Int32Array]) {
     this.path = path;
@@ -175,6 +177,13 @@ export class Project {
       this.seed.set(kg.train[i + 1]!, kg.train[i]!);
     }
     this.counts = { total: kg.links.length / 2, train: kg.train.length / 2, test: kg.test.length / 2 };
+    for (const { entity, path } of kg.images?.files ?? []) this.imageFiles.set(entity, [...(this.imageFiles.get(entity) ?? []), path]);
+  }
+
+  /** The image files of an entity (absolute paths), or none. */
+  imagesOf(id: number): string[] {
+    this.locate(id);
+    return this.imageFiles.get(id) ?? [];
   }
 
   static async open(path: string): Promise<Project> {
@@ -238,14 +247,16 @@ export class Project {
     return { total: hits.length, items: hits.slice(offset, offset + limit).map((i) => this.row(s, i)) };
   }
 
-  entity(id: number): EntityDetail {
+  /** An entity's attributes, image count and first `maxRelations` relations (a hub has thousands). */
+  entity(id: number, maxRelations = Infinity): EntityDetail {
     const { s, index } = this.locate(id);
     const attributes: EntityDetail['attributes'] = [];
     for (let k = s.attrOffsets[index]!; k < s.attrOffsets[index + 1]!; k++) {
       attributes.push({ name: s.attributeNames[s.attrName[k]!]!, value: s.attrValue[k] ?? null });
     }
     const relations: EntityDetail['relations'] = [];
-    for (let k = s.offsets[index]!; k < s.offsets[index + 1]!; k++) {
+    const end = Math.min(s.offsets[index + 1]!, s.offsets[index]! + maxRelations);
+    for (let k = s.offsets[index]!; k < end; k++) {
       const o = s.nbr[k]!;
       relations.push({
         relation: s.relationNames.get(s.rel[k]!) ?? `relation ${s.rel[k]}`,
@@ -254,7 +265,8 @@ export class Project {
         otherLabel: s.labels[o]!,
       });
     }
-    return { ...this.row(s, index), side: s.side, uri: s.uris[index]!, attributes, relations };
+    const relationCount = s.offsets[index + 1]! - s.offsets[index]!;
+    return { ...this.row(s, index), side: s.side, uri: s.uris[index]!, attributes, relations, relationCount, images: this.imageFiles.get(id)?.length ?? 0 };
   }
 
   /** Breadth-first ego graph of `id` up to `hops`, capped at `maxNodes` nodes. */

@@ -13,6 +13,7 @@ import { mappingsOf, writeExports } from '../../engine/curation/export';
 import { currentRound, listRounds, readQueue, rollBack } from '../../engine/curation/rounds';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
+import { Thumbnails } from '../../engine/data/thumbnails';
 
 export interface BackendOptions {
   /** folder for the app's own data (projects created by the app, settings) */
@@ -34,6 +35,7 @@ export class Backend {
   /** the open project's verdict journal, and the warnings its opening gave */
   private journal: { journal: Journal; warnings: string[] } | null = null;
   private demoImport: Promise<unknown> | null = null;
+  private thumbnails: { path: string; cache: Thumbnails } | null = null;
 
   constructor(readonly options: BackendOptions) {
     this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
@@ -52,7 +54,14 @@ export class Backend {
         return { jobId: this.jobs.start('import', { ...args, project }), project };
       },
       'graph:entities': async ({ side, query, offset, limit }) => this.current().entities(side, query, offset, limit),
-      'graph:entity': async ({ id }) => this.current().entity(id),
+      'graph:entity': async ({ id, maxRelations }) => this.current().entity(id, maxRelations),
+      'images:thumbnail': async ({ id, index, size }) => {
+        const p = this.current();
+        const file = p.imagesOf(id)[index];
+        if (file === undefined) throw new MmeaError('not-found', `entity ${id} has no image ${index}`);
+        if (this.thumbnails?.path !== p.path) this.thumbnails = { path: p.path, cache: new Thumbnails(p.path) };
+        return this.thumbnails.cache.get(file, size);
+      },
       'graph:neighbourhood': async ({ id, hops, maxNodes }) => this.current().neighbourhood(id, hops, maxNodes),
       'jobs:start': async (args) => ({ jobId: this.jobs.start(args.kind, args.params) }),
       'jobs:cancel': async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),

@@ -6,7 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import { conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
 import type { ExportFormat } from '../../../shared/exportFormats';
-import type { EntityDetail, Neighbourhood, RoundInfo } from '../../../shared/types';
+import type { EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
 import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
 import { getApi } from '../lib/api';
 
@@ -18,6 +18,10 @@ interface Step {
 }
 
 const CACHE = 400;
+/** thumbnails shown per entity, and their size (the larger view asks for LARGE_IMAGE) */
+export const THUMBS_SHOWN = 4;
+export const THUMB_SIZE = 160;
+export const LARGE_IMAGE = 800;
 
 export const useCurationStore = defineStore('curation', () => {
   const api = getApi();
@@ -132,7 +136,16 @@ export const useCurationStore = defineStore('curation', () => {
     }
     return p;
   }
-  const detail = (id: number) => cached(details, id, () => api.graph.entity({ id }));
+  // the review shows attributes and images, never the relation list (thousands for a hub)
+  const detail = (id: number) => cached(details, id, () => api.graph.entity({ id, maxRelations: 0 }));
+  const thumbs = new Map<string, Promise<Thumbnail>>();
+  const thumbnail = (id: number, index: number, size: number) => cached(thumbs, `${id}:${index}:${size}`, () => api.images.thumbnail({ id, index, size }));
+  /** an entity's detail with its shown thumbnails loaded (a thumbnail that fails shows its error) */
+  const evidenceOf = (id: number) =>
+    detail(id).then(async (d) => {
+      await Promise.all(Array.from({ length: Math.min(d.images, THUMBS_SHOWN) }, (_, i) => thumbnail(id, i, THUMB_SIZE).catch(() => null)));
+      return d;
+    });
   const neighbourhood = (id: number, hops: 1 | 2) => cached(hoods, `${id}:${hops}`, () => api.graph.neighbourhood({ id, hops, maxNodes: 40 }));
 
   async function load(): Promise<void> {
@@ -151,6 +164,7 @@ export const useCurationStore = defineStore('curation', () => {
       candidate.value = 0;
       details.clear();
       hoods.clear();
+      thumbs.clear();
     } catch (e) {
       error.value = (e as Error).message;
     } finally {
@@ -293,7 +307,7 @@ export const useCurationStore = defineStore('curation', () => {
 
   return {
     round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
-    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, neighbourhood,
+    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail,
     load, verdict, select, advance, undo, redo, setCurator, train, rollback, exportAll,
   };
 });
