@@ -197,6 +197,24 @@ describe('review loop in the browser (demo)', () => {
     report('demo', xs);
   });
 
+  it('takes verdicts typed faster than the journal writes them: each lands once, in order, on its own item', async () => {
+    const before = journalOf(project).length;
+    const selected = await page.getAttribute('.queue-row.selected', 'data-source');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('n'); // no waiting for the saves in between
+    await expect.poll(() => journalOf(project).length).toBe(before + 6);
+    const typed = journalOf(project).slice(-6);
+    expect(typed.every((e) => e.verdict === 'none' && e.target === null)).toBe(true);
+    expect(new Set(typed.map((e) => e.source)).size).toBe(6);
+    await expect.poll(() => page.getAttribute(`.queue-row[data-source="${selected}"]`, 'data-status')).toBe('none');
+    // undo takes them back last first, after every write before it
+    for (let i = 0; i < 6; i++) await page.keyboard.press('u');
+    await expect.poll(() => journalOf(project).length).toBe(before + 12);
+    const undone = journalOf(project).slice(-6);
+    expect(undone.every((e) => e.op === 'clear')).toBe(true);
+    expect(undone.map((e) => e.source)).toEqual(typed.map((e) => e.source).reverse());
+    await expect.poll(() => page.getAttribute(`.queue-row[data-source="${selected}"]`, 'data-status')).toBe('open');
+  });
+
   it('exports every format; N-Triples and RDF/XML parse with real parsers', async () => {
     await page.click('[data-testid=tab-export]');
     await page.click('[data-testid=export]');

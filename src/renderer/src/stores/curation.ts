@@ -196,18 +196,36 @@ export const useCurationStore = defineStore('curation', () => {
     return q?.candidates.find((c) => uri(c.target) === target)?.score ?? null;
   }
 
-  async function step(changes: Step['changes']): Promise<boolean> {
-    error.value = null;
-    try {
-      await apply(changes, 'forward');
-      undoStack.push({ changes });
-      redoStack.length = 0;
-      history.value = { undo: undoStack.length, redo: 0 };
-      return true;
-    } catch (e) {
-      error.value = (e as Error).message;
-      return false;
-    }
+  // Writes (verdicts, undo, redo) run one after another in the order the keys were pressed, so the
+  // journal, the standing verdicts and the undo stack agree however fast the curator types; the
+  // selection does not wait for them (an item shows as reviewed once its verdict is on disk).
+  let writes: Promise<unknown> = Promise.resolve();
+  function serial<T>(job: () => Promise<T>): Promise<T> {
+    const p = writes.then(job);
+    writes = p.catch(() => undefined);
+    return p;
+  }
+
+  /** One undoable step; `build` runs when the writes before it are done (it sees their verdicts). */
+  function step(build: () => Step['changes'] | string): Promise<boolean> {
+    return serial(async () => {
+      error.value = null;
+      const changes = build();
+      if (typeof changes === 'string') {
+        error.value = changes;
+        return false;
+      }
+      try {
+        await apply(changes, 'forward');
+        undoStack.push({ changes });
+        redoStack.length = 0;
+        history.value = { undo: undoStack.length, redo: 0 };
+        return true;
+      } catch (e) {
+        error.value = (e as Error).message;
+        return false;
+      }
+    });
   }
 
   const change = (source: number, target: number | null, verdict: Verdict) => {
@@ -222,17 +240,21 @@ export const useCurationStore = defineStore('curation', () => {
     if (!q) return;
     const c = q.candidates[candidate.value];
     if ((v === 'confirm' || v === 'reject') && !c) return;
-    if (v === 'confirm') {
-      const why = conflict(q.source, c!.target);
-      if (why) {
-        error.value = `Not confirmed: ${why} (1-to-1). Undo or reject that pair first.`;
-        return;
-      }
+    const refusal = (): string | null => {
+      const why = v === 'confirm' ? conflict(q.source, c!.target) : null;
+      return why && `Not confirmed: ${why} (1-to-1). Undo or reject that pair first.`;
+    };
+    if (refusal()) {
+      error.value = refusal();
+      return;
     }
     const target = v === 'confirm' || v === 'reject' ? c!.target : null;
-    if (!(await step([change(q.source, target, v)]))) return;
-    if (v === 'reject' && candidate.value < q.candidates.length - 1 && statusOf(q) === 'open') candidate.value++;
+    // move on at once: a rejected candidate's next one, else the next open item
+    const others = q.candidates.filter((_, i) => i !== candidate.value);
+    if (v === 'reject' && candidate.value < q.candidates.length - 1 && !others.every((o) => verdictOf(q.source, o.target)?.verdict === 'reject')) candidate.value++;
     else advance();
+    // the 1-to-1 check again when written: a confirmation typed just before may have landed since
+    await step(() => refusal() ?? [change(q.source, target, v)]);
   }
 
   /** The next item that is still open, after the selected one. */
@@ -250,19 +272,21 @@ export const useCurationStore = defineStore('curation', () => {
   }
 
   /** Undo (back) or redo (forward): the step moves from one stack to the other once written. */
-  async function travel(direction: 'back' | 'forward'): Promise<void> {
-    const [from, to] = direction === 'back' ? [undoStack, redoStack] : [redoStack, undoStack];
-    const s = from.pop();
-    if (!s) return;
-    try {
-      await apply(direction === 'back' ? [...s.changes].reverse() : s.changes, direction);
-      to.push(s);
-    } catch (e) {
-      from.push(s);
-      error.value = (e as Error).message;
-    }
-    history.value = { undo: undoStack.length, redo: redoStack.length };
-    focusOn(s.changes[0]!.source);
+  function travel(direction: 'back' | 'forward'): Promise<void> {
+    return serial(async () => {
+      const [from, to] = direction === 'back' ? [undoStack, redoStack] : [redoStack, undoStack];
+      const s = from.pop();
+      if (!s) return;
+      try {
+        await apply(direction === 'back' ? [...s.changes].reverse() : s.changes, direction);
+        to.push(s);
+      } catch (e) {
+        from.push(s);
+        error.value = (e as Error).message;
+      }
+      history.value = { undo: undoStack.length, redo: redoStack.length };
+      focusOn(s.changes[0]!.source);
+    });
   }
   const undo = () => travel('back');
   const redo = () => travel('forward');
