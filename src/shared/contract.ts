@@ -84,6 +84,9 @@ export const roundParams = z.object({
   /** candidates per source in the queue */
   k: z.number().int().min(1).max(50).optional(),
   options: trainParams.shape.options,
+  /** entities without a name get their URI's last segment (DBpedia, YAGO); the first round decides,
+   *  later rounds keep its choice (their warm start was trained on those features) */
+  namesFromUris: z.boolean().optional(),
   /** standing verdicts, by URI: confirmed and rejected pairs, sources without counterpart */
   confirmed: z.array(z.tuple([z.string(), z.string()])),
   rejected: z.array(z.tuple([z.string(), z.string()])),
@@ -141,7 +144,7 @@ export const contract = {
   /** the verdicts standing in the open project, and what opening its journal dropped or skipped */
   'verdicts:list': channel<{ verdicts: VerdictEntry[]; warnings: string[] }>()(none),
   /** starts a curation round on the open project with its standing verdicts (a job) */
-  'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true }).strict()),
+  'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true, namesFromUris: true }).strict()),
   /** the open project's rounds, oldest first */
   'curation:rounds': channel<RoundInfo[]>()(none),
   /** the current round's review queue, with the label and URI of every entity it names */

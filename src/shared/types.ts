@@ -112,6 +112,8 @@ export interface RoundInfo {
   /** confirmed pairs the model now doubts, rejected pairs it now ranks first */
   disagreements: { kind: 'confirmed-doubted' | 'rejected-first'; source: number; target: number; modelFirst: number; score: number }[];
   rolledBack: boolean;
+  /** names for entities without one from their URIs (chosen by the first round, kept after) */
+  namesFromUris?: boolean;
 }
 
 export interface JobInfo {

@@ -2,7 +2,7 @@
 // trains from scratch and writes its seed set, checkpoint, queue and metrics; the next warm-starts
 // from it (the epochs go on, the confirmed pairs join the seeds but for the held-out tenth); a
 // cancelled round leaves nothing behind; only the current round can be rolled back, and the next
-// round then warm-starts from the one before it.
+// round then warm-starts from the one before it; names from URIs are chosen by the first round.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,5 +70,21 @@ describe('curation rounds', () => {
     const third = await roundJob(params({}), ctx());
     expect(third).toMatchObject({ round: 3, warmStartFrom: 1, epoch: 10 });
     expect(existsSync(join(roundDir(project, 3), 'checkpoint', 'manifest.json'))).toBe(true);
+  }, 300_000);
+
+  it('names from URIs: the first round chooses, later rounds keep its choice', async () => {
+    const other = join(tmp.path, 'demo-names');
+    await importJob({ source: DEMO_DATASET, project: other }, ctx());
+    // the name similarity of every candidate pair (absent or null: no name on one side)
+    const names = (p: string, round: number) => readQueue(p, round).flatMap((q) => q.candidates.map((c) => c.modalities.name ?? null));
+    // without: DB15K's entities have no name in the data, so no pair has a name similarity
+    expect(names(project, 1).filter((x) => x !== null)).toEqual([]);
+    const first = await roundJob({ ...params({}), project: other, namesFromUris: true }, ctx());
+    expect(first.namesFromUris).toBe(true);
+    const got = names(other, 1);
+    expect(got.filter((x) => x !== null).length).toBeGreaterThan(got.length * 0.9);
+    const second = await roundJob({ ...params({}), project: other, namesFromUris: false }, ctx());
+    expect(second).toMatchObject({ warmStartFrom: 1, namesFromUris: true });
+    expect(names(other, 2).some((x) => x !== null)).toBe(true);
   }, 300_000);
 });

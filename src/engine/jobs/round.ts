@@ -12,7 +12,7 @@ import type { RoundParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
 import type { RoundInfo } from '../../shared/types';
 import { Project, isProject } from '../data/project';
-import { DEFAULT_SETTINGS, rowsById } from '../features/build';
+import { rowsById, settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { initBackend } from '../model/tf';
@@ -26,7 +26,9 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   if (!isProject(path)) throw new MmeaError('bad-input', `${path} is not a project folder`);
   const backend = await initBackend();
   ctx.progress(0, 'features', `backend ${backend}`);
-  const { features: f } = await ensureFeatures(path, DEFAULT_SETTINGS);
+  const previous = currentRound(path);
+  const namesFromUris = previous ? previous.namesFromUris === true : params.namesFromUris === true;
+  const { features: f } = await ensureFeatures(path, settingsWithSplit({}, namesFromUris));
   const project = await Project.open(path);
   const rowOf = rowsById(f.rowIds);
   const row = (side: 1 | 2, uri: string): number => {
@@ -35,7 +37,6 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     if (r === undefined) throw new MmeaError('not-found', `no entity ${uri} in graph ${side}`);
     return r;
   };
-  const previous = currentRound(path);
   const n = (listRounds(path).at(-1)?.round ?? 0) + 1;
   const options = { ...TRAIN_DEFAULTS, ...params.options };
   const trainer = new Trainer(f, options);
@@ -125,6 +126,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       changed,
       disagreements,
       rolledBack: false,
+      namesFromUris,
     };
     const final = roundDir(path, n);
     const scratch = roundScratchPath(params, ctx.jobId);

@@ -75,11 +75,11 @@ export class Backend {
         const { journal, warnings } = this.verdicts();
         return { verdicts: [...journal.state().values()], warnings };
       },
-      'curation:train': async ({ epochs, k, options }) => {
+      'curation:train': async ({ epochs, k, options, namesFromUris }) => {
         const standing = [...this.verdicts().journal.state().values()];
         const pairs = (verdict: 'confirm' | 'reject') => standing.filter((v) => v.verdict === verdict && v.target !== null).map((v) => [v.source, v.target!] as [string, string]);
         const none = standing.filter((v) => v.verdict === 'none').map((v) => v.source);
-        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, confirmed: pairs('confirm'), rejected: pairs('reject'), none }) };
+        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none }) };
       },
       'curation:rounds': async () => listRounds(this.current().path),
       'curation:queue': async () => {

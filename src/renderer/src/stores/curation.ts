@@ -302,7 +302,7 @@ export const useCurationStore = defineStore('curation', () => {
     localStorage.setItem('mmea.curator', name);
   }
 
-  async function train(settings: { epochs?: number; k?: number; options?: { seed?: number; lr?: number; csls?: number } }): Promise<string | null> {
+  async function train(settings: { epochs?: number; k?: number; options?: { seed?: number; lr?: number; csls?: number }; namesFromUris?: boolean }): Promise<string | null> {
     error.value = null;
     try {
       return (await api.curation.train(settings)).jobId;
