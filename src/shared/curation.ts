@@ -124,15 +124,38 @@ export function wilsonLower(successes: number, n: number, z = 1): number {
  * candidate with precision whose Wilson lower bound is ≥ `precision`; Infinity when no t qualifies
  * (accept nothing). `samples`: (the model's confidence for a reviewed item, whether its first
  * candidate was the right one), from items the model did not train on.
+ *
+ * With `delivered`, the precision asked for is the delivered alignment's: `confirmed` reviewed
+ * pairs (right by the curator's word) plus the `open` items (their confidences) at or above t,
+ * accepted; then t qualifies when (confirmed + bound × accepted) / (confirmed + accepted) ≥
+ * `precision`, so the accepted part may be a little less precise the more has been confirmed.
  */
-export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = 0.99, z = 1): number {
+export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = 0.99, z = 1, delivered?: { confirmed: number; open: number[] }): number {
   const sorted = [...samples].sort((a, b) => b.confidence - a.confidence);
+  const open = delivered ? Float64Array.from(delivered.open).sort() : null; // ascending
+  /** open items with confidence ≥ t */
+  const above = (t: number): number => {
+    let lo = 0;
+    let hi = open!.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (open![mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return open!.length - lo;
+  };
+  const holds = (bound: number, t: number): boolean => {
+    if (!delivered) return bound >= precision;
+    const a = above(t);
+    const c = delivered.confirmed;
+    return c + a === 0 || (c + bound * a) / (c + a) >= precision;
+  };
   let ok = 0;
   let best = Infinity;
   sorted.forEach((s, i) => {
     if (s.correct) ok++;
     const last = i === sorted.length - 1 || sorted[i + 1]!.confidence !== s.confidence;
-    if (last && wilsonLower(ok, i + 1, z) >= precision) best = s.confidence;
+    if (last && holds(wilsonLower(ok, i + 1, z), s.confidence)) best = s.confidence;
   });
   // never below zero: a pair that is not a mutual best is never accepted unreviewed
   return Math.max(best, Number.MIN_VALUE);

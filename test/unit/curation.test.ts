@@ -71,6 +71,29 @@ describe('review queue logic', () => {
     expect(acceptThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
     expect(acceptThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(Number.MIN_VALUE);
   });
+
+  it('asks the delivered set for the precision: confirmed pairs let the accepted part be a little less sure', () => {
+    // 300 samples, one wrong in every 60 from the top (precision ≈ .983: its bound never reaches .99)
+    const samples = Array.from({ length: 300 }, (_, i) => ({ confidence: 1 - i / 300, correct: i % 60 !== 59 }));
+    expect(acceptThreshold(samples, 0.99)).toBe(Infinity);
+    // 1,000 open items spread over the same confidences
+    const open = Array.from({ length: 1000 }, (_, i) => 1 - i / 1000);
+    // nothing confirmed: the delivered set is the accepted part alone, the same answer
+    expect(acceptThreshold(samples, 0.99, 1, { confirmed: 0, open })).toBe(Infinity);
+    // 2,000 confirmed: accepting down to t keeps (2000 + bound·A) / (2000 + A) ≥ .99
+    const t = acceptThreshold(samples, 0.99, 1, { confirmed: 2000, open });
+    expect(t).toBeGreaterThan(0);
+    expect(t).toBeLessThan(1);
+    // computed independently: the condition holds at t and at no sample confidence below it
+    const holds = (x: number) => {
+      const inAbove = samples.filter((s) => s.confidence >= x);
+      const bound = wilsonLower(inAbove.filter((s) => s.correct).length, inAbove.length);
+      const a = open.filter((o) => o >= x).length;
+      return (2000 + bound * a) / (2000 + a) >= 0.99;
+    };
+    expect(holds(t)).toBe(true);
+    expect(samples.filter((s) => s.confidence < t).some((s) => holds(s.confidence))).toBe(false);
+  });
 });
 
 const mappings: Mapping[] = [

@@ -7,7 +7,8 @@
 // confirmation per verdict), so the alignment delivered after a round is, as in the app, the
 // confirmed pairs plus the model's own first candidates whose confidence is above a threshold
 // calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
-// justification semapv:SemanticSimilarityThresholdMatching). The calibration uses audit items
+// justification semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the
+// delivered set's, confirmed pairs included, as the target measures it. The calibration uses audit items
 // only: a random share of every round's verdicts, drawn uniformly from the queue's items the
 // model could accept (its mutual bests), whose confirmed
 // pairs are held out of training (the round's held-out metrics) so the model's confidence on them
@@ -162,8 +163,9 @@ export async function simulate(
         else if (rejected.get(s)?.has(first)) samples.push({ confidence: q.confidence, correct: false });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
-      const threshold = samples.length ? acceptThreshold(samples, o.precision) : Infinity;
       const open = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
+      // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
+      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: open.map((q) => q.confidence) }) : Infinity;
       // accepted: the open items' first candidates above the threshold, best first, 1-to-1
       accepted = new Map();
       const usedTargets = new Set(confirmed.values());
