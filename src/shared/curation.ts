@@ -13,6 +13,11 @@ export interface Candidate {
   cosine: number;
   /** cosine of each modality's own embedding; null where either entity lacks the modality */
   modalities: Record<string, number | null>;
+  /** what each modality adds to this pair's joint cosine (they sum to `cosine`): the joint is the
+   *  concatenation of the modalities' unit embeddings, each scaled by the model's weight w_m, so its
+   *  cosine is Σ_m w_m² cos_m / (‖joint_s‖ ‖joint_t‖). A missing modality adds what the model's
+   *  stand-in vectors add (the model does use them). Absent in queues written before it existed. */
+  contributions?: Record<string, number>;
 }
 
 export interface QueueItem {

@@ -107,6 +107,11 @@ describe('review loop in the browser (demo)', () => {
     const counts = await page.textContent('[data-testid=counts]');
     expect(counts).toMatch(/^0 \/ (\d+) reviewed/);
     expect(Number(/\/ (\d+)/.exec(counts!)![1])).toBe(280); // 340 graph-1 entities minus 60 seeds
+    // what each modality adds to the pair's joint cosine, and the joint they add up to
+    const parts = await page.$$eval('.modalities tbody tr:not(.total) td.contribution', (tds) => tds.map((t) => Number(t.textContent!.replace('−', '-'))));
+    const joint = Number((await page.textContent('.modalities tr.total td.contribution'))!.replace('=', ''));
+    expect(parts.length).toBeGreaterThan(1);
+    expect(Math.abs(parts.reduce((a, b) => a + b, 0) - joint)).toBeLessThan(0.005);
     await page.screenshot({ path: join(shots, 'review.png') });
   });
 

@@ -33,6 +33,12 @@ describe('curation rounds', () => {
     expect(first.queue).toBe(280); // every non-seed graph-1 entity
     const queue = readQueue(project, 1);
     expect(queue[0]!.candidates).toHaveLength(4);
+    // each modality's share of a pair's joint cosine: they add up to it, for every candidate
+    for (const c of queue.flatMap((q) => q.candidates)) {
+      const parts = Object.values(c.contributions!);
+      expect(parts).toHaveLength(Object.keys(c.modalities).length);
+      expect(Math.abs(parts.reduce((a, b) => a + b, 0) - c.cosine)).toBeLessThan(1e-3);
+    }
     expect(readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60);
     // confirm 30 of the queue's first candidates, reject one, and say one source has no counterpart
     const uri = (id: number) => names.nameOf(id).uri;

@@ -52,7 +52,10 @@ function impactOf(f: Features, a: number, b: number, aligned: Uint8Array | undef
  *  each modality's normalised embedding (read back, for the per-modality cosines). One forward. */
 export interface QueueEmbeddings {
   joint: tf.Tensor2D;
-  mods: { m: Modality; data: Float32Array; dims: number; mask: Uint8Array }[];
+  /** each modality's unit embeddings, its coverage and the model's fusion weight w_m */
+  mods: { m: Modality; data: Float32Array; dims: number; mask: Uint8Array; weight: number }[];
+  /** per row, the norm of the unnormalised joint (√Σ w_m² ‖ê_m‖²) */
+  jointNorm: Float32Array;
 }
 
 export function queueEmbeddings(t: Trainer): QueueEmbeddings {
@@ -64,12 +67,22 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
     const fw = t.model.forward(null, false);
     return [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))];
   });
+  const weights = t.modalityWeights();
   const mods = present.map((m, k) => {
     const data = normed[k]!.dataSync() as Float32Array;
-    return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]] };
+    return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! };
   });
   tf.dispose(normed);
-  return { joint: joint as tf.Tensor2D, mods };
+  const jointNorm = new Float32Array(f.rows);
+  for (const { data, dims, weight } of mods) {
+    for (let r = 0; r < f.rows; r++) {
+      let s = 0;
+      for (let x = r * dims; x < (r + 1) * dims; x++) s += data[x]! * data[x]!;
+      jointNorm[r]! += weight * weight * s;
+    }
+  }
+  for (let r = 0; r < f.rows; r++) jointNorm[r] = Math.sqrt(jointNorm[r]!);
+  return { joint: joint as tf.Tensor2D, mods, jointNorm };
 }
 
 /** The queue for `req`; with `emb` (queueEmbeddings of the same model) several queues share one
@@ -95,10 +108,10 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
   }
   const K = top.index.length / sources.length;
   const B = back.index.length / targets.length;
-  const cos = (d: Float32Array, H: number, a: number, b: number) => {
+  const dot = (d: Float32Array, H: number, a: number, b: number) => {
     let s = 0;
     for (let x = 0; x < H; x++) s += d[a * H + x]! * d[b * H + x]!;
-    return round4(s);
+    return s;
   };
   const items: Omit<QueueItem, 'value'>[] = [];
   sources.forEach((src, q) => {
@@ -111,8 +124,14 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
       if (excluded?.has(dst) || !Number.isFinite(top.score[q * K + p]!)) continue;
       if (firstCol < 0) firstCol = col;
       const modalities: Record<string, number | null> = {};
-      for (const { m, data, dims, mask } of mods) modalities[m] = mask[src] && mask[dst] ? cos(data, dims, src, dst) : null;
-      candidates.push({ target: f.rowIds[dst]!, score: round4(top.score[q * K + p]!), cosine: round4(top.cosine[q * K + p]!), modalities });
+      const contributions: Record<string, number> = {};
+      const norms = own.jointNorm[src]! * own.jointNorm[dst]!;
+      for (const { m, data, dims, mask, weight } of mods) {
+        const c = dot(data, dims, src, dst);
+        modalities[m] = mask[src] && mask[dst] ? round4(c) : null;
+        contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
+      }
+      candidates.push({ target: f.rowIds[dst]!, score: round4(top.score[q * K + p]!), cosine: round4(top.cosine[q * K + p]!), modalities, contributions });
     }
     if (candidates.length === 0) return;
     const margin = candidates.length > 1 ? candidates[0]!.score - candidates[1]!.score : 0;
