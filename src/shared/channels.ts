@@ -19,6 +19,7 @@ export const CHANNELS = [
   'verdicts:record',
   'verdicts:list',
   'curation:train',
+  'curation:accept',
   'curation:rounds',
   'curation:queue',
   'curation:rollback',

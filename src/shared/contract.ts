@@ -91,6 +91,8 @@ export const roundParams = z.object({
   confirmed: z.array(z.tuple([z.string(), z.string()])),
   rejected: z.array(z.tuple([z.string(), z.string()])),
   none: z.array(z.string()),
+  /** sources of audit verdicts: their confirmed pairs are held out of training too (calibration) */
+  audited: z.array(z.string()).optional(),
 });
 export type RoundParams = z.infer<typeof roundParams>;
 
@@ -145,6 +147,11 @@ export const contract = {
   'verdicts:list': channel<{ verdicts: VerdictEntry[]; warnings: string[] }>()(none),
   /** starts a curation round on the open project with its standing verdicts (a job) */
   'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true, namesFromUris: true }).strict()),
+  /** the model's first candidates above the threshold the audit verdicts vouch for (a delivered
+   *  precision ≥ `precision`): with `apply`, recorded as verdicts (justification "threshold") */
+  'curation:accept': channel<{ threshold: number | null; audits: number; auditsRight: number; confirmed: number; accepted: number; recorded: number }>()(
+    z.object({ precision: z.number().min(0.5).max(0.9999).default(0.99), apply: z.boolean().default(false) }),
+  ),
   /** the open project's rounds, oldest first */
   'curation:rounds': channel<RoundInfo[]>()(none),
   /** the current round's review queue, with the label and URI of every entity it names */

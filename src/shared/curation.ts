@@ -41,7 +41,7 @@ export interface QueueItem {
   value: number;
 }
 
-export const QUEUE_ORDERS = ['value', 'score', 'confidence', 'impact', 'disagreement'] as const;
+export const QUEUE_ORDERS = ['value', 'score', 'confidence', 'impact', 'disagreement', 'audit'] as const;
 export type QueueOrder = (typeof QUEUE_ORDERS)[number];
 
 /** Fraction of modalities (present for both entities) whose own best shown candidate differs from
@@ -95,9 +95,19 @@ export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted = Inf
   });
 }
 
-/** The queue in an order: highest first for value/score/impact/disagreement, lowest confidence first. */
+/** A fixed pseudo-random number in [0, 1) per entity id (the audit order's shuffle). */
+function shuffleKey(id: number): number {
+  let h = Math.imul(id ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
+
+/** The queue in an order: highest first for value/score/impact/disagreement, lowest confidence
+ *  first; audit: the mutual bests (confidence > 0, the items a threshold could accept) in a fixed
+ *  random order, so any prefix is a uniform sample of them, then the rest. */
 export function orderQueue<T extends QueueItem>(items: T[], order: QueueOrder): T[] {
   const key: (q: T) => number = {
+    audit: (q: T) => (q.confidence > 0 ? 1 + shuffleKey(q.source) : 0),
     value: (q: T) => q.value,
     score: (q: T) => q.candidates[0]?.score ?? -Infinity,
     confidence: (q: T) => -q.confidence,
@@ -164,4 +174,19 @@ export function acceptThreshold(samples: { confidence: number; correct: boolean 
   });
   // never below zero: a pair that is not a mutual best is never accepted unreviewed
   return Math.max(best, Number.MIN_VALUE);
+}
+
+/** The open items' first candidates at or above `threshold`, most confident first, 1-to-1: a target
+ *  in `used` (confirmed ones) or taken by a more confident item is passed over. */
+export function takeAccepted<T extends QueueItem>(open: T[], threshold: number, used: Set<number>): T[] {
+  const out: T[] = [];
+  const taken = new Set(used);
+  for (const q of [...open].sort((a, b) => b.confidence - a.confidence || a.source - b.source)) {
+    if (q.confidence < threshold) break;
+    const t = q.candidates[0]?.target;
+    if (t === undefined || taken.has(t)) continue;
+    taken.add(t);
+    out.push(q);
+  }
+  return out;
 }

@@ -267,6 +267,37 @@ describe('review loop in the browser (demo)', () => {
     expect(await page.textContent('.round-table tr[data-round="2"]')).toContain('rolled back');
     expect(problems).toEqual([]);
   });
+
+  it('audits a random sample of the mutual bests, then accepts the first candidates above the threshold they vouch for', async () => {
+    await page.click('[data-testid=accept-open]');
+    await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/0 audit verdicts .* no threshold yet/);
+    await page.click('[data-testid=accept-panel] >> text=Close');
+    await page.selectOption('select[aria-label=Order]', 'audit');
+    const before = journalOf(project).length;
+    // the curator agrees with each first candidate, and skips one taken by a confirmed pair (1-to-1)
+    let skipped = 0;
+    for (let i = 0; i < 90 + skipped; i++) {
+      const conflict = await page.$('.cand.selected.conflict');
+      if (conflict) skipped++;
+      await page.keyboard.press(conflict ? 's' : 'c');
+      await page.waitForFunction(() => !document.querySelector('.verdicts')!.textContent!.includes('saving…'));
+    }
+    const typed = journalOf(project).slice(before) as (Journal & { audit?: boolean })[];
+    expect(typed.filter((e) => e.audit === true && e.verdict === 'confirm')).toHaveLength(90);
+    expect(typed.filter((e) => e.verdict === 'skip' && e.audit === undefined)).toHaveLength(skipped); // a skip is no sample
+    await page.click('[data-testid=accept-open]');
+    await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/90 audit verdicts \(90 found the first candidate right\).*would accept (\d+) pairs/);
+    const n = Number(/would accept (\d+) pairs/.exec((await page.textContent('[data-testid=accept-preview]'))!)![1]);
+    expect(n).toBeGreaterThan(0);
+    await page.click('[data-testid=accept-apply]');
+    await expect.poll(() => page.textContent('[data-testid=accept-done]')).toBe(`${n} pairs accepted (curator “model”, justification “threshold”).`);
+    const accepted = journalOf(project).slice(-n) as (Journal & { justification: string })[];
+    expect(accepted.every((e) => e.curator === 'model' && e.justification === 'threshold' && e.verdict === 'confirm')).toBe(true);
+    // 1-to-1 with everything confirmed
+    const targets = standingConfirmed(project).map(([, t]) => t);
+    expect(new Set(targets).size).toBe(targets.length);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('entity images in the evidence (the demo with a generated picture per entity)', () => {

@@ -8,7 +8,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { planAcceptance } from '../../src/engine/curation/accept';
+import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
 import { ROOT, DEMO_DATASET, tempDir } from '../helpers';
 
@@ -93,6 +95,52 @@ describe('review queue logic', () => {
     };
     expect(holds(t)).toBe(true);
     expect(samples.filter((s) => s.confidence < t).some((s) => holds(s.confidence))).toBe(false);
+  });
+});
+
+describe('accept above threshold', () => {
+  // 300 sources s0..s299 (ids 0..299), first candidate 1000 + id, confidence falling with the id
+  const queue = Array.from({ length: 300 }, (_, i) => ({
+    ...item(i, [0.9, 0.5]),
+    candidates: [1000 + i, 2000 + i].map((target, k) => ({ target, score: 0.9 - k * 0.4, cosine: 0.5, modalities: {} })),
+    confidence: 1 - i / 300,
+  }));
+  const uri = (id: number) => `e${id}`;
+  let seq = 0;
+  const v = (source: number, target: number | null, verdict: VerdictEntry['verdict'], audit = false): VerdictEntry => ({
+    seq: ++seq, at: '', op: 'set', source: uri(source), target: target === null ? null : uri(target), verdict, curator: '', round: 1, score: null, note: null, justification: 'manual', ...(audit && { audit }),
+  });
+
+  it('orders audits as a fixed random sample of the mutual bests, then the rest', () => {
+    const items = [...queue.slice(0, 50), ...Array.from({ length: 10 }, (_, i) => ({ ...queue[i]!, source: 500 + i, confidence: -0.1 }))];
+    const a = orderQueue(items, 'audit');
+    expect(a.slice(0, 50).every((q) => q.confidence > 0)).toBe(true);
+    expect(a.slice(50).every((q) => q.confidence <= 0)).toBe(true);
+    expect(orderQueue([...items].reverse(), 'audit').map((q) => q.source)).toEqual(a.map((q) => q.source)); // fixed
+    expect(a.slice(0, 50).map((q) => q.source)).not.toEqual(items.slice(0, 50).map((q) => q.source)); // shuffled
+  });
+
+  it('calibrates on audit verdicts only and accepts open items 1-to-1 above the threshold', () => {
+    const standing: VerdictEntry[] = [];
+    // audits on the even sources 0..238: 119 confirm the first candidate, s238 has no counterpart
+    for (let i = 0; i < 240; i += 2) standing.push(i === 238 ? v(i, null, 'none', true) : v(i, 1000 + i, 'confirm', true));
+    standing.push(v(1, 2001, 'confirm')); // manual verdicts: decided, not samples
+    standing.push(v(3, 1003, 'reject'));
+    standing.push(v(7, 1005, 'confirm')); // takes s5's first candidate
+    const plan = planAcceptance(queue, standing, uri, 0.99);
+    expect([plan.audits, plan.auditsRight, plan.confirmed]).toEqual([120, 119, 121]);
+    // at s236's confidence: bound 119/120, 115 open items above → (121 + .9917·115) / 236 ≥ .99;
+    // one sample lower (the wrong one) the delivered bound falls to .989
+    expect(plan.threshold).toBeCloseTo(1 - 236 / 300, 6);
+    const sources = plan.accept.map((a) => a.source);
+    expect(sources).toHaveLength(114); // the 115 open odd sources above it but s5
+    expect(sources.some((s) => s === 1 || s === 3 || s === 5 || s === 7 || s % 2 === 0)).toBe(false);
+    expect(new Set(plan.accept.map((a) => a.target)).size).toBe(114);
+    expect(plan.accept.every((a) => a.target === 1000 + a.source && a.confidence >= plan.threshold)).toBe(true);
+    // without audits nothing is vouched for
+    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ threshold: Infinity, accept: [] });
+    // takeAccepted alone: most confident first, a used target passed over
+    expect(takeAccepted(queue.slice(0, 4), 0, new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
   });
 });
 

@@ -60,6 +60,27 @@ describe('verdict journal', () => {
     expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toBe('');
   });
 
+  it('appends many verdicts with one flush, refusing the whole batch when one is malformed', () => {
+    const dir = fresh();
+    const { journal } = Journal.open(dir);
+    journal.append({ source: 'a', target: 'x', verdict: 'confirm' });
+    expect(() => journal.appendAll([{ source: 'b', target: 'y', verdict: 'confirm' }, { source: 'c', verdict: 'confirm' }])).toThrow(/confirm needs a target/);
+    expect(journal.lastSeq()).toBe(1);
+    const got = journal.appendAll([
+      { source: 'b', target: 'y', verdict: 'confirm', curator: 'model', justification: 'threshold' },
+      { source: 'c', target: 'z', verdict: 'confirm', curator: 'model', justification: 'threshold' },
+    ]);
+    expect(got.map((e) => e.seq)).toEqual([2, 3]);
+    journal.close();
+    const again = Journal.open(dir).journal;
+    expect(again.history().map((e) => [e.seq, e.source, e.justification])).toEqual([
+      [1, 'a', 'manual'],
+      [2, 'b', 'threshold'],
+      [3, 'c', 'threshold'],
+    ]);
+    again.close();
+  });
+
   it('drops a torn last line with a warning naming file and line, and appends cleanly after it', () => {
     const dir = fresh();
     const { journal } = Journal.open(dir);

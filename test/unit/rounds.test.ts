@@ -45,8 +45,11 @@ describe('curation rounds', () => {
     const confirmed = queue.slice(0, 30).map((q) => [uri(q.source), uri(q.candidates[0]!.target)] as [string, string]);
     const rejected: [string, string][] = [[uri(queue[30]!.source), uri(queue[30]!.candidates[0]!.target)]];
     const none = [uri(queue[31]!.source)];
-    const second = await roundJob(params({ confirmed, rejected, none }), ctx());
-    const held = confirmed.filter(([s]) => isHeldOut(s)).length;
+    // three of them given in audit order: held out of training too (calibration samples)
+    const audited = confirmed.slice(0, 3).map(([s]) => s);
+    const second = await roundJob(params({ confirmed, rejected, none, audited }), ctx());
+    const held = confirmed.filter(([s]) => isHeldOut(s) || audited.includes(s)).length;
+    expect(held).toBeGreaterThanOrEqual(3);
     expect(second).toMatchObject({ round: 2, warmStartFrom: 1, epoch: 10, confirmedTrained: 30 - held, heldOut: held });
     expect(second.queue).toBe(280 - 30 - 1);
     expect(held === 0 ? second.metrics === null : second.metrics!.hits1 >= 0).toBe(true);

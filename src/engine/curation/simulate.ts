@@ -15,7 +15,7 @@
 // is an honest sample of its confidence on the unreviewed rest. The ground truth is used only to
 // answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { acceptThreshold, orderQueue, type QueueItem, type QueueOrder } from '../../shared/curation';
+import { acceptThreshold, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -167,15 +167,8 @@ export async function simulate(
       // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
       const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: open.map((q) => q.confidence) }) : Infinity;
       // accepted: the open items' first candidates above the threshold, best first, 1-to-1
-      accepted = new Map();
-      const usedTargets = new Set(confirmed.values());
-      for (const q of [...open].sort((a, b) => b.confidence - a.confidence)) {
-        if (q.confidence < threshold) break;
-        const tRow = rowOf.get(q.candidates[0]!.target)!;
-        if (usedTargets.has(tRow)) continue;
-        usedTargets.add(tRow);
-        accepted.set(rowOf.get(q.source)!, { target: tRow, score: q.candidates[0]!.score });
-      }
+      const usedTargets = new Set([...confirmed.values()].map((r) => f.rowIds[r]!));
+      accepted = new Map(takeAccepted(open, threshold, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score }]));
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
       const confirmedRight = right;

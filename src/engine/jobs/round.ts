@@ -46,7 +46,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const seeds = [...f.split.train, ...f.split.valid];
     const trainPairs = [...seeds];
     const heldOut: number[] = [];
-    for (const [s, t] of params.confirmed) (isHeldOut(s) ? heldOut : trainPairs).push(row(1, s), row(2, t));
+    const audited = new Set(params.audited ?? []);
+    for (const [s, t] of params.confirmed) (isHeldOut(s) || audited.has(s) ? heldOut : trainPairs).push(row(1, s), row(2, t));
     trainer.train = Int32Array.from(trainPairs);
     const epochs = params.epochs ?? (previous ? 50 : 150);
     const first = trainer.epoch;

@@ -10,6 +10,7 @@ import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
 import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
+import { planAcceptance } from '../../engine/curation/accept';
 import { currentRound, listRounds, readQueue, rollBack } from '../../engine/curation/rounds';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
@@ -79,7 +80,22 @@ export class Backend {
         const standing = [...this.verdicts().journal.state().values()];
         const pairs = (verdict: 'confirm' | 'reject') => standing.filter((v) => v.verdict === verdict && v.target !== null).map((v) => [v.source, v.target!] as [string, string]);
         const none = standing.filter((v) => v.verdict === 'none').map((v) => v.source);
-        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none }) };
+        const audited = standing.filter((v) => v.audit).map((v) => v.source);
+        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none, audited }) };
+      },
+      'curation:accept': async ({ precision, apply }) => {
+        const p = this.current();
+        const round = currentRound(p.path);
+        if (!round) throw new MmeaError('not-found', 'no round yet: train one first');
+        const { journal } = this.verdicts();
+        const uri = (id: number) => p.nameOf(id).uri;
+        const plan = planAcceptance(readQueue(p.path, round.round), journal.state().values(), uri, precision);
+        const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
+        const note = (c: number) => `confidence ${c} ≥ ${threshold} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
+        const recorded = apply
+          ? journal.appendAll(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) }))).length
+          : 0;
+        return { threshold, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
       'curation:rounds': async () => listRounds(this.current().path),
       'curation:queue': async () => {

@@ -14,7 +14,7 @@ export type ItemStatus = 'open' | 'confirmed' | 'rejected' | 'none' | 'skipped';
 
 /** One undoable step: the verdicts it changed, each with what stood before (undefined: nothing). */
 interface Step {
-  changes: { source: string; target: string | null; before: VerdictEntry | undefined; after: { verdict: Verdict } | null }[];
+  changes: { source: string; target: string | null; before: VerdictEntry | undefined; after: { verdict: Verdict; audit?: boolean } | null }[];
 }
 
 const CACHE = 400;
@@ -179,7 +179,7 @@ export const useCurationStore = defineStore('curation', () => {
       for (const c of changes) {
         const target = direction === 'forward' ? c.after : c.before;
         const entry = target
-          ? await api.verdicts.record({ source: c.source, target: c.target, verdict: target.verdict, curator: curator.value, round: round.value?.round ?? 0, score: scoreOf(c.source, c.target) })
+          ? await api.verdicts.record({ source: c.source, target: c.target, verdict: target.verdict, curator: curator.value, round: round.value?.round ?? 0, score: scoreOf(c.source, c.target), ...(target.audit && { audit: true }) })
           : await api.verdicts.record({ op: 'clear', source: c.source, target: c.target });
         const key = keyOf(c.source, c.target);
         if (entry.op === 'clear') standing.delete(key);
@@ -231,7 +231,9 @@ export const useCurationStore = defineStore('curation', () => {
   const change = (source: number, target: number | null, verdict: Verdict) => {
     const s = uri(source);
     const t = target === null ? null : uri(target);
-    return { source: s, target: t, before: standing.get(keyOf(s, t)), after: { verdict } };
+    // in audit order a verdict (but a skip) is an audit: a calibration sample, held out of training
+    const audit = order.value === 'audit' && verdict !== 'skip';
+    return { source: s, target: t, before: standing.get(keyOf(s, t)), after: { verdict, ...(audit && { audit }) } };
   };
 
   /** Confirm / reject the selected candidate, or say the source has no counterpart / skip it. */
@@ -321,6 +323,19 @@ export const useCurationStore = defineStore('curation', () => {
     }
   }
 
+  /** "Accept above threshold": a preview (apply false) or the recording of the accepted pairs. */
+  async function accept(apply: boolean): Promise<{ threshold: number | null; audits: number; auditsRight: number; confirmed: number; accepted: number; recorded: number } | null> {
+    error.value = null;
+    try {
+      const r = await serial(() => api.curation.accept({ apply }));
+      if (apply) await load();
+      return r;
+    } catch (e) {
+      error.value = (e as Error).message;
+      return null;
+    }
+  }
+
   async function exportAll(formats: ExportFormat[], withRejections: boolean): Promise<void> {
     try {
       lastExport.value = await api.curation.export({ formats, withRejections });
@@ -331,7 +346,7 @@ export const useCurationStore = defineStore('curation', () => {
 
   return {
     round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
-    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail,
+    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail, accept,
     load, verdict, select, advance, undo, redo, setCurator, train, rollback, exportAll,
   };
 });

@@ -1,0 +1,58 @@
+// "Accept above threshold": the model's first candidates whose confidence is above a threshold
+// calibrated on the curator's audit verdicts (a uniform sample of the queue's mutual bests, given in
+// the review's audit order and held out of training), taken 1-to-1, most confident first. The same
+// rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
+// precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
+import { acceptThreshold, takeAccepted, type QueueItem } from '../../shared/curation';
+import type { VerdictEntry } from '../../shared/verdicts';
+
+export interface AcceptPlan {
+  /** Infinity: the audits do not vouch for any threshold yet */
+  threshold: number;
+  /** audit verdicts the threshold was calibrated on, and how many of them found the first candidate right */
+  audits: number;
+  auditsRight: number;
+  confirmed: number;
+  /** pairs to accept (ids), most confident first */
+  accept: { source: number; target: number; score: number; confidence: number }[];
+}
+
+/**
+ * `queue`: the current round's; `standing`: the project's standing verdicts; `uri`: an entity id's
+ * URI. An audited source counts right when its confirmed target is the queue's first candidate,
+ * wrong when it has no counterpart or its first candidate was rejected; open items are those with
+ * no standing verdict on their source.
+ */
+export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): AcceptPlan {
+  const confirmedOf = new Map<string, string>();
+  const audited = new Set<string>();
+  const decided = new Set<string>(); // sources with any standing verdict but skip
+  const rejected = new Set<string>();
+  const none = new Set<string>();
+  for (const v of standing) {
+    if (v.audit) audited.add(v.source);
+    if (v.verdict !== 'skip') decided.add(v.source);
+    if (v.verdict === 'confirm' && v.target !== null) confirmedOf.set(v.source, v.target);
+    if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
+    if (v.verdict === 'none') none.add(v.source);
+  }
+  const samples: { confidence: number; correct: boolean }[] = [];
+  const open: QueueItem[] = [];
+  for (const q of queue) {
+    const s = uri(q.source);
+    const first = q.candidates[0];
+    if (!first) continue;
+    if (audited.has(s)) {
+      const t = uri(first.target);
+      if (confirmedOf.has(s)) samples.push({ confidence: q.confidence, correct: confirmedOf.get(s) === t });
+      else if (none.has(s) || rejected.has(`${s}\t${t}`)) samples.push({ confidence: q.confidence, correct: false });
+    } else if (!decided.has(s)) open.push(q);
+  }
+  const threshold = samples.length ? acceptThreshold(samples, precision, 1, { confirmed: confirmedOf.size, open: open.map((q) => q.confidence) }) : Infinity;
+  // confirmed targets by id: the queue names every target it proposes
+  const confirmedTargets = new Set([...confirmedOf.values()]);
+  const used = new Set<number>();
+  for (const q of queue) for (const c of q.candidates) if (confirmedTargets.has(uri(c.target))) used.add(c.target);
+  const accept = takeAccepted(open, threshold, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: q.confidence }));
+  return { threshold, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, confirmed: confirmedOf.size, accept };
+}
