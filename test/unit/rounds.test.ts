@@ -51,12 +51,13 @@ describe('curation rounds', () => {
     const held = confirmed.filter(([s]) => isHeldOut(s) || audited.includes(s)).length;
     expect(held).toBeGreaterThanOrEqual(3);
     expect(second).toMatchObject({ round: 2, warmStartFrom: 1, epoch: 10, confirmedTrained: 30 - held, heldOut: held });
-    expect(second.queue).toBe(280 - 30 - 1);
+    expect(second.queue).toBe(280 - 30 - 1 + 3); // the audited confirmations stay in it (calibration)
     expect(held === 0 ? second.metrics === null : second.metrics!.hits1 >= 0).toBe(true);
     const q2 = readQueue(project, 2);
     const rejectedItem = q2.find((q) => q.source === queue[30]!.source)!;
     expect(rejectedItem.candidates.map((c) => c.target)).not.toContain(queue[30]!.candidates[0]!.target); // never proposed again
     expect(q2.some((q) => q.source === queue[31]!.source)).toBe(false);
+    for (const q of queue.slice(0, 3)) expect(q2.some((x) => x.source === q.source)).toBe(true);
     expect(readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60 + 30 - held);
     expect(second.changed.every((c) => c.before !== c.after)).toBe(true);
   }, 300_000);

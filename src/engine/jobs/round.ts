@@ -47,7 +47,12 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const trainPairs = [...seeds];
     const heldOut: number[] = [];
     const audited = new Set(params.audited ?? []);
-    for (const [s, t] of params.confirmed) (isHeldOut(s) || audited.has(s) ? heldOut : trainPairs).push(row(1, s), row(2, t));
+    const auditPairs: number[] = []; // audited confirmations: held out, and kept in the queue
+    for (const [s, t] of params.confirmed) {
+      const pair = [row(1, s), row(2, t)];
+      (isHeldOut(s) || audited.has(s) ? heldOut : trainPairs).push(...pair);
+      if (audited.has(s)) auditPairs.push(...pair);
+    }
     trainer.train = Int32Array.from(trainPairs);
     const epochs = params.epochs ?? (previous ? 50 : 150);
     const first = trainer.epoch;
@@ -66,13 +71,17 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     // one forward for the held-out metrics and the three queues below
     emb = queueEmbeddings(trainer);
     const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb.joint, Int32Array.from(heldOut)) : null;
-    // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned
+    // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned. The
+    // audited sources stay in it whatever their verdict, as the model now ranks them: they are the
+    // sample "accept above threshold" is calibrated on (engine/curation/accept.ts)
     const aligned = new Uint8Array(f.rows);
     for (const r of trainPairs) aligned[r] = 1;
     for (const r of heldOut) aligned[r] = 1;
-    const none = new Set(params.none.map((s) => row(1, s)));
+    for (const r of auditPairs) aligned[r] = 0;
+    const none = new Set(params.none.filter((s) => !audited.has(s)).map((s) => row(1, s)));
     const exclude = new Map<number, Set<number>>();
     for (const [s, t] of params.rejected) {
+      if (audited.has(s)) continue;
       const set = exclude.get(row(1, s)) ?? new Set<number>();
       set.add(row(2, t));
       exclude.set(row(1, s), set);
