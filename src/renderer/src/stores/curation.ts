@@ -228,11 +228,9 @@ export const useCurationStore = defineStore('curation', () => {
     });
   }
 
-  const change = (source: number, target: number | null, verdict: Verdict) => {
+  const change = (source: number, target: number | null, verdict: Verdict, audit: boolean) => {
     const s = uri(source);
     const t = target === null ? null : uri(target);
-    // in audit order a verdict (but a skip) is an audit: a calibration sample, held out of training
-    const audit = order.value === 'audit' && verdict !== 'skip';
     return { source: s, target: t, before: standing.get(keyOf(s, t)), after: { verdict, ...(audit && { audit }) } };
   };
 
@@ -251,12 +249,14 @@ export const useCurationStore = defineStore('curation', () => {
       return;
     }
     const target = v === 'confirm' || v === 'reject' ? c!.target : null;
+    // in audit order a verdict (but a skip) is an audit: a calibration sample, held out of training
+    const audit = order.value === 'audit' && v !== 'skip';
     // move on at once: a rejected candidate's next one, else the next open item
     const others = q.candidates.filter((_, i) => i !== candidate.value);
     if (v === 'reject' && candidate.value < q.candidates.length - 1 && !others.every((o) => verdictOf(q.source, o.target)?.verdict === 'reject')) candidate.value++;
     else advance();
     // the 1-to-1 check again when written: a confirmation typed just before may have landed since
-    await step(() => refusal() ?? [change(q.source, target, v)]);
+    await step(() => refusal() ?? [change(q.source, target, v, audit)]);
   }
 
   /** The next item that is still open, after the selected one. */
