@@ -100,7 +100,10 @@ export interface RoundInfo {
   /** the model's epoch count after the round (warm starts go on counting) */
   epoch: number;
   loss: number | null;
+  /** seeds trained on (the validation part of the seeds is held out) */
   seeds: number;
+  /** the model on the validation seeds at the round's last evaluation (null: no validation part) */
+  valid: { pairs: number; epoch: number; hits1: number; mrr: number } | null;
   confirmedTrained: number;
   /** confirmed pairs held out of training, and the model's metrics on them */
   heldOut: number;

@@ -103,6 +103,10 @@ describe('review loop in the browser (demo)', () => {
     await page.waitForSelector('[data-testid=round-progress]', { timeout: 30_000 });
     await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 180_000 }).toBe('Round 1');
     expect(await page.$$eval('.loss-chart canvas', (c) => c.length)).toBeGreaterThan(0); // the live loss chart was drawn
+    // with the validation curve: the round table shows the validation seeds' H@1
+    await page.click('[data-testid=tab-rounds]');
+    expect(await page.textContent('.round-table tr[data-round="1"] td:nth-child(7)')).toMatch(/^\d+\.\d%$/);
+    await page.click('[data-testid=tab-rounds]');
     await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
     const counts = await page.textContent('[data-testid=counts]');
     expect(counts).toMatch(/^0 \/ (\d+) reviewed/);

@@ -1,5 +1,6 @@
 // Curation rounds (engine/jobs/round.ts, curation/rounds.ts) on the demo project: a first round
-// trains from scratch and writes its seed set, checkpoint, queue and metrics; the next warm-starts
+// trains from scratch (its validation seeds held out and measured on) and writes its seed set,
+// checkpoint, queue and metrics; the next warm-starts
 // from it (the epochs go on, the confirmed pairs join the seeds but for the held-out tenth); a
 // cancelled round leaves nothing behind; only the current round can be rolled back, and the next
 // round then warm-starts from the one before it; names from URIs are chosen by the first round.
@@ -28,9 +29,18 @@ describe('curation rounds', () => {
   const params = (extra: Partial<RoundParams>): RoundParams => ({ project, epochs: 5, k: 4, confirmed: [], rejected: [], none: [], ...extra });
 
   it('trains a first round, then a warm-started one with the confirmed pairs', async () => {
-    const first = await roundJob(params({}), ctx());
+    const points: Record<string, number>[] = [];
+    const first = await roundJob(params({}), { ...ctx(), progress: (_f: number, _s: string, _d?: string, data?: Record<string, number>) => void (data && points.push(data)) });
+    // the live chart's data: the loss every epoch, validation H@1 and MRR every tenth of the round (5 epochs: each)
+    expect(points.map((p) => p.epoch)).toEqual([1, 2, 3, 4, 5]);
+    expect(points.every((p) => p.loss! > 0 && p.validHits1! >= 0 && p.validMrr! > 0)).toBe(true);
     expect(first).toMatchObject({ round: 1, warmStartFrom: null, epoch: 5, confirmedTrained: 0, heldOut: 0, metrics: null });
     expect(first.queue).toBe(280); // every non-seed graph-1 entity
+    // the validation tenth of the 60 seeds is held out of training, and measured on as it trains
+    expect(first.seeds).toBe(54);
+    expect(first.valid).toMatchObject({ pairs: 6, epoch: 5 });
+    expect(first.valid!.hits1).toBeGreaterThanOrEqual(0);
+    expect(first.valid!.mrr).toBeLessThanOrEqual(1);
     const queue = readQueue(project, 1);
     expect(queue[0]!.candidates).toHaveLength(4);
     // each modality's share of a pair's joint cosine: they add up to it, for every candidate
@@ -39,7 +49,7 @@ describe('curation rounds', () => {
       expect(parts).toHaveLength(Object.keys(c.modalities).length);
       expect(Math.abs(parts.reduce((a, b) => a + b, 0) - c.cosine)).toBeLessThan(1e-3);
     }
-    expect(readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60);
+    expect(readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(54);
     // confirm 30 of the queue's first candidates, reject one, and say one source has no counterpart
     const uri = (id: number) => names.nameOf(id).uri;
     const confirmed = queue.slice(0, 30).map((q) => [uri(q.source), uri(q.candidates[0]!.target)] as [string, string]);
@@ -58,7 +68,7 @@ describe('curation rounds', () => {
     expect(rejectedItem.candidates.map((c) => c.target)).not.toContain(queue[30]!.candidates[0]!.target); // never proposed again
     expect(q2.some((q) => q.source === queue[31]!.source)).toBe(false);
     for (const q of queue.slice(0, 3)) expect(q2.some((x) => x.source === q.source)).toBe(true);
-    expect(readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(60 + 30 - held);
+    expect(readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(54 + 30 - held);
     expect(second.changed.every((c) => c.before !== c.after)).toBe(true);
   }, 300_000);
 

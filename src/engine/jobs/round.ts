@@ -1,5 +1,6 @@
 // A curation round (the app's "train" and "retrain with confirmed pairs"), in the engine process:
-// HUMEA trained on the project's seeds plus the curator's confirmed pairs, warm-started from the
+// HUMEA trained on the project's seeds (but their validation part, on which a live validation
+// curve is measured every tenth of the round) plus the curator's confirmed pairs, warm-started from the
 // last round that was not rolled back (its parameters, optimiser moments and epoch), then the
 // review queue for every still-unaligned source. A round folder records its seed set, checkpoint,
 // metrics on the held-out part of the confirmed pairs (a fixed tenth, by hash of the source URI,
@@ -43,8 +44,11 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   let emb: QueueEmbeddings | undefined;
   try {
     if (previous) await loadCheckpoint(join(roundDir(path, previous.round), 'checkpoint'), trainer);
+    // every known pair (never in the queue); the validation part of the seeds is held out of
+    // training: the round's live validation curve
     const seeds = [...f.split.train, ...f.split.valid];
-    const trainPairs = [...seeds];
+    const valid = f.split.valid;
+    const trainPairs = [...f.split.train];
     const heldOut: number[] = [];
     const audited = new Set(params.audited ?? []);
     const auditPairs: number[] = []; // audited confirmations: held out, and kept in the queue
@@ -58,6 +62,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const first = trainer.epoch;
     const losses: number[] = [];
     let seconds = 0;
+    let validation: RoundInfo['valid'] = null;
+    const every = Math.max(1, Math.round(epochs / 10)); // ten points of the validation curve
     for (let e = 0; e < epochs; e++) {
       if (ctx.signal.aborted) throw new MmeaError('cancelled', `round ${n} cancelled at epoch ${trainer.epoch}`);
       const t0 = performance.now();
@@ -65,7 +71,19 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       seconds += (performance.now() - t0) / 1000;
       losses.push(loss);
       const eta = ((epochs - e - 1) * seconds) / (e + 1);
-      ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}, ETA ${Math.round(eta)} s`, { epoch: first + e + 1, loss });
+      const data: Record<string, number> = { epoch: first + e + 1, loss };
+      if (valid.length > 0 && ((e + 1) % every === 0 || e === epochs - 1)) {
+        const emb = trainer.embed();
+        try {
+          const m = trainer.evaluatePairs(emb, valid).mean;
+          validation = { pairs: valid.length / 2, epoch: first + e + 1, hits1: m.hits1, mrr: m.mrr };
+          Object.assign(data, { validHits1: m.hits1, validMrr: m.mrr });
+        } finally {
+          emb.dispose();
+        }
+      }
+      const shown = data.validHits1 === undefined ? '' : `, validation H@1 ${(data.validHits1 * 100).toFixed(1)} %`;
+      ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}${shown}, ETA ${Math.round(eta)} s`, data);
     }
     ctx.progress(0.9, `round ${n}: metrics and queue`);
     // one forward for the held-out metrics and the three queues below
@@ -77,6 +95,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const aligned = new Uint8Array(f.rows);
     for (const r of trainPairs) aligned[r] = 1;
     for (const r of heldOut) aligned[r] = 1;
+    for (const r of valid) aligned[r] = 1;
     for (const r of auditPairs) aligned[r] = 0;
     const none = new Set(params.none.filter((s) => !audited.has(s)).map((s) => row(1, s)));
     const exclude = new Map<number, Set<number>>();
@@ -127,8 +146,9 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       epochs,
       epoch: trainer.epoch,
       loss: losses.at(-1) ?? null,
-      seeds: seeds.length / 2,
-      confirmedTrained: (trainPairs.length - seeds.length) / 2,
+      seeds: f.split.train.length / 2,
+      valid: validation,
+      confirmedTrained: (trainPairs.length - f.split.train.length) / 2,
       heldOut: heldOut.length / 2,
       metrics: metrics && { hits1: metrics.mean.hits1, hits10: metrics.mean.hits10, mrr: metrics.mean.mrr },
       weights: trainer.modalityWeights(),
