@@ -112,6 +112,9 @@ export interface RoundInfo {
   queue: number;
   /** sources whose first candidate changed since the previous round (entity ids) */
   changed: { source: number; before: number | null; after: number | null }[];
+  /** verdicts standing at the previous round that were changed or withdrawn since (entity ids;
+   *  target null for a verdict on the source alone; after null: withdrawn) */
+  verdictFlips?: { source: number; target: number | null; before: string; after: string | null }[];
   /** confirmed pairs the model now doubts, rejected pairs it now ranks first */
   disagreements: { kind: 'confirmed-doubted' | 'rejected-first'; source: number; target: number; modelFirst: number; score: number }[];
   rolledBack: boolean;

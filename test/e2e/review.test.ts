@@ -50,7 +50,11 @@ function standingConfirmed(project: string): [string, string][] {
 
 /** Presses `key` `n` times, each after the previous pair's evidence is on screen; the latencies. */
 async function latencies(page: Page, keys: string[]): Promise<number[]> {
-  await page.evaluate(() => ((window as unknown as { __mmeaLatency: number[] }).__mmeaLatency = []));
+  await page.evaluate(() => {
+    const w = window as unknown as { __mmeaLatency: number[]; __mmeaKeyAt?: number };
+    w.__mmeaLatency = [];
+    w.__mmeaKeyAt = undefined; // a key pressed before (one that showed no other pair) is not ours
+  });
   for (const key of keys) {
     const before = await page.evaluate(() => (window as unknown as { __mmeaLatency: number[] }).__mmeaLatency.length);
     await page.keyboard.press(key);

@@ -92,7 +92,7 @@ describe('curation rounds', () => {
     expect(existsSync(join(roundDir(project, 3), 'checkpoint', 'manifest.json'))).toBe(true);
   }, 300_000);
 
-  it('names from URIs: the first round chooses, later rounds keep its choice', async () => {
+  it('names from URIs: the first round chooses, later rounds keep it; verdicts that flipped are listed', async () => {
     const other = join(tmp.path, 'demo-names');
     await importJob({ source: DEMO_DATASET, project: other }, ctx());
     // the name similarity of every candidate pair (absent or null: no name on one side)
@@ -103,8 +103,21 @@ describe('curation rounds', () => {
     expect(first.namesFromUris).toBe(true);
     const got = names(other, 1);
     expect(got.filter((x) => x !== null).length).toBeGreaterThan(got.length * 0.9);
-    const second = await roundJob({ ...params({}), project: other, namesFromUris: false }, ctx());
-    expect(second).toMatchObject({ warmStartFrom: 1, namesFromUris: true });
+    const q1 = readQueue(other, 1);
+    const otherProject = await Project.open(other);
+    const u = (id: number) => otherProject.nameOf(id).uri;
+    const pair: [string, string] = [u(q1[0]!.source), u(q1[0]!.candidates[0]!.target)];
+    const second = await roundJob({ ...params({ confirmed: [pair], none: [u(q1[1]!.source)] }), project: other, namesFromUris: false }, ctx());
+    expect(second).toMatchObject({ warmStartFrom: 1, namesFromUris: true, verdictFlips: [] });
     expect(names(other, 2).some((x) => x !== null)).toBe(true);
+    // what changed lists the verdicts that flipped since the last round: a confirmation turned into a
+    // rejection, a "no counterpart" withdrawn
+    const third = await roundJob({ ...params({ rejected: [pair] }), project: other }, ctx());
+    expect(third.verdictFlips!.sort((a, b) => a.source - b.source)).toEqual(
+      [
+        { source: q1[0]!.source, target: q1[0]!.candidates[0]!.target, before: 'confirm', after: 'reject' },
+        { source: q1[1]!.source, target: null, before: 'none', after: null },
+      ].sort((a, b) => a.source - b.source),
+    );
   }, 300_000);
 });

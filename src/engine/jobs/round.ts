@@ -7,7 +7,7 @@
 // never trained on), the queue, what changed since the previous round, and the disagreement
 // queue. Written into a scratch folder and renamed at the end: a cancelled or killed round leaves
 // no half round behind.
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RoundParams } from '../../shared/contract';
 import { MmeaError } from '../../shared/errors';
@@ -139,6 +139,24 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
         if (b !== undefined && b !== (q.candidates[0]?.target ?? null)) changed.push({ source: q.source, before: b, after: q.candidates[0]?.target ?? null });
       }
     }
+    // verdicts that flipped: standing at the previous round, changed or withdrawn since
+    const verdictsNow = new Map<string, string>([
+      ...params.confirmed.map(([s, t]) => [`${s}\t${t}`, 'confirm'] as [string, string]),
+      ...params.rejected.map(([s, t]) => [`${s}\t${t}`, 'reject'] as [string, string]),
+      ...params.none.map((s) => [s, 'none'] as [string, string]),
+    ]);
+    const verdictFlips: NonNullable<RoundInfo['verdictFlips']> = [];
+    const before = previous ? join(roundDir(path, previous.round), 'verdicts.json') : null;
+    if (before && existsSync(before)) {
+      for (const [key, was] of JSON.parse(readFileSync(before, 'utf8')) as [string, string][]) {
+        const now = verdictsNow.get(key) ?? null;
+        if (now === was) continue;
+        const [s, t] = key.split('\t') as [string, string | undefined];
+        const source = project.idOfUri(1, s);
+        const target = t === undefined ? null : project.idOfUri(2, t);
+        if (source !== undefined && target !== undefined) verdictFlips.push({ source, target, before: was, after: now });
+      }
+    }
     const info: RoundInfo = {
       round: n,
       warmStartFrom: previous?.round ?? null,
@@ -154,6 +172,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       weights: trainer.modalityWeights(),
       queue: queue.length,
       changed,
+      verdictFlips,
       disagreements,
       rolledBack: false,
       namesFromUris,
@@ -165,6 +184,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     await saveCheckpoint(join(scratch, 'checkpoint'), trainer);
     writeFileSync(join(scratch, 'seeds.tsv'), Array.from({ length: trainPairs.length / 2 }, (_, i) => `${f.rowIds[trainPairs[2 * i]!]}\t${f.rowIds[trainPairs[2 * i + 1]!]}\n`).join(''));
     writeFileSync(join(scratch, 'queue.json'), JSON.stringify(queue));
+    writeFileSync(join(scratch, 'verdicts.json'), JSON.stringify([...verdictsNow]));
     writeFileSync(join(scratch, 'round.json'), JSON.stringify(info, null, 1));
     renameSync(scratch, final);
     ctx.progress(1, `round ${n} done`);

@@ -111,6 +111,7 @@ export class Backend {
         }
         for (const d of round.disagreements) [d.source, d.target, d.modelFirst].forEach(name);
         for (const c of round.changed) [c.source, c.before, c.after].forEach((id) => id !== null && name(id));
+        for (const v of round.verdictFlips ?? []) [v.source, v.target].forEach((id) => id !== null && name(id));
         return { round, items, entities };
       },
       'curation:rollback': async ({ round }) => {
