@@ -349,6 +349,10 @@ describe('entity images in the evidence (the demo with a generated picture per e
       // the next pair's thumbnails come too
       await page.keyboard.press('s');
       await expect.poll(() => page.$$eval('.entity-images .thumb img', (e) => e.length)).toBe(2);
+      // and in the graph browser, for the selected entity
+      await page.click('[data-testid=view-graphs]');
+      await page.click('[data-testid=entities-1] li button');
+      await expect.poll(() => page.$$eval('[data-testid=panel-1] .entity-images .thumb img', (e) => e.length)).toBe(1);
       expect(problems).toEqual([]);
     } finally {
       await browser.close();
