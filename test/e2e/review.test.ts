@@ -294,7 +294,12 @@ describe('review loop in the browser (demo)', () => {
     expect(typed.filter((e) => e.audit === true && e.verdict === 'confirm')).toHaveLength(90);
     expect(typed.filter((e) => e.verdict === 'skip' && e.audit === undefined)).toHaveLength(skipped); // a skip is no sample
     await page.click('[data-testid=accept-open]');
-    await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/90 audit verdicts \(90 found the first candidate right\).*would accept (\d+) pairs/);
+    // the samples: the audits of mutual bests (the audit order gives those first, then the rest)
+    await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/(\d+) audit verdicts \((\d+) found the first candidate right\).*would accept (\d+) pairs/);
+    const [, samples, right] = /(\d+) audit verdicts \((\d+) found/.exec((await page.textContent('[data-testid=accept-preview]'))!)!;
+    expect(Number(samples)).toBeGreaterThan(20);
+    expect(Number(samples)).toBeLessThanOrEqual(90);
+    expect(right).toBe(samples);
     const n = Number(/would accept (\d+) pairs/.exec((await page.textContent('[data-testid=accept-preview]'))!)![1]);
     expect(n).toBeGreaterThan(0);
     await page.click('[data-testid=accept-apply]');

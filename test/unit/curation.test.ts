@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { acceptKey, acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
 import { planAcceptance } from '../../src/engine/curation/accept';
 import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
@@ -62,7 +62,7 @@ describe('review queue logic', () => {
     expect(conflictOf(2, 11, bySource, byTarget)).toBeNull();
   });
 
-  it('accepts above the lowest confidence whose precision bound holds, never below a mutual best', () => {
+  it('accepts above the lowest confidence whose precision bound holds, never an item that is not a mutual best', () => {
     expect(wilsonLower(100, 100)).toBeCloseTo(100 / 101, 6);
     expect(wilsonLower(0, 0)).toBe(0);
     // 200 right answers from confidence 1.0 down to 0.5, then a wrong one at 0.45 and 0.44
@@ -71,7 +71,19 @@ describe('review queue logic', () => {
     const t = acceptThreshold(samples, 0.99);
     expect(t).toBeCloseTo(0.5025, 4); // all 200 right: bound 200/201 ≥ .99; one wrong more breaks it
     expect(acceptThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
-    expect(acceptThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(Number.MIN_VALUE);
+    expect(acceptThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(-1);
+    // whatever the threshold, an item that is not a mutual best (confidence ≤ 0) is never taken
+    const items = [item(1, [0.9, 0.5]), item(2, [0.5, 0.5]), { ...item(3, [0.8, 0.1]), confidence: -0.2 }];
+    expect(takeAccepted(items, -Infinity, new Set()).map((q) => q.source)).toEqual([1]);
+  });
+
+  it('ranks what it accepts by the confidence plus the first candidate’s name similarity', () => {
+    const named = (source: number, confidence: number, name: number | null): QueueItem => ({ ...item(source, [0.9, 0.5]), confidence, candidates: [{ target: 100 + source, score: 0.9, cosine: 0.9, modalities: { gph: 0.5, name } }] });
+    expect(acceptKey(named(1, 0.1, 0.9))).toBeCloseTo(1.0, 9);
+    expect(acceptKey(named(2, 0.1, null))).toBeCloseTo(-0.9, 9); // no name on a side: less evidence
+    expect(acceptKey(item(3, [0.9, 0.5]))).toBeCloseTo(0.4 - 1, 9); // a dataset without names: the confidence, shifted
+    // a sure-looking pair whose names differ comes after a less sure one whose names match
+    expect(takeAccepted([named(1, 0.3, 0.1), named(2, 0.1, 0.95)], -Infinity, new Set()).map((q) => q.source)).toEqual([2, 1]);
   });
 
   it('asks the delivered set for the precision: confirmed pairs let the accepted part be a little less sure', () => {
@@ -131,7 +143,7 @@ describe('accept above threshold', () => {
     expect([plan.audits, plan.auditsRight, plan.confirmed]).toEqual([120, 119, 121]);
     // at s236's confidence: bound 119/120, 115 open items above → (121 + .9917·115) / 236 ≥ .99;
     // one sample lower (the wrong one) the delivered bound falls to .989
-    expect(plan.threshold).toBeCloseTo(1 - 236 / 300, 6);
+    expect(plan.threshold).toBeCloseTo(1 - 236 / 300 - 1, 6); // no names here: acceptKey is the confidence − 1
     const sources = plan.accept.map((a) => a.source);
     expect(sources).toHaveLength(114); // the 115 open odd sources above it but s5
     expect(sources.some((s) => s === 1 || s === 3 || s === 5 || s === 7 || s % 2 === 0)).toBe(false);
@@ -140,7 +152,7 @@ describe('accept above threshold', () => {
     // without audits nothing is vouched for
     expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ threshold: Infinity, accept: [] });
     // takeAccepted alone: most confident first, a used target passed over
-    expect(takeAccepted(queue.slice(0, 4), 0, new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
+    expect(takeAccepted(queue.slice(0, 4), -Infinity, new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
   });
 });
 

@@ -3,7 +3,7 @@
 // the review's audit order and held out of training), taken 1-to-1, most confident first. The same
 // rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
-import { acceptThreshold, takeAccepted, type QueueItem } from '../../shared/curation';
+import { acceptable, acceptKey, acceptThreshold, takeAccepted, type QueueItem } from '../../shared/curation';
 import type { VerdictEntry } from '../../shared/verdicts';
 
 export interface AcceptPlan {
@@ -43,16 +43,17 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     const first = q.candidates[0];
     if (!first) continue;
     if (audited.has(s)) {
+      if (!acceptable(q)) continue; // never to be accepted: it says nothing of those that may be
       const t = uri(first.target);
-      if (confirmedOf.has(s)) samples.push({ confidence: q.confidence, correct: confirmedOf.get(s) === t });
-      else if (none.has(s) || rejected.has(`${s}\t${t}`)) samples.push({ confidence: q.confidence, correct: false });
+      if (confirmedOf.has(s)) samples.push({ confidence: acceptKey(q), correct: confirmedOf.get(s) === t });
+      else if (none.has(s) || rejected.has(`${s}\t${t}`)) samples.push({ confidence: acceptKey(q), correct: false });
     } else if (!decided.has(s)) open.push(q);
   }
-  const threshold = samples.length ? acceptThreshold(samples, precision, 1, { confirmed: confirmedOf.size, open: open.map((q) => q.confidence) }) : Infinity;
+  const threshold = samples.length ? acceptThreshold(samples, precision, 1, { confirmed: confirmedOf.size, open: open.filter(acceptable).map(acceptKey) }) : Infinity;
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
   const used = new Set<number>();
   for (const q of queue) for (const c of q.candidates) if (confirmedTargets.has(uri(c.target))) used.add(c.target);
-  const accept = takeAccepted(open, threshold, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: q.confidence }));
+  const accept = takeAccepted(open, threshold, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q) }));
   return { threshold, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, confirmed: confirmedOf.size, accept };
 }

@@ -15,7 +15,7 @@
 // is an honest sample of its confidence on the unreviewed rest. The ground truth is used only to
 // answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { acceptThreshold, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
+import { acceptable, acceptKey, acceptThreshold, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -153,19 +153,19 @@ export async function simulate(
       let hits = 0;
       for (const q of queue) {
         const s = rowOf.get(q.source)!;
-        if (!calibration.has(s)) continue;
+        if (!calibration.has(s) || !acceptable(q)) continue;
         const first = rowOf.get(q.candidates[0]!.target)!;
         if (heldOut.has(s)) {
           const ok = confirmed.get(s) === first;
           if (ok) hits++;
-          samples.push({ confidence: q.confidence, correct: ok });
-        } else if (auditNone.has(s)) samples.push({ confidence: q.confidence, correct: false });
-        else if (rejected.get(s)?.has(first)) samples.push({ confidence: q.confidence, correct: false });
+          samples.push({ confidence: acceptKey(q), correct: ok });
+        } else if (auditNone.has(s)) samples.push({ confidence: acceptKey(q), correct: false });
+        else if (rejected.get(s)?.has(first)) samples.push({ confidence: acceptKey(q), correct: false });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
       const open = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
       // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
-      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: open.map((q) => q.confidence) }) : Infinity;
+      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: open.filter(acceptable).map(acceptKey) }) : Infinity;
       // accepted: the open items' first candidates above the threshold, best first, 1-to-1
       const usedTargets = new Set([...confirmed.values()].map((r) => f.rowIds[r]!));
       accepted = new Map(takeAccepted(open, threshold, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score }]));
@@ -195,10 +195,10 @@ export async function simulate(
       // this round's items: the audit share drawn uniformly, the rest in the queue's order
       const budget = Math.min(o.roundSize, o.maxVerdicts - verdicts, open.length);
       const auditCount = Math.min(budget, Math.round(budget * o.audit));
-      // audits come from the items that could be accepted (mutual bests: acceptThreshold never goes
-      // to zero or below), so every audit informs the threshold and the sample stays uniform there
-      const acceptable = open.filter((q) => q.confidence > 0);
-      const pool = acceptable.length >= auditCount ? acceptable : open;
+      // audits come from the items that could be accepted (the mutual bests: shared/curation.ts
+      // acceptable), so every audit informs the threshold and the sample stays uniform there
+      const mutualBests = open.filter(acceptable);
+      const pool = mutualBests.length >= auditCount ? mutualBests : open;
       const audit = new Set<QueueItem>();
       while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
       const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));
