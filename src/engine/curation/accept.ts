@@ -1,4 +1,5 @@
-// "Accept above threshold": the model's first candidates whose confidence is above a threshold
+// "Accept above threshold": the model's first candidates whose acceptKey (confidence plus name
+// similarity, mutual bests only) is above a threshold
 // calibrated on the curator's audit verdicts (a uniform sample of the queue's mutual bests, given in
 // the review's audit order and held out of training), taken 1-to-1, most confident first. The same
 // rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
@@ -13,7 +14,7 @@ export interface AcceptPlan {
   audits: number;
   auditsRight: number;
   confirmed: number;
-  /** pairs to accept (ids), most confident first */
+  /** pairs to accept (ids), surest first; `confidence` is the acceptKey they were ranked by */
   accept: { source: number; target: number; score: number; confidence: number }[];
 }
 

@@ -91,7 +91,7 @@ export class Backend {
         const uri = (id: number) => p.nameOf(id).uri;
         const plan = planAcceptance(readQueue(p.path, round.round), journal.state().values(), uri, precision);
         const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
-        const note = (c: number) => `confidence ${c} ≥ ${threshold} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
+        const note = (c: number) => `confidence + name similarity ${c.toFixed(4)} ≥ ${threshold} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
         const recorded = apply
           ? journal.appendAll(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) }))).length
           : 0;
