@@ -183,10 +183,8 @@ export const acceptable = (q: QueueItem): boolean => q.confidence > 0 && q.candi
  * What "accept above threshold" ranks by: the confidence (the smaller margin, both ways) plus the
  * first candidate's name similarity (−1 when either entity has no name: less evidence; the same
  * shift for all when a dataset has no names, so the order is the confidence's). Names are the
- * evidence least tied to the graph the model was trained on: on FB15K–DB15K with names from URIs
- * (a model trained with a fifth of the pairs to find added), the items whose first candidate is
- * right at ≥ 99 % precision were 5,543 of 10,278 by this key against 3,153 by the confidence alone
- * (docs/benchmarks.md).
+ * evidence least tied to the graph the model was trained on; bench/accept-keys.mjs measures how
+ * many right first candidates each key can vouch for (docs/benchmarks.md).
  */
 export function acceptKey(q: QueueItem): number {
   const name = q.candidates[0]?.modalities.name;

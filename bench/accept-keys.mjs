@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// What "accept above threshold" can vouch for, by the key it ranks the model's first candidates by:
+// trains HUMEA on a share of the links (`mmea train`, names from URIs), writes its review queue
+// (`mmea propose`), and joins it with the dataset's links (ill_ent_ids; a source without a link is
+// wrong whatever it is matched to). For each key, how many first candidates stand in the longest
+// most-sure-first prefix whose precision is ≥ 99 % (and 98.5 %): the ceiling a calibrated threshold
+// could reach. The ground truth measures here; the app and `mmea simulate` never see it.
+//   node bench/accept-keys.mjs [--data <FB15K_DB15K dir>] [--rate 0.4] [--epochs 250] [--out <dir>]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: v } = parseArgs({
+  options: {
+    data: { type: 'string', default: join(root, '..', 'shared', 'data', 'mmkb', 'FB15K_DB15K_partialFB') },
+    rate: { type: 'string', default: '0.4' },
+    epochs: { type: 'string', default: '250' },
+    out: { type: 'string', default: join(root, 'bench-runs', 'accept-keys') },
+  },
+});
+const cli = join(root, 'out', 'main', 'cli.js');
+if (!existsSync(cli)) {
+  console.error('build first: npm run build');
+  process.exit(1);
+}
+mkdirSync(v.out, { recursive: true });
+const common = ['--data', v.data, '--rate', v.rate, '--valid-fraction', '0', '--names-from-uris'];
+const mmea = (args) => {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  return (Date.now() - t0) / 1000;
+};
+const run = join(v.out, 'run');
+const trainSeconds = mmea(['train', ...common, '--out', run, '--epochs', v.epochs, '--check-point', v.epochs, '--json']);
+const queueFile = join(v.out, 'queue.jsonl');
+mmea(['propose', ...common, '--checkpoint', join(run, 'checkpoints', 'last'), '--out', queueFile, '--k', '5', '--json']);
+
+const link = new Map();
+for (const line of readFileSync(join(v.data, 'ill_ent_ids'), 'utf8').split('\n')) {
+  const [a, b] = line.split('\t').map(Number);
+  if (Number.isInteger(a) && Number.isInteger(b)) link.set(a, b);
+}
+const items = readFileSync(queueFile, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(1) // the header
+  .map((l) => JSON.parse(l))
+  .filter((q) => q.candidates.length > 0)
+  .map((q) => ({ ...q, right: link.get(q.source.id) === q.candidates[0].id }));
+const name = (q) => (typeof q.candidates[0].modalities.name === 'number' ? q.candidates[0].modalities.name : -1);
+const keys = {
+  'confidence (min margin both ways)': (q) => q.confidence,
+  'CSLS score of the first candidate': (q) => q.candidates[0].score,
+  'confidence + name similarity (acceptKey)': (q) => q.confidence + name(q),
+};
+/** the longest sure-first prefix of mutual bests with precision ≥ p (from 50 items on) */
+const ceiling = (key, p) => {
+  const s = items.filter((q) => q.confidence > 0).sort((a, b) => key(b) - key(a));
+  let ok = 0;
+  let best = 0;
+  s.forEach((q, i) => {
+    ok += q.right ? 1 : 0;
+    if (i >= 49 && ok / (i + 1) >= p) best = i + 1;
+  });
+  return best;
+};
+console.log(`${items.length} queue items, ${items.filter((q) => q.right).length} with the right first candidate, ${items.filter((q) => q.confidence > 0).length} mutual bests; trained ${v.epochs} epochs on ${v.rate} of the links in ${trainSeconds.toFixed(0)} s`);
+for (const [label, key] of Object.entries(keys)) console.log(`${label.padEnd(42)} right first candidates at ≥ 99 %: ${String(ceiling(key, 0.99)).padStart(6)}   at ≥ 98.5 %: ${String(ceiling(key, 0.985)).padStart(6)}`);
