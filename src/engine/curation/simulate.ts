@@ -5,8 +5,8 @@
 //
 // A confirmed set alone can never reach 90% recall with fewer verdicts than 90% of the pairs (one
 // confirmation per verdict), so the alignment delivered after a round is, as in the app, the
-// confirmed pairs plus the model's own first candidates whose confidence is above a threshold
-// calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
+// confirmed pairs plus the model's own first candidates (mutual bests) whose acceptKey (confidence
+// plus name similarity) is above a threshold calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
 // justification semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the
 // delivered set's, confirmed pairs included, as the target measures it. The calibration uses audit items
 // only: a random share of every round's verdicts, drawn uniformly from the queue's items the
@@ -153,13 +153,13 @@ export async function simulate(
       let hits = 0;
       for (const q of queue) {
         const s = rowOf.get(q.source)!;
-        if (!calibration.has(s) || !acceptable(q)) continue;
+        if (!calibration.has(s)) continue;
         const first = rowOf.get(q.candidates[0]!.target)!;
-        if (heldOut.has(s)) {
-          const ok = confirmed.get(s) === first;
-          if (ok) hits++;
-          samples.push({ confidence: acceptKey(q), correct: ok });
-        } else if (auditNone.has(s)) samples.push({ confidence: acceptKey(q), correct: false });
+        const ok = heldOut.has(s) && confirmed.get(s) === first;
+        if (ok) hits++; // the held-out H@1 counts every held-out pair
+        if (!acceptable(q)) continue; // a sample only where it could be accepted
+        if (heldOut.has(s)) samples.push({ confidence: acceptKey(q), correct: ok });
+        else if (auditNone.has(s)) samples.push({ confidence: acceptKey(q), correct: false });
         else if (rejected.get(s)?.has(first)) samples.push({ confidence: acceptKey(q), correct: false });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
