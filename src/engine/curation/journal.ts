@@ -91,14 +91,7 @@ export class Journal {
   /** Appends a verdict; returns it once its line is on disk (written and flushed). Throws on a
    *  malformed input (nothing written) or a failed write. */
   append(input: VerdictInput, now = new Date()): Entry {
-    if (this.fd === null) throw new Error(`${this.path}: journal is closed`);
-    const v = VerdictInput.parse(input);
-    const e: Entry = { seq: this.lastSeq() + 1, at: now.toISOString(), ...v };
-    const line = JSON.stringify(e) + '\n';
-    writeSync(this.fd, line); // one write per line: a kill leaves at most the last line torn
-    fdatasyncSync(this.fd);
-    this.apply(e);
-    return e;
+    return this.appendAll([input], now)[0]!;
   }
 
   /** Appends many verdicts with one flush at the end (a bulk acceptance of thousands of pairs): all
@@ -108,7 +101,7 @@ export class Journal {
     if (this.fd === null) throw new Error(`${this.path}: journal is closed`);
     const vs = inputs.map((i) => VerdictInput.parse(i));
     const entries = vs.map((v, k): Entry => ({ seq: this.lastSeq() + 1 + k, at: now.toISOString(), ...v }));
-    for (const e of entries) writeSync(this.fd, JSON.stringify(e) + '\n');
+    for (const e of entries) writeSync(this.fd, JSON.stringify(e) + '\n'); // one write per line: a kill leaves at most the last line torn
     fdatasyncSync(this.fd);
     for (const e of entries) this.apply(e);
     return entries;

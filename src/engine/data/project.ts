@@ -177,7 +177,11 @@ export class Project {
       this.seed.set(kg.train[i + 1]!, kg.train[i]!);
     }
     this.counts = { total: kg.links.length / 2, train: kg.train.length / 2, test: kg.test.length / 2 };
-    for (const { entity, path } of kg.images?.files ?? []) this.imageFiles.set(entity, [...(this.imageFiles.get(entity) ?? []), path]);
+    for (const { entity, path } of kg.images?.files ?? []) {
+      const list = this.imageFiles.get(entity);
+      if (list) list.push(path);
+      else this.imageFiles.set(entity, [path]);
+    }
   }
 
   /** The image files of an entity (absolute paths), or none. */
