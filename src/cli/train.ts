@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
 import { readDataset, type ReadOptions } from '../engine/data/formats';
-import { isProject } from '../engine/data/project';
+import { isProject, Project } from '../engine/data/project';
+import { pairLabels, projectLabels, rowNames } from '../engine/curation/lexical';
 import { InputReport } from '../engine/data/report';
 import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
@@ -136,17 +137,17 @@ export function applyThreads(v: Values): void {
 }
 
 /** Features of a project (cached) or of a dataset folder (built in memory). */
-export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings }> {
+export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings; labelOf: (id: number) => string }> {
   const settings = settingsWithSplit({
     rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
     validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
   }, v['names-from-uris']);
-  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
+  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings, labelOf: projectLabels(await Project.open(dir)) };
   const report = new InputReport();
   const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] };
   const pair = await readDataset(dir, report, readOptions);
   if (report.hasErrors) throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${dir}:\n${report.format()}`, report.toJSON());
-  return { features: buildFeatures(pair, settings), settings };
+  return { features: buildFeatures(pair, settings), settings, labelOf: pairLabels(pair) };
 }
 
 function metricsLine(e: Evaluation): string {
@@ -204,16 +205,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
 }
 
 /** A trainer restored from a checkpoint, with the data and options the run used. */
-async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName }> {
+async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName; labelOf: (id: number) => string }> {
   if (!v.data) throw new UsageError('--data <dir> is required');
   if (!v.checkpoint) throw new UsageError('--checkpoint <dir> is required');
   const backend = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const { features } = await loadData(resolve(v.data), v);
+  const { features, labelOf } = await loadData(resolve(v.data), v);
   const ck = resolve(v.checkpoint);
   const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));
   await loadCheckpoint(ck, trainer);
-  return { trainer, backend };
+  return { trainer, backend, labelOf };
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -230,9 +231,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
 export async function proposeCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   if (!v.out) throw new UsageError('propose: --out <file.jsonl> is required');
-  const { trainer } = await restored(v);
+  const { trainer, labelOf } = await restored(v);
   const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
-  const written = await proposals(trainer, k, resolve(v.out));
+  const written = await proposals(trainer, k, resolve(v.out), rowNames(labelOf, trainer.features));
   trainer.dispose();
   if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));
   else console.log(`${written.queries} entities, ${k} candidates each, written to ${resolve(v.out)}`);

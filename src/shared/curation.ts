@@ -18,6 +18,10 @@ export interface Candidate {
    *  cosine is Σ_m w_m² cos_m / (‖joint_s‖ ‖joint_t‖). A missing modality adds what the model's
    *  stand-in vectors add (the model does use them). Absent in queues written before it existed. */
   contributions?: Record<string, number>;
+  /** the source's name anchor (engine/curation/lexical.ts): no other unaligned entity of either
+   *  graph has this name ('exact'), or this name once a trailing parenthetical is dropped ('base').
+   *  The queue shows it first whatever its score. */
+  sameName?: 'exact' | 'base';
 }
 
 export interface QueueItem {
@@ -82,7 +86,7 @@ function percentiles(xs: number[]): number[] {
  * Expected value of reviewing each item, relative to the others in the queue:
  * plausibility that the right counterpart is among the shown candidates (percentile of the first
  * candidate's score) × uncertainty (low margin) × (1 + graph impact) × (1 + modality disagreement).
- * Items the model would accept on its own (confidence ≥ `accepted`) get a tenth: reviewing them
+ * Items accepted without review (acceptable, acceptKey ≥ `accepted`) get a tenth: reviewing them
  * adds little.
  */
 export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted = Infinity): number[] {
@@ -91,7 +95,8 @@ export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted = Inf
   const maxImpact = Math.max(1, ...items.map((q) => q.impact));
   return items.map((q, i) => {
     const v = top[i]! * (1 - 0.8 * sure[i]!) * (1 + Math.log1p(q.impact) / Math.log1p(maxImpact)) * (1 + q.disagreement);
-    return Math.round((q.confidence >= accepted ? v / 10 : v) * 1e4) / 1e4;
+    const taken = acceptable(q) && acceptKey(q) >= accepted;
+    return Math.round((taken ? v / 10 : v) * 1e4) / 1e4;
   });
 }
 
@@ -103,11 +108,11 @@ function shuffleKey(id: number): number {
 }
 
 /** The queue in an order: highest first for value/score/impact/disagreement, lowest confidence
- *  first; audit: the mutual bests (confidence > 0, the items a threshold could accept) in a fixed
+ *  first; audit: the acceptable items (the ones a threshold could accept) in a fixed
  *  random order, so any prefix is a uniform sample of them, then the rest. */
 export function orderQueue<T extends QueueItem>(items: T[], order: QueueOrder): T[] {
   const key: (q: T) => number = {
-    audit: (q: T) => (q.confidence > 0 ? 1 + shuffleKey(q.source) : 0),
+    audit: (q: T) => (acceptable(q) ? 1 + shuffleKey(q.source) : 0),
     value: (q: T) => q.value,
     score: (q: T) => q.candidates[0]?.score ?? -Infinity,
     confidence: (q: T) => -q.confidence,
@@ -176,19 +181,38 @@ export function acceptThreshold(samples: { confidence: number; correct: boolean 
   return best;
 }
 
-/** Whether the model's first candidate may be accepted unreviewed at all: a mutual best only. */
-export const acceptable = (q: QueueItem): boolean => q.confidence > 0 && q.candidates.length > 0;
+/** Whether the first candidate may be accepted unreviewed at all: a mutual best of the model, or
+ *  the source's name anchor. */
+export const acceptable = (q: Pick<QueueItem, 'candidates' | 'confidence'>): boolean => q.candidates.length > 0 && (q.confidence > 0 || q.candidates[0]!.sameName !== undefined);
+
+/** acceptKey's lift for a name anchor. A CSLS score lies in [−4, 4], so a confidence (a difference
+ *  of two, or a score + 2) lies in [−8, 8] and a key without an anchor in [−9, 9]: each tier's keys
+ *  stay apart from the next one's. */
+const ANCHOR_KEY = { exact: 40, base: 20 } as const;
 
 /**
- * What "accept above threshold" ranks by: the confidence (the smaller margin, both ways) plus the
- * first candidate's name similarity (−1 when either entity has no name: less evidence; the same
- * shift for all when a dataset has no names, so the order is the confidence's). Names are the
- * evidence least tied to the graph the model was trained on; bench/accept-keys.mjs measures how
- * many right first candidates each key can vouch for (docs/benchmarks.md).
+ * What "accept above threshold" ranks by. Without a name anchor: the confidence (the smaller
+ * margin, both ways) plus the first candidate's name similarity (−1 when either entity has no name:
+ * less evidence; the same shift for all when a dataset has no names, so the order is the
+ * confidence's). Names are the evidence least tied to the graph the model was trained on. A name
+ * anchor first (sameName) ranks above all of those, exact names above base names, each tier by the
+ * model's confidence. bench/accept-keys.mjs measures how many right first candidates each key can
+ * vouch for (docs/benchmarks.md); the threshold is calibrated on audits whatever the key.
  */
-export function acceptKey(q: QueueItem): number {
-  const name = q.candidates[0]?.modalities.name;
+export function acceptKey(q: Pick<QueueItem, 'candidates' | 'confidence'>): number {
+  const first = q.candidates[0];
+  if (first?.sameName) return ANCHOR_KEY[first.sameName] + q.confidence;
+  const name = first?.modalities.name;
   return q.confidence + (typeof name === 'number' ? name : -1);
+}
+
+/** What a threshold on acceptKey accepts, in words (the accept preview). */
+export function describeThreshold(t: number): string {
+  const f = (x: number) => x.toFixed(4);
+  // the tiers' keys lie within ±9 of their lift: the midpoints part them
+  if (t > (ANCHOR_KEY.exact + ANCHOR_KEY.base) / 2) return `exact-name anchors with confidence ≥ ${f(t - ANCHOR_KEY.exact)}`;
+  if (t > ANCHOR_KEY.base / 2) return `exact-name anchors, and base-name anchors with confidence ≥ ${f(t - ANCHOR_KEY.base)}`;
+  return `name anchors, and mutual bests with confidence + name similarity ≥ ${f(t)}`;
 }
 
 /** The acceptable open items' first candidates with acceptKey ≥ `threshold`, highest first,

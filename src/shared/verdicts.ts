@@ -20,7 +20,7 @@ export const VerdictInput = z
     /** manual: a curator's verdict; threshold: the model's first candidate accepted above a
      *  threshold calibrated on the curator's verdicts (exported as such) */
     justification: z.enum(['manual', 'threshold']).default('manual'),
-    /** given in audit order (a uniform sample of the model's mutual bests): such a confirmation is
+    /** given in audit order (a uniform sample of the acceptable items: mutual bests, name anchors): such a confirmation is
      *  held out of training and, with the other audit verdicts, calibrates the accept threshold */
     audit: z.boolean().optional(),
   })

@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptKey, acceptThreshold, conflictOf, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { acceptKey, acceptThreshold, conflictOf, describeThreshold, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
 import { planAcceptance } from '../../src/engine/curation/accept';
 import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
@@ -36,8 +36,8 @@ describe('review queue logic', () => {
     expect(v[1]!).toBeGreaterThan(v[0]!); // same top score, smaller margin
     expect(v[1]!).toBeGreaterThan(v[2]!); // same margin, more plausible
     expect(v[3]!).toBeGreaterThan(v[1]!); // anchors more neighbours
-    const damped = expectedValues(items, 0.5);
-    expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3); // confidence .8 ≥ .5: accepted anyway
+    const damped = expectedValues(items, -0.5); // a threshold on acceptKey (no names here: confidence − 1)
+    expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3); // confidence .8, key −.2 ≥ −.5: accepted anyway
     expect(damped[1]).toBe(v[1]);
     const withValues = items.map((q, i) => ({ ...q, value: v[i]! }));
     expect(orderQueue(withValues, 'value').map((q) => q.source)).toEqual([4, 2, 1, 3]);
@@ -84,6 +84,31 @@ describe('review queue logic', () => {
     expect(acceptKey(item(3, [0.9, 0.5]))).toBeCloseTo(0.4 - 1, 9); // a dataset without names: the confidence, shifted
     // a sure-looking pair whose names differ comes after a less sure one whose names match
     expect(takeAccepted([named(1, 0.3, 0.1), named(2, 0.1, 0.95)], -Infinity, new Set()).map((q) => q.source)).toEqual([2, 1]);
+  });
+
+  it('ranks name anchors above the rest, exact names above base names, and may accept one the model does not rank first', () => {
+    const anchored = (source: number, confidence: number, sameName?: 'exact' | 'base'): QueueItem => ({
+      ...item(source, [0.9, 0.5]),
+      confidence,
+      candidates: [{ target: 100 + source, score: 0.5, cosine: 0.5, modalities: { name: 1 }, ...(sameName && { sameName }) }],
+    });
+    const [exact, base, model] = [anchored(1, -0.3, 'exact'), anchored(2, 0.2, 'base'), anchored(3, 0.9)];
+    expect(acceptKey(exact)).toBeGreaterThan(acceptKey(base));
+    expect(acceptKey(base)).toBeGreaterThan(acceptKey(model));
+    expect(acceptKey(anchored(4, 0.5, 'exact'))).toBeGreaterThan(acceptKey(exact)); // within a tier: by confidence
+    // the model prefers another target for source 1 (confidence < 0), yet its name anchor is acceptable
+    expect(takeAccepted([model, base, exact, anchored(5, -0.3)], -Infinity, new Set()).map((q) => q.source)).toEqual([1, 2, 3]);
+    // the preview says in words what a threshold takes
+    expect(describeThreshold(acceptKey(exact))).toBe('exact-name anchors with confidence ≥ -0.3000');
+    expect(describeThreshold(acceptKey(base))).toBe('exact-name anchors, and base-name anchors with confidence ≥ 0.2000');
+    expect(describeThreshold(acceptKey(model))).toBe('name anchors, and mutual bests with confidence + name similarity ≥ 1.9000');
+    // and audits sample it: the audit order's first part is the acceptable items
+    expect(orderQueue([anchored(5, -0.3), exact], 'audit').map((q) => q.source)).toEqual([1, 5]);
+    // what reviewing is worth drops to a tenth for an item the threshold accepts anyway
+    const v = expectedValues([exact, anchored(5, -0.3)]);
+    const damped = expectedValues([exact, anchored(5, -0.3)], acceptKey(exact));
+    expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3);
+    expect(damped[1]).toBe(v[1]);
   });
 
   it('asks the delivered set for the precision: confirmed pairs let the accepted part be a little less sure', () => {

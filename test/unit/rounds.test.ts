@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
 import { Project } from '../../src/engine/data/project';
+import { labelFromUri } from '../../src/engine/data/kg';
+import { baseKey, nameKey } from '../../src/engine/curation/lexical';
 import { importJob } from '../../src/engine/jobs/import';
 import { roundJob } from '../../src/engine/jobs/round';
 import type { RoundParams } from '../../src/shared/contract';
@@ -99,12 +101,25 @@ describe('curation rounds', () => {
     const names = (p: string, round: number) => readQueue(p, round).flatMap((q) => q.candidates.map((c) => c.modalities.name ?? null));
     // without: DB15K's entities have no name in the data, so no pair has a name similarity
     expect(names(project, 1).filter((x) => x !== null)).toEqual([]);
+    expect(readQueue(project, 1).some((q) => q.candidates.some((c) => c.sameName))).toBe(false); // nor a name anchor
     const first = await roundJob({ ...params({}), project: other, namesFromUris: true }, ctx());
     expect(first.namesFromUris).toBe(true);
     const got = names(other, 1);
     expect(got.filter((x) => x !== null).length).toBeGreaterThan(got.length * 0.9);
     const q1 = readQueue(other, 1);
     const otherProject = await Project.open(other);
+    // name anchors: first among their source's candidates, whatever the 5-epoch model ranks first, and
+    // the two names agree (whole, or but for a trailing parenthetical); a target anchors one source
+    const label = (id: number) => labelFromUri(otherProject.nameOf(id).label);
+    const anchored = q1.filter((q) => q.candidates.some((c) => c.sameName));
+    expect(anchored.length).toBeGreaterThan(q1.length / 2);
+    for (const q of anchored) {
+      expect(q.candidates.findIndex((c) => c.sameName)).toBe(0);
+      const [a, b] = [nameKey(label(q.source)), nameKey(label(q.candidates[0]!.target))];
+      expect(q.candidates[0]!.sameName === 'exact' ? a === b : a !== b && baseKey(a) === baseKey(b)).toBe(true);
+    }
+    expect(new Set(anchored.map((q) => q.candidates[0]!.target)).size).toBe(anchored.length);
+    expect(anchored.some((q) => q.candidates.length === 4 && q.candidates[1]!.score > q.candidates[0]!.score)).toBe(true); // put first over a better score
     const u = (id: number) => otherProject.nameOf(id).uri;
     const pair: [string, string] = [u(q1[0]!.source), u(q1[0]!.candidates[0]!.target)];
     const second = await roundJob({ ...params({ confirmed: [pair], none: [u(q1[1]!.source)] }), project: other, namesFromUris: false }, ctx());

@@ -1,6 +1,6 @@
-// "Accept above threshold": the model's first candidates whose acceptKey (confidence plus name
-// similarity, mutual bests only) is above a threshold
-// calibrated on the curator's audit verdicts (a uniform sample of the queue's mutual bests, given in
+// "Accept above threshold": the first candidates whose acceptKey (name anchors first, then the
+// model's mutual bests by confidence plus name similarity) is above a threshold
+// calibrated on the curator's audit verdicts (a uniform sample of the queue's acceptable items, given in
 // the review's audit order and held out of training), taken 1-to-1, most confident first. The same
 // rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.

@@ -1,9 +1,11 @@
 // The review queue from a trained model: for every unaligned source entity its top-k unaligned
-// targets by the joint embedding's CSLS score, each with the cosine of every modality's own
+// targets by the joint embedding's CSLS score (after the source's name anchor, if it has one:
+// lexical.ts), each with the cosine of every modality's own
 // embedding (null where either entity lacks the modality: the "missing" flag), the margins both
 // ways, the graph impact and the modality disagreement, and the expected value of reviewing it
 // (src/shared/curation.ts). Used by `mmea propose`, `mmea simulate` and the app's rounds.
 import type { Features } from '../features/build';
+import type { NameMatch } from './lexical';
 import { disagreementOf, expectedValues, type Candidate, type QueueItem } from '../../shared/curation';
 import { topCandidates } from '../model/evaluate';
 import type { Modality } from '../model/humea';
@@ -29,8 +31,10 @@ export interface QueueRequest {
   exclude?: Map<number, Set<number>>;
   /** rows already aligned (seeds, confirmed): a neighbour among them is no longer to be anchored */
   aligned?: Uint8Array;
-  /** confidence from which the model's first candidate is accepted unreviewed (lowers its value) */
+  /** acceptKey from which the first candidate is accepted unreviewed (lowers its value) */
   accepted?: number;
+  /** name anchors (lexical.ts nameAnchors): source row → the target row put first, flagged sameName */
+  anchors?: Map<number, { target: number; match: NameMatch }>;
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -95,13 +99,24 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
   for (const s of req.exclude?.values() ?? []) extra = Math.max(extra, s.size);
   const own = emb ?? queueEmbeddings(t);
   const { mods } = own;
+  // each source's anchored target as a column of `targets` (−1: none, or rejected)
+  const colOf = new Map<number, number>();
+  targets.forEach((r, c) => colOf.set(r, c));
+  const anchorCol = new Int32Array(sources.length).fill(-1);
+  if (req.anchors) {
+    sources.forEach((src, q) => {
+      const a = req.anchors!.get(src);
+      const col = a === undefined ? undefined : colOf.get(a.target);
+      if (col !== undefined && !req.exclude?.get(src)?.has(a!.target)) anchorCol[q] = col;
+    });
+  }
   const L = tf.gather(own.joint, sources);
   const R = tf.gather(own.joint, targets);
   if (!emb) own.joint.dispose();
   let top: ReturnType<typeof topCandidates>;
   let back: ReturnType<typeof topCandidates>;
   try {
-    top = topCandidates(L, R, req.k + extra, { csls: t.options.csls });
+    top = topCandidates(L, R, req.k + extra, { csls: t.options.csls }, req.anchors ? anchorCol : undefined);
     back = topCandidates(R, L, 2, { csls: t.options.csls });
   } finally {
     tf.dispose([L, R]);
@@ -116,12 +131,20 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
   const items: Omit<QueueItem, 'value'>[] = [];
   sources.forEach((src, q) => {
     const excluded = req.exclude?.get(src);
+    // (column, score, cosine) in the order shown: the name anchor first, then the model's ranking
+    const ranked: [number, number, number][] = [];
+    const anchored = anchorCol[q]!;
+    if (anchored >= 0) ranked.push([anchored, top.alsoScore[q]!, top.alsoCosine[q]!]);
+    for (let p = 0; p < K; p++) {
+      const col = top.index[q * K + p]!;
+      if (col !== anchored) ranked.push([col, top.score[q * K + p]!, top.cosine[q * K + p]!]);
+    }
     const candidates: Candidate[] = [];
     let firstCol = -1;
-    for (let p = 0; p < K && candidates.length < req.k; p++) {
-      const col = top.index[q * K + p]!;
+    for (const [col, score, cosine] of ranked) {
+      if (candidates.length >= req.k) break;
       const dst = targets[col]!;
-      if (excluded?.has(dst) || !Number.isFinite(top.score[q * K + p]!)) continue;
+      if (excluded?.has(dst) || !Number.isFinite(score)) continue;
       if (firstCol < 0) firstCol = col;
       const modalities: Record<string, number | null> = {};
       const contributions: Record<string, number> = {};
@@ -131,7 +154,9 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
         modalities[m] = mask[src] && mask[dst] ? round4(c) : null;
         contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
       }
-      candidates.push({ target: f.rowIds[dst]!, score: round4(top.score[q * K + p]!), cosine: round4(top.cosine[q * K + p]!), modalities, contributions });
+      const candidate: Candidate = { target: f.rowIds[dst]!, score: round4(score), cosine: round4(cosine), modalities, contributions };
+      if (col === anchored) candidate.sameName = req.anchors!.get(src)!.match;
+      candidates.push(candidate);
     }
     if (candidates.length === 0) return;
     const margin = candidates.length > 1 ? candidates[0]!.score - candidates[1]!.score : 0;

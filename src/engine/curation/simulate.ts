@@ -1,21 +1,23 @@
 // The simulated curator (`mmea simulate`): an oracle that answers from the ground truth, works
-// through the app's own review queue (queue.ts, in the order asked for), writes every verdict to
-// the project's journal like the app does, and retrains (warm start: the same model and optimiser
-// continue) after every round of R verdicts with the seeds and the confirmed pairs.
+// through the app's own review queue (queue.ts, in the order asked for; name anchors first among a
+// source's candidates where the data has names, lexical.ts), writes every verdict to the project's
+// journal like the app does, and retrains (warm start: the same model and optimiser continue) after
+// every round of R verdicts with the seeds and the confirmed pairs.
 //
 // A confirmed set alone can never reach 90% recall with fewer verdicts than 90% of the pairs (one
 // confirmation per verdict), so the alignment delivered after a round is, as in the app, the
-// confirmed pairs plus the model's own first candidates (mutual bests) whose acceptKey (confidence
-// plus name similarity) is above a threshold calibrated on the curator's verdicts (shared/curation.ts acceptThreshold; exported with the
-// justification semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the
-// delivered set's, confirmed pairs included, as the target measures it. The calibration uses audit items
-// only: a random share of every round's verdicts, drawn uniformly from the queue's items the
-// model could accept (its mutual bests), whose confirmed
-// pairs are held out of training (the round's held-out metrics) so the model's confidence on them
-// is an honest sample of its confidence on the unreviewed rest. The ground truth is used only to
-// answer and to measure, never to choose a threshold or an order.
+// confirmed pairs plus the first candidates of the acceptable items (the model's mutual bests and
+// the name anchors) whose acceptKey is above a threshold calibrated on the curator's verdicts
+// (shared/curation.ts acceptThreshold; exported with the justification
+// semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the delivered set's,
+// confirmed pairs included, as the target measures it. The calibration uses audit items only: a
+// random share of every round's verdicts, drawn uniformly from the acceptable items, whose
+// confirmed pairs are held out of training (the round's held-out metrics) so the key on them is an
+// honest sample of the key on the unreviewed rest. The value order spends the rest of a round on
+// what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
+// used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { acceptable, acceptKey, acceptThreshold, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
+import { acceptable, acceptKey, acceptThreshold, expectedValues, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -24,6 +26,7 @@ import { Trainer, type TrainOptions } from '../model/train';
 import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
 import { Journal } from './journal';
 import { buildQueue } from './queue';
+import { nameAnchors, projectLabels, rowNames } from './lexical';
 
 export interface SimulateOptions {
   roundSize: number;
@@ -117,6 +120,7 @@ export async function simulate(
   trainer.train = seeds;
   const { journal } = Journal.open(project.path);
   const rng = mulberry32(o.seed);
+  const nameOf = rowNames(projectLabels(project), f);
   const epochs = (n: number) => {
     for (let e = 0; e < n; e++) {
       const loss = trainer.step(); // not inside the optional call: `?.` would skip it
@@ -148,7 +152,8 @@ export async function simulate(
       for (let r = f.rows1; r < f.rows; r++) if (!aligned[r]) targets.push(r);
       const calibration = new Set([...heldOut, ...auditNone, ...auditRejected]);
       const exclude = new Map([...rejected].filter(([s]) => !calibration.has(s)));
-      const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned });
+      const anchors = nameAnchors(nameOf, sources, targets);
+      const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned, anchors });
       const samples: { confidence: number; correct: boolean }[] = [];
       let hits = 0;
       for (const q of queue) {
@@ -163,9 +168,12 @@ export async function simulate(
         else if (rejected.get(s)?.has(first)) samples.push({ confidence: acceptKey(q), correct: false });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
-      const open = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
+      const unreviewed = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
       // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
-      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: open.filter(acceptable).map(acceptKey) }) : Infinity;
+      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: unreviewed.filter(acceptable).map(acceptKey) }) : Infinity;
+      // what reviewing is worth, now that the threshold says which items would be accepted anyway
+      const values = expectedValues(unreviewed, threshold);
+      const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
       // accepted: the open items' first candidates above the threshold, best first, 1-to-1
       const usedTargets = new Set([...confirmed.values()].map((r) => f.rowIds[r]!));
       accepted = new Map(takeAccepted(open, threshold, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score }]));
@@ -195,10 +203,10 @@ export async function simulate(
       // this round's items: the audit share drawn uniformly, the rest in the queue's order
       const budget = Math.min(o.roundSize, o.maxVerdicts - verdicts, open.length);
       const auditCount = Math.min(budget, Math.round(budget * o.audit));
-      // audits come from the items that could be accepted (the mutual bests: shared/curation.ts
-      // acceptable), so every audit informs the threshold and the sample stays uniform there
-      const mutualBests = open.filter(acceptable);
-      const pool = mutualBests.length >= auditCount ? mutualBests : open;
+      // audits come from the items that could be accepted (shared/curation.ts acceptable), so every
+      // audit informs the threshold and the sample stays uniform there
+      const acceptables = open.filter(acceptable);
+      const pool = acceptables.length >= auditCount ? acceptables : open;
       const audit = new Set<QueueItem>();
       while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
       const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));

@@ -20,6 +20,7 @@ import { initBackend } from '../model/tf';
 import { TRAIN_DEFAULTS, Trainer } from '../model/train';
 import type { JobContext } from '../protocol';
 import { buildQueue, queueEmbeddings, type QueueEmbeddings } from '../curation/queue';
+import { nameAnchors, projectLabels, rowNames } from '../curation/lexical';
 import { currentRound, isHeldOut, listRounds, readQueue, roundDir, roundScratchPath } from '../curation/rounds';
 
 export async function roundJob(params: RoundParams, ctx: JobContext): Promise<RoundInfo> {
@@ -109,7 +110,10 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const targets: number[] = [];
     for (let r = 0; r < f.rows1; r++) if (!aligned[r] && !none.has(r)) sources.push(r);
     for (let r = f.rows1; r < f.rows; r++) if (!aligned[r]) targets.push(r);
-    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned }, emb);
+    // name anchors (curation/lexical.ts) put first where the names say so; only for the queue: the
+    // disagreements below are the model's own word
+    const anchors = nameAnchors(rowNames(projectLabels(project), f), sources, targets);
+    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned, anchors }, emb);
     // disagreements: confirmed pairs whose target the model no longer ranks first for their source
     // (among the targets not aligned by seeds), and rejected pairs it now ranks first
     const confirmedSources = params.confirmed.map(([s]) => row(1, s));

@@ -246,8 +246,16 @@ export function evaluate(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array
   return { mean: meanOf(a, b), l2r: a, r2l: b, pairs: gold.length / 2, candidates: [left.shape[0], right.shape[0]] };
 }
 
-/** For every left row, its k best right rows by CSLS (or cosine) score, best first. */
-export function topCandidates(left: tf.Tensor2D, right: tf.Tensor2D, k: number, options: RankOptions): { index: Int32Array; score: Float32Array; cosine: Float32Array } {
+/** Each left row's k best right columns by CSLS (or cosine) score, best first, with their cosines. With
+ *  `also` (a column per left row, −1 for none), that column's score and cosine as well, wherever it
+ *  ranks (the review queue's name anchors). */
+export function topCandidates(
+  left: tf.Tensor2D,
+  right: tf.Tensor2D,
+  k: number,
+  options: RankOptions,
+  also?: Int32Array,
+): { index: Int32Array; score: Float32Array; cosine: Float32Array; alsoScore: Float32Array; alsoCosine: Float32Array } {
   const nL = left.shape[0];
   const nR = right.shape[0];
   const K = Math.min(k, nR);
@@ -257,11 +265,18 @@ export function topCandidates(left: tf.Tensor2D, right: tf.Tensor2D, k: number, 
     const index = new Int32Array(nL * K);
     const score = new Float32Array(nL * K).fill(-Infinity);
     const cosine = new Float32Array(nL * K);
+    const alsoScore = new Float32Array(also ? nL : 0).fill(-Infinity);
+    const alsoCosine = new Float32Array(also ? nL : 0);
     for (let b = 0; b < blocks.n; b++) {
       const s = blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
         const row = b * blocks.rows + i;
         const o = row * K;
+        const a = also?.[row] ?? -1;
+        if (a >= 0) {
+          alsoScore[row] = 2 * s[i * nR + a]! - r[row]! - c[a]!;
+          alsoCosine[row] = s[i * nR + a]!;
+        }
         for (let j = 0; j < nR; j++) {
           const x = 2 * s[i * nR + j]! - r[row]! - c[j]!;
           if (x <= score[o + K - 1]!) continue;
@@ -278,7 +293,7 @@ export function topCandidates(left: tf.Tensor2D, right: tf.Tensor2D, k: number, 
         }
       }
     }
-    return { index, score, cosine };
+    return { index, score, cosine, alsoScore, alsoCosine };
   } finally {
     blocks.dispose();
   }

@@ -7,17 +7,19 @@ import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { buildQueue } from '../curation/queue';
+import { nameAnchors } from '../curation/lexical';
 import { rowsById } from '../features/build';
 import type { Trainer } from './train';
 
-export async function proposals(t: Trainer, k: number, outFile: string): Promise<{ queries: number; candidates: number }> {
+/** `nameOf`: a row's name for the name anchors (curation/lexical.ts), null where it has none. */
+export async function proposals(t: Trainer, k: number, outFile: string, nameOf: (row: number) => string | null = () => null): Promise<{ queries: number; candidates: number }> {
   const f = t.features;
   const used = new Set(t.train);
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
   const rowOf = rowsById(f.rowIds);
-  const items = buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k });
+  const items = buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) });
   const scratch = `${outFile}.partial-${process.pid}`;
   const out = createWriteStream(scratch);
   const write = async (o: unknown) => {
