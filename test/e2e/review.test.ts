@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { isHeldOut } from '../../src/engine/curation/rounds';
+import { isHeldOut, readQueue } from '../../src/engine/curation/rounds';
 import { THUMBNAIL_DIR } from '../../src/engine/data/thumbnails';
 import { importJob } from '../../src/engine/jobs/import';
 import { Project } from '../../src/engine/data/project';
@@ -338,9 +338,21 @@ describe('entity images in the evidence (the demo with a generated picture per e
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       await page.goto(served.url);
       await page.fill('.round-line .epochs', '5');
+      await page.click('.rounds details.settings summary');
+      await page.check('[data-testid=names-from-uris]'); // names on both sides: name anchors
       await page.click('[data-testid=train]');
       await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 180_000 }).toBe('Round 1');
       await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
+      // a name anchor is flagged "same name" on screen, on its first candidate only
+      const anchored = readQueue(project, 1).find((q) => q.candidates[0]?.sameName)!;
+      expect(anchored, 'a name-anchored queue item').toBeDefined();
+      const opened = await Project.open(project);
+      await page.fill('input[type=search]', opened.nameOf(anchored.source).label);
+      await page.click(`.queue-row[data-source="${anchored.source}"]`);
+      await page.waitForSelector(`[data-testid=evidence][data-ready^="${anchored.source}:"]`);
+      const flagged = await page.$$eval('.cand', (els) => els.map((e) => [Number(e.getAttribute('data-target')), e.querySelector('[data-testid=same-name]') !== null]));
+      expect(flagged).toEqual(anchored.candidates.map((c, i) => [c.target, i === 0]));
+      await page.fill('input[type=search]', '');
       // both sides: one thumbnail each, fitted into 160 × 160 (320 × 240 → 160 × 120)
       const sizes = await page.$$eval('.entity-images .thumb img', (els) => els.map((e) => [(e as HTMLImageElement).naturalWidth, (e as HTMLImageElement).naturalHeight]));
       expect(sizes).toEqual([[160, 120], [160, 120]]);
