@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // What "accept above threshold" can vouch for, by the key it ranks the model's first candidates by:
 // trains HUMEA on a share of the links (`mmea train`, names from URIs), writes its review queue
-// (`mmea propose`), and joins it with the dataset's links (ill_ent_ids; a source without a link is
-// wrong whatever it is matched to). For each key, how many first candidates stand in the longest
+// (`mmea propose`, name anchors first where the names single a pair out), and joins it with the
+// dataset's links (ill_ent_ids; a source without a link is wrong whatever it is matched to). It says
+// how many name anchors there are and how many are right. For each key, how many first candidates stand in the longest
 // most-sure-first prefix whose precision is ≥ 99 % (and 98.5 %): the ceiling a calibrated threshold
 // could reach. The ground truth measures here; the app and `mmea simulate` never see it.
 // It also says how often the right target is among the five candidates, and how often it would be
@@ -60,14 +61,19 @@ const items = readFileSync(queueFile, 'utf8')
   .filter((q) => q.candidates.length > 0)
   .map((q) => ({ ...q, right: link.get(q.source.id) === q.candidates[0].id }));
 const name = (q) => (typeof q.candidates[0].modalities.name === 'number' ? q.candidates[0].modalities.name : -1);
+// a name anchor (the queue puts it first, flagged sameName: src/engine/curation/lexical.ts)
+const anchor = (q) => q.candidates[0].sameName;
 const keys = {
-  'confidence (min margin both ways)': (q) => q.confidence,
-  'CSLS score of the first candidate': (q) => q.candidates[0].score,
-  'confidence + name similarity (acceptKey)': (q) => q.confidence + name(q),
+  'confidence (min margin both ways)': [(q) => q.confidence, false],
+  'CSLS score of the first candidate': [(q) => q.candidates[0].score, false],
+  'confidence + name similarity': [(q) => q.confidence + name(q), false],
+  // src/shared/curation.ts acceptKey: the anchors' tiers above the rest
+  'name anchors, then confidence + name (acceptKey)': [(q) => (anchor(q) ? { exact: 40, base: 20 }[anchor(q)] + q.confidence : q.confidence + name(q)), true],
 };
-/** the longest sure-first prefix of mutual bests with precision ≥ p (from 50 items on) */
-const ceiling = (key, p) => {
-  const s = items.filter((q) => q.confidence > 0).sort((a, b) => key(b) - key(a));
+/** the longest sure-first prefix with precision ≥ p (from 50 items on) of the mutual bests, and of
+ *  the name anchors too for a key that takes them (shared/curation.ts acceptable) */
+const ceiling = ([key, anchors], p) => {
+  const s = items.filter((q) => q.confidence > 0 || (anchors && anchor(q))).sort((a, b) => key(b) - key(a));
   let ok = 0;
   let best = 0;
   s.forEach((q, i) => {
@@ -78,7 +84,11 @@ const ceiling = (key, p) => {
 };
 const trained = trainSeconds === null ? `queue ${queueFile}` : `trained ${v.epochs} epochs on ${v.rate} of the links in ${trainSeconds.toFixed(0)} s`;
 console.log(`${items.length} queue items, ${items.filter((q) => q.right).length} with the right first candidate, ${items.filter((q) => q.confidence > 0).length} mutual bests; ${trained}`);
-for (const [label, key] of Object.entries(keys)) console.log(`${label.padEnd(42)} right first candidates at ≥ 99 %: ${String(ceiling(key, 0.99)).padStart(6)}   at ≥ 98.5 %: ${String(ceiling(key, 0.985)).padStart(6)}`);
+for (const tier of ['exact', 'base']) {
+  const a = items.filter((q) => anchor(q) === tier);
+  console.log(`name anchors (${tier}): ${a.length}, right ${a.filter((q) => q.right).length}, the model's mutual best too ${a.filter((q) => q.confidence > 0).length}`);
+}
+for (const [label, key] of Object.entries(keys)) console.log(`${label.padEnd(50)} right first candidates at ≥ 99 %: ${String(ceiling(key, 0.99)).padStart(6)}   at ≥ 98.5 %: ${String(ceiling(key, 0.985)).padStart(6)}`);
 const inTop = items.filter((q) => q.candidates.some((c) => c.id === link.get(q.source.id))).length;
 const reranked = items.filter((q) => q.candidates.reduce((a, c) => (c.score + name({ candidates: [c] }) > a.score + name({ candidates: [a] }) ? c : a)).id === link.get(q.source.id)).length;
 console.log(`right target among the ${items[0]?.candidates.length ?? 0} candidates: ${inTop}; first if they were re-ranked by score + name similarity: ${reranked}`);
