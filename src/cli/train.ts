@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
 import { readDataset, type ReadOptions } from '../engine/data/formats';
+import type { KgPair } from '../engine/data/kg';
 import { isProject, Project } from '../engine/data/project';
 import { pairLabels, projectLabels, rowNames } from '../engine/curation/lexical';
 import { InputReport } from '../engine/data/report';
@@ -137,17 +138,17 @@ export function applyThreads(v: Values): void {
 }
 
 /** Features of a project (cached) or of a dataset folder (built in memory). */
-export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings; labelOf: (id: number) => string }> {
+export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings; pair?: KgPair }> {
   const settings = settingsWithSplit({
     rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
     validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
   }, v['names-from-uris']);
-  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings, labelOf: projectLabels(await Project.open(dir)) };
+  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
   const report = new InputReport();
   const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] };
   const pair = await readDataset(dir, report, readOptions);
   if (report.hasErrors) throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${dir}:\n${report.format()}`, report.toJSON());
-  return { features: buildFeatures(pair, settings), settings, labelOf: pairLabels(pair) };
+  return { features: buildFeatures(pair, settings), settings, pair };
 }
 
 function metricsLine(e: Evaluation): string {
@@ -205,16 +206,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
 }
 
 /** A trainer restored from a checkpoint, with the data and options the run used. */
-async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName; labelOf: (id: number) => string }> {
+async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName; pair?: KgPair }> {
   if (!v.data) throw new UsageError('--data <dir> is required');
   if (!v.checkpoint) throw new UsageError('--checkpoint <dir> is required');
   const backend = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const { features, labelOf } = await loadData(resolve(v.data), v);
+  const { features, pair } = await loadData(resolve(v.data), v);
   const ck = resolve(v.checkpoint);
   const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));
   await loadCheckpoint(ck, trainer);
-  return { trainer, backend, labelOf };
+  return { trainer, backend, pair };
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -231,8 +232,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
 export async function proposeCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   if (!v.out) throw new UsageError('propose: --out <file.jsonl> is required');
-  const { trainer, labelOf } = await restored(v);
+  const { trainer, pair } = await restored(v);
   const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
+  // the names for the name anchors: from the dataset read in memory, or from the project
+  const labelOf = pair ? pairLabels(pair) : projectLabels(await Project.open(resolve(v.data!)));
   const written = await proposals(trainer, k, resolve(v.out), rowNames(labelOf, trainer.features));
   trainer.dispose();
   if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));

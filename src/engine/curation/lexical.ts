@@ -42,7 +42,7 @@ export function baseKey(key: string): string {
  */
 export function nameAnchors(nameOf: (row: number) => string | null, sources: ArrayLike<number>, targets: ArrayLike<number>): Map<number, { target: number; match: NameMatch }> {
   const out = new Map<number, { target: number; match: NameMatch }>();
-  const exact = (rows: ArrayLike<number>) => {
+  const keysOf = (rows: ArrayLike<number>) => {
     const keys = new Map<number, string>();
     for (let i = 0; i < rows.length; i++) {
       const name = nameOf(rows[i]!);
@@ -51,8 +51,8 @@ export function nameAnchors(nameOf: (row: number) => string | null, sources: Arr
     }
     return keys;
   };
-  const s = exact(sources);
-  const t = exact(targets);
+  const s = keysOf(sources);
+  const t = keysOf(targets);
   const usedTargets = new Set<number>();
   for (const [match, key] of [
     ['exact', (k: string) => k],
