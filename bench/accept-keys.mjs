@@ -67,7 +67,8 @@ const keys = {
   'confidence (min margin both ways)': [(q) => q.confidence, false],
   'CSLS score of the first candidate': [(q) => q.candidates[0].score, false],
   'confidence + name similarity': [(q) => q.confidence + name(q), false],
-  // src/shared/curation.ts acceptKey: the anchors' tiers above the rest
+  // src/shared/curation.ts acceptKey (its ANCHOR_KEY lifts, copied: a bench script cannot import the
+  // TypeScript; only the tiers' order matters here)
   'name anchors, then confidence + name (acceptKey)': [(q) => (anchor(q) ? { exact: 40, base: 20 }[anchor(q)] + q.confidence : q.confidence + name(q)), true],
 };
 /** the longest sure-first prefix with precision ≥ p (from 50 items on) of the mutual bests, and of
