@@ -19,7 +19,7 @@ import type {
 import type { ErrorPayload } from './errors';
 import { DATASET_FORMATS } from './types';
 import { VerdictInput, type VerdictEntry } from './verdicts';
-import type { QueueItem } from './curation';
+import { ACCEPT_PRECISION, type QueueItem } from './curation';
 import { EXPORT_FORMATS } from './exportFormats';
 
 const side = z.union([z.literal(1), z.literal(2)]);
@@ -150,7 +150,7 @@ export const contract = {
   /** the model's first candidates above the threshold the audit verdicts vouch for (a delivered
    *  precision ≥ `precision`): with `apply`, recorded as verdicts (justification "threshold") */
   'curation:accept': channel<{ threshold: number | null; audits: number; auditsRight: number; confirmed: number; accepted: number; recorded: number }>()(
-    z.object({ precision: z.number().min(0.5).max(0.9999).default(0.99), apply: z.boolean().default(false) }),
+    z.object({ precision: z.number().min(0.5).max(0.9999).default(ACCEPT_PRECISION), apply: z.boolean().default(false) }),
   ),
   /** the open project's rounds, oldest first */
   'curation:rounds': channel<RoundInfo[]>()(none),

@@ -131,6 +131,9 @@ export function conflictOf(source: number, target: number, confirmedBySource: Ma
   return null;
 }
 
+/** The precision "accept above threshold" answers for unless asked otherwise (the target). */
+export const ACCEPT_PRECISION = 0.99;
+
 /** Lower bound of a binomial proportion (Wilson score interval, one-sided, z standard deviations). */
 export function wilsonLower(successes: number, n: number, z = 1): number {
   if (n === 0) return 0;

@@ -9,7 +9,7 @@ import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptKey, acceptThreshold, conflictOf, describeThreshold, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
-import { planAcceptance } from '../../src/engine/curation/accept';
+import { planAcceptance, valuedQueue } from '../../src/engine/curation/accept';
 import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
 import { ROOT, DEMO_DATASET, tempDir } from '../helpers';
@@ -178,6 +178,20 @@ describe('accept above threshold', () => {
     expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ threshold: Infinity, accept: [] });
     // takeAccepted alone: most confident first, a used target passed over
     expect(takeAccepted(queue.slice(0, 4), -Infinity, new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
+  });
+
+  it('orders the review by value with the items the threshold would accept anyway damped to a tenth', () => {
+    const standing = Array.from({ length: 120 }, (_, k) => v(2 * k, 1000 + 2 * k, 'confirm', true)); // 120 right audits
+    const { items, threshold } = valuedQueue(queue, standing, uri, 0.99);
+    expect(threshold).toBe(planAcceptance(queue, standing, uri, 0.99).threshold);
+    expect(Number.isFinite(threshold)).toBe(true);
+    const plain = expectedValues(queue);
+    const damped = items.filter((q) => acceptKey(q) >= threshold);
+    expect(damped.length).toBeGreaterThan(0);
+    expect(damped.length).toBeLessThan(items.length);
+    items.forEach((q, i) => expect(q.value).toBeCloseTo(acceptKey(q) >= threshold ? plain[i]! / 10 : plain[i]!, 3));
+    // no audits: no threshold, the engine's values as they were
+    expect(valuedQueue(queue, [], uri, 0.99).items).toBe(queue);
   });
 });
 

@@ -4,7 +4,7 @@
 // the review's audit order and held out of training), taken 1-to-1, most confident first. The same
 // rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
-import { acceptable, acceptKey, acceptThreshold, takeAccepted, type QueueItem } from '../../shared/curation';
+import { acceptable, acceptKey, acceptThreshold, expectedValues, takeAccepted, type QueueItem } from '../../shared/curation';
 import type { VerdictEntry } from '../../shared/verdicts';
 
 export interface AcceptPlan {
@@ -57,4 +57,14 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
   for (const q of queue) for (const c of q.candidates) if (confirmedTargets.has(uri(c.target))) used.add(c.target);
   const accept = takeAccepted(open, threshold, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q) }));
   return { threshold, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, confirmed: confirmedOf.size, accept };
+}
+
+/** The queue as the review shows it: what reviewing an item is worth drops to a tenth where the
+ *  threshold the audits vouch for now would accept it anyway (shared/curation.ts expectedValues),
+ *  as `mmea simulate` orders its rounds; unchanged while they vouch for none. */
+export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): { items: QueueItem[]; threshold: number } {
+  const { threshold } = planAcceptance(queue, standing, uri, precision);
+  if (!Number.isFinite(threshold)) return { items: queue, threshold };
+  const values = expectedValues(queue, threshold);
+  return { items: queue.map((q, i) => ({ ...q, value: values[i]! })), threshold };
 }

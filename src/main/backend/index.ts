@@ -10,7 +10,8 @@ import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
 import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
-import { planAcceptance } from '../../engine/curation/accept';
+import { planAcceptance, valuedQueue } from '../../engine/curation/accept';
+import { ACCEPT_PRECISION, describeThreshold } from '../../shared/curation';
 import { currentRound, listRounds, readQueue, rollBack } from '../../engine/curation/rounds';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
@@ -91,7 +92,7 @@ export class Backend {
         const uri = (id: number) => p.nameOf(id).uri;
         const plan = planAcceptance(readQueue(p.path, round.round), journal.state().values(), uri, precision);
         const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
-        const note = (c: number) => `confidence + name similarity ${c.toFixed(4)} ≥ ${threshold} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
+        const note = (c: number) => `acceptKey ${c.toFixed(4)} ≥ ${threshold}: ${describeThreshold(plan.threshold)} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
         const recorded = apply
           ? journal.appendAll(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) }))).length
           : 0;
@@ -102,7 +103,8 @@ export class Backend {
         const p = this.current();
         const round = currentRound(p.path);
         if (!round) return { round: null, items: [], entities: {} };
-        const items = readQueue(p.path, round.round);
+        // the value order spends reviews where "accept above threshold" does not reach yet
+        const { items } = valuedQueue(readQueue(p.path, round.round), this.verdicts().journal.state().values(), (id) => p.nameOf(id).uri, ACCEPT_PRECISION);
         const entities: Record<number, { label: string; uri: string }> = {};
         const name = (id: number) => (entities[id] ??= p.nameOf(id));
         for (const q of items) {
