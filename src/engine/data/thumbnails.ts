@@ -4,8 +4,7 @@
 // size, so a changed image gets a new thumbnail and an unchanged one is made once. Returned as a
 // webp data: URL, which crosses Electron IPC and the browser bridge alike.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MmeaError } from '../../shared/errors';
@@ -22,13 +21,14 @@ export class Thumbnails {
     this.dir = join(projectPath, THUMBNAIL_DIR);
   }
 
-  /** The thumbnail of `file` fitting in size × size (never enlarged). */
-  get(file: string, size: number): Promise<Thumbnail> {
+  /** The thumbnail of `file` fitting in size × size (never enlarged). All file work is async: this
+   *  runs in main, whose event loop serves the windows. */
+  async get(file: string, size: number): Promise<Thumbnail> {
     let st;
     try {
-      st = statSync(file);
+      st = await stat(file);
     } catch (e) {
-      return Promise.reject(new MmeaError('not-found', `image ${file}: ${(e as Error).message}`));
+      throw new MmeaError('not-found', `image ${file}: ${(e as Error).message}`);
     }
     const key = createHash('sha1').update(`${file}\0${st.size}\0${st.mtimeMs}\0${size}`).digest('hex');
     let p = this.inFlight.get(key);
@@ -42,13 +42,11 @@ export class Thumbnails {
   private async make(file: string, size: number, key: string): Promise<Thumbnail> {
     const path = join(this.dir, `${key}.webp`);
     const meta = join(this.dir, `${key}.json`);
-    if (existsSync(path) && existsSync(meta)) {
-      try {
-        const m = JSON.parse(await readFile(meta, 'utf8')) as Omit<Thumbnail, 'dataUrl' | 'cached'>;
-        return { ...m, dataUrl: `data:image/webp;base64,${(await readFile(path)).toString('base64')}`, cached: true };
-      } catch {
-        // a damaged cache entry is made again below
-      }
+    try {
+      const m = JSON.parse(await readFile(meta, 'utf8')) as Omit<Thumbnail, 'dataUrl' | 'cached'>;
+      return { ...m, dataUrl: `data:image/webp;base64,${(await readFile(path)).toString('base64')}`, cached: true };
+    } catch {
+      // not cached yet, or a damaged entry: made (again) below
     }
     let out: { data: Buffer; info: OutputInfo };
     let original: Metadata;
@@ -66,12 +64,12 @@ export class Thumbnails {
       height: out.info.height,
       original: { width: (upright ? original.height : original.width) ?? 0, height: (upright ? original.width : original.height) ?? 0 },
     };
-    mkdirSync(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true });
     // image first, its metadata last: a half-written entry has no .json and is made again
     for (const [p, data] of [[path, out.data], [meta, JSON.stringify(m)]] as const) {
       const tmp = `${p}.${process.pid}.tmp`;
-      writeFileSync(tmp, data);
-      renameSync(tmp, p);
+      await writeFile(tmp, data);
+      await rename(tmp, p);
     }
     return { ...m, dataUrl: `data:image/webp;base64,${out.data.toString('base64')}`, cached: false };
   }
