@@ -131,6 +131,11 @@ export function conflictOf(source: number, target: number, confirmedBySource: Ma
   return null;
 }
 
+/** A round's settings unless the curator chooses others: candidates per source, epochs of a first
+ *  and of a warm-started round, and the HUMEA options the rounds bar offers (the same values as the
+ *  engine's TRAIN_DEFAULTS, which the renderer cannot import: a unit test holds them equal). */
+export const ROUND_DEFAULTS = { k: 5, firstEpochs: 150, laterEpochs: 50, seed: 42, lr: 5e-4, csls: 3 } as const;
+
 /** The precision "accept above threshold" answers for unless asked otherwise (the issue's target). */
 export const ACCEPT_PRECISION = 0.99;
 
@@ -154,7 +159,7 @@ export function wilsonLower(successes: number, n: number, z = 1): number {
  * accepted; then t qualifies when (confirmed + bound × accepted) / (confirmed + accepted) ≥
  * `precision`, so the accepted part may be a little less precise the more has been confirmed.
  */
-export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = 0.99, z = 1, delivered?: { confirmed: number; open: number[] }): number {
+export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = ACCEPT_PRECISION, z = 1, delivered?: { confirmed: number; open: number[] }): number {
   const sorted = [...samples].sort((a, b) => b.confidence - a.confidence);
   const open = delivered ? Float64Array.from(delivered.open).sort() : null; // ascending
   /** open items with confidence ≥ t */

@@ -17,7 +17,7 @@
 // what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
 // used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { acceptable, acceptKey, acceptThreshold, expectedValues, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
+import { ACCEPT_PRECISION, acceptable, acceptKey, acceptThreshold, expectedValues, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -53,7 +53,7 @@ export const SIMULATE_DEFAULTS: SimulateOptions = {
   initialEpochs: 150,
   roundEpochs: 50,
   audit: 0.1,
-  precision: 0.99,
+  precision: ACCEPT_PRECISION,
   maxVerdicts: Infinity,
   continueAfterTarget: false,
   seed: 1,

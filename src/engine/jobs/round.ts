@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RoundParams } from '../../shared/contract';
+import { ROUND_DEFAULTS } from '../../shared/curation';
 import { MmeaError } from '../../shared/errors';
 import type { RoundInfo } from '../../shared/types';
 import { Project, isProject } from '../data/project';
@@ -59,7 +60,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       if (audited.has(s)) auditPairs.push(...pair);
     }
     trainer.train = Int32Array.from(trainPairs);
-    const epochs = params.epochs ?? (previous ? 50 : 150);
+    const epochs = params.epochs ?? (previous ? ROUND_DEFAULTS.laterEpochs : ROUND_DEFAULTS.firstEpochs);
     const first = trainer.epoch;
     const losses: number[] = [];
     let seconds = 0;
@@ -74,13 +75,13 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       const eta = ((epochs - e - 1) * seconds) / (e + 1);
       const data: Record<string, number> = { epoch: first + e + 1, loss };
       if (valid.length > 0 && ((e + 1) % every === 0 || e === epochs - 1)) {
-        const emb = trainer.embed();
+        const joint = trainer.embed();
         try {
-          const m = trainer.evaluatePairs(emb, valid).mean;
+          const m = trainer.evaluatePairs(joint, valid).mean;
           validation = { pairs: valid.length / 2, epoch: first + e + 1, hits1: m.hits1, mrr: m.mrr };
           Object.assign(data, { validHits1: m.hits1, validMrr: m.mrr });
         } finally {
-          emb.dispose();
+          joint.dispose();
         }
       }
       const shown = data.validHits1 === undefined ? '' : `, validation H@1 ${(data.validHits1 * 100).toFixed(1)} %`;
@@ -113,7 +114,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     // name anchors (curation/lexical.ts) put first where the names say so; only for the queue: the
     // disagreements below are the model's own word
     const anchors = nameAnchors(rowNames(projectLabels(project), f), sources, targets);
-    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? 5, exclude, aligned, anchors }, emb);
+    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? ROUND_DEFAULTS.k, exclude, aligned, anchors }, emb);
     // disagreements: confirmed pairs whose target the model no longer ranks first for their source
     // (among the targets not aligned by seeds), and rejected pairs it now ranks first
     const confirmedSources = params.confirmed.map(([s]) => row(1, s));
