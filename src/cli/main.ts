@@ -37,7 +37,7 @@ options:
                  names get the mean of their words' vectors: wink (the bundled 100-d English
                  vectors) or a file (GloVe / fastText / word2vec text, or wink's JSON)
   --names-from-uris
-                 train, evaluate, simulate: entities without a name in a names file get their URI's
+                 train, eval, propose, simulate: entities without a name in a names file get their URI's
                  last segment as name (DBpedia and YAGO URIs carry the name; off by default, as the
                  field's published numbers do not use it)
   --fold DIR     OpenEA: the fold folder to take the split from (default: the first)

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ChannelName, EventName } from './channels';
 import type {
+  AcceptResult,
   AppInfo,
   EntityDetail,
   EntityRow,
@@ -149,7 +150,7 @@ export const contract = {
   'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true, namesFromUris: true }).strict()),
   /** the model's first candidates above the threshold the audit verdicts vouch for (a delivered
    *  precision ≥ `precision`): with `apply`, recorded as verdicts (justification "threshold") */
-  'curation:accept': channel<{ threshold: number | null; audits: number; auditsRight: number; confirmed: number; accepted: number; recorded: number }>()(
+  'curation:accept': channel<AcceptResult>()(
     z.object({ precision: z.number().min(0.5).max(0.9999).default(ACCEPT_PRECISION), apply: z.boolean().default(false) }),
   ),
   /** the open project's rounds, oldest first */

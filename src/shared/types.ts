@@ -44,6 +44,17 @@ export interface EntityDetail extends EntityRow {
   images: number;
 }
 
+/** "Accept above threshold" (curation:accept): the threshold the audits vouch for (null: none yet),
+ *  what it rests on, how many pairs it accepts, and how many were recorded (apply) */
+export interface AcceptResult {
+  threshold: number | null;
+  audits: number;
+  auditsRight: number;
+  confirmed: number;
+  accepted: number;
+  recorded: number;
+}
+
 export interface Thumbnail {
   /** image/webp data: URL */
   dataUrl: string;

@@ -6,7 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import { conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
 import type { ExportFormat } from '../../../shared/exportFormats';
-import type { EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
+import type { AcceptResult, EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
 import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
 import { getApi } from '../lib/api';
 
@@ -244,8 +244,9 @@ export const useCurationStore = defineStore('curation', () => {
       const why = v === 'confirm' ? conflict(q.source, c!.target) : null;
       return why && `Not confirmed: ${why} (1-to-1). Undo or reject that pair first.`;
     };
-    if (refusal()) {
-      error.value = refusal();
+    const refused = refusal();
+    if (refused) {
+      error.value = refused;
       return;
     }
     const target = v === 'confirm' || v === 'reject' ? c!.target : null;
@@ -324,7 +325,7 @@ export const useCurationStore = defineStore('curation', () => {
   }
 
   /** "Accept above threshold": a preview (apply false) or the recording of the accepted pairs. */
-  async function accept(apply: boolean): Promise<{ threshold: number | null; audits: number; auditsRight: number; confirmed: number; accepted: number; recorded: number } | null> {
+  async function accept(apply: boolean): Promise<AcceptResult | null> {
     error.value = null;
     try {
       const r = await serial(() => api.curation.accept({ apply }));
