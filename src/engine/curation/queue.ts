@@ -31,8 +31,6 @@ export interface QueueRequest {
   exclude?: Map<number, Set<number>>;
   /** rows already aligned (seeds, confirmed): a neighbour among them is no longer to be anchored */
   aligned?: Uint8Array;
-  /** acceptKey from which the first candidate is accepted unreviewed (lowers its value) */
-  accepted?: number;
   /** name anchors (lexical.ts nameAnchors): source row → the target row put first, flagged sameName */
   anchors?: Map<number, { target: number; match: NameMatch }>;
 }
@@ -174,6 +172,7 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
       disagreement: round4(disagreementOf(candidates)),
     });
   });
-  const values = expectedValues(items, req.accepted);
+  // undamped: the threshold comes from the verdicts, later (accept.ts valuedQueue, simulate)
+  const values = expectedValues(items);
   return items.map((q, i) => ({ ...q, value: values[i]! }));
 }
