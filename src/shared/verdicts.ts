@@ -23,12 +23,16 @@ export const VerdictInput = z
     /** given in audit order (a uniform sample of the acceptable items: mutual bests, name anchors): such a confirmation is
      *  held out of training and, with the other audit verdicts, calibrates the accept threshold */
     audit: z.boolean().optional(),
+    /** confirm only: withdraw the standing confirmations this one breaks under 1-to-1 (written as
+     *  clears just before it). Without it such a confirm is refused, naming the standing pair. */
+    replace: z.boolean().optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (v.op === 'set' && !v.verdict) ctx.addIssue({ code: 'custom', message: 'a set needs a verdict' });
     if (v.op === 'set' && (v.verdict === 'confirm' || v.verdict === 'reject') && v.target === null) ctx.addIssue({ code: 'custom', message: `${v.verdict} needs a target` });
     if (v.op === 'set' && (v.verdict === 'none' || v.verdict === 'skip') && v.target !== null) ctx.addIssue({ code: 'custom', message: `${v.verdict} is about a source: no target` });
+    if (v.replace && (v.op !== 'set' || v.verdict !== 'confirm')) ctx.addIssue({ code: 'custom', message: 'replace goes with a confirm' });
   });
 export type VerdictInput = z.input<typeof VerdictInput>;
 

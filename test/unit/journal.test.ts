@@ -34,18 +34,59 @@ describe('verdict journal', () => {
     journal.append({ source: 'b', verdict: 'none' });
     journal.append({ source: 'c', target: 'z', verdict: 'confirm' });
     journal.append({ op: 'clear', source: 'c', target: 'z' });
-    journal.append({ source: 'a', target: 'x', verdict: 'confirm' }); // a's reject of x changed
+    journal.append({ source: 'a', target: 'y', verdict: 'reject' }); // a's confirmation of y changed
+    journal.append({ source: 'a', target: 'x', verdict: 'confirm' }); // and its reject of x
     journal.close();
     const again = Journal.open(dir).journal;
-    expect(again.lastSeq()).toBe(6);
-    expect(again.confirmed().sort()).toEqual([
-      ['a', 'x'],
-      ['a', 'y'],
-    ]);
+    expect(again.lastSeq()).toBe(7);
+    expect(again.confirmed().sort()).toEqual([['a', 'x']]);
     expect(again.state().get(keyOf('b', null))?.verdict).toBe('none');
     expect(again.state().has(keyOf('c', 'z'))).toBe(false);
-    expect(again.state().get(keyOf('a', 'y'))).toMatchObject({ seq: 2, score: 0.9, note: 'same birth date', round: 0 });
-    expect(again.history().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(again.history()[1]).toMatchObject({ seq: 2, score: 0.9, note: 'same birth date', round: 0 });
+    expect(again.state().get(keyOf('a', 'y'))).toMatchObject({ seq: 6, verdict: 'reject' });
+    expect(again.history().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    again.close();
+  });
+
+  it('refuses a confirm that breaks 1-to-1, naming the standing pair; with replace, withdraws it first', () => {
+    const dir = fresh();
+    const { journal } = Journal.open(dir);
+    journal.append({ source: 'a', target: 'x', verdict: 'confirm' });
+    journal.append({ source: 'b', target: 'y', verdict: 'confirm' });
+    const size = readFileSync(join(dir, JOURNAL_FILE), 'utf8');
+    // the source is taken, the target is taken, both are
+    expect(() => journal.append({ source: 'a', target: 'z', verdict: 'confirm' })).toThrow(/a → z breaks 1-to-1 with the standing confirmation a → x; withdraw it first, or confirm with replace/);
+    expect(() => journal.append({ source: 'c', target: 'x', verdict: 'confirm' })).toThrow(/standing confirmation a → x/);
+    expect(() => journal.append({ source: 'a', target: 'y', verdict: 'confirm' })).toThrow(/a → x and b → y/);
+    try {
+      journal.append({ source: 'c', target: 'x', verdict: 'confirm' });
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'conflict', details: { standing: [['a', 'x']] } });
+    }
+    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toBe(size); // nothing written
+    // a batch is refused whole when a later line breaks what an earlier line of it confirms
+    expect(() => journal.appendAll([{ source: 'c', target: 'z', verdict: 'confirm' }, { source: 'd', target: 'z', verdict: 'confirm' }])).toThrow(/d → z .* c → z/);
+    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toBe(size);
+    // confirming the same pair again, or a reject / clear freeing it, is no conflict
+    journal.append({ source: 'a', target: 'x', verdict: 'confirm', note: 'again' });
+    journal.append({ source: 'b', target: 'y', verdict: 'reject' });
+    journal.append({ source: 'c', target: 'y', verdict: 'confirm' });
+    // replace: the clears of the broken pairs come first, then the confirm, which is what is returned
+    const e = journal.append({ source: 'a', target: 'y', verdict: 'confirm', replace: true, curator: 'ann' });
+    expect(e).toMatchObject({ source: 'a', target: 'y', verdict: 'confirm' });
+    expect(e).not.toHaveProperty('replace');
+    expect(journal.history().slice(-3).map((h) => [h.op, h.source, h.target, h.note])).toEqual([
+      ['clear', 'a', 'x', 'replaced by a → y'],
+      ['clear', 'c', 'y', 'replaced by a → y'],
+      ['set', 'a', 'y', null],
+    ]);
+    expect(journal.confirmed()).toEqual([['a', 'y']]);
+    expect(journal.conflicts('a', 'q')).toEqual([['a', 'y']]);
+    expect(() => journal.append({ source: 'a', target: 'q', verdict: 'reject', replace: true })).toThrow(/replace goes with a confirm/);
+    journal.close();
+    // the rule survives a reopen: the state is rebuilt with it
+    const again = Journal.open(dir).journal;
+    expect(() => again.append({ source: 'e', target: 'y', verdict: 'confirm' })).toThrow(/standing confirmation a → y/);
     again.close();
   });
 
@@ -130,6 +171,31 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
     right = uris(2);
   });
 
+  it('refuses a line that breaks 1-to-1 with a message naming the standing pair; "replace": true withdraws it', async () => {
+    const dir = join(tmp.path, 'project-cli');
+    await importJob({ source: DEMO_DATASET, project: dir }, { jobId: 'journal-test-cli', signal: new AbortController().signal, progress: () => {} });
+    const lines = [
+      { source: left[0], target: right[0], verdict: 'confirm' },
+      { source: left[0], target: right[1], verdict: 'confirm' },
+      { source: left[1], target: right[0], verdict: 'confirm', replace: true },
+    ];
+    const child = spawn(process.execPath, [CLI, 'verdicts', '--project', dir, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.stdin.end(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1); // a line was refused
+    expect(err).toContain(`stdin:2: not confirmed: ${left[0]} → ${right[1]} breaks 1-to-1 with the standing confirmation ${left[0]} → ${right[0]}`);
+    const acks = out.trim().split('\n').map((l) => JSON.parse(l) as { ack?: number; recorded?: number; confirmed?: number });
+    expect(acks.slice(0, 2).map((a) => a.ack)).toEqual([1, 3]); // the replace wrote a clear (2) before its confirm (3)
+    expect(acks[2]).toMatchObject({ recorded: 2, confirmed: 1 });
+    const { journal } = Journal.open(dir);
+    expect(journal.confirmed()).toEqual([[left[1], right[0]]]);
+    journal.close();
+  });
+
   it('loses no acknowledged verdict over 60 kills at random moments', async () => {
     const rand = mulberry32(2026);
     const sent = new Map<number, { source: string; target: string; verdict: string; note: string }>(); // by the seq acknowledged
@@ -145,7 +211,8 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
         while (!stopped && pending.length < 8) {
           const v = { source: left[Math.floor(rand() * left.length)]!, target: right[Math.floor(rand() * right.length)]!, verdict: rand() < 0.7 ? 'confirm' : 'reject', note: `r${round}-${pending.length}-${rand().toString(36).slice(2, 8)}` };
           pending.push(v);
-          child.stdin.write(JSON.stringify(v) + '\n');
+          // random pairs break 1-to-1: a confirm replaces what it breaks (a refused line gets no ack)
+          child.stdin.write(JSON.stringify(v.verdict === 'confirm' ? { ...v, replace: true } : v) + '\n');
         }
       };
       const acks: number[] = [];
@@ -213,6 +280,12 @@ describe('the contract\'s verdict channels (what the review screen calls)', () =
       expect(await backend.dispatch('verdicts:record', { source: a, target: 'http://nowhere', verdict: 'reject' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
       expect(await backend.dispatch('verdicts:record', { source: a, verdict: 'confirm' })).toMatchObject({ ok: false, error: { code: 'invalid-args' } });
       expect(await backend.dispatch('verdicts:record', { source: a, verdict: 'none' })).toMatchObject({ ok: true, result: { seq: 2 } });
+      // 1-to-1 is the backend's rule, not only the renderer's: a confirm of a's other target is refused
+      const b2 = p.entity(p.entities(2, undefined, 1, 1).items[0]!.id).uri;
+      const refused = await backend.dispatch('verdicts:record', { source: a, target: b2, verdict: 'confirm' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'conflict', details: { standing: [[a, b]] } } });
+      expect((refused as { error: { message: string } }).error.message).toContain(`standing confirmation ${a} → ${b}`);
+      expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(2);
       const list = await backend.dispatch('verdicts:list', {});
       expect(list.ok).toBe(true);
       const result = (list as { result: ResultOf<'verdicts:list'> }).result;

@@ -10,6 +10,8 @@
 // acknowledging, torn-line recovery) is a few lines around node:fs.
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import { MmeaError } from '../../shared/errors';
 import { keyOf, VerdictEntry, VerdictInput } from '../../shared/verdicts';
 
 export { keyOf, VERDICTS, VerdictInput, type Verdict } from '../../shared/verdicts';
@@ -36,6 +38,10 @@ export function unknownEntity(project: { hasUri(side: 1 | 2, uri: string): boole
 export class Journal {
   private readonly entries: Entry[] = [];
   private readonly current = new Map<string, Entry>();
+  /** the standing confirmations both ways (URIs): the 1-to-1 rule is checked here, where every
+   *  writer (the app's contract, `mmea verdicts`, acceptance, simulate) has to pass */
+  private readonly bySource = new Map<string, string>();
+  private readonly byTarget = new Map<string, string>();
   private fd: number | null;
 
   private constructor(
@@ -84,22 +90,35 @@ export class Journal {
   private apply(e: Entry): void {
     this.entries.push(e);
     const key = keyOf(e.source, e.target);
+    unconfirm(this.bySource, this.byTarget, e.source, e.target);
     if (e.op === 'clear') this.current.delete(key);
     else this.current.set(key, e);
+    if (e.op === 'set' && e.verdict === 'confirm' && e.target !== null) (this.bySource.set(e.source, e.target), this.byTarget.set(e.target, e.source));
   }
 
   /** Appends a verdict; returns it once its line is on disk (written and flushed). Throws on a
-   *  malformed input (nothing written) or a failed write. */
+   *  malformed input or a confirm that breaks 1-to-1 without `replace` (nothing written), or on a
+   *  failed write. With `replace`, the clears it writes come first; the confirm is returned. */
   append(input: VerdictInput, now = new Date()): Entry {
-    return this.appendAll([input], now)[0]!;
+    return this.appendAll([input], now).at(-1)!;
+  }
+
+  /** The standing confirmations a confirm of (source, target) would break under 1-to-1. */
+  conflicts(source: string, target: string): [string, string][] {
+    return conflictsIn(this.bySource, this.byTarget, source, target);
   }
 
   /** Appends many verdicts with one flush at the end (a bulk acceptance of thousands of pairs): all
-   *  are validated first (nothing written if one is malformed); a kill meanwhile leaves a prefix,
-   *  none of which was acknowledged. */
+   *  are validated first (nothing written if one is malformed or breaks 1-to-1 against what stands
+   *  or what the batch confirms before it); a kill meanwhile leaves a prefix, none of which was
+   *  acknowledged. */
   appendAll(inputs: VerdictInput[], now = new Date()): Entry[] {
     if (this.fd === null) throw new Error(`${this.path}: journal is closed`);
-    const vs = inputs.map((i) => VerdictInput.parse(i));
+    const vs = withReplacements(
+      inputs.map((i) => VerdictInput.parse(i)),
+      new Map(this.bySource),
+      new Map(this.byTarget),
+    );
     const entries = vs.map((v, k): Entry => ({ seq: this.lastSeq() + 1 + k, at: now.toISOString(), ...v }));
     for (const e of entries) writeSync(this.fd, JSON.stringify(e) + '\n'); // one write per line: a kill leaves at most the last line torn
     fdatasyncSync(this.fd);
@@ -130,4 +149,50 @@ export class Journal {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+}
+
+type Parsed = z.output<typeof VerdictInput>;
+
+function conflictsIn(bySource: ReadonlyMap<string, string>, byTarget: ReadonlyMap<string, string>, source: string, target: string): [string, string][] {
+  const out: [string, string][] = [];
+  const t = bySource.get(source);
+  if (t !== undefined && t !== target) out.push([source, t]);
+  const s = byTarget.get(target);
+  if (s !== undefined && s !== source) out.push([s, target]);
+  return out;
+}
+
+/** Forgets the confirmation on (source, target), if that is what stands. */
+function unconfirm(bySource: Map<string, string>, byTarget: Map<string, string>, source: string, target: string | null): void {
+  if (target === null || bySource.get(source) !== target) return;
+  bySource.delete(source);
+  if (byTarget.get(target) === source) byTarget.delete(target);
+}
+
+/**
+ * The lines to write for `vs`, in order: a confirm that breaks 1-to-1 is refused (an error naming
+ * the standing pair), or, with `replace`, preceded by the clears that withdraw the pairs it breaks.
+ * `bySource` / `byTarget` are the standing confirmations, updated as the batch goes (copies).
+ */
+function withReplacements(vs: Parsed[], bySource: Map<string, string>, byTarget: Map<string, string>): Omit<Parsed, 'replace'>[] {
+  const out: Omit<Parsed, 'replace'>[] = [];
+  for (const { replace, ...v } of vs) {
+    if (v.op === 'set' && v.verdict === 'confirm' && v.target !== null) {
+      const broken = conflictsIn(bySource, byTarget, v.source, v.target);
+      if (broken.length && !replace) {
+        const standing = broken.map(([s, t]) => `${s} → ${t}`).join(' and ');
+        throw new MmeaError('conflict', `not confirmed: ${v.source} → ${v.target} breaks 1-to-1 with the standing confirmation ${standing}; withdraw it first, or confirm with replace`, {
+          standing: broken,
+        });
+      }
+      for (const [s, t] of broken) {
+        out.push({ op: 'clear', source: s, target: t, curator: v.curator, round: v.round, score: null, justification: 'manual', note: `replaced by ${v.source} → ${v.target}` });
+        unconfirm(bySource, byTarget, s, t);
+      }
+    }
+    unconfirm(bySource, byTarget, v.source, v.target);
+    if (v.op === 'set' && v.verdict === 'confirm' && v.target !== null) (bySource.set(v.source, v.target), byTarget.set(v.target, v.source));
+    out.push(v);
+  }
+  return out;
 }
