@@ -202,6 +202,106 @@ describe('review loop in the browser (demo)', () => {
     await page.keyboard.press('b');
   });
 
+  it('decides only the pair on screen: the selection and its candidate follow the entity when the order, filter or search change', async () => {
+    const names = await Project.open(project);
+    const uriOf = (id: string | null) => names.nameOf(Number(id)).uri;
+    const lines = journalOf(project).length;
+    await page.click('.queue-row[data-status=open] >> nth=3');
+    const src = (await page.getAttribute('.queue-row.selected', 'data-source'))!;
+    await page.waitForSelector(`[data-testid=evidence][data-ready^="${src}:"]`);
+    await page.keyboard.press('2'); // its second candidate
+    const chosen = await page.getAttribute('.cand.selected', 'data-target');
+    expect(await page.$$eval('.cand', (els) => els.findIndex((e) => e.classList.contains('selected')))).toBe(1);
+    const shown = await page.textContent('[data-testid=ev-source]');
+    // the row names the pair a verdict would decide: the candidate chosen, not the first
+    expect(await page.getAttribute('.queue-row.selected [data-testid=q-target]', 'data-target')).toBe(chosen);
+    // re-ordered and filtered: the same entity stays selected, with the candidate chosen on it
+    for (const change of [() => page.selectOption('select[aria-label=Order]', 'confidence'), () => page.selectOption('select[aria-label=Filter]', 'open')]) {
+      await change();
+      await expect.poll(() => page.getAttribute('.queue-row.selected', 'data-source')).toBe(src);
+      expect(await page.getAttribute('.cand.selected', 'data-target')).toBe(chosen);
+      expect(await page.textContent('[data-testid=ev-source]')).toBe(shown);
+    }
+    // a search that leaves it out: the top of the new list is selected, with its own first candidate
+    const other = (await page.$$eval('.queue-row[data-status=open]', (rows, s) => rows.map((r) => r.getAttribute('data-source')).find((x) => x !== s), src))!;
+    await page.fill('input[type=search]', names.nameOf(Number(other)).label);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getAttribute('.queue-row.selected', 'data-source')).toBe(await page.getAttribute('.queue-row >> nth=0', 'data-source'));
+    const top = (await page.getAttribute('.queue-row.selected', 'data-source'))!;
+    expect(top).not.toBe(src);
+    await page.waitForSelector(`[data-testid=evidence][data-ready^="${top}:"]`);
+    expect(await page.$$eval('.cand', (els) => els.findIndex((e) => e.classList.contains('selected')))).toBe(0);
+    const first = await page.getAttribute('.cand >> nth=0', 'data-target');
+    // C confirms exactly that pair; the row then names the confirmed target
+    await page.keyboard.press('c');
+    await expect.poll(() => journalOf(project).length).toBe(lines + 1);
+    expect(journalOf(project).at(-1)).toMatchObject({ verdict: 'confirm', source: uriOf(top), target: uriOf(first) });
+    await page.selectOption('select[aria-label=Filter]', 'all'); // (confirmed, it left the open ones)
+    await expect.poll(() => page.getAttribute(`.queue-row[data-source="${top}"] [data-testid=q-target]`, 'data-target', { timeout: 1000 })).toBe(first);
+    await page.click(`.queue-row[data-source="${top}"]`);
+    await page.keyboard.press('u');
+    await expect.poll(() => journalOf(project).length).toBe(lines + 2);
+    await page.fill('input[type=search]', '');
+    await page.keyboard.press('Escape');
+    await page.selectOption('select[aria-label=Order]', 'value');
+    // nothing selected: a verdict key says so instead of doing nothing
+    await page.fill('input[type=search]', 'no label looks like this');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('c');
+    await expect.poll(() => page.textContent('[data-testid=review-error]')).toMatch(/Nothing is selected/);
+    await page.fill('input[type=search]', '');
+    await page.keyboard.press('Escape');
+    expect(journalOf(project)).toHaveLength(lines + 2);
+  });
+
+  it('holds 1-to-1 in the backend: a confirm from a window that has not seen another one\'s is refused, naming the standing pair; Shift+C replaces it', async () => {
+    const names = await Project.open(project);
+    const uriOf = (id: string | null) => names.nameOf(Number(id)).uri;
+    const context = await browser.newContext({ viewport: { width: 1400, height: 950 } }); // its own cookie jar: the URL's token logs it in
+    const other = await context.newPage();
+    try {
+      await other.goto(served.url);
+      await other.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])', { timeout: 30_000 });
+      // this window confirms an open item's first candidate
+      await page.click('.queue-row[data-status=open] >> nth=0');
+      const src = (await page.getAttribute('.queue-row.selected', 'data-source'))!;
+      await page.waitForSelector(`[data-testid=evidence][data-ready^="${src}:"]`);
+      const t1 = await page.getAttribute('.cand.selected', 'data-target'); // (the candidate last chosen on this item)
+      const lines = journalOf(project).length;
+      await page.keyboard.press('c');
+      await expect.poll(() => journalOf(project).length).toBe(lines + 1);
+      // the other window still shows the item open, and confirms its second candidate
+      await other.fill('input[type=search]', names.nameOf(Number(src)).label);
+      await other.keyboard.press('Escape');
+      await other.click(`.queue-row[data-source="${src}"]`);
+      await other.waitForSelector(`[data-testid=evidence][data-ready^="${src}:"]`);
+      await other.keyboard.press(String((await other.$$eval('.cand', (els, t) => els.findIndex((e) => e.getAttribute('data-target') !== t), t1)) + 1));
+      const t2 = await other.getAttribute('.cand.selected', 'data-target');
+      expect(t2).not.toBe(t1);
+      await other.keyboard.press('c');
+      await expect.poll(() => other.textContent('[data-testid=review-error]')).toContain(`breaks 1-to-1 with the standing confirmation ${uriOf(src)} → ${uriOf(t1)}`);
+      expect(journalOf(project)).toHaveLength(lines + 1);
+      // refused, it took the standing verdicts afresh: the item shows as confirmed, the conflict named
+      await expect.poll(() => other.getAttribute(`.queue-row[data-source="${src}"]`, 'data-status')).toBe('confirmed');
+      await expect.poll(() => other.textContent(`.cand[data-target="${t2}"] [data-testid=conflict]`)).toMatch(/source already confirmed/);
+      // Shift+C: the standing pair withdrawn, then this one confirmed, as one undoable step
+      await other.keyboard.press('Shift+C');
+      await expect.poll(() => journalOf(project).length).toBe(lines + 3);
+      expect(journalOf(project).slice(-2).map((e) => [e.op, e.source, e.target])).toEqual([
+        ['clear', uriOf(src), uriOf(t1)],
+        ['set', uriOf(src), uriOf(t2)],
+      ]);
+      expect(standingConfirmed(project).filter(([s]) => s === uriOf(src))).toEqual([[uriOf(src), uriOf(t2)]]);
+      await other.keyboard.press('u'); // back to src → t1
+      await expect.poll(() => standingConfirmed(project).filter(([s]) => s === uriOf(src))).toEqual([[uriOf(src), uriOf(t1)]]);
+      await page.keyboard.press('u'); // and this window's confirm withdrawn
+      await expect.poll(() => standingConfirmed(project).filter(([s]) => s === uriOf(src))).toEqual([]);
+      await page.waitForFunction(() => !document.querySelector('.verdicts')!.textContent!.includes('saving…'));
+    } finally {
+      await context.close();
+    }
+  });
+
   it('measures verdict → next evidence latency on the demo', async () => {
     await page.click('.queue-row >> nth=5');
     const keys = Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 'n' : 's'));
@@ -281,6 +381,7 @@ describe('review loop in the browser (demo)', () => {
     await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/0 audit verdicts .* no threshold yet/);
     await page.click('[data-testid=accept-panel] >> text=Close');
     await page.selectOption('select[aria-label=Order]', 'audit');
+    await page.keyboard.press('Home'); // the top of the audit order (the selection followed its entity into it)
     const before = journalOf(project).length;
     // the curator agrees with each first candidate, and skips one taken by a confirmed pair (1-to-1)
     let skipped = 0;

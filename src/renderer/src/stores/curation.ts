@@ -3,7 +3,7 @@
 // the journal line is on disk; the queue shows a verdict as saved from that answer on. Undo writes
 // the inverse verdict (the journal keeps both), so the history survives anything but is unlimited.
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, shallowRef } from 'vue';
+import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import { conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
 import type { ExportFormat } from '../../../shared/exportFormats';
 import type { AcceptResult, EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
@@ -35,8 +35,11 @@ export const useCurationStore = defineStore('curation', () => {
   const search = ref('');
   const blind = ref(false);
   const curator = ref(localStorage.getItem('mmea.curator') ?? '');
-  const selected = ref(0); // index into `visible`
-  const candidate = ref(0); // index into the selected item's candidates
+  // The selection is an entity, never a row index: re-ordering, filtering or searching the queue
+  // must not put another item (with another item's candidate) under the cursor. The candidate chosen
+  // is remembered per item, by target entity, so it can only ever belong to its own item.
+  const selectedSource = ref<number | null>(null);
+  const choices = reactive(new Map<number, number>()); // source id → chosen candidate's target id
   const error = ref<string | null>(null);
   const saving = ref(0);
   const undoStack: Step[] = [];
@@ -113,7 +116,35 @@ export const useCurationStore = defineStore('curation', () => {
     );
   });
 
-  const current = computed<QueueItem | null>(() => visible.value[selected.value] ?? null);
+  /** the selected item's row in `visible` (-1: none) */
+  const selected = computed(() => (selectedSource.value === null ? -1 : visible.value.findIndex((q) => q.source === selectedSource.value)));
+  const current = computed<QueueItem | null>(() => (selected.value >= 0 ? visible.value[selected.value]! : null));
+  /** the index of the chosen candidate in the selected item's list (the first unless one was chosen) */
+  const candidate = computed<number>({
+    get: () => {
+      const q = current.value;
+      if (!q) return 0;
+      const t = choices.get(q.source);
+      return Math.max(0, t === undefined ? 0 : q.candidates.findIndex((c) => c.target === t));
+    },
+    set: (i) => {
+      const q = current.value;
+      const c = q?.candidates[i];
+      if (q && c) choices.set(q.source, c.target);
+    },
+  });
+  /** The target a queue row names: the confirmed one when the item is decided, else its chosen
+   *  candidate (the pair a verdict on it would decide), else none. */
+  function shownTarget(q: QueueItem): number | null {
+    const t = confirmed.value.bySource.get(q.source);
+    if (t !== undefined) return t;
+    const chosen = choices.get(q.source);
+    return chosen !== undefined && q.candidates.some((c) => c.target === chosen) ? chosen : (q.candidates[0]?.target ?? null);
+  }
+  // when the selected entity leaves the list (a filter, a search), the top of the new list is selected
+  watch(visible, (list) => {
+    if (selectedSource.value === null || !list.some((q) => q.source === selectedSource.value)) selectedSource.value = list[0]?.source ?? null;
+  });
 
   function conflict(source: number, target: number): string | null {
     const why = conflictOf(source, target, confirmed.value.bySource, confirmed.value.byTarget);
@@ -160,8 +191,8 @@ export const useCurationStore = defineStore('curation', () => {
       standing.clear();
       for (const e of v.verdicts) standing.set(keyOf(e.source, e.target), e);
       if (v.warnings.length) error.value = v.warnings.join('\n');
-      selected.value = Math.min(selected.value, Math.max(0, visible.value.length - 1));
-      candidate.value = 0;
+      choices.clear(); // a new round's candidates: no earlier choice carries over
+      if (selectedSource.value === null || !visible.value.some((q) => q.source === selectedSource.value)) selectedSource.value = visible.value[0]?.source ?? null;
       details.clear();
       hoods.clear();
       thumbs.clear();
@@ -223,9 +254,18 @@ export const useCurationStore = defineStore('curation', () => {
         return true;
       } catch (e) {
         error.value = (e as Error).message;
+        // refused as contradicting what stands (another window's verdict landed first): take the
+        // standing verdicts afresh, so what this window shows and offers is true again
+        if ((e as { code?: string }).code === 'conflict') await refreshStanding();
         return false;
       }
     });
+  }
+
+  async function refreshStanding(): Promise<void> {
+    const v = await api.verdicts.list();
+    standing.clear();
+    for (const e of v.verdicts) standing.set(keyOf(e.source, e.target), e);
   }
 
   const change = (source: number, target: number | null, verdict: Verdict, audit: boolean) => {
@@ -234,15 +274,24 @@ export const useCurationStore = defineStore('curation', () => {
     return { source: s, target: t, before: standing.get(keyOf(s, t)), after: { verdict, ...(audit && { audit }) } };
   };
 
-  /** Confirm / reject the selected candidate, or say the source has no counterpart / skip it. */
-  async function verdict(v: Verdict): Promise<void> {
+  /** Confirm / reject the selected candidate, or say the source has no counterpart / skip it. With
+   *  `replace`, a confirm withdraws the standing confirmations it breaks under 1-to-1 (one undoable
+   *  step: the clears, then the confirm); without it such a confirm is refused. The backend's journal
+   *  holds the same rule, so a confirm that raced another window's is refused there too. */
+  async function verdict(v: Verdict, { replace = false }: { replace?: boolean } = {}): Promise<void> {
     const q = current.value;
-    if (!q) return;
+    if (!q) {
+      error.value = 'Nothing is selected: pick an item in the queue first.';
+      return;
+    }
     const c = q.candidates[candidate.value];
-    if ((v === 'confirm' || v === 'reject') && !c) return;
+    if ((v === 'confirm' || v === 'reject') && !c) {
+      error.value = 'This item has no candidate to confirm or reject.';
+      return;
+    }
     const refusal = (): string | null => {
-      const why = v === 'confirm' ? conflict(q.source, c!.target) : null;
-      return why && `Not confirmed: ${why} (1-to-1). Undo or reject that pair first.`;
+      const why = v === 'confirm' && !replace ? conflict(q.source, c!.target) : null;
+      return why && `Not confirmed: ${why} (1-to-1). Withdraw that pair first, or press Shift+C to confirm this one in its place.`;
     };
     const refused = refusal();
     if (refused) {
@@ -257,21 +306,38 @@ export const useCurationStore = defineStore('curation', () => {
     if (v === 'reject' && candidate.value < q.candidates.length - 1 && !others.every((o) => verdictOf(q.source, o.target)?.verdict === 'reject')) candidate.value++;
     else advance();
     // the 1-to-1 check again when written: a confirmation typed just before may have landed since
-    await step(() => refusal() ?? [change(q.source, target, v, audit)]);
+    const moved = selectedSource.value;
+    const written = await step(() => refusal() ?? [...(v === 'confirm' && replace ? withdrawals(q.source, c!.target) : []), change(q.source, target, v, audit)]);
+    // refused or failed: back to the item it was about (unless the curator moved on by hand), so
+    // the reason shown stands beside the pair it concerns
+    if (!written && selectedSource.value === moved) selectedSource.value = q.source;
   }
 
-  /** The next item that is still open, after the selected one. */
+  /** The clears of the standing confirmations a confirm of (source, target) breaks. */
+  function withdrawals(source: number, target: number): Step['changes'] {
+    const { bySource, byTarget } = confirmed.value;
+    const broken: [number, number][] = [];
+    const t = bySource.get(source);
+    if (t !== undefined && t !== target) broken.push([source, t]);
+    const s = byTarget.get(target);
+    if (s !== undefined && s !== source) broken.push([s, target]);
+    return broken.map(([bs, bt]) => ({ source: uri(bs), target: uri(bt), before: standing.get(keyOf(uri(bs), uri(bt))), after: null }));
+  }
+
+  /** The next item that is still open, after the selected one (wrapping round to the top), else the next one. */
   function advance(): void {
     const list = visible.value;
-    for (let i = selected.value + 1; i < list.length; i++) {
+    const from = selected.value;
+    for (let k = 1; k < list.length; k++) {
+      const i = (from + k) % list.length;
       if (statusOf(list[i]!) === 'open') return select(i);
     }
-    select(Math.min(selected.value + 1, list.length - 1));
+    select(Math.min(from + 1, list.length - 1));
   }
 
   function select(i: number): void {
-    selected.value = Math.max(0, Math.min(i, visible.value.length - 1));
-    candidate.value = 0;
+    const list = visible.value;
+    selectedSource.value = list[Math.max(0, Math.min(i, list.length - 1))]?.source ?? null;
   }
 
   /** Undo (back) or redo (forward): the step moves from one stack to the other once written. */
@@ -296,8 +362,8 @@ export const useCurationStore = defineStore('curation', () => {
 
   /** Selects the item of a source URI (after undo/redo, so the curator sees what changed). */
   function focusOn(sourceUri: string): void {
-    const i = visible.value.findIndex((q) => uri(q.source) === sourceUri);
-    if (i >= 0) selected.value = i;
+    const q = visible.value.find((it) => uri(it.source) === sourceUri);
+    if (q) selectedSource.value = q.source;
   }
 
   function setCurator(name: string): void {
@@ -347,7 +413,7 @@ export const useCurationStore = defineStore('curation', () => {
 
   return {
     round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
-    label, uri, confirmed, verdictOf, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail, accept,
+    label, uri, confirmed, verdictOf, shownTarget, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail, accept,
     load, verdict, select, advance, undo, redo, setCurator, train, rollback, exportAll,
   };
 });
