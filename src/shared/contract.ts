@@ -174,9 +174,9 @@ export type ResultOf<C extends ChannelName> = Exclude<Contract[C]['result'], und
 
 export interface EventPayloads {
   'jobs:progress': JobProgress;
-  'jobs:done': { jobId: string; kind: JobKind; result: unknown };
-  'jobs:error': { jobId: string; kind: JobKind; error: ErrorPayload };
-  'jobs:cancelled': { jobId: string; kind: JobKind };
+  'jobs:done': { jobId: string; kind: JobKind; project: string | null; result: unknown };
+  'jobs:error': { jobId: string; kind: JobKind; project: string | null; error: ErrorPayload };
+  'jobs:cancelled': { jobId: string; kind: JobKind; project: string | null };
   'project:opened': ProjectSummary;
 }
 // Every event name has a payload type and vice versa.

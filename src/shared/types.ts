@@ -94,6 +94,7 @@ export type JobState = 'running' | 'done' | 'error' | 'cancelled';
 export interface JobProgress {
   jobId: string;
   kind: JobKind;
+  project: string | null;
   fraction: number; // 0..1
   stage: string;
   etaSeconds: number | null;
@@ -136,9 +137,16 @@ export interface RoundInfo {
 export interface JobInfo {
   jobId: string;
   kind: JobKind;
+  /** the project folder the job works on (a round's, an import's target), if any */
+  project: string | null;
+  /** what the job is, in words, for the job bar ("round on Demo: …, 40 epochs") */
+  title: string;
   state: JobState;
   startedAt: number;
   progress: JobProgress | null;
+  /** every figure reported with the progress so far (a round's epoch, loss, validation H@1): a page
+   *  opened or reloaded mid-job draws the whole curve */
+  series: Record<string, number>[];
 }
 
 export interface AppInfo {

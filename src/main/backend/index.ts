@@ -53,7 +53,7 @@ export class Backend {
       'project:current': async () => this.project?.summary() ?? null,
       'project:create': async (args) => {
         const project = this.newProjectPath(args.name);
-        return { jobId: this.jobs.start('import', { ...args, project }), project };
+        return { jobId: this.jobs.start('import', { ...args, project }, `import of ${args.name}`), project };
       },
       'graph:entities': async ({ side, query, offset, limit }) => this.current().entities(side, query, offset, limit),
       'graph:entity': async ({ id, maxRelations }) => this.current().entity(id, maxRelations),
@@ -82,7 +82,13 @@ export class Backend {
         const pairs = (verdict: 'confirm' | 'reject') => standing.filter((v) => v.verdict === verdict && v.target !== null).map((v) => [v.source, v.target!] as [string, string]);
         const none = standing.filter((v) => v.verdict === 'none').map((v) => v.source);
         const audited = standing.filter((v) => v.audit).map((v) => v.source);
-        return { jobId: this.jobs.start('round', { project: this.current().path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none, audited }) };
+        const p = this.current();
+        // one round at a time per project: two would train from the same verdicts and write the same round
+        const running = this.jobs.running('round', p.path);
+        if (running) throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it first`);
+        const next = (listRounds(p.path).at(-1)?.round ?? 0) + 1; // as the round job numbers it
+        const title = `round ${next} on ${p.manifest.name}${epochs === undefined ? '' : `, ${epochs} epochs`}`;
+        return { jobId: this.jobs.start('round', { project: p.path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none, audited }, title) };
       },
       'curation:accept': async ({ precision, apply }) => {
         const p = this.current();
@@ -178,7 +184,7 @@ export class Backend {
       if (!existsSync(source)) throw new MmeaError('not-found', `demo dataset missing: ${source}`);
       // two windows asking at once share one import
       this.demoImport ??= this.jobs
-        .wait(this.jobs.start('import', { source, project: target, name: 'Demo: FB15K–DB15K slice' }))
+        .wait(this.jobs.start('import', { source, project: target, name: 'Demo: FB15K–DB15K slice' }, 'import of the demo project'))
         .finally(() => (this.demoImport = null));
       await this.demoImport;
     }

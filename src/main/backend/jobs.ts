@@ -25,10 +25,12 @@ export class JobManager {
     private readonly graceMs = 2000,
   ) {}
 
-  start(kind: JobKind, params: unknown): string {
+  /** Starts a job; `title` names it in the job bar (the kind when absent). */
+  start(kind: JobKind, params: unknown, title: string = kind): string {
     const jobId = randomUUID();
     const child = this.spawn();
-    const info: JobInfo = { jobId, kind, state: 'running', startedAt: Date.now(), progress: null };
+    const project = typeof (params as { project?: unknown })?.project === 'string' ? (params as { project: string }).project : null;
+    const info: JobInfo = { jobId, kind, project, title, state: 'running', startedAt: Date.now(), progress: null, series: [] };
     let resolveJob!: (v: unknown) => void;
     let rejectJob!: (e: MmeaError) => void;
     const settled = new Promise<unknown>((res, rej) => {
@@ -44,7 +46,7 @@ export class JobManager {
       info.state = state;
       child.kill();
       if (state === 'done') {
-        this.send('jobs:done', { jobId, kind, result });
+        this.send('jobs:done', { jobId, kind, project, result });
         resolveJob(result);
         return;
       }
@@ -53,11 +55,11 @@ export class JobManager {
         JOBS[kind].scratchPaths(params as never, jobId).map((p) => rm(p, { recursive: true, force: true })),
       ).finally(() => {
         if (state === 'cancelled') {
-          this.send('jobs:cancelled', { jobId, kind });
+          this.send('jobs:cancelled', { jobId, kind, project });
           rejectJob(new MmeaError('cancelled', `job ${jobId} was cancelled`));
         } else {
           const err = error ?? { code: 'engine' as const, message: 'the engine process failed' };
-          this.send('jobs:error', { jobId, kind, error: err });
+          this.send('jobs:error', { jobId, kind, project, error: err });
           rejectJob(new MmeaError(err.code, err.message, err.details));
         }
       });
@@ -71,8 +73,9 @@ export class JobManager {
         case 'progress': {
           const elapsed = (Date.now() - info.startedAt) / 1000;
           const eta = msg.fraction > 0.02 && msg.fraction < 1 ? (elapsed * (1 - msg.fraction)) / msg.fraction : null;
-          const p: JobProgress = { jobId, kind, fraction: msg.fraction, stage: msg.stage, etaSeconds: eta, message: msg.message, ...(msg.data && { data: msg.data }) };
+          const p: JobProgress = { jobId, kind, project, fraction: msg.fraction, stage: msg.stage, etaSeconds: eta, message: msg.message, ...(msg.data && { data: msg.data }) };
           info.progress = p;
+          if (msg.data) info.series.push(msg.data);
           this.send('jobs:progress', p);
           break;
         }
@@ -114,7 +117,12 @@ export class JobManager {
   }
 
   list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.info }));
+    return [...this.jobs.values()].map((j) => ({ ...j.info, series: [...j.info.series] }));
+  }
+
+  /** The running job of `kind` on `project`, if any. */
+  running(kind: JobKind, project: string): JobInfo | null {
+    return [...this.jobs.values()].find((j) => j.info.state === 'running' && j.info.kind === kind && j.info.project === project)?.info ?? null;
   }
 
   /** Stops every running job (on quit). */
