@@ -5,12 +5,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MmeaError } from '../shared/errors';
+import { describeSplit } from '../shared/split';
 import { FORMATS, readDataset, type DatasetFormat } from '../engine/data/formats';
 import { inspectPair, type Inspection } from '../engine/data/inspect';
 import { InputReport } from '../engine/data/report';
 import { importJob } from '../engine/jobs/import';
 import { Project } from '../engine/data/project';
-import { coverageCounts, DEFAULT_SETTINGS } from '../engine/features/build';
+import { coverageCounts, settingsWithSplit } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { experimentsCommand } from './experiments';
 import { encodeImagesCommand } from './images';
@@ -44,6 +45,8 @@ options:
   --kg2 NAME     MMKB: the second graph, DB15K or YAGO15K (default: the first found)
   --name NAME    project name (import)
   --replace      overwrite an existing project (import)
+  --seed-rate R  import: the fraction of the known pairs given as seeds when the dataset has no
+                 split files (default 0.2); a dataset's own split is kept
   --json         standard output is JSON only
 
 ${TRAIN_USAGE}`;
@@ -110,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       fold: { type: 'string' },
       kg2: { type: 'string' },
+      'seed-rate': { type: 'string' },
     },
   });
   if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
@@ -129,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'open') {
     const t0 = performance.now();
     const project = await Project.open(source);
-    const { features, cached } = await ensureFeatures(source, DEFAULT_SETTINGS, progressBar(values.json));
+    const { features, cached } = await ensureFeatures(source, settingsWithSplit({ seedRate: project.manifest.seedRate }), progressBar(values.json));
     const seconds = (performance.now() - t0) / 1000;
     const out = {
       project: project.summary(),
@@ -165,15 +169,21 @@ async function main(argv: string[]): Promise<number> {
     if (!values.project) throw new UsageError('import: --project <dir> is required');
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort(new MmeaError('cancelled', 'interrupted')));
+    const seedRate = values['seed-rate'] === undefined ? undefined : Number(values['seed-rate']);
+    if (seedRate !== undefined && !(seedRate > 0 && seedRate < 1)) throw new UsageError(`--seed-rate must be a fraction between 0 and 1 (exclusive), not ${values['seed-rate']}`);
     const t0 = Date.now();
     const result = await importJob(
-      { source, project: values.project, name: values.name, replace: values.replace, ...readOptions },
+      { source, project: values.project, name: values.name, replace: values.replace, seedRate, ...readOptions },
       { jobId: `cli-${process.pid}`, signal: abort.signal, progress: progressBar(values.json) },
     );
     if (!values.json && process.stderr.isTTY) process.stderr.write('\n');
     const seconds = (Date.now() - t0) / 1000;
-    if (values.json) console.log(JSON.stringify({ ...result, seconds, peakRssMB: peakRssMB() }));
-    else console.log(`project written to ${result.project} in ${seconds.toFixed(1)} s (${result.warnings} warning(s))`);
+    const split = (await Project.open(result.project)).summary().split;
+    if (values.json) console.log(JSON.stringify({ ...result, split, seconds, peakRssMB: peakRssMB() }));
+    else {
+      console.log(`project written to ${result.project} in ${seconds.toFixed(1)} s (${result.warnings} warning(s))`);
+      console.log(`split: ${describeSplit(split)}`);
+    }
     return 0;
   }
   throw new UsageError(`unknown command: ${command}`);

@@ -43,6 +43,9 @@ export const importParams = z.object({
   kg2: z.string().min(1).max(50).optional(),
   /** overwrite an existing project folder at `project` */
   replace: z.boolean().optional(),
+  /** the fraction of the known pairs given as seeds when the dataset has no split files (its own
+   *  split is kept when it has one); absent: 20 % */
+  seedRate: z.number().gt(0).lt(1).optional(),
 });
 export type ImportParams = z.infer<typeof importParams>;
 

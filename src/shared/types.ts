@@ -22,6 +22,9 @@ export interface ProjectSummary {
   source: { path: string; format: string };
   graphs: [GraphSummary, GraphSummary];
   links: { total: number; train: number; test: number };
+  /** the split training will use: the dataset's own files, or drawn (seeded) at `rate` with `seed`
+   *  when it has none; validation is carved out of training (model selection) */
+  split: { source: 'files' | 'seeded'; rate: number | null; seed: number; train: number; valid: number; test: number };
 }
 
 export interface EntityRow {
@@ -120,6 +123,13 @@ export interface RoundInfo {
   /** confirmed pairs held out of training, and the model's metrics on them */
   heldOut: number;
   metrics: { hits1: number; hits10: number; mrr: number } | null;
+  /** the model on the known pairs training never saw (the dataset's test links, or the rest of a
+   *  seeded split); absent in rounds recorded before it was measured */
+  test?: { pairs: number; hits1: number; hits10: number; mrr: number } | null;
+  /** the round's training curve: loss every epoch, validation where it was measured */
+  curve?: { epoch: number; loss: number; validHits1?: number; validMrr?: number }[];
+  /** training seconds per epoch, as measured on the machine that trained it */
+  secondsPerEpoch?: number | null;
   weights: Record<string, number>;
   queue: number;
   /** sources whose first candidate changed since the previous round (entity ids) */

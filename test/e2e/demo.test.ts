@@ -53,7 +53,8 @@ describe('demo project in the browser', () => {
   it('opens the demo project and shows both graphs with their counts', async () => {
     await expect.poll(() => page.textContent('[data-testid=project-name]'), { timeout: 20_000 }).toContain('Demo');
     await page.click('[data-testid=view-graphs]'); // the app opens on the review screen (review.test.ts)
-    expect(await page.textContent('[data-testid=link-counts]')).toMatch(/300 known pairs · 60 seeds · 240 held out/);
+    // the dataset's own split (sup_ent_ids): 60 training pairs, of which a tenth validates
+    expect(await page.textContent('[data-testid=link-counts]')).toMatch(/300 known pairs · 54 seeds \+ 6 for validation, 240 held out \(the dataset's own split\)/);
     for (const side of [1, 2]) {
       expect(await page.textContent(`[data-testid=counts-${side}]`)).toMatch(/entities\s*340/);
     }

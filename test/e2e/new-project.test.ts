@@ -1,6 +1,6 @@
 // The "New project" flow in headless Chromium: a corrupted dataset shows its error report (file and
 // line) readably; a good one imports with progress and opens.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +28,11 @@ describe('new project from a dataset folder', () => {
     home.cleanup();
   });
 
-  async function importFolder(source: string, name: string) {
+  async function importFolder(source: string, name: string, seedPercent?: number) {
     if (!(await page.isVisible('[data-testid=new-project-form]'))) await page.click('[data-testid=new-project]');
     await page.fill('[data-testid=np-source]', source);
     await page.fill('[data-testid=np-name]', name);
+    if (seedPercent !== undefined) await page.fill('[data-testid=np-seed-rate]', String(seedPercent));
     await page.click('[data-testid=np-import]');
   }
 
@@ -54,9 +55,32 @@ describe('new project from a dataset folder', () => {
     expect(await page.textContent('[data-testid=project-name]')).toContain('Demo');
   });
 
-  it('imports a good dataset and opens it', async () => {
-    await importFolder(DEMO_DATASET, 'Second copy');
+  it('imports a good dataset and opens it; the failed import\'s report is gone', async () => {
+    await importFolder(DEMO_DATASET, 'Second copy', 30); // it has its own split: the seed rate is not used
     await expect.poll(() => page.textContent('[data-testid=project-name]'), { timeout: 20_000 }).toBe('Second copy');
     expect(await page.textContent('[data-testid=counts-1]')).toMatch(/entities\s*340/);
+    expect(await page.textContent('[data-testid=link-counts]')).toMatch(/54 seeds \+ 6 for validation, 240 held out \(the dataset's own split\)/);
+    await expect.poll(() => page.$$eval('[data-testid=job-error]', (e) => e.length)).toBe(0);
+  });
+
+  it('shows the split training will draw for a dataset without split files, at the seed rate chosen', async () => {
+    const nosplit = join(home.path, 'no-split');
+    cpSync(DEMO_DATASET, nosplit, { recursive: true });
+    rmSync(join(nosplit, 'sup_ent_ids'));
+    rmSync(join(nosplit, 'dev_ent_ids'));
+    await importFolder(nosplit, 'No split', 30);
+    await expect.poll(() => page.textContent('[data-testid=project-name]'), { timeout: 20_000 }).toBe('No split');
+    // 300 known pairs: 90 drawn for training (81 seeds + 9 validating), 210 held out — never "0 seeds"
+    expect(await page.textContent('[data-testid=link-counts]')).toMatch(/300 known pairs · 81 seeds \+ 9 for validation, 210 held out \(no split in the data: drawn at 30 % of the known pairs, seed 42\)/);
+    // and that is what a round trains on: the first round's seed count
+    await page.click('[data-testid=view-review]');
+    expect(await page.textContent('[data-testid=round-estimate]')).toMatch(/^≈ \d+ s of training$/);
+    await page.fill('.round-line .epochs', '5');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 1');
+    await page.click('[data-testid=tab-rounds]');
+    expect(await page.textContent('.round-line')).toMatch(/81 training pairs/);
+    // its test figure is measured on the 210 held-out known pairs
+    expect(await page.getAttribute('[data-testid=round-test]', 'title')).toMatch(/^210 pairs/);
   });
 });

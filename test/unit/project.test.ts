@@ -1,10 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIdFormat } from '../../src/engine/data/idFormat';
 import { Project, PROJECT_FORMAT, writeProject } from '../../src/engine/data/project';
 import { InputReport } from '../../src/engine/data/report';
-import { tempDir } from '../helpers';
+import { settingsWithSplit } from '../../src/engine/features/build';
+import { ensureFeatures } from '../../src/engine/features/store';
+import { importJob } from '../../src/engine/jobs/import';
+import { DEMO_DATASET, tempDir } from '../helpers';
 
 // A hand-made pair: KG1 is a path a-b-c-d plus an isolated e; KG2 mirrors a-b-c.
 const files: Record<string, string> = {
@@ -45,6 +48,7 @@ describe('project store', () => {
     expect(s.graphs[0]).toMatchObject({ entities: 5, triples: 4, relations: 2, attributeNames: 2, attributeValues: 1 });
     expect(s.graphs[1]).toMatchObject({ entities: 3, triples: 2 });
     expect(s.links).toEqual({ total: 3, train: 1, test: 2 });
+    expect(s.split).toEqual({ source: 'files', rate: null, seed: 42, train: 1, valid: 0, test: 2 }); // a tenth of one pair rounds to none
   });
 
   it('gives the 1-hop and 2-hop neighbourhoods with the edges among them', () => {
@@ -90,5 +94,37 @@ describe('project store', () => {
   it('refuses an unknown entity and a folder that is not a project', async () => {
     expect(() => project.entity(999)).toThrow(/no entity with id 999/);
     await expect(Project.open(tmp.path)).rejects.toThrow(/not a project folder/);
+  });
+});
+
+describe('the split a project shows is the split training draws', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const dataset = (withSplit: boolean) => {
+    const src = join(tmp.path, withSplit ? 'split' : 'nosplit');
+    cpSync(DEMO_DATASET, src, { recursive: true });
+    if (!withSplit) for (const f of ['sup_ent_ids', 'dev_ent_ids']) rmSync(join(src, f));
+    return src;
+  };
+  const ctx = (jobId: string) => ({ jobId, signal: new AbortController().signal, progress: () => {} });
+
+  it.each([
+    { withSplit: false, seedRate: 0.3, expected: { source: 'seeded', rate: 0.3, train: 81, valid: 9, test: 210 } },
+    { withSplit: false, seedRate: undefined, expected: { source: 'seeded', rate: 0.2, train: 54, valid: 6, test: 240 } },
+    { withSplit: true, seedRate: 0.3, expected: { source: 'files', rate: null, train: 54, valid: 6, test: 240 } }, // the files win
+  ])('split files $withSplit, seed rate $seedRate', async ({ withSplit, seedRate, expected }) => {
+    const project = join(tmp.path, `p-${withSplit}-${seedRate}`);
+    await importJob({ source: dataset(withSplit), project, seedRate }, ctx(`split-${withSplit}-${seedRate}`));
+    const p = await Project.open(project);
+    expect(p.summary().split).toEqual({ ...expected, seed: 42 });
+    // what training (the round job's settings) draws: the same sizes, and a cached build, not a rebuild
+    const { features, cached } = await ensureFeatures(project, settingsWithSplit({ seedRate: p.manifest.seedRate }));
+    expect(cached).toBe(true);
+    expect({ train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source }).toEqual({
+      train: expected.train,
+      valid: expected.valid,
+      test: expected.test,
+      source: expected.source,
+    });
   });
 });

@@ -22,6 +22,7 @@ import type {
   ProjectSummary,
   Side,
 } from '../../shared/types';
+import { settingsWithSplit, splitSizes } from '../features/build';
 import { MmeaError } from '../../shared/errors';
 import { bytesOf, readBytes } from './binary';
 import { tripleCsr } from './csr';
@@ -39,6 +40,9 @@ export interface ProjectManifest {
   /** sha256 of the graph files as written (set by writeProject): what feature caches are keyed by,
    *  so reopening never has to hash the files again */
   contentHash?: string;
+  /** the fraction of the known pairs given to training as seeds when the data has no split files
+   *  (chosen at import; absent: the default, 20 %); the dataset's own split wins where it has one */
+  seedRate?: number;
 }
 
 interface StoredSide {
@@ -164,6 +168,7 @@ export class Project {
   private readonly where = new Map<number, { side: Side; index: number }>();
   private readonly seed = new Map<number, number>();
   private readonly counts: ProjectSummary['links'];
+  private readonly split: ProjectSummary['split'];
   /** image files by entity id, in the dataset's order */
   private readonly imageFiles = new Map<number, string[]>();
 
@@ -177,6 +182,9 @@ export class Project {
       this.seed.set(kg.train[i + 1]!, kg.train[i]!);
     }
     this.counts = { total: kg.links.length / 2, train: kg.train.length / 2, test: kg.test.length / 2 };
+    const settings = settingsWithSplit({ seedRate: manifest.seedRate }).split;
+    const sizes = splitSizes(this.counts.total, { train: this.counts.train, valid: (kg.valid?.length ?? 0) / 2, test: this.counts.test }, settings);
+    this.split = { ...sizes, rate: sizes.source === 'seeded' ? settings.trainRate : null, seed: settings.seed };
     for (const { entity, path } of kg.images?.files ?? []) {
       const list = this.imageFiles.get(entity);
       if (list) list.push(path);
@@ -221,6 +229,7 @@ export class Project {
       source: this.manifest.source,
       graphs: [this.sides[0].summary, this.sides[1].summary],
       links: this.counts,
+      split: this.split,
     };
   }
 

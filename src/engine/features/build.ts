@@ -43,16 +43,29 @@ export const DEFAULT_SETTINGS: FeatureSettings = {
 };
 
 /** The default settings with a split chosen by the user: `rate` forces a seeded split with that
- *  training fraction (ignoring the dataset's split files); `validFraction` is the hold-out. */
-export function settingsWithSplit(split: { rate?: number; validFraction?: number }, namesFromUris = false): FeatureSettings {
+ *  training fraction (ignoring the dataset's split files); `seedRate` is the training fraction of a
+ *  project whose data has no split files (its manifest's, chosen at import; the files win where
+ *  they exist); `validFraction` is the hold-out. */
+export function settingsWithSplit(split: { rate?: number; seedRate?: number; validFraction?: number }, namesFromUris = false): FeatureSettings {
   const d = DEFAULT_SETTINGS.split;
   // no split given: exactly DEFAULT_SETTINGS, so the feature cache's fingerprint (which hashes the
   // settings) matches the one import and open wrote, and nothing is rebuilt
   return {
     ...DEFAULT_SETTINGS,
     ...(namesFromUris && { namesFromUris }),
-    split: { ...d, trainRate: split.rate ?? d.trainRate, validFraction: split.validFraction ?? d.validFraction, ...(split.rate !== undefined && { ignoreFiles: true }) },
+    split: { ...d, trainRate: split.rate ?? split.seedRate ?? d.trainRate, validFraction: split.validFraction ?? d.validFraction, ...(split.rate !== undefined && { ignoreFiles: true }) },
   };
+}
+
+/** How many pairs a split puts in training, validation and test: the same arithmetic as
+ *  buildFeatures (which draws the pairs), so what a project shows before training is what training
+ *  will use. `files`: the pair counts of the dataset's own split files (train 0: none). */
+export function splitSizes(links: number, files: { train: number; valid: number; test: number }, split: FeatureSettings['split']): { source: 'files' | 'seeded'; train: number; valid: number; test: number } {
+  const fromFiles = files.train > 0 && !split.ignoreFiles;
+  const train = fromFiles ? files.train : Math.floor(links * split.trainRate);
+  const test = fromFiles ? files.test : links - train;
+  const valid = fromFiles && files.valid > 0 ? files.valid : Math.round(train * split.validFraction);
+  return { source: fromFiles ? 'files' : 'seeded', train: fromFiles && files.valid > 0 ? train : train - valid, valid, test };
 }
 
 export interface Features {
@@ -363,7 +376,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   } else {
     const links = toRows(pair.links);
     const perm = permutation(links.length / 2, rand);
-    const nTrain = Math.floor((links.length / 2) * settings.split.trainRate);
+    const nTrain = Math.floor((links.length / 2) * settings.split.trainRate); // as splitSizes
     const pick = (from: number, to: number) => Int32Array.from(Array.from(perm.slice(from, to)).flatMap((p) => [links[2 * p]!, links[2 * p + 1]!]));
     train = pick(0, nTrain);
     test = pick(nTrain, perm.length);
@@ -374,7 +387,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     valid = toRows(pair.valid); // the dataset's own validation part (OpenEA folds, valid.tsv)
   } else {
     const trainPerm = permutation(train.length / 2, rand);
-    const nValid = Math.round((train.length / 2) * settings.split.validFraction);
+    const nValid = Math.round((train.length / 2) * settings.split.validFraction); // as splitSizes
     const t = train;
     const pairsAt = (idx: Int32Array) => Int32Array.from(Array.from(idx).flatMap((p) => [t[2 * p]!, t[2 * p + 1]!]));
     valid = pairsAt(trainPerm.slice(0, nValid));

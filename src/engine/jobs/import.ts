@@ -8,7 +8,7 @@ import { MmeaError } from '../../shared/errors';
 import { readDataset, SINGLE_GRAPH_FORMATS } from '../data/formats';
 import { commitProject, isProject, PROJECT_FORMAT, PROJECT_VERSION, writeProject } from '../data/project';
 import { InputReport } from '../data/report';
-import { DEFAULT_SETTINGS } from '../features/build';
+import { settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import type { JobContext } from '../protocol';
 
@@ -53,9 +53,10 @@ export async function importJob(params: ImportParams, ctx: JobContext): Promise<
       name: params.name ?? pair.name,
       createdAt: new Date().toISOString(),
       source: { path: source, format: pair.format },
+      ...(params.seedRate !== undefined && { seedRate: params.seedRate }),
     });
     ctx.signal.throwIfAborted();
-    await ensureFeatures(scratch, DEFAULT_SETTINGS, (f, stage) => ctx.progress(0.65 + 0.33 * f, `features: ${stage}`), pair);
+    await ensureFeatures(scratch, settingsWithSplit({ seedRate: params.seedRate }), (f, stage) => ctx.progress(0.65 + 0.33 * f, `features: ${stage}`), pair);
     ctx.signal.throwIfAborted();
     await commitProject(scratch, target, params.replace ?? false);
   } catch (e) {

@@ -13,7 +13,7 @@ import type { RoundParams } from '../../shared/contract';
 import { ROUND_DEFAULTS } from '../../shared/curation';
 import { MmeaError } from '../../shared/errors';
 import type { RoundInfo } from '../../shared/types';
-import { Project, isProject } from '../data/project';
+import { Project, isProject, readManifest } from '../data/project';
 import { rowsById, settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
@@ -31,7 +31,9 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   ctx.progress(0, 'features', `backend ${backend}`);
   const previous = currentRound(path);
   const namesFromUris = previous ? previous.namesFromUris === true : params.namesFromUris === true;
-  const { features: f } = await ensureFeatures(path, settingsWithSplit({}, namesFromUris));
+  // the project's seed rate (a dataset without split files): the split its summary shows
+  const { seedRate } = await readManifest(path);
+  const { features: f } = await ensureFeatures(path, settingsWithSplit({ seedRate }, namesFromUris));
   const project = await Project.open(path);
   const rowOf = rowsById(f.rowIds);
   const row = (side: 1 | 2, uri: string): number => {
@@ -63,6 +65,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const epochs = params.epochs ?? (previous ? ROUND_DEFAULTS.laterEpochs : ROUND_DEFAULTS.firstEpochs);
     const first = trainer.epoch;
     const losses: number[] = [];
+    const curve: NonNullable<RoundInfo['curve']> = [];
     let seconds = 0;
     let validation: RoundInfo['valid'] = null;
     const every = Math.max(1, Math.round(epochs / 10)); // ten points of the validation curve
@@ -84,6 +87,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
           joint.dispose();
         }
       }
+      curve.push({ epoch: data.epoch!, loss, ...(data.validHits1 !== undefined && { validHits1: data.validHits1, validMrr: data.validMrr! }) });
       const shown = data.validHits1 === undefined ? '' : `, validation H@1 ${(data.validHits1 * 100).toFixed(1)} %`;
       ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}${shown}, ETA ${Math.round(eta)} s`, data);
     }
@@ -91,6 +95,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     // one forward for the held-out metrics and the three queues below
     emb = queueEmbeddings(trainer);
     const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb.joint, Int32Array.from(heldOut)) : null;
+    // and on the known pairs training never saw (the dataset's test links, or what the seeded split left)
+    const test = f.split.test.length > 0 ? trainer.evaluatePairs(emb.joint, f.split.test).mean : null;
     // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned. The
     // audited sources stay in it whatever their verdict, as the model now ranks them: they are the
     // sample "accept above threshold" is calibrated on (engine/curation/accept.ts)
@@ -174,6 +180,9 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       confirmedTrained: (trainPairs.length - f.split.train.length) / 2,
       heldOut: heldOut.length / 2,
       metrics: metrics && { hits1: metrics.mean.hits1, hits10: metrics.mean.hits10, mrr: metrics.mean.mrr },
+      test: test && { pairs: f.split.test.length / 2, hits1: test.hits1, hits10: test.hits10, mrr: test.mrr },
+      curve,
+      secondsPerEpoch: epochs > 0 ? seconds / epochs : null,
       weights: trainer.modalityWeights(),
       queue: queue.length,
       changed,
