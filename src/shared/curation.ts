@@ -18,6 +18,9 @@ export interface Candidate {
    *  cosine is Σ_m w_m² cos_m / (‖joint_s‖ ‖joint_t‖). A missing modality adds what the model's
    *  stand-in vectors add (the model does use them). Absent in queues written before it existed. */
   contributions?: Record<string, number>;
+  /** which side lacks each modality that is missing for the pair (absent: both have it; absent
+   *  altogether in queues written before it existed) */
+  missing?: Record<string, 'source' | 'target' | 'both'>;
   /** the source's name anchor (engine/curation/lexical.ts): no other unaligned entity of either
    *  graph has this name ('exact'), or this name once a trailing parenthetical is dropped ('base').
    *  The queue shows it first whatever its score. */

@@ -146,13 +146,15 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
       if (firstCol < 0) firstCol = col;
       const modalities: Record<string, number | null> = {};
       const contributions: Record<string, number> = {};
+      const missing: NonNullable<Candidate['missing']> = {};
       const norms = own.jointNorm[src]! * own.jointNorm[dst]!;
       for (const { m, data, dims, mask, weight } of mods) {
         const c = dot(data, dims, src, dst);
         modalities[m] = mask[src] && mask[dst] ? round4(c) : null;
+        if (!mask[src] || !mask[dst]) missing[m] = !mask[src] && !mask[dst] ? 'both' : !mask[src] ? 'source' : 'target';
         contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
       }
-      const candidate: Candidate = { target: f.rowIds[dst]!, score: round4(score), cosine: round4(cosine), modalities, contributions };
+      const candidate: Candidate = { target: f.rowIds[dst]!, score: round4(score), cosine: round4(cosine), modalities, contributions, ...(Object.keys(missing).length > 0 && { missing }) };
       if (col === anchored) candidate.sameName = req.anchors!.get(src)!.match;
       candidates.push(candidate);
     }
