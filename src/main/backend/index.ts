@@ -110,7 +110,8 @@ export class Backend {
         const round = currentRound(p.path);
         if (!round) return { round: null, items: [], entities: {} };
         // the value order spends reviews where "accept above threshold" does not reach yet
-        const { items } = valuedQueue(readQueue(p.path, round.round), this.verdicts().journal.state().values(), (id) => p.nameOf(id).uri, ACCEPT_PRECISION);
+        const standing = this.verdicts().journal.state();
+        const { items } = valuedQueue(readQueue(p.path, round.round), standing.values(), (id) => p.nameOf(id).uri, ACCEPT_PRECISION);
         const entities: Record<number, { label: string; uri: string }> = {};
         const name = (id: number) => (entities[id] ??= p.nameOf(id));
         for (const q of items) {
@@ -120,6 +121,13 @@ export class Backend {
         for (const d of round.disagreements) [d.source, d.target, d.modelFirst].forEach(name);
         for (const c of round.changed) [c.source, c.before, c.after].forEach((id) => id !== null && name(id));
         for (const v of round.verdictFlips ?? []) [v.source, v.target].forEach((id) => id !== null && name(id));
+        // the entities of every standing verdict, so progress counts what earlier rounds decided too
+        for (const v of standing.values()) {
+          const s = p.idOfUri(1, v.source);
+          const t = v.target === null ? undefined : p.idOfUri(2, v.target);
+          if (s !== undefined) name(s);
+          if (t !== undefined) name(t);
+        }
         return { round, items, entities };
       },
       'curation:rollback': async ({ round }) => {

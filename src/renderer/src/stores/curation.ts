@@ -97,10 +97,12 @@ export const useCurationStore = defineStore('curation', () => {
 
   const statusOf = (q: QueueItem): ItemStatus => statuses.value.get(q.source) ?? 'open';
 
+  /** Progress over the whole review, every round: a source decided in an earlier round (and so no
+   *  longer in this round's queue) still counts, as reviewed and in the total. */
   const counts = computed(() => {
     const c = { total: items.value.length, reviewed: 0, confirmed: 0, rejected: 0, none: 0, skipped: 0 };
     for (const [s, st] of statuses.value) {
-      if (!itemOf.value.has(s)) continue;
+      if (!itemOf.value.has(s)) c.total++;
       c.reviewed++;
       c[st as Exclude<ItemStatus, 'open'>]++; // statuses holds no 'open'
     }

@@ -35,7 +35,11 @@ export const useJobsStore = defineStore('jobs', () => {
     j.progress = p;
     if (p.data) j.series.push(p.data);
   });
-  api.on('jobs:done', (p) => (view(p.jobId, p.kind, p.project).state = 'done'));
+  api.on('jobs:done', (p) => {
+    view(p.jobId, p.kind, p.project).state = 'done';
+    // an import that succeeded supersedes the failed ones before it: their reports go
+    if (p.kind === 'import') for (const j of [...jobs.values()]) if (j.kind === 'import' && j.state === 'error') jobs.delete(j.jobId);
+  });
   api.on('jobs:cancelled', (p) => (view(p.jobId, p.kind, p.project).state = 'cancelled'));
   api.on('jobs:error', (p) => {
     const j = view(p.jobId, p.kind, p.project);
