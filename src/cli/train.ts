@@ -8,7 +8,7 @@ import { MmeaError } from '../shared/errors';
 import { readDataset, type ReadOptions } from '../engine/data/formats';
 import type { KgPair } from '../engine/data/kg';
 import { isProject, Project } from '../engine/data/project';
-import { pairLabels, projectLabels, rowNames } from '../engine/curation/lexical';
+import { pairNames, projectNames, rowNames } from '../engine/curation/lexical';
 import { InputReport } from '../engine/data/report';
 import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
@@ -235,8 +235,8 @@ export async function proposeCommand(argv: string[]): Promise<number> {
   const { trainer, pair } = await restored(v);
   const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
   // the names for the name anchors: from the dataset read in memory, or from the project
-  const labelOf = pair ? pairLabels(pair) : projectLabels(await Project.open(resolve(v.data!)));
-  const written = await proposals(trainer, k, resolve(v.out), rowNames(labelOf, trainer.features));
+  const entityOf = pair ? pairNames(pair) : projectNames(await Project.open(resolve(v.data!)));
+  const written = await proposals(trainer, k, resolve(v.out), entityOf, rowNames((id) => entityOf(id).label, trainer.features));
   trainer.dispose();
   if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));
   else console.log(`${written.queries} entities, ${k} candidates each, written to ${resolve(v.out)}`);

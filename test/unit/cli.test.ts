@@ -1,7 +1,7 @@
 // The mmea command line, run as a user runs it (the built out/main/cli.js), on the demo slice and
 // on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -160,6 +160,20 @@ describe('mmea import', () => {
     expect((await mmea('import', DEMO_DATASET, '--project', project, '--replace', '--json')).code).toBe(0);
   });
 
+  it('takes a seed rate for a dataset without split files, and says which split training will use', async () => {
+    const src = join(tmp.path, 'no-split');
+    cpSync(DEMO_DATASET, src, { recursive: true });
+    for (const f of ['sup_ent_ids', 'dev_ent_ids']) rmSync(join(src, f));
+    const r = await mmea('import', src, '--project', join(tmp.path, 'seeded'), '--seed-rate', '0.3', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).split).toEqual({ source: 'seeded', rate: 0.3, seed: 42, train: 81, valid: 9, test: 210 });
+    const text = await mmea('import', src, '--project', join(tmp.path, 'seeded-text'), '--seed-rate', '0.3');
+    expect(text.stdout).toContain('split: 81 seeds + 9 for validation, 210 held out (no split in the data: drawn at 30 % of the known pairs, seed 42)');
+    const bad = await mmea('import', src, '--project', join(tmp.path, 'bad-rate'), '--seed-rate', '30');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--seed-rate must be a fraction between 0 and 1');
+  });
+
   it('imports names’ word vectors with --word-vectors, which inspect and open report', async () => {
     // the demo's KG1 names (Freebase) include these words; KG2 has no names file
     const vectors = join(tmp.path, 'vectors.txt');
@@ -235,8 +249,12 @@ describe('mmea train / eval / propose', () => {
       const scores = row.candidates.map((c: { score: number }) => c.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
       expect(Object.keys(row.candidates[0].modalities)).toEqual(['gph', 'rel', 'att']);
-      expect(row.source.row).toBeLessThan(340);
-      expect(row.candidates[0].row).toBeGreaterThanOrEqual(340); // rows of graph 2 come after graph 1's
+      // entities named as a curator reads them: id, URI and label, never an internal row number
+      expect(Object.keys(row.source).sort()).toEqual(['id', 'label', 'uri']);
+      expect(row.source.uri).toMatch(/^\/m\//); // FB15K ids
+      expect(row.candidates[0].uri).toMatch(/^<http:\/\/dbpedia\.org\/resource\//);
+      expect(row.candidates[0].label).not.toBe('');
+      expect(row.candidates[0]).not.toHaveProperty('row');
       expect(row.confidence).toBeLessThanOrEqual(row.margin);
     }
   });

@@ -88,10 +88,13 @@ export function rowNames(labelOf: (id: number) => string, f: Pick<Features, 'row
 
 /** An entity id's label in a project. */
 export const projectLabels = (project: Pick<Project, 'nameOf'>) => (id: number) => project.nameOf(id).label;
+/** An entity id's URI and label in a project. */
+export const projectNames = (project: Pick<Project, 'nameOf'>) => (id: number) => project.nameOf(id);
 
-/** An entity id's label in a dataset read in memory (`mmea propose` on a folder). */
-export function pairLabels(pair: Pick<KgPair, 'sides'>): (id: number) => string {
-  const label = new Map<number, string>();
-  for (const s of pair.sides) s.ids.forEach((id, i) => label.set(id, s.names[i] ?? s.uris[i]!));
-  return (id) => label.get(id) ?? '';
+/** An entity id's URI and label in a dataset read in memory (`mmea propose` on a folder; the
+ *  label: its name, else its URI). */
+export function pairNames(pair: Pick<KgPair, 'sides'>): (id: number) => { uri: string; label: string } {
+  const names = new Map<number, { uri: string; label: string }>();
+  for (const s of pair.sides) s.ids.forEach((id, i) => names.set(id, { uri: s.uris[i]!, label: s.names[i] ?? s.uris[i]! }));
+  return (id) => names.get(id) ?? { uri: '', label: '' };
 }

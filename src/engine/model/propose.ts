@@ -2,23 +2,28 @@
 // outside the training pairs against the KG2 entities outside them, written as JSON lines: a header
 // object, then one queue item per source entity (its top-k candidates with CSLS score, cosine and each
 // modality's cosine, null where an entity lacks the modality; the margins, impact, disagreement and
-// expected value), with each entity's row next to its id.
+// expected value), each entity named by its id, URI and label, as a curator reads it.
 import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
 import { buildQueue } from '../curation/queue';
 import { nameAnchors } from '../curation/lexical';
-import { rowsById } from '../features/build';
 import type { Trainer } from './train';
 
-/** `nameOf`: a row's name for the name anchors (curation/lexical.ts), null where it has none. */
-export async function proposals(t: Trainer, k: number, outFile: string, nameOf: (row: number) => string | null = () => null): Promise<{ queries: number; candidates: number }> {
+/** `nameOf`: a row's name for the name anchors (curation/lexical.ts), null where it has none;
+ *  `entityOf`: an entity id's URI and label, written beside the id. */
+export async function proposals(
+  t: Trainer,
+  k: number,
+  outFile: string,
+  entityOf: (id: number) => { uri: string; label: string },
+  nameOf: (row: number) => string | null = () => null,
+): Promise<{ queries: number; candidates: number }> {
   const f = t.features;
   const used = new Set(t.train);
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
-  const rowOf = rowsById(f.rowIds);
   const items = buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) });
   const scratch = `${outFile}.partial-${process.pid}`;
   const out = createWriteStream(scratch);
@@ -27,7 +32,7 @@ export async function proposals(t: Trainer, k: number, outFile: string, nameOf: 
   };
   await write({ format: 'mmea-studio-proposals', epoch: t.epoch, k: Math.min(k, right.length), csls: t.options.csls, modalities: t.model.present, weights: t.modalityWeights(), queries: left.length, candidates: right.length });
   for (const { source, candidates, ...rest } of items) {
-    await write({ source: { row: rowOf.get(source), id: source }, candidates: candidates.map((c) => ({ row: rowOf.get(c.target), id: c.target, ...c, target: undefined })), ...rest });
+    await write({ source: { id: source, ...entityOf(source) }, candidates: candidates.map(({ target, ...c }) => ({ id: target, ...entityOf(target), ...c })), ...rest });
   }
   out.end();
   await once(out, 'finish');
