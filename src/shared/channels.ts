@@ -9,6 +9,10 @@ export const CHANNELS = [
   'project:open',
   'project:current',
   'project:create',
+  'project:list',
+  'project:remove',
+  'settings:get',
+  'settings:set',
   'graph:entities',
   'graph:entity',
   'graph:neighbourhood',
@@ -23,6 +27,7 @@ export const CHANNELS = [
   'curation:rounds',
   'curation:queue',
   'curation:rollback',
+  'curation:restore',
   'curation:export',
 ] as const;
 

@@ -111,6 +111,24 @@ function channel<R>() {
 }
 const none = z.object({}).strict();
 
+/** The app's settings, kept in its home (settings.json): one declaration, with defaults. */
+export const appSettings = z.object({
+  /** recorded with every verdict and so in every export; '' until the curator gives one */
+  curator: z.string().max(200).default(''),
+  /** whether the curator was asked for a name (asked once, on the first review) */
+  curatorAsked: z.boolean().default(false),
+});
+export type AppSettings = z.output<typeof appSettings>;
+
+export interface ProjectListEntry {
+  path: string;
+  name: string;
+  createdAt: string;
+  /** in the app's home (removing deletes it) or opened from elsewhere (removing forgets it) */
+  managed: boolean;
+  open: boolean;
+}
+
 export const contract = {
   'app:info': channel<AppInfo>()(none),
   'project:openDemo': channel<ProjectSummary>()(none),
@@ -120,6 +138,13 @@ export const contract = {
   'project:create': channel<{ jobId: string; project: string }>()(
     importParams.omit({ project: true, replace: true }).extend({ name: z.string().min(1).max(200) }),
   ),
+  /** the projects the app knows: those in its home, and those opened from elsewhere */
+  'project:list': channel<ProjectListEntry[]>()(none),
+  /** removes a project: one in the app's home is deleted, one elsewhere only forgotten (never the open one) */
+  'project:remove': channel<ProjectListEntry[]>()(z.object({ path })),
+  /** the app's settings (the curator's name, recorded with every verdict and in the exports) */
+  'settings:get': channel<AppSettings>()(none),
+  'settings:set': channel<AppSettings>()(appSettings.partial().strict()),
   'graph:entities': channel<{ total: number; items: EntityRow[] }>()(
     z.object({
       side,
@@ -162,8 +187,10 @@ export const contract = {
   'curation:queue': channel<{ round: RoundInfo | null; items: QueueItem[]; entities: Record<number, { label: string; uri: string }> }>()(none),
   /** rolls back the current round: the queue and the next warm start come from the one before */
   'curation:rollback': channel<RoundInfo[]>()(z.object({ round: z.number().int().min(1) })),
+  /** undoes the rollback of the last round (while no round came after it) */
+  'curation:restore': channel<RoundInfo[]>()(z.object({ round: z.number().int().min(1) })),
   /** exports the confirmed set (optionally with rejections) into <project>/exports/<time>/ */
-  'curation:export': channel<{ dir: string; files: string[]; confirmed: number }>()(
+  'curation:export': channel<{ dir: string; files: string[]; confirmed: number; download: string | null }>()(
     z.object({ formats: z.array(z.enum(EXPORT_FORMATS)).min(1).default([...EXPORT_FORMATS]), withRejections: z.boolean().default(false) }),
   ),
 } satisfies Record<ChannelName, { args: z.ZodType; result?: unknown }>;

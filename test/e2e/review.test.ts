@@ -115,6 +115,14 @@ describe('review loop in the browser (demo)', () => {
     const counts = await page.textContent('[data-testid=counts]');
     expect(counts).toMatch(/^0 \/ (\d+) reviewed/);
     expect(Number(/\/ (\d+)/.exec(counts!)![1])).toBe(280); // 340 graph-1 entities minus 60 seeds
+    // names from URIs were detected (DBpedia's) and on by default: the first round proposes mostly
+    // right pairs — checked against the demo's known links for the sources that have one
+    expect(await page.isChecked('[data-testid=names-from-uris]')).toBe(true);
+    const links = new Map(readFileSync(join(DEMO_DATASET, 'ill_ent_ids'), 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number) as [number, number]));
+    const known = readQueue(project, 1).filter((q) => links.has(q.source));
+    const right = known.filter((q) => q.candidates[0]?.target === links.get(q.source)).length;
+    console.log(`demo, first round (40 epochs, names from URIs): ${right} of ${known.length} first candidates right (${((100 * right) / known.length).toFixed(1)} %)`);
+    expect(right / known.length).toBeGreaterThan(0.8);
     // what each modality adds to the pair's joint cosine, and the joint they add up to
     const parts = await page.$$eval('.modalities tbody tr:not(.total) td.contribution', (tds) => tds.map((t) => Number(t.textContent!.replace('−', '-'))));
     const joint = Number((await page.textContent('.modalities tr.total td.contribution'))!.replace('=', ''));
@@ -371,6 +379,7 @@ describe('review loop in the browser (demo)', () => {
     expect(Number(second[3])).toBe(standingConfirmed(project).filter(([source]) => !isHeldOut(source)).length);
     expect(await page.textContent('[data-testid=tab-changed]')).toMatch(/what changed \(\d+\)/);
     await page.click('[data-testid=rollback]');
+    await page.click('[data-testid=rollback-yes]'); // it asks first
     await expect.poll(() => page.textContent('[data-testid=round-current]')).toBe('Round 1');
     expect(await page.textContent('.round-table tr[data-round="2"]')).toContain('rolled back');
     expect(problems).toEqual([]);

@@ -1,10 +1,13 @@
 // Rounds across pages and reloads, in headless Chromium over browser mode, on the demo project: one
 // round at a time per project (the backend refuses a second one, whichever page asks), a page
 // reloaded mid-round shows the round in progress with its curve so far (Train disabled, the job
-// bar naming the job), and when the round ends every open page shows it without a reload.
+// bar naming the job), when the round ends every open page shows it without a reload, and its
+// training curve, stored with the round, is drawn after a reload.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, tempDir, type Served } from '../helpers';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServe, tempDir, TEST_OUTPUT, type Served } from '../helpers';
 import { launchChromium } from './browser';
 
 /** Sends one contract request over a fresh WebSocket from the page (as the renderer does). */
@@ -33,6 +36,7 @@ describe('rounds across pages and reloads (demo)', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
+    mkdirSync(join(TEST_OUTPUT, 'e2e'), { recursive: true });
     served = await startServe(home.path);
     browser = await launchChromium();
     const open = async () => {
@@ -76,6 +80,13 @@ describe('rounds across pages and reloads (demo)', () => {
       await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
       expect(await page.isEnabled('[data-testid=train]')).toBe(true);
     }
+    // the round's curve is stored with it: a page opened afterwards draws it, with its legend (the axis
+    // titles are drawn on the canvas: see the screenshot)
+    await first.reload();
+    await first.waitForSelector('.loss-chart canvas', { timeout: 30_000 });
+    const legend = await first.textContent('.loss-chart .u-legend');
+    for (const name of ['loss', 'validation H@1']) expect(legend).toContain(name);
+    await first.screenshot({ path: join(TEST_OUTPUT, 'e2e', 'round-chart-after-reload.png') });
     expect(problems).toEqual([]);
-  });
+  }, 300_000); // a 400-epoch round, slower when other suites share the two cores
 });

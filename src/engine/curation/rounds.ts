@@ -2,7 +2,7 @@
 // main without loading any model code: <project>/rounds/NNNN/{round.json, queue.json, seeds.tsv,
 // checkpoint/}, and a ROLLED_BACK marker in a rolled-back round's folder.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RoundParams } from '../../shared/contract';
 import type { QueueItem } from '../../shared/curation';
@@ -56,4 +56,16 @@ export function rollBack(project: string, n: number): void {
   const current = currentRound(project);
   if (current?.round !== n) throw new MmeaError('bad-input', `only the current round (${current?.round ?? 'none'}) can be rolled back, not ${n}`);
   writeFileSync(join(dir, 'ROLLED_BACK'), new Date().toISOString() + '\n');
+}
+
+/** Undoes the rollback of round n: allowed while it is the last round and no round after the
+ *  current one exists (a round trained since started from the one before n). */
+export function restoreRound(project: string, n: number): void {
+  const dir = roundDir(project, n);
+  const rounds = listRounds(project);
+  const r = rounds.find((x) => x.round === n);
+  if (!r) throw new MmeaError('not-found', `no round ${n}`);
+  if (!r.rolledBack) throw new MmeaError('bad-input', `round ${n} is not rolled back`);
+  if (rounds.at(-1)!.round !== n) throw new MmeaError('conflict', `round ${n} cannot be restored: round ${rounds.at(-1)!.round} was trained after it`);
+  rmSync(join(dir, 'ROLLED_BACK'), { force: true });
 }

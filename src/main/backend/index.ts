@@ -2,7 +2,7 @@
 // the Electron window (over IPC), browser mode (over the bridge), and tests.
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CHANNELS, type ChannelName } from '../../shared/channels';
 import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '../../shared/contract';
 import { MmeaError, toErrorPayload, type Envelope } from '../../shared/errors';
@@ -12,7 +12,8 @@ import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
 import { planAcceptance, valuedQueue } from '../../engine/curation/accept';
 import { ACCEPT_PRECISION, describeThreshold } from '../../shared/curation';
-import { currentRound, listRounds, readQueue, rollBack } from '../../engine/curation/rounds';
+import { currentRound, listRounds, readQueue, restoreRound, rollBack } from '../../engine/curation/rounds';
+import { Home } from './home';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 import { Thumbnails } from '../../engine/data/thumbnails';
@@ -31,6 +32,7 @@ type Handlers = { [C in ChannelName]: (args: ParsedArgsOf<C>) => Promise<ResultO
 
 export class Backend {
   readonly jobs: JobManager;
+  readonly home: Home;
   readonly handlers: Handlers;
   private readonly events = new EventEmitter();
   private project: Project | null = null;
@@ -41,6 +43,7 @@ export class Backend {
 
   constructor(readonly options: BackendOptions) {
     this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
+    this.home = new Home(options.home);
     this.handlers = {
       'app:info': async () => ({
         version: options.version,
@@ -51,6 +54,13 @@ export class Backend {
       'project:openDemo': async () => this.openDemo(),
       'project:open': async ({ path }) => this.open(resolve(path)),
       'project:current': async () => this.project?.summary() ?? null,
+      'project:list': async () => this.home.list(this.project?.path ?? null),
+      'project:remove': async ({ path }) => {
+        this.home.remove(path, this.project?.path ?? null);
+        return this.home.list(this.project?.path ?? null);
+      },
+      'settings:get': async () => this.home.settings(),
+      'settings:set': async (change) => this.home.updateSettings(change),
       'project:create': async (args) => {
         const project = this.newProjectPath(args.name);
         return { jobId: this.jobs.start('import', { ...args, project }, `import of ${args.name}`), project };
@@ -131,7 +141,13 @@ export class Backend {
         return { round, items, entities };
       },
       'curation:rollback': async ({ round }) => {
+        if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before rolling back');
         rollBack(this.current().path, round);
+        return listRounds(this.current().path);
+      },
+      'curation:restore': async ({ round }) => {
+        if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before restoring a round');
+        restoreRound(this.current().path, round);
         return listRounds(this.current().path);
       },
       'curation:export': async ({ formats, withRejections }) => {
@@ -141,7 +157,9 @@ export class Backend {
         const dir = join(p.path, 'exports', created.replace(/[:.]/g, '-'));
         mkdirSync(dir, { recursive: true });
         const files = writeExports(dir, formats, mappings, { name: p.manifest.name, created, tool: `MMEA Studio ${options.version}` });
-        return { dir, files, confirmed: mappings.filter((m) => m.verdict === 'confirm').length };
+        // browser mode: the bridge serves the files of the open project's exports at this path
+        const download = options.mode === 'browser' ? `/download/${basename(dir)}/` : null;
+        return { dir, files, confirmed: mappings.filter((m) => m.verdict === 'confirm').length, download };
       },
     };
   }
@@ -177,6 +195,7 @@ export class Backend {
 
   async open(path: string): Promise<ProjectSummary> {
     this.project = await Project.open(path);
+    this.home.remember(this.project.path);
     this.journal?.journal.close();
     this.journal = null; // opened with the first verdict request
     const summary = this.project.summary();
@@ -199,10 +218,20 @@ export class Backend {
     return this.open(target);
   }
 
+  /** The file `name` of the open project's export `dir` (browser mode's downloads), or an error:
+   *  only plain names inside <project>/exports/ are served. */
+  exportFile(dir: string, name: string): string {
+    const p = this.current();
+    if (!/^[\w.-]+$/.test(dir) || !/^[\w.-]+$/.test(name) || dir.startsWith('.') || name.startsWith('.')) throw new MmeaError('not-found', 'no such export');
+    const file = join(p.path, 'exports', dir, name);
+    if (!existsSync(file)) throw new MmeaError('not-found', `no export file ${dir}/${name}`);
+    return file;
+  }
+
   /** A fresh folder under <home>/projects named after the project. */
   private newProjectPath(name: string): string {
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'project';
-    const base = join(this.options.home, 'projects');
+    const base = this.home.projectsDir;
     let path = join(base, slug);
     for (let i = 2; existsSync(path); i++) path = join(base, `${slug}-${i}`);
     return path;

@@ -4,7 +4,9 @@
 // once, then an HttpOnly SameSite=Strict cookie); a WebSocket from another Origin and a request
 // with a foreign Host header (DNS rebinding) are refused.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { basename } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import sirv from 'sirv';
@@ -74,6 +76,21 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     res.setHeader('cache-control', 'no-store');
+    // an export of the open project, as a download (browser mode has no file system of its own)
+    const download = /^\/download\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (download) {
+      let file: string;
+      try {
+        file = opts.backend.exportFile(decodeURIComponent(download[1]!), decodeURIComponent(download[2]!));
+      } catch (e) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`${(e as Error).message}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${basename(file)}"` });
+      if (req.method === 'HEAD') return void res.end();
+      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      return;
+    }
     serveStatic(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
     });

@@ -9,6 +9,7 @@ import type { ExportFormat } from '../../../shared/exportFormats';
 import type { AcceptResult, EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
 import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
 import { getApi } from '../lib/api';
+import { useSettingsStore } from './settings';
 
 export type ItemStatus = 'open' | 'confirmed' | 'rejected' | 'none' | 'skipped';
 
@@ -34,7 +35,9 @@ export const useCurationStore = defineStore('curation', () => {
   const filter = ref<'all' | ItemStatus>('all');
   const search = ref('');
   const blind = ref(false);
-  const curator = ref(localStorage.getItem('mmea.curator') ?? '');
+  // the curator's name is an app setting (kept by the backend, asked for once): every verdict carries it
+  const settings = useSettingsStore();
+  const curator = computed(() => settings.settings?.curator ?? '');
   // The selection is an entity, never a row index: re-ordering, filtering or searching the queue
   // must not put another item (with another item's candidate) under the cursor. The candidate chosen
   // is remembered per item, by target entity, so it can only ever belong to its own item.
@@ -46,7 +49,7 @@ export const useCurationStore = defineStore('curation', () => {
   const redoStack: Step[] = [];
   const history = ref({ undo: 0, redo: 0 });
   const loading = ref(false);
-  const lastExport = ref<{ dir: string; files: string[]; confirmed: number } | null>(null);
+  const lastExport = ref<{ dir: string; files: string[]; confirmed: number; download: string | null } | null>(null);
 
   const label = (id: number) => entities.value[id]?.label ?? String(id);
   const uri = (id: number) => entities.value[id]?.uri ?? '';
@@ -369,8 +372,7 @@ export const useCurationStore = defineStore('curation', () => {
   }
 
   function setCurator(name: string): void {
-    curator.value = name;
-    localStorage.setItem('mmea.curator', name);
+    void settings.update({ curator: name.trim(), curatorAsked: true });
   }
 
   async function train(settings: { epochs?: number; k?: number; options?: { seed?: number; lr?: number; csls?: number }; namesFromUris?: boolean }): Promise<string | null> {
@@ -380,6 +382,16 @@ export const useCurationStore = defineStore('curation', () => {
     } catch (e) {
       error.value = (e as Error).message;
       return null;
+    }
+  }
+
+  /** Undoes the rollback of the last round. */
+  async function restore(n: number): Promise<void> {
+    try {
+      rounds.value = await api.curation.restore({ round: n });
+      await load();
+    } catch (e) {
+      error.value = (e as Error).message;
     }
   }
 
@@ -416,6 +428,6 @@ export const useCurationStore = defineStore('curation', () => {
   return {
     round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
     label, uri, confirmed, verdictOf, shownTarget, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail, accept,
-    load, verdict, select, advance, undo, redo, setCurator, train, rollback, exportAll,
+    load, verdict, select, advance, undo, redo, setCurator, train, rollback, restore, exportAll,
   };
 });

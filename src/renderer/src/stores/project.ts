@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { ArgsOf } from '../../../shared/contract';
+import type { ArgsOf, ProjectListEntry } from '../../../shared/contract';
 import type { ProjectSummary } from '../../../shared/types';
 import { getApi } from '../lib/api';
 
@@ -9,6 +9,8 @@ export const useProjectStore = defineStore('project', () => {
   const opening = ref(false);
   const error = ref<string | null>(null);
   const createError = ref<string | null>(null);
+  /** the projects the app knows (loaded when the list is opened) */
+  const list = ref<ProjectListEntry[]>([]);
   /** project folders being created, by job id: opened when their import job is done */
   const creating = new Map<string, string>();
 
@@ -56,5 +58,22 @@ export const useProjectStore = defineStore('project', () => {
       void open(path);
     }
   });
-  return { summary, opening, error, createError, openCurrentOrDemo, open, create };
+  async function refreshList(): Promise<void> {
+    try {
+      list.value = await getApi().project.list();
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  /** Deletes a project the app created, or forgets one opened from elsewhere. */
+  async function remove(path: string): Promise<void> {
+    try {
+      list.value = await getApi().project.remove({ path });
+    } catch (e) {
+      error.value = (e as Error).message;
+    }
+  }
+
+  return { summary, opening, error, createError, list, openCurrentOrDemo, open, create, refreshList, remove };
 });
