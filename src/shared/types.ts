@@ -14,6 +14,10 @@ export interface GraphSummary {
   triples: number;
   attributeNames: number;
   attributeValues: number;
+  /** entities named by the data's names file */
+  named: number;
+  /** entities without such a name whose URI carries one (DBpedia, YAGO): "names from URIs" */
+  uriNames: number;
 }
 
 export interface ProjectSummary {

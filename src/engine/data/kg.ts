@@ -73,6 +73,17 @@ export function countOnes(a: Uint8Array): number {
   return n;
 }
 
+/** Whether a URI's last segment reads as a name (DBpedia's `Sammo_Hung`, YAGO's) rather than an
+ *  opaque id (Freebase's `/m/0gtx63s`, Wikidata's `Q42`, numbers): a run of three letters with a
+ *  vowel, and letters for most of it. A heuristic, used only to suggest "names from URIs". */
+export function uriCarriesName(uri: string): boolean {
+  const s = labelFromUri(uri);
+  const letters = (s.match(/\p{L}/gu) ?? []).length;
+  // a vowel where the script is Latin (an id like "gtx" has none); other scripts' letters count as such
+  const readable = /[aeiouy\u00C0-\u024F]/i.test(s) || /(?=\p{L})\P{Script=Latin}/u.test(s);
+  return /\p{L}{3,}/u.test(s) && readable && letters >= 0.6 * s.replace(/\s/g, '').length;
+}
+
 /** A readable label from a URI or mid: `<http://dbpedia.org/resource/Sammo_Hung>` -> `Sammo Hung`. */
 export function labelFromUri(uri: string): string {
   let s = uri.trim();

@@ -26,7 +26,7 @@ import { settingsWithSplit, splitSizes } from '../features/build';
 import { MmeaError } from '../../shared/errors';
 import { bytesOf, readBytes } from './binary';
 import { tripleCsr } from './csr';
-import { countOnes, type KgImages, type KgPair, type KgSide } from './kg';
+import { countOnes, uriCarriesName, type KgImages, type KgPair, type KgSide } from './kg';
 
 export const PROJECT_FORMAT = 'mmea-studio-project';
 export const PROJECT_VERSION = 1;
@@ -428,6 +428,7 @@ function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
     attrValue[p] = st.attrValue[k] ?? null;
   });
   const labels = st.names.map((l, i) => l ?? st.uris[i]!);
+  const fromFile = new Set(st.nameFromFile ?? []); // (names stored for the others come from their URIs)
   const degree = (i: number) => offsets[i + 1]! - offsets[i]!;
   const byDegree = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => degree(b) - degree(a) || a - b);
   return {
@@ -456,6 +457,8 @@ function buildSide(side: Side, st: StoredSide, triples: Int32Array): SideIndex {
       triples: m,
       attributeNames: st.attributeNames.length,
       attributeValues: st.attrValue.filter((v) => v !== null).length,
+      named: fromFile.size,
+      uriNames: st.uris.filter((u, i) => !fromFile.has(i) && uriCarriesName(u)).length,
     },
   };
 }
