@@ -86,11 +86,53 @@ function printInspection(i: Inspection): void {
   for (const p of i.report.issues) console.log(`    ${p.file}${p.line === null ? '' : `:${p.line}`}: ${p.severity}: ${p.message}`);
 }
 
+/** Every command, with the help `mmea <command> --help` prints (one table: dispatch, help and the
+ *  "did you mean" suggestions come from it). */
+const COMMANDS: Record<string, string> = {
+  inspect: USAGE,
+  import: USAGE,
+  open: USAGE,
+  'encode-images': USAGE,
+  train: TRAIN_USAGE,
+  eval: TRAIN_USAGE,
+  propose: TRAIN_USAGE,
+  experiments: TRAIN_USAGE,
+  verdicts: `usage: mmea
+${VERDICTS_USAGE}
+`,
+  simulate: `usage: mmea
+${CURATE_USAGE}
+
+${TRAIN_USAGE}`,
+  export: `usage: mmea
+${CURATE_USAGE}
+`,
+};
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help') {
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  if (!(command in COMMANDS)) {
+    const near = Object.keys(COMMANDS).filter((c) => distance(command, c) <= 2 || (command.length >= 3 && c.startsWith(command)));
+    throw new UsageError(`unknown command '${command}'${near.length ? `; did you mean ${near.map((c) => `'${c}'`).join(' or ')}?` : ''}`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(COMMANDS[command]!);
+    return 0;
   }
   if (command === 'train') return trainCommand(rest);
   if (command === 'eval') return evalCommand(rest);
@@ -186,7 +228,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(`unknown command: ${command}`);
+  throw new UsageError(`unknown command '${command}'`); // (COMMANDS lists one this function does not run)
 }
 
 main(process.argv.slice(2)).then(

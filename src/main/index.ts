@@ -1,6 +1,7 @@
 // Electron entry: one window, hardened; every contract channel registered on ipcMain against the
 // backend; engine jobs in utilityProcesses. Window and IPC only: the logic is in ./backend.
 import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHANNELS, EVENT_IPC_CHANNEL } from '../shared/channels';
@@ -81,8 +82,10 @@ void app.whenReady().then(() => {
   // The built renderer is a file:// page whose CSP is the meta tag electron-vite's build injects
   // (electron.vite.config.ts). The dev server (electron-vite dev) runs without it, because Vite's
   // hot reload injects inline styles.
+  // the options `npm run app` passes on (README): --home DIR (or MMEA_HOME), --project DIR
+  const { values: cli } = parseArgs({ args: process.argv.slice(1), options: { home: { type: 'string' }, project: { type: 'string' } }, strict: false, allowPositionals: true });
   const backend = new Backend({
-    home: app.getPath('userData'),
+    home: typeof cli.home === 'string' ? cli.home : (process.env.MMEA_HOME ?? app.getPath('userData')),
     resources: join(appRoot(__dirname), 'resources'),
     spawnEngine: spawnUtility,
     mode: 'electron',
@@ -94,6 +97,7 @@ void app.whenReady().then(() => {
       return backend.dispatch(channel, args);
     });
   }
+  if (typeof cli.project === 'string') void backend.open(cli.project).catch((e: unknown) => console.error(`mmea: ${(e as Error).message}`));
   createWindow(backend);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(backend);

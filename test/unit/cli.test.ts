@@ -1,6 +1,6 @@
 // The mmea command line, run as a user runs it (the built out/main/cli.js), on the demo slice and
 // on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -362,3 +362,70 @@ describe('mmea encode-images', () => {
   });
 });
 
+
+describe('the command line explains itself', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+  const COMMANDS = ['inspect', 'import', 'open', 'encode-images', 'train', 'eval', 'propose', 'experiments', 'verdicts', 'simulate', 'export'];
+
+  it('answers --help on every command with its usage, exit 0', async () => {
+    for (const c of COMMANDS) {
+      const r = await mmea(c, '--help');
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toContain(c === 'inspect' || c === 'import' || c === 'open' || c === 'encode-images' ? `${c} <` : `${c} `);
+    }
+    expect((await mmea('--help')).code).toBe(0);
+    expect((await mmea('train', '-h')).stdout).toContain('--epochs');
+  });
+
+  it('suggests the command meant by a mistyped one', async () => {
+    const r = await mmea('trian', '--data', DEMO_DATASET);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'trian'; did you mean 'train'?");
+    expect((await mmea('exprot')).stderr).toContain("did you mean 'export'?");
+    expect((await mmea('frobnicate')).stderr).toMatch(/unknown command 'frobnicate'\n/);
+  });
+
+  it('says plainly when a folder is missing or a file was given for a folder', async () => {
+    const missing = join(tmp.path, 'nope');
+    const file = join(ROOT, 'README.md');
+    for (const args of [['inspect', missing], ['import', missing, '--project', join(tmp.path, 'p')], ['train', '--data', missing, '--out', join(tmp.path, 'run')], ['open', missing]]) {
+      const r = await mmea(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^mmea: ${missing}: no such folder \\(expected a (dataset|project) folder\\)`));
+    }
+    for (const args of [['inspect', file], ['verdicts', '--project', file], ['export', '--project', file, '--out', join(tmp.path, 'x')]]) {
+      const r = await mmea(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/: is a file, not a folder \(expected a (dataset|project) folder\)/);
+    }
+  });
+
+  it('npm run app takes the options the README lists: --help, --home, --json, --browser, and refuses a wrong --project plainly', async () => {
+    const start = join(ROOT, 'scripts', 'start.mjs');
+    const help = await run(process.execPath, [start, '--help']);
+    for (const o of ['--browser', '--port', '--project', '--home', '--json']) expect(help.stdout).toContain(o);
+    const bad = await run(process.execPath, [start, '--project', join(tmp.path, 'nope')]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('no such folder') });
+    // a real start in browser mode with its own home: one JSON line with the URL, the demo imported there
+    const home = join(tmp.path, 'home');
+    // (--no-build: the suite built once; rebuilding out/ here would race the tests running beside it)
+    const child = spawn(process.execPath, [start, '--browser', '--home', home, '--json', '--no-build'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MMEA_SKIP_ELECTRON: '1' } });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d;
+          const json = out.split('\n').find((l) => l.startsWith('{'));
+          if (json) resolve(json);
+        });
+        child.once('exit', (code) => reject(new Error(`npm run app exited with ${code}: ${out}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 120_000);
+});

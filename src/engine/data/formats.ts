@@ -1,4 +1,5 @@
 // Every dataset format we read, detected by content (which files a folder holds), overridable.
+import { requireFolder } from './folder';
 import { MmeaError } from '../../shared/errors';
 import { DATASET_FORMATS, type DatasetFormat } from '../../shared/types';
 import { looksLikeIdFormat, readIdFormat } from './idFormat';
@@ -48,6 +49,7 @@ export async function readDataset(
   progress: (f: number, stage: string) => void = () => {},
   signal?: AbortSignal,
 ): Promise<KgPair> {
+  requireFolder(dir, 'a dataset folder');
   const format = options.format ?? detectFormat(dir);
   if (!format) {
     throw new MmeaError(

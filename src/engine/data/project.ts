@@ -24,6 +24,7 @@ import type {
 } from '../../shared/types';
 import { settingsWithSplit, splitSizes } from '../features/build';
 import { MmeaError } from '../../shared/errors';
+import { requireFolder } from './folder';
 import { bytesOf, readBytes } from './binary';
 import { tripleCsr } from './csr';
 import { countOnes, uriCarriesName, type KgImages, type KgPair, type KgSide } from './kg';
@@ -329,6 +330,7 @@ export async function readManifest(path: string): Promise<ProjectManifest> {
 async function readStored(path: string, graphs: false): Promise<{ manifest: ProjectManifest }>;
 async function readStored(path: string): Promise<{ manifest: ProjectManifest; kg: StoredKg; triples: [Int32Array, Int32Array] }>;
 async function readStored(path: string, graphs = true): Promise<{ manifest: ProjectManifest; kg?: StoredKg; triples?: [Int32Array, Int32Array] }> {
+  requireFolder(path, 'a project folder');
   if (!isProject(path)) throw new MmeaError('not-found', `not a project folder (no project.json): ${path}`);
   let manifest: ProjectManifest;
   let kg: StoredKg;
