@@ -83,6 +83,8 @@ describe('rounds across pages and reloads (demo)', () => {
     // the round's curve is stored with it: a page opened afterwards draws it, with its legend (the axis
     // titles are drawn on the canvas: see the screenshot)
     await first.reload();
+    await first.waitForSelector('[data-testid=round-current]:has-text("Round 1")', { timeout: 30_000 });
+    await first.click('[data-testid=tab-rounds]'); // the chart shows with the rounds table (and while a round trains)
     await first.waitForSelector('.loss-chart canvas', { timeout: 30_000 });
     const legend = await first.textContent('.loss-chart .u-legend');
     for (const name of ['loss', 'validation H@1']) expect(legend).toContain(name);

@@ -182,7 +182,7 @@ export const useCurationStore = defineStore('curation', () => {
       await Promise.all(Array.from({ length: Math.min(d.images, THUMBS_SHOWN) }, (_, i) => thumbnail(id, i, THUMB_SIZE).catch(() => null)));
       return d;
     });
-  const neighbourhood = (id: number, hops: 1 | 2) => cached(hoods, `${id}:${hops}`, () => api.graph.neighbourhood({ id, hops, maxNodes: 40 }));
+  const neighbourhood = (id: number, hops: 1 | 2, maxNodes = 40) => cached(hoods, `${id}:${hops}:${maxNodes}`, () => api.graph.neighbourhood({ id, hops, maxNodes }));
 
   async function load(): Promise<void> {
     loading.value = true;

@@ -56,7 +56,7 @@ export const useGraphStore = defineStore('graph', () => {
     try {
       const [detail, neighbourhood] = await Promise.all([
         getApi().graph.entity({ id }),
-        getApi().graph.neighbourhood({ id, hops: s.hops, maxNodes: 60 }),
+        getApi().graph.neighbourhood({ id, hops: s.hops, maxNodes: 200 }),
       ]);
       if (my !== seq[side].select) return;
       s.detail = detail;
