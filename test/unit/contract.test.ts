@@ -30,7 +30,7 @@ describe('contract', () => {
       subscribe: () => () => {},
     };
     const api = createApi(transport);
-    expect(Object.keys(api).sort()).toEqual(['app', 'curation', 'graph', 'images', 'jobs', 'on', 'project', 'verdicts']);
+    expect(Object.keys(api).sort()).toEqual(['app', 'curation', 'graph', 'images', 'jobs', 'on', 'project', 'settings', 'verdicts']);
     expect(await api.app.info()).toEqual({ version: '1' });
     const err = await api.graph.entity({ id: 7 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MmeaError);
