@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,3 +48,19 @@ export async function startServe(home: string, extraArgs: string[] = []): Promis
       }),
   };
 }
+
+/** A project's verdict journal as written (every line, in order). */
+export interface JournalLine {
+  seq: number;
+  source: string;
+  target: string | null;
+  verdict: string;
+  op: string;
+  curator: string;
+  audit?: boolean;
+}
+export const journalOf = (project: string): JournalLine[] =>
+  readFileSync(join(project, 'verdicts.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalLine);

@@ -1,6 +1,7 @@
 // Headless Debian Chromium through playwright-core, launched as environment.md prescribes.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServe, type Served } from '../helpers';
 
 export function chromiumPath(): string {
   const candidates = [process.env.MMEA_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -24,4 +25,17 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Browser mode on its own home, one Chromium page on it showing the demo project (imported there on
+ *  first start), and the page errors seen (a test ends by expecting none). */
+export async function openDemo(home: string, viewport: { width: number; height: number } = { width: 1400, height: 950 }): Promise<{ served: Served; browser: Browser; page: Page; problems: string[]; close(): Promise<void> }> {
+  const served = await startServe(home);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(served.url);
+  await page.waitForSelector('[data-testid=project-name]:has-text("Demo")', { timeout: 60_000 });
+  return { served, browser, page, problems, close: async () => (await browser.close(), await served.stop()) };
 }

@@ -8,34 +8,24 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importJob } from '../../src/engine/jobs/import';
-import { DEMO_DATASET, startServe, tempDir, type Served } from '../helpers';
-import { launchChromium } from './browser';
-
-const journalOf = (project: string) =>
-  readFileSync(join(project, 'verdicts.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { source: string; verdict: string; curator: string });
+import { DEMO_DATASET, journalOf, tempDir, type Served } from '../helpers';
+import { openDemo } from './browser';
 
 describe("a curator's everyday needs (demo)", () => {
   const home = tempDir('mmea-e2e-everyday-');
   const demo = join(home.path, 'projects', 'demo');
+  let app: Awaited<ReturnType<typeof openDemo>>;
   let served: Served;
   let browser: Browser;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
-    served = await startServe(home.path);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid=project-name]:has-text("Demo")', { timeout: 60_000 });
+    app = await openDemo(home.path);
+    ({ served, browser, page, problems } = app);
   });
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await app?.close();
     home.cleanup();
   });
 

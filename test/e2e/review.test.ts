@@ -19,24 +19,13 @@ import { THUMBNAIL_DIR } from '../../src/engine/data/thumbnails';
 import { importJob } from '../../src/engine/jobs/import';
 import { Project } from '../../src/engine/data/project';
 import type { QueueItem } from '../../src/shared/curation';
-import { DEMO_DATASET, SHARED_DATA, startServe, tempDir, TEST_OUTPUT, type Served } from '../helpers';
+import { DEMO_DATASET, journalOf, SHARED_DATA, startServe, tempDir, TEST_OUTPUT, type JournalLine, type Served } from '../helpers';
 import { launchChromium } from './browser';
 
 const shots = join(TEST_OUTPUT, 'e2e');
 const FB_DB = join(SHARED_DATA, 'mmkb', 'FB15K_DB15K_partialFB');
 
-interface Journal {
-  source: string;
-  target: string | null;
-  verdict: string;
-  op: string;
-  curator: string;
-}
-const journalOf = (project: string): Journal[] =>
-  readFileSync(join(project, 'verdicts.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Journal);
+type Journal = JournalLine;
 
 /** The confirmed pairs standing after replaying the journal, sorted. */
 function standingConfirmed(project: string): [string, string][] {

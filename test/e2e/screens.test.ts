@@ -4,10 +4,10 @@
 // what to do next. Screenshots go to test-output/e2e/screens/ for a person to look at.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, tempDir, TEST_OUTPUT, type Served } from '../helpers';
-import { launchChromium } from './browser';
+import { tempDir, TEST_OUTPUT } from '../helpers';
+import { openDemo } from './browser';
 
 const shots = join(TEST_OUTPUT, 'e2e', 'screens');
 const SIZES = [
@@ -33,21 +33,16 @@ async function checkLayout(page: Page, name: string, size: { width: number; heig
 
 describe('every screen at 1024×700 and 1440×900 (demo)', () => {
   const home = tempDir('mmea-e2e-screens-');
-  let served: Served;
-  let browser: Browser;
+  let app: Awaited<ReturnType<typeof openDemo>>;
   let page: Page;
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    served = await startServe(home.path);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: SIZES[0] });
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid=project-name]:has-text("Demo")', { timeout: 60_000 });
+    app = await openDemo(home.path, SIZES[0]);
+    page = app.page;
   });
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await app?.close();
     home.cleanup();
   });
 
@@ -81,6 +76,7 @@ describe('every screen at 1024×700 and 1440×900 (demo)', () => {
       await checkLayout(page, 'review-help', size);
       await page.keyboard.press('Escape');
       await page.click('[data-testid=projects]');
+      await page.waitForSelector('[data-testid=project-row]');
       await checkLayout(page, 'projects', size);
       await page.click('[data-testid=project-list] >> text=Close');
       await page.click('[data-testid=new-project]');

@@ -10,7 +10,7 @@ export const useProjectStore = defineStore('project', () => {
   const error = ref<string | null>(null);
   const createError = ref<string | null>(null);
   /** the projects the app knows (loaded when the list is opened) */
-  const list = ref<ProjectListEntry[]>([]);
+  const list = ref<ProjectListEntry[] | null>(null); // null: not loaded yet
   /** project folders being created, by job id: opened when their import job is done */
   const creating = new Map<string, string>();
 
@@ -59,6 +59,7 @@ export const useProjectStore = defineStore('project', () => {
     }
   });
   async function refreshList(): Promise<void> {
+    list.value = null;
     try {
       list.value = await getApi().project.list();
     } catch (e) {
