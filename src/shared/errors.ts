@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'no-project', // the call needs an open project
   'not-found', // an entity, job or file that does not exist
   'bad-input', // a data file is malformed (details name file, line, problem)
+  'io', // a file could not be written (disk full, permissions); nothing was recorded
   'conflict', // the request contradicts what stands (a confirm breaking 1-to-1, a second round at once)
   'cancelled',
   'engine', // the engine process failed or died

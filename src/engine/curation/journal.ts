@@ -20,6 +20,15 @@ export const JOURNAL_FILE = 'verdicts.jsonl';
 
 export type Entry = VerdictEntry;
 
+/** The file operations an append uses: node:fs, or a test's fault-injecting stand-in (a disk that
+ *  fills up mid-line, a write that fails). */
+export interface JournalIo {
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  fdatasyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
+}
+const FS_IO: JournalIo = { writeSync: (fd, b, o, l) => writeSync(fd, b, o, l), fdatasyncSync, ftruncateSync };
+
 export interface OpenedJournal {
   journal: Journal;
   /** what was dropped or skipped while reading, each naming file and line */
@@ -43,16 +52,21 @@ export class Journal {
   private readonly bySource = new Map<string, string>();
   private readonly byTarget = new Map<string, string>();
   private fd: number | null;
+  /** bytes of complete lines in the file: where a failed append cuts it back to */
+  private size: number;
 
   private constructor(
     readonly path: string,
     fd: number,
+    size: number,
+    private readonly io: JournalIo,
   ) {
     this.fd = fd;
+    this.size = size;
   }
 
   /** Opens (creating if needed) the journal of the project in `dir` and replays it. */
-  static open(dir: string): OpenedJournal {
+  static open(dir: string, io: JournalIo = FS_IO): OpenedJournal {
     const path = join(dir, JOURNAL_FILE);
     const warnings: string[] = [];
     const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
@@ -65,7 +79,7 @@ export class Journal {
       ftruncateSync(fd, end);
       fdatasyncSync(fd);
     }
-    const journal = new Journal(path, fd);
+    const journal = new Journal(path, fd, end, io);
     const lines = text.split('\n');
     lines.pop(); // the empty string after the last line end
     lines.forEach((line, k) => {
@@ -120,10 +134,42 @@ export class Journal {
       new Map(this.byTarget),
     );
     const entries = vs.map((v, k): Entry => ({ seq: this.lastSeq() + 1 + k, at: now.toISOString(), ...v }));
-    for (const e of entries) writeSync(this.fd, JSON.stringify(e) + '\n'); // one write per line: a kill leaves at most the last line torn
-    fdatasyncSync(this.fd);
+    this.writeDurably(entries.map((e) => Buffer.from(JSON.stringify(e) + '\n')));
     for (const e of entries) this.apply(e);
     return entries;
+  }
+
+  /**
+   * Writes whole lines and flushes them; throws (code 'io') unless every byte is on disk. A write
+   * may take only part of a line (a full disk): the rest is written on, and on any failure the file
+   * is cut back to its last complete line, so nothing of the batch is acknowledged and the next
+   * append starts clean. One write per line, so a kill leaves at most the last line torn.
+   */
+  private writeDurably(lines: Buffer[]): void {
+    const before = this.size;
+    let written = 0;
+    try {
+      for (const line of lines) {
+        for (let off = 0; off < line.length; ) {
+          const n = this.io.writeSync(this.fd!, line, off, line.length - off);
+          if (!(n > 0)) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
+          off += n;
+          written += n;
+        }
+      }
+      this.io.fdatasyncSync(this.fd!);
+    } catch (e) {
+      let cut = true;
+      try {
+        this.io.ftruncateSync(this.fd!, before);
+        this.io.fdatasyncSync(this.fd!);
+      } catch {
+        cut = false; // reopening drops the torn tail (Journal.open)
+      }
+      const err = e as NodeJS.ErrnoException;
+      throw new MmeaError('io', `${this.path}: the verdict could not be written (${err.code ?? 'error'}: ${err.message}); nothing was recorded${cut ? '' : ', and the partial line could not be cut off: it will be on the next open'}`);
+    }
+    this.size = before + written;
   }
 
   lastSeq(): number {
