@@ -109,7 +109,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   for (const f of formats) if (!EXPORT_FORMATS.includes(f)) throw new UsageError(`--format: unknown format ${f} (${EXPORT_FORMATS.join(', ')})`);
   const dir = resolve(v.project);
   const project = await Project.open(dir);
-  const { journal, warnings } = Journal.open(dir);
+  const { journal, warnings } = Journal.read(dir); // a reader: the app may have the journal open
   try {
     for (const w of warnings) process.stderr.write(`mmea: warning: ${w}\n`);
     const mappings = mappingsOf(project, journal.state().values(), v['with-rejections']);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 
 export const VERDICTS = ['confirm', 'reject', 'none', 'skip'] as const;
+export const NOTE_LIMIT = 10_000;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** What a client sends: a verdict on (source, target), or `clear` to withdraw the one on that key.
@@ -16,7 +17,8 @@ export const VerdictInput = z
     curator: z.string().default(''),
     round: z.number().int().min(0).default(0),
     score: z.number().nullable().default(null),
-    note: z.string().nullable().default(null),
+    /** a curator's note (10,000 characters at most: a journal line stays a line) */
+    note: z.string().max(NOTE_LIMIT).nullable().default(null),
     /** manual: a curator's verdict; threshold: the model's first candidate accepted above a
      *  threshold calibrated on the curator's verdicts (exported as such) */
     justification: z.enum(['manual', 'threshold']).default('manual'),

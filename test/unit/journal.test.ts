@@ -2,12 +2,14 @@
 // — the point of it — no acknowledged verdict lost when the writing process is killed (SIGKILL) at
 // random moments: `mmea verdicts` (the built CLI) is fed verdicts and killed 60 times, and every
 // verdict it acknowledged must be in the journal afterwards, with what was sent.
-import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Journal, JOURNAL_FILE, keyOf } from '../../src/engine/curation/journal';
+import { Journal, JOURNAL_FILE, keyOf, LOCK_FILE } from '../../src/engine/curation/journal';
+import { NOTE_LIMIT } from '../../src/shared/verdicts';
 import { importJob } from '../../src/engine/jobs/import';
 import { Project } from '../../src/engine/data/project';
 import { mulberry32 } from '../../src/engine/random';
@@ -138,7 +140,56 @@ describe('verdict journal', () => {
     j2.close();
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3]);
-    expect(Journal.open(dir).warnings).toEqual([]);
+    const reopened = Journal.open(dir);
+    expect(reopened.warnings).toEqual([]);
+    reopened.journal.close();
+  });
+
+  it('lets one writer at a time open a journal, naming the one that holds it; takes over a dead one\'s lock', () => {
+    const dir = fresh();
+    const first = Journal.open(dir).journal;
+    expect(() => Journal.open(dir)).toThrow(new RegExp(`is open in another writer \\(process ${process.pid} on .*\\): close it there`));
+    try {
+      Journal.open(dir);
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'conflict' });
+    }
+    // a reader (an export) is never refused
+    expect(Journal.read(dir).journal.history()).toHaveLength(0);
+    first.close();
+    const second = Journal.open(dir).journal; // released on close
+    second.close();
+    // a lock left by a process that no longer runs (a killed app) is taken over
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: Number(dead), host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const third = Journal.open(dir).journal;
+    third.append({ source: 'a', verdict: 'none' });
+    third.close();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('numbers new lines after the highest sequence number, even in a hand-edited file; limits a note\'s size', () => {
+    const dir = fresh();
+    const line = (seq: number, source: string) => JSON.stringify({ seq, at: '2026-11-22T00:00:00.000Z', source, verdict: 'none' });
+    writeFileSync(join(dir, JOURNAL_FILE), [line(5, 'a'), line(2, 'b')].join('\n') + '\n');
+    const { journal } = Journal.open(dir);
+    expect(journal.append({ source: 'c', verdict: 'none' }).seq).toBe(6);
+    expect(() => journal.append({ source: 'd', verdict: 'none', note: 'x'.repeat(NOTE_LIMIT + 1) })).toThrow(/10000/);
+    journal.close();
+  });
+
+  it('reads a large journal line by line, never as one string', () => {
+    const dir = fresh();
+    const path = join(dir, JOURNAL_FILE);
+    // 3 MiB of lines (past the reader's 1 MiB chunks, with lines split across chunk edges)
+    const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ seq: i + 1, at: '2026-11-22T00:00:00.000Z', source: `s${i}`, verdict: 'skip', note: 'n'.repeat(100) }));
+    writeFileSync(path, lines.join('\n') + '\n');
+    appendFileSync(path, '{"seq":20001,"at":"x","so');
+    const { journal, warnings } = Journal.open(dir);
+    expect(journal.history()).toHaveLength(20_000);
+    expect(journal.lastSeq()).toBe(20_000);
+    expect(warnings).toEqual([`${path}:20001: torn last line dropped (25 bytes without a line end: the writer stopped inside a write)`]);
+    journal.close();
   });
 
   it('skips a malformed line in the middle with a warning naming it, and keeps the lines after it', () => {
@@ -194,6 +245,26 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
     const { journal } = Journal.open(dir);
     expect(journal.confirmed()).toEqual([[left[1], right[0]]]);
     journal.close();
+  });
+
+  it('refuses to be a second writer: while another process holds the journal, mmea verdicts says who and records nothing', async () => {
+    const dir = join(tmp.path, 'project-two-writers');
+    await importJob({ source: DEMO_DATASET, project: dir }, { jobId: 'journal-test-two', signal: new AbortController().signal, progress: () => {} });
+    const app = Journal.open(dir).journal; // as the app holds it while the project is open
+    try {
+      app.append({ source: left[0]!, verdict: 'none' });
+      const r = spawnSync(process.execPath, [CLI, 'verdicts', '--project', dir], { input: JSON.stringify({ source: left[1], verdict: 'none' }) + '\n' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.toString()).toMatch(new RegExp(`verdicts.jsonl is open in another writer \\(process ${process.pid} on `));
+      expect(r.stdout.toString()).toBe('');
+      expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(1);
+    } finally {
+      app.close();
+    }
+    // and once the first writer closed it, the command records
+    const ok = spawnSync(process.execPath, [CLI, 'verdicts', '--project', dir], { input: JSON.stringify({ source: left[1], verdict: 'none' }) + '\n' });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout.toString())).toEqual({ ack: 2 });
   });
 
   it('loses no acknowledged verdict over 60 kills at random moments', async () => {

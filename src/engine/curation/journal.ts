@@ -8,15 +8,18 @@
 // Entities are named by their URIs (KG1 source, KG2 target), which survive a re-import of the same
 // data, unlike row numbers. Our own code: the format is ours, and what matters (flush before
 // acknowledging, torn-line recovery) is a few lines around node:fs.
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { MmeaError } from '../../shared/errors';
+import { linesOf, takeLock } from './journalFile';
 import { keyOf, VerdictEntry, VerdictInput } from '../../shared/verdicts';
 
 export { keyOf, VERDICTS, VerdictInput, type Verdict } from '../../shared/verdicts';
 
 export const JOURNAL_FILE = 'verdicts.jsonl';
+/** held by the one process that may write the journal (journalFile.ts takeLock) */
+export const LOCK_FILE = 'verdicts.lock';
 
 export type Entry = VerdictEntry;
 
@@ -54,55 +57,80 @@ export class Journal {
   private fd: number | null;
   /** bytes of complete lines in the file: where a failed append cuts it back to */
   private size: number;
+  /** the highest sequence number seen: new lines go on from it, even in a hand-edited file */
+  private maxSeq = 0;
 
   private constructor(
     readonly path: string,
-    fd: number,
+    fd: number | null,
     size: number,
     private readonly io: JournalIo,
+    private readonly release: () => void,
   ) {
     this.fd = fd;
     this.size = size;
   }
 
-  /** Opens (creating if needed) the journal of the project in `dir` and replays it. */
+  /** Opens (creating if needed) the journal of the project in `dir` for writing and replays it.
+   *  One writer at a time: a journal another process has open is refused (code 'conflict'). */
   static open(dir: string, io: JournalIo = FS_IO): OpenedJournal {
     const path = join(dir, JOURNAL_FILE);
-    const warnings: string[] = [];
-    const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
-    const end = bytes.lastIndexOf(0x0a) + 1; // after the last line end (0: none)
-    const text = bytes.subarray(0, end).toString('utf8');
-    const fd = openSync(path, 'a+');
-    if (end < bytes.length) {
-      const lineNo = text.split('\n').length;
-      warnings.push(`${path}:${lineNo}: torn last line dropped (${bytes.length - end} bytes without a line end: the writer stopped inside a write)`);
-      ftruncateSync(fd, end);
-      fdatasyncSync(fd);
+    const release = takeLock(join(dir, LOCK_FILE), `${path}`);
+    try {
+      const fd = openSync(path, 'a+');
+      const journal = new Journal(path, fd, 0, io, release);
+      const { warnings, end, size } = journal.replay();
+      if (end < size) {
+        ftruncateSync(fd, end); // the torn tail goes, so the next line starts clean
+        fdatasyncSync(fd);
+      }
+      journal.size = end;
+      return { journal, warnings };
+    } catch (e) {
+      release();
+      throw e;
     }
-    const journal = new Journal(path, fd, end, io);
-    const lines = text.split('\n');
-    lines.pop(); // the empty string after the last line end
-    lines.forEach((line, k) => {
-      if (line.trim() === '') return;
+  }
+
+  /** The journal as it stands, for a reader (exports): no lock, no repair, no appends. */
+  static read(dir: string): OpenedJournal {
+    const journal = new Journal(join(dir, JOURNAL_FILE), null, 0, FS_IO, () => {});
+    return { journal, warnings: journal.replay().warnings };
+  }
+
+  /** Replays the file line by line (bounded memory); a torn tail is reported, not read. */
+  private replay(): { warnings: string[]; end: number; size: number } {
+    const warnings: string[] = [];
+    const lines = linesOf(this.path);
+    let lastLine = 0;
+    for (let r = lines.next(); ; r = lines.next()) {
+      if (r.done) {
+        const { end, size } = r.value;
+        if (end < size) warnings.push(`${this.path}:${lastLine + 1}: torn last line dropped (${size - end} bytes without a line end: the writer stopped inside a write)`);
+        return { warnings, end, size };
+      }
+      const { line, lineNo } = r.value;
+      lastLine = lineNo;
+      if (line.trim() === '') continue;
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
       } catch (e) {
-        warnings.push(`${path}:${k + 1}: not JSON (${(e as Error).message}); line skipped`);
-        return;
+        warnings.push(`${this.path}:${lineNo}: not JSON (${(e as Error).message}); line skipped`);
+        continue;
       }
-      const r = VerdictEntry.safeParse(parsed);
-      if (!r.success) {
-        warnings.push(`${path}:${k + 1}: ${r.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ')}; line skipped`);
-        return;
+      const v = VerdictEntry.safeParse(parsed);
+      if (!v.success) {
+        warnings.push(`${this.path}:${lineNo}: ${v.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ')}; line skipped`);
+        continue;
       }
-      journal.apply(r.data);
-    });
-    return { journal, warnings };
+      this.apply(v.data);
+    }
   }
 
   private apply(e: Entry): void {
     this.entries.push(e);
+    this.maxSeq = Math.max(this.maxSeq, e.seq);
     const key = keyOf(e.source, e.target);
     unconfirm(this.bySource, this.byTarget, e.source, e.target);
     if (e.op === 'clear') this.current.delete(key);
@@ -127,7 +155,7 @@ export class Journal {
    *  or what the batch confirms before it); a kill meanwhile leaves a prefix, none of which was
    *  acknowledged. */
   appendAll(inputs: VerdictInput[], now = new Date()): Entry[] {
-    if (this.fd === null) throw new Error(`${this.path}: journal is closed`);
+    if (this.fd === null) throw new Error(`${this.path}: journal is closed (or opened read-only)`);
     const vs = withReplacements(
       inputs.map((i) => VerdictInput.parse(i)),
       new Map(this.bySource),
@@ -172,8 +200,9 @@ export class Journal {
     this.size = before + written;
   }
 
+  /** The highest sequence number in the journal (new lines continue from it). */
   lastSeq(): number {
-    return this.entries.at(-1)?.seq ?? 0;
+    return this.maxSeq;
   }
 
   /** Every line replayed or appended, in order. */
@@ -192,7 +221,7 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    if (this.fd !== null) (closeSync(this.fd), this.release());
     this.fd = null;
   }
 }
