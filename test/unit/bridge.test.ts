@@ -1,10 +1,11 @@
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Backend } from '../../src/main/backend';
 import { nodeEngineSpawner } from '../../src/main/backend/engineHost';
-import { startBridge, type Bridge } from '../../src/main/bridge/server';
+import { MAX_MESSAGE, startBridge, type Bridge } from '../../src/main/bridge/server';
 import { ENGINE_ENTRY, ROOT, tempDir } from '../helpers';
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -93,5 +94,47 @@ describe('browser-mode bridge', () => {
     expect(await call(1, 'app:info', {})).toMatchObject({ id: 1, envelope: { ok: true, result: { mode: 'browser' } } });
     expect(await call(2, 'graph:entity', { id: 'x' })).toMatchObject({ id: 2, envelope: { ok: false, error: { code: 'invalid-args' } } });
     ws!.close();
+  });
+
+  it('survives every class of bad message: the offending socket is closed with a reason, the others are served', async () => {
+    const open = async () => (await connect(`ws://127.0.0.1:${bridge.port}/ws`, { origin: origin(), cookie: `mmea_token=${bridge.token}` })).ws!;
+    const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const bystander = await open();
+    const stillServed = () =>
+      new Promise<unknown>((resolve) => {
+        bystander.once('message', (d) => resolve(JSON.parse(String(d))));
+        bystander.send(JSON.stringify({ id: 7, channel: 'app:info', args: {} }));
+      });
+    const cases: { name: string; send: (ws: WebSocket) => void; code: number; reason?: RegExp }[] = [
+      { name: 'JSON null', send: (ws) => ws.send('null'), code: 1008, reason: /malformed request: not a \{id, channel, args\} object/ },
+      { name: 'a JSON number', send: (ws) => ws.send('42'), code: 1008, reason: /not a \{id, channel, args\}/ },
+      { name: 'an array', send: (ws) => ws.send('[1,2]'), code: 1008 },
+      { name: 'not JSON', send: (ws) => ws.send('{"id": 1, '), code: 1008, reason: /not JSON/ },
+      { name: 'no channel', send: (ws) => ws.send('{"id": 1, "args": {}}'), code: 1008, reason: /no channel/ },
+      { name: 'an object id', send: (ws) => ws.send('{"id": {"x": 1}, "channel": "app:info"}'), code: 1008, reason: /id is neither/ },
+      { name: 'a binary frame', send: (ws) => ws.send(Buffer.from('{"id":1,"channel":"app:info"}'), { binary: true }), code: 1008, reason: /binary/ },
+      { name: 'over the size limit', send: (ws) => ws.send('x'.repeat(MAX_MESSAGE + 1)), code: 1009 },
+      { name: 'invalid UTF-8', send: (ws) => ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false }), code: 1007 },
+      { name: 'protocol garbage', send: (ws) => (ws as unknown as { _socket: import('node:net').Socket })._socket.write(Buffer.from([0xff, 0xff, 0x00, 0x01, 0x02])), code: 1002 },
+    ];
+    for (const c of cases) {
+      const ws = await open();
+      const done = closed(ws);
+      c.send(ws);
+      const { code, reason } = await done;
+      // ws's client reports 1006 when the server cut a broken connection without a close frame
+      expect([c.code, 1006], c.name).toContain(code);
+      if (c.reason && code === 1008) expect(reason, c.name).toMatch(c.reason);
+      expect(await stillServed(), `served after ${c.name}`).toMatchObject({ id: 7, envelope: { ok: true } });
+    }
+    // garbage instead of HTTP on a fresh connection: refused, and the server goes on
+    await new Promise<void>((resolve) => {
+      const s = netConnect(bridge.port, '127.0.0.1', () => s.end('\x00\x01 not http\r\n\r\n'));
+      s.on('data', () => {});
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    expect(await stillServed()).toMatchObject({ id: 7, envelope: { ok: true } });
+    bystander.close();
   });
 });

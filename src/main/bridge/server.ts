@@ -32,7 +32,8 @@ export interface Bridge {
 }
 
 const COOKIE = 'mmea_token';
-const MAX_MESSAGE = 16 * 1024 * 1024;
+/** the largest request a socket may send (16 MiB): a larger one closes that socket (1009) */
+export const MAX_MESSAGE = 16 * 1024 * 1024;
 
 export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -97,7 +98,14 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+  wss.on('error', () => {}); // (errors belong to single sockets, handled in serveSocket)
+  // garbage on a connection before it is HTTP: answer 400 and close it, never throw
+  server.on('clientError', (_err, socket: Duplex) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy()); // a client that resets mid-handshake
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const reason =
       url.pathname !== '/ws'
@@ -131,21 +139,40 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   };
 }
 
-/** One renderer connection: requests `{id, channel, args}` answered by `{id, envelope}`; events pushed. */
+/**
+ * One renderer connection: requests `{id, channel, args}` (JSON text, MAX_MESSAGE bytes at most)
+ * answered by `{id, envelope}`; events pushed. No message, frame or connection pattern may bring the
+ * server down: a malformed request closes its own socket with a reason (1008; ws itself closes on an
+ * oversized message with 1009, invalid UTF-8 with 1007, a protocol error with 1002), every socket has
+ * an error handler, and every request is handled inside its own try/catch.
+ */
 function serveSocket(ws: WebSocket, backend: Backend): void {
   const off = backend.onEvent((msg: EventMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
   });
   ws.on('close', off);
-  ws.on('message', async (data) => {
-    let req: { id?: unknown; channel?: unknown; args?: unknown };
+  // ws reports a bad frame here and closes the socket with the matching code; without a listener
+  // the error would be thrown and stop the process
+  ws.on('error', () => ws.terminate());
+  const refuse = (why: string) => ws.close(1008, `malformed request: ${why}`.slice(0, 120));
+  ws.on('message', async (data, isBinary) => {
     try {
-      req = JSON.parse(String(data));
-    } catch {
-      ws.send(JSON.stringify({ id: null, envelope: { ok: false, error: { code: 'invalid-args', message: 'message is not JSON' } } }));
-      return;
+      if (isBinary) return refuse('binary frames are not requests');
+      let req: unknown;
+      try {
+        req = JSON.parse(String(data));
+      } catch {
+        return refuse('not JSON');
+      }
+      if (typeof req !== 'object' || req === null || Array.isArray(req)) return refuse('not a {id, channel, args} object');
+      const { id, channel, args } = req as { id?: unknown; channel?: unknown; args?: unknown };
+      if (typeof channel !== 'string') return refuse('no channel');
+      if (id !== undefined && id !== null && typeof id !== 'number' && typeof id !== 'string') return refuse('id is neither a number nor a string');
+      const envelope = await backend.dispatch(channel, args);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: id ?? null, envelope }));
+    } catch (e) {
+      // dispatch answers every handler error as an envelope; anything else is ours: say so, keep serving
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: null, envelope: { ok: false, error: { code: 'internal', message: (e as Error).message } } }));
     }
-    const envelope = await backend.dispatch(String(req.channel), req.args);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: req.id ?? null, envelope }));
   });
 }
