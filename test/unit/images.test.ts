@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'npyjs';
 import sharp from 'sharp';
@@ -9,7 +9,9 @@ import { Project, PROJECT_FORMAT, readProjectPair, writeProject } from '../../sr
 import { THUMBNAIL_DIR, Thumbnails } from '../../src/engine/data/thumbnails';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS } from '../../src/engine/features/build';
-import { tempDir } from '../helpers';
+import { importJob } from '../../src/engine/jobs/import';
+import { Backend } from '../../src/main/backend';
+import { ROOT, tempDir } from '../helpers';
 
 // KG1: a - b - c (a path), d alone; KG2: x - y
 const BASE = {
@@ -144,5 +146,60 @@ describe('thumbnails', () => {
     const t = new Thumbnails(join(tmp.path, 'project3'));
     await expect(t.get(img('broken.png'), 64)).rejects.toMatchObject({ code: 'bad-input', message: expect.stringContaining('broken.png') });
     await expect(t.get(img('absent.png'), 64)).rejects.toMatchObject({ code: 'not-found', message: expect.stringContaining('absent.png') });
+  });
+});
+
+describe('image files outside the dataset folder', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('are refused at import (a relative escape, an absolute path, a link pointing out), naming file and line', async () => {
+    const dir = join(tmp.path, 'ds');
+    mkdirSync(join(dir, 'kg1'), { recursive: true });
+    mkdirSync(join(dir, 'kg2'), { recursive: true });
+    mkdirSync(join(dir, 'pics'));
+    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
+    const outside = join(tmp.path, 'secret.png');
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toFile(outside);
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toFile(join(dir, 'pics', 'ok.png'));
+    symlinkSync(outside, join(dir, 'pics', 'link.png'));
+    writeFileSync(join(dir, 'image_files.tsv'), `1\ta\tpics/ok.png\n1\tb\t../secret.png\n1\tc\t${outside}\n2\tx\tpics/link.png\n`);
+    const report = new InputReport();
+    const pair = await readDataset(dir, report);
+    const errors = report.issues.filter((i) => i.severity === 'error');
+    expect(errors.map((i) => [i.file, i.line])).toEqual([
+      ['image_files.tsv', 2],
+      ['image_files.tsv', 3],
+      ['image_files.tsv', 4],
+    ]);
+    for (const e of errors) expect(e.message).toMatch(/is outside the dataset folder/);
+    expect(pair.images!.files.map((f) => f.path)).toEqual([join(dir, 'pics', 'ok.png')]);
+  });
+
+  it('are not served as thumbnails, even when a project names one', async () => {
+    const dir = join(tmp.path, 'ds2');
+    mkdirSync(join(dir, 'kg1'), { recursive: true });
+    mkdirSync(join(dir, 'kg2'), { recursive: true });
+    mkdirSync(join(dir, 'pics'));
+    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toFile(join(dir, 'pics', 'ok.png'));
+    writeFileSync(join(dir, 'image_files.tsv'), '1\ta\tpics/ok.png\n');
+    const project = join(tmp.path, 'project');
+    await importJob({ source: dir, project }, { jobId: 'images-outside', signal: new AbortController().signal, progress: () => {} });
+    // a project edited by hand (or written before imports checked) naming a file elsewhere
+    const kg = JSON.parse(readFileSync(join(project, 'kg.json'), 'utf8')) as { images: { files: { entity: number; path: string }[] } };
+    const outside = join(tmp.path, 'secret.png');
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toFile(outside);
+    kg.images.files.push({ entity: kg.images.files[0]!.entity, path: outside });
+    writeFileSync(join(project, 'kg.json'), JSON.stringify(kg));
+    const backend = new Backend({ home: join(tmp.path, 'home'), resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine'); }, mode: 'browser', version: '0' });
+    try {
+      await backend.open(project);
+      const id = kg.images.files[0]!.entity;
+      expect(await backend.dispatch('images:thumbnail', { id, index: 0, size: 32 })).toMatchObject({ ok: true });
+      expect(await backend.dispatch('images:thumbnail', { id, index: 1, size: 32 })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/outside the project's dataset folder/) } });
+    } finally {
+      await backend.dispose();
+    }
   });
 });

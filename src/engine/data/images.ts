@@ -5,8 +5,8 @@
 //   image_files.tsv                     graph(1|2)<TAB>entity<TAB>path    image files (any format sharp
 //                                       reads), relative to the dataset folder
 // An entity is named as in the dataset (URI or key; for the id format also its integer id).
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseNpy } from 'npyjs';
 import sharp from 'sharp';
 import { readBytes } from './binary';
@@ -53,6 +53,19 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
 }
 
 /** Reads the image vectors and files of a dataset folder into `pair.images`. */
+/** Whether `path` (links resolved; a missing file by its own path) lies inside the folder `root`
+ *  (itself already resolved). */
+export function insideFolder(root: string, path: string): boolean {
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // a missing file: judged by its path (reading it will fail and be reported)
+  }
+  const r = relative(root, real);
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+}
+
 export async function readImages(dir: string, pair: KgPair, report: InputReport): Promise<void> {
   const lookup = pair.sides.map((s) => {
     const m = new Map<string, number>();
@@ -108,10 +121,16 @@ export async function readImages(dir: string, pair: KgPair, report: InputReport)
 
   if (existsSync(join(dir, 'image_files.tsv'))) {
     const checks: Promise<void>[] = [];
+    const root = realpathSync(dir);
     for (const { number, fields } of lines(await readText(join(dir, 'image_files.tsv')))) {
       const id = entityOf('image_files.tsv', number, fields[0], fields[1]);
       if (id === null || !fields[2]) continue;
       const path = resolve(dir, fields[2]);
+      // the app serves these files (thumbnails): only files inside the dataset folder, links resolved
+      if (!insideFolder(root, path)) {
+        report.error('image_files.tsv', number, `image ${fields[2]} is outside the dataset folder (${dir}); copy it into the folder and name it relative to it`);
+        continue;
+      }
       checks.push(
         sharp(path)
           .metadata()

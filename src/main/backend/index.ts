@@ -1,7 +1,7 @@
 // Main's backend: the handlers of every contract channel, free of Electron so the same code serves
 // the Electron window (over IPC), browser mode (over the bridge), and tests.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CHANNELS, type ChannelName } from '../../shared/channels';
 import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '../../shared/contract';
@@ -17,6 +17,16 @@ import { Home } from './home';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 import { Thumbnails } from '../../engine/data/thumbnails';
+import { insideFolder } from '../../engine/data/images';
+
+/** A folder with its links resolved (itself when it cannot be: nothing is inside a missing folder). */
+function realFolder(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
 
 export interface BackendOptions {
   /** folder for the app's own data (projects created by the app, settings) */
@@ -71,6 +81,9 @@ export class Backend {
         const p = this.current();
         const file = p.imagesOf(id)[index];
         if (file === undefined) throw new MmeaError('not-found', `entity ${id} has no image ${index}`);
+        // only the files the project owns: inside its dataset folder (a project written before
+        // imports checked this, or edited by hand, may name others)
+        if (!insideFolder(realFolder(p.manifest.source.path), file)) throw new MmeaError('forbidden', `image ${file} is outside the project's dataset folder; not served`);
         if (this.thumbnails?.path !== p.path) this.thumbnails = { path: p.path, cache: new Thumbnails(p.path) };
         return this.thumbnails.cache.get(file, size);
       },
