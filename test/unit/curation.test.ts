@@ -2,7 +2,7 @@
 // parser (n3 for N-Triples, rdfxml-streaming-parser for the Alignment-API RDF/XML, csv-parse for
 // TSV / CSV / SSSOM), atomic writing, and `mmea simulate` / `mmea export` end to end on the demo.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
@@ -247,7 +247,7 @@ describe('exports', () => {
     }
     const text = render('sssom', mappings, meta);
     const header = text.split('\n').filter((l) => l.startsWith('#'));
-    expect(header.join('\n')).toMatch(/# curie_map:\n# {3}owl: http:\/\/www.w3.org\/2002\/07\/owl#/);
+    expect(header.join('\n')).toMatch(/# curie_map:\n# {3}owl: "http:\/\/www.w3.org\/2002\/07\/owl#"/);
     expect(header.some((l) => l.startsWith('# mapping_set_id: '))).toBe(true);
     expect(header.some((l) => l.startsWith('# license: '))).toBe(true);
     const rows = parseCsv(text, { delimiter: '\t', columns: true, comment: '#', comment_no_infix: true }) as Record<string, string>[];
@@ -256,8 +256,52 @@ describe('exports', () => {
       ['owl:sameAs', '', 'semapv:SemanticSimilarityThresholdMatching', 'model', '0.77'],
       ['owl:sameAs', 'Not', 'semapv:ManualMappingCuration', 'ann', '1'],
     ]);
-    expect(rows[0]!.subject_id).toBe('urn:mmea:kg1:%2Fm%2F0gtx63s');
+    expect(rows[0]!.subject_id).toBe('kg1:%2Fm%2F0gtx63s');
     expect(rows[0]!.comment).toMatch(/round 2; model score 0.41/);
+    // identifiers are CURIEs whose prefixes the curie_map declares, and they expand to the IRIs
+    const map = new Map(header.filter((l) => /^# {3}\w+: /.test(l)).map((l) => /^# {3}(\w+): "(.*)"$/.exec(l)!.slice(1, 3) as [string, string]));
+    const expand = (curie: string) => {
+      const [p, local] = [curie.slice(0, curie.indexOf(':')), curie.slice(curie.indexOf(':') + 1)];
+      expect(map.has(p), `prefix ${p} declared`).toBe(true);
+      return map.get(p)! + local;
+    };
+    expect(rows.map((r) => [expand(r.subject_id!), expand(r.object_id!)])).toEqual(mappings.map((m) => [iriOf(m.source, 1), iriOf(m.target, 2)]));
+    expect([...map.keys()]).toEqual(expect.arrayContaining(['owl', 'semapv', 'skos', 'kg1', 'dbr']));
+  });
+
+  it('never writes an ill-formed IRI or XML character: escaped, and read back by real parsers', async () => {
+    const nasty: Mapping[] = [
+      { ...mappings[0]!, source: 'http://x.org/a b', target: 'http://y.org/q"uote', sourceLabel: 'bell\u0007 label', targetLabel: 'ok' },
+      { ...mappings[0]!, source: 'http://x.org/ctl\u0001x', target: '<http://y.org/{brace}>', sourceLabel: 'a', targetLabel: 'b' },
+      { ...mappings[0]!, source: 'http://x.org/ok', target: 'http://y.org/ünï', sourceLabel: 'a', targetLabel: 'b' },
+    ];
+    const iris = nasty.map((m) => [iriOf(m.source, 1), iriOf(m.target, 2)]);
+    for (const iri of iris.flat()) expect(iri).toMatch(/^[a-z][a-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`]*$/i);
+    const nt = new N3Parser({ format: 'N-Triples' }).parse(render('nt', nasty, { ...meta, name: 'odd\u0002name' }));
+    expect(nt.map((q) => [q.subject.value, q.object.value])).toEqual(iris);
+    const quads: string[][] = [];
+    await new Promise<void>((resolve, reject) => {
+      const parser = new RdfXmlParser();
+      parser.on('data', (q: { subject: { value: string }; predicate: { value: string }; object: { value: string } }) => quads.push([q.subject.value, q.predicate.value, q.object.value]));
+      parser.on('error', reject);
+      parser.on('end', resolve);
+      parser.write(render('rdf', nasty, { ...meta, name: 'odd\u0002name & <co>' }));
+      parser.end();
+    });
+    expect(quads.filter((q) => q[1]!.endsWith('#entity1')).map((q) => q[2])).toEqual(iris.map(([s]) => s));
+  });
+
+  it('removes a partial export when the disk fills up, keeping the old file and saying why', () => {
+    const file = join(tmp.path, 'full.tsv');
+    writeFileSync(file, 'old');
+    let calls = 0;
+    const fullDisk = (fd: number, b: Uint8Array, o: number, l: number) => {
+      if (++calls > 1) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      return writeSync(fd, b, o, Math.min(l, 3));
+    };
+    expect(() => writeAtomic(file, 'a new and longer text', fullDisk)).toThrow(/full.tsv: could not be written \(ENOSPC.*the partial file was removed/);
+    expect(readFileSync(file, 'utf8')).toBe('old');
+    expect(readdirSync(tmp.path).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
   it('JSON and the id-pair seed file', () => {

@@ -4,11 +4,13 @@
 // seed file the training formats read (sup_ent_ids: "id1<TAB>id2"). Every row carries its
 // provenance: curator, time, round, model score, note, and whether a person or the model's
 // calibrated threshold accepted it.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DataFactory, Writer } from 'n3';
+import { MmeaError } from '../../shared/errors';
 import type { VerdictEntry } from '../../shared/verdicts';
+import { writeAll, type WriteFn } from '../data/durable';
 
 import { EXPORT_FORMATS, type ExportFormat } from '../../shared/exportFormats';
 export { EXPORT_FORMATS, type ExportFormat };
@@ -54,7 +56,8 @@ const COLUMNS = ['source', 'target', 'source_label', 'target_label', 'verdict', 
  *  under urn:mmea:kg<side>: with the URI percent-encoded (Freebase mids like /m/0gtx63s). */
 export function iriOf(uri: string, side: 1 | 2): string {
   const u = uri.startsWith('<') && uri.endsWith('>') ? uri.slice(1, -1) : uri;
-  if (/^[a-z][a-z0-9+.-]*:[^\s<>"{}|\\^`]*$/i.test(u)) return u;
+  // an IRI as RFC 3987 / N-Triples' IRIREF allow it (no spaces, controls, or <>"{}|\^`)
+  if (/^[a-z][a-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`\x7f]*$/i.test(u)) return u;
   return `urn:mmea:kg${side}:${encodeURIComponent(u)}`;
 }
 
@@ -62,7 +65,9 @@ function rows(ms: Mapping[]): unknown[][] {
   return ms.map((m) => [m.source, m.target, m.sourceLabel, m.targetLabel, m.verdict, m.justification, m.score ?? '', m.curator, m.at, m.round, m.note ?? '']);
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+// characters XML 1.0 does not allow at all become U+FFFD, then the five markup characters are escaped
+// eslint-disable-next-line no-control-regex
+const xml = (s: string) => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 function alignmentXml(ms: Mapping[], meta: ExportMeta): string {
   const cells = ms
@@ -105,14 +110,52 @@ function nTriples(ms: Mapping[]): string {
   return out;
 }
 
+/** Well-known namespaces' usual prefixes; others get ns1, ns2, … in order of first use. */
+const KNOWN_PREFIXES: Record<string, string> = {
+  'http://dbpedia.org/resource/': 'dbr',
+  'http://dbpedia.org/ontology/': 'dbo',
+  'http://www.wikidata.org/entity/': 'wd',
+  'http://yago-knowledge.org/resource/': 'yago',
+  'urn:mmea:kg1:': 'kg1',
+  'urn:mmea:kg2:': 'kg2',
+};
+const FIXED_PREFIXES: [string, string][] = [
+  ['owl', 'http://www.w3.org/2002/07/owl#'],
+  ['semapv', 'https://w3id.org/semapv/vocab/'],
+  ['skos', 'http://www.w3.org/2004/02/skos/core#'],
+];
+
+/** CURIEs for IRIs (SSSOM identifiers are CURIEs): a namespace is the IRI up to its last '/', '#'
+ *  or (for a URN) ':'; the map declares every prefix used. */
+export function curies(iris: Iterable<string>): { prefixes: [string, string][]; curie(iri: string): string } {
+  const nsOf = (iri: string) => {
+    const cut = Math.max(iri.lastIndexOf('/'), iri.lastIndexOf('#'), iri.startsWith('urn:') ? iri.lastIndexOf(':') : -1);
+    return cut >= 0 && cut < iri.length - 1 ? iri.slice(0, cut + 1) : iri.slice(0, iri.indexOf(':') + 1);
+  };
+  const prefixOf = new Map<string, string>();
+  const used = new Set(FIXED_PREFIXES.map(([p]) => p));
+  for (const iri of iris) {
+    const ns = nsOf(iri);
+    if (prefixOf.has(ns)) continue;
+    let p = KNOWN_PREFIXES[ns] ?? '';
+    for (let k = prefixOf.size + 1; !p || used.has(p); k++) p = `ns${k}`;
+    used.add(p);
+    prefixOf.set(ns, p);
+  }
+  return {
+    prefixes: [...FIXED_PREFIXES, ...[...prefixOf].map(([ns, p]): [string, string] => [p, ns])],
+    curie: (iri) => `${prefixOf.get(nsOf(iri))}:${iri.slice(nsOf(iri).length)}`,
+  };
+}
+
 /** SSSOM (https://mapping-commons.github.io/sssom/): the metadata block as `#`-prefixed YAML, then
- *  the TSV. Rejections are rows with predicate_modifier Not. */
+ *  the TSV; identifiers are CURIEs, every prefix declared in the curie_map. Rejections are rows
+ *  with predicate_modifier Not. */
 function sssom(ms: Mapping[], meta: ExportMeta): string {
+  const c = curies(ms.flatMap((m) => [iriOf(m.source, 1), iriOf(m.target, 2)]));
   const header = [
     `curie_map:`,
-    `  owl: http://www.w3.org/2002/07/owl#`,
-    `  semapv: https://w3id.org/semapv/vocab/`,
-    `  skos: http://www.w3.org/2004/02/skos/core#`,
+    ...c.prefixes.map(([p, ns]) => `  ${p}: ${JSON.stringify(ns)}`),
     `mapping_set_id: urn:mmea:alignment:${encodeURIComponent(meta.name)}:${meta.created}`,
     `mapping_set_description: ${JSON.stringify(`${meta.name}: alignment curated in MMEA Studio`)}`,
     `license: https://creativecommons.org/publicdomain/zero/1.0/`,
@@ -121,11 +164,11 @@ function sssom(ms: Mapping[], meta: ExportMeta): string {
   ].map((l) => `# ${l}`);
   const cols = ['subject_id', 'subject_label', 'predicate_id', 'predicate_modifier', 'object_id', 'object_label', 'mapping_justification', 'author_label', 'mapping_date', 'confidence', 'comment'];
   const body = ms.map((m) => [
-    iriOf(m.source, 1),
+    c.curie(iriOf(m.source, 1)),
     m.sourceLabel,
     'owl:sameAs',
     m.verdict === 'reject' ? 'Not' : '',
-    iriOf(m.target, 2),
+    c.curie(iriOf(m.target, 2)),
     m.targetLabel,
     m.justification === 'manual' ? 'semapv:ManualMappingCuration' : 'semapv:SemanticSimilarityThresholdMatching',
     m.curator,
@@ -156,17 +199,25 @@ export function render(format: ExportFormat, ms: Mapping[], meta: ExportMeta): s
   }
 }
 
-/** Writes `text` to `file` so a reader sees the old file or the whole new one, never a part. */
-export function writeAtomic(file: string, text: string): void {
+/** Writes `text` to `file` so a reader sees the old file or the whole new one, never a part: a
+ *  scratch file written whole (a full disk's partial writes are carried on or fail), flushed, then
+ *  renamed over it. On failure the scratch file is removed and the error says so (code 'io'). */
+export function writeAtomic(file: string, text: string, write: WriteFn = writeSync): void {
   const scratch = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
-  const fd = openSync(scratch, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(scratch, 'w');
+    try {
+      writeAll(fd, Buffer.from(text, 'utf8'), write);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(scratch, file);
+  } catch (e) {
+    rmSync(scratch, { force: true });
+    const err = e as NodeJS.ErrnoException;
+    throw new MmeaError('io', `${file}: could not be written (${err.code ?? 'error'}: ${err.message}); the partial file was removed`);
   }
-  renameSync(scratch, file);
 }
 
 /** Writes the given formats into `dir` under their EXPORT_FILES names; returns the paths. */

@@ -12,6 +12,7 @@ import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'no
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { MmeaError } from '../../shared/errors';
+import { writeAll } from '../data/durable';
 import { linesOf, takeLock } from './journalFile';
 import { keyOf, VerdictEntry, VerdictInput } from '../../shared/verdicts';
 
@@ -178,12 +179,8 @@ export class Journal {
     let written = 0;
     try {
       for (const line of lines) {
-        for (let off = 0; off < line.length; ) {
-          const n = this.io.writeSync(this.fd!, line, off, line.length - off);
-          if (!(n > 0)) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
-          off += n;
-          written += n;
-        }
+        writeAll(this.fd!, line, this.io.writeSync);
+        written += line.length;
       }
       this.io.fdatasyncSync(this.fd!);
     } catch (e) {
