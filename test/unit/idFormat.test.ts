@@ -86,6 +86,23 @@ describe('id-format reader', () => {
     expect(report.format()).toMatch(/^triples_1:5: error: expected three integer ids/m);
   });
 
+  it('refuses ids too large to store instead of wrapping them, naming file, line and id', async () => {
+    const dir = join(tmp.path, 'big-ids');
+    cpSync(DEMO_DATASET, dir, { recursive: true });
+    const append = (file: string, line: string) => writeFileSync(join(dir, file), readFileSync(join(dir, file), 'utf8').replace(/\n?$/, '\n') + line + '\n');
+    append('ent_ids_1', '3000000000\t/m/too_big'); // 3e9 wraps to -1294967296 in an Int32Array
+    append('triples_1', '0\t0\t2147483648');
+    const report = new InputReport();
+    const pair = await readIdFormat(dir, report);
+    const errors = report.issues.filter((i) => i.severity === 'error');
+    expect(errors.map((i) => [i.file, i.message])).toEqual([
+      ['ent_ids_1', expect.stringContaining('id 3000000000 is beyond the largest id stored, 2147483647')],
+      ['triples_1', expect.stringContaining('id 2147483648 is beyond the largest id stored')],
+    ]);
+    expect(errors.every((e) => e.line !== null && e.line > 300)).toBe(true);
+    expect(pair?.sides[0]!.ids.some((id) => id < 0)).toBe(false); // nothing wrapped in
+  });
+
   it('survives binary and truncated input without throwing', async () => {
     const dir = join(tmp.path, 'binary');
     cpSync(DEMO_DATASET, dir, { recursive: true });

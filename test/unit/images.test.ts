@@ -71,6 +71,35 @@ describe('images', () => {
     expect(r.format()).toMatch(/image_vectors\.f32: error: 40 bytes is not a whole number of 4-wide float32 rows/);
   });
 
+  it('refuses vectors with NaN or infinite values, and an .npy whose header and data disagree', async () => {
+    const folder = (name: string) => {
+      const d = join(tmp.path, name);
+      mkdirSync(join(d, 'kg1'), { recursive: true });
+      mkdirSync(join(d, 'kg2'), { recursive: true });
+      for (const [f, t] of Object.entries(BASE)) writeFileSync(join(d, f), t);
+      writeFileSync(join(d, 'image_index.tsv'), '1\ta\t0\n');
+      return d;
+    };
+    const nan = folder('nan');
+    writeFileSync(join(nan, 'image_vectors.npy'), Buffer.from(dump(Float32Array.from([1, 2, 3, 4, 5, NaN, 7, Infinity]), [2, 4])));
+    const r1 = new InputReport();
+    await readDataset(nan, r1);
+    expect(r1.format()).toMatch(/image_vectors\.npy: error: 2 value\(s\) are NaN or infinite \(the first at row 1, column 1\)/);
+    const f32 = folder('inf-f32');
+    writeFileSync(join(f32, 'image_vectors.f32'), Buffer.from(Float32Array.from([1, -Infinity, 0, 0]).buffer));
+    writeFileSync(join(f32, 'image_vectors.json'), '{"dims": 2}');
+    const r2 = new InputReport();
+    await readDataset(f32, r2);
+    expect(r2.format()).toMatch(/image_vectors\.f32: error: 1 value\(s\) are NaN or infinite \(the first at row 0, column 1\)/);
+    // a header that promises more rows than the file holds
+    const cut = folder('cut-npy');
+    const whole = Buffer.from(dump(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]));
+    writeFileSync(join(cut, 'image_vectors.npy'), whole.subarray(0, whole.length - 8));
+    const r3 = new InputReport();
+    await readDataset(cut, r3);
+    expect(r3.format()).toMatch(/image_vectors\.npy: error: /);
+  });
+
   it('normalises real vectors and fills missing ones by a seeded normal draw or the neighbours', () => {
     const f = buildFeatures(pair, DEFAULT_SETTINGS);
     const row = (m: Float32Array, r: number) => [...m.subarray(r * 4, r * 4 + 4)];

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Side } from '../../shared/types';
 import { countOnes, labelFromUri, type KgPair, type KgSide } from './kg';
-import { lines, parseId, readText } from './lines';
+import { idTooLarge, lines, parseId, readText } from './lines';
 import { InputReport } from './report';
 
 export interface ReadProgress {
@@ -62,7 +62,7 @@ export async function readIdFormat(
       for (const { number, fields } of lines(await readText(join(dir, file)))) {
         const id = parseId(fields[0]);
         if (id === null || fields.length < 2 || fields[1]!.length === 0) {
-          report.error(file, number, 'expected "<integer id>\\t<entity URI>"');
+          report.error(file, number, `expected "<integer id>\\t<entity URI>"${idTooLarge(fields[0])}`);
           continue;
         }
         if (where.has(id)) {
@@ -93,7 +93,7 @@ export async function readIdFormat(
       declared++;
       const id = parseId(fields[0]);
       if (id === null || fields.length < 2) {
-        report.error(file, number, 'expected "<integer id>\\t<relation name>"');
+        report.error(file, number, `expected "<integer id>\\t<relation name>"${idTooLarge(fields[0])}`);
         continue;
       }
       relNames.set(id, fields[1]!);
@@ -119,7 +119,7 @@ export async function readIdFormat(
       const r = parseId(fields[1]);
       const t = parseId(fields[2]);
       if (h === null || r === null || t === null || fields.length !== 3) {
-        report.error(file, number, 'expected three integer ids "head relation tail"');
+        report.error(file, number, `expected three integer ids "head relation tail"${idTooLarge(...fields)}`);
         continue;
       }
       const hs = sideOf(h);
@@ -156,7 +156,7 @@ export async function readIdFormat(
         const id = parseId(fields[0]);
         const w = id === null ? undefined : sideOf(id);
         if (id === null || fields.length < 2) {
-          report.error(file, number, 'expected "<integer id>\\t<name>"');
+          report.error(file, number, `expected "<integer id>\\t<name>"${idTooLarge(fields[0])}`);
         } else if (!w || w.side !== s.side) {
           report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
         } else if (fields[1]!.trim().length > 0) {
@@ -261,7 +261,7 @@ export async function readIdFormat(
       const a = parseId(fields[0]);
       const b = parseId(fields[1]);
       if (a === null || b === null || fields.length !== 2) {
-        report.error(file, number, 'expected two integer ids "left right"');
+        report.error(file, number, `expected two integer ids "left right"${idTooLarge(...fields)}`);
         continue;
       }
       const wa = sideOf(a);

@@ -18,6 +18,15 @@ export function hasImages(dir: string): boolean {
   return ['image_vectors.npy', 'image_vectors.f32', 'image_files.tsv'].some((f) => existsSync(join(dir, f)));
 }
 
+/** Why vectors cannot be used because of NaN or infinite values (how many, the first one's row and
+ *  column), or null. */
+function nonFinite(data: Float32Array, dims: number): string | null {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) (count++, first < 0 && (first = i));
+  return count === 0 ? null : `${count} value(s) are NaN or infinite (the first at row ${Math.floor(first / dims)}, column ${first % dims})`;
+}
+
 async function readVectors(dir: string, report: InputReport): Promise<{ data: Float32Array; rows: number; dims: number } | null> {
   if (existsSync(join(dir, 'image_vectors.npy'))) {
     const bytes = await readBytes(join(dir, 'image_vectors.npy'));
@@ -26,8 +35,14 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
       if (npy.shape.length !== 2) throw new Error(`expected a 2-d array (rows × dims), got shape [${npy.shape.join(', ')}]`);
       if (!['f2', 'f4', 'f8'].includes(npy.dtype)) throw new Error(`expected floats, got dtype ${npy.dtype}`);
       if (npy.fortranOrder) throw new Error('Fortran-ordered arrays are not supported; save with np.ascontiguousarray');
+      const [rows, dims] = npy.shape as [number, number];
+      // the header's shape against what the file holds (a truncated or hand-made file)
+      const held = (npy.data as unknown as ArrayLike<number>).length;
+      if (held !== rows * dims) throw new Error(`the header says ${rows} × ${dims} values, the file holds ${held}`);
       const data = npy.data instanceof Float32Array ? npy.data : Float32Array.from(npy.data as Float64Array);
-      return { data, rows: npy.shape[0]!, dims: npy.shape[1]! };
+      const bad = nonFinite(data, dims);
+      if (bad) throw new Error(bad);
+      return { data, rows, dims };
     } catch (e) {
       report.error('image_vectors.npy', null, (e as Error).message);
       return null;
@@ -47,12 +62,16 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
       return null;
     }
     const data = new Float32Array(bytes);
+    const bad = nonFinite(data, dims);
+    if (bad) {
+      report.error('image_vectors.f32', null, bad);
+      return null;
+    }
     return { data, rows: data.length / dims, dims };
   }
   return null;
 }
 
-/** Reads the image vectors and files of a dataset folder into `pair.images`. */
 /** Whether `path` (links resolved; a missing file by its own path) lies inside the folder `root`
  *  (itself already resolved). */
 export function insideFolder(root: string, path: string): boolean {
@@ -66,6 +85,7 @@ export function insideFolder(root: string, path: string): boolean {
   return r !== '' && !r.startsWith('..') && !isAbsolute(r);
 }
 
+/** Reads the image vectors and files of a dataset folder into `pair.images`. */
 export async function readImages(dir: string, pair: KgPair, report: InputReport): Promise<void> {
   const lookup = pair.sides.map((s) => {
     const m = new Map<string, number>();

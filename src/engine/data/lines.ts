@@ -36,12 +36,22 @@ export async function readText(path: string): Promise<string> {
   return readFile(path, 'utf8');
 }
 
-/** Parses a non-negative integer id strictly ("12", not "12a" or "1.5"). */
+/** The largest id a project stores (ids live in Int32Arrays): a larger one is an error, never wrapped. */
+export const MAX_ID = 2 ** 31 - 1;
+
+/** Parses a non-negative integer id strictly ("12", not "12a", "1.5" or one beyond MAX_ID). */
 export function parseId(s: string | undefined): number | null {
   if (s === undefined || s.length === 0 || s.length > 15) return null;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) return null;
   }
-  return Number(s);
+  const n = Number(s);
+  return n <= MAX_ID ? n : null;
+}
+
+/** Why a line's id fields were refused, beyond their shape: an id too large to store (else ''). */
+export function idTooLarge(...fields: (string | undefined)[]): string {
+  const big = fields.find((f) => f !== undefined && /^\d+$/.test(f) && Number(f) > MAX_ID);
+  return big === undefined ? '' : ` (id ${big} is beyond the largest id stored, ${MAX_ID})`;
 }
