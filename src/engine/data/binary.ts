@@ -1,6 +1,7 @@
 // Typed arrays to and from files, as raw little-endian bytes (the project's .i32/.f32 files, the
 // feature cache, image vectors).
 import { existsSync } from 'node:fs';
+import { requireRegularFile } from './folder';
 import { readFile } from 'node:fs/promises';
 
 /** The bytes of a typed array, without copying (for writeFile). */
@@ -14,6 +15,7 @@ export function bytesOf(a: ArrayBufferView): Buffer {
  */
 export async function readBytes(path: string, optional = false): Promise<ArrayBuffer> {
   if (optional && !existsSync(path)) return new ArrayBuffer(0);
+  await requireRegularFile(path);
   const b = await readFile(path);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }

@@ -59,7 +59,9 @@ export async function readIdFormat(
     if (!existsSync(join(dir, file))) {
       report.error(file, null, 'file is missing');
     } else {
-      for (const { number, fields } of lines(await readText(join(dir, file)))) {
+      const text = await readText(join(dir, file));
+      if (text.trim() === '') report.error(file, null, `is empty: KG${s.side} needs its entities, one "<id>\\t<URI>" per line`);
+      for (const { number, fields } of lines(text)) {
         const id = parseId(fields[0]);
         if (id === null || fields.length < 2 || fields[1]!.length === 0) {
           report.error(file, number, `expected "<integer id>\\t<entity URI>"${idTooLarge(fields[0])}`);
@@ -257,7 +259,9 @@ export async function readIdFormat(
   const readPairs = async (file: string): Promise<{ pairs: Int32Array; lines: number[] }> => {
     const out: number[] = [];
     const at: number[] = [];
-    for (const { number, fields } of lines(await readText(join(dir, file)), true)) {
+    const text = await readText(join(dir, file));
+    if (text.trim() === '') report.error(file, null, 'is empty: the known pairs are needed, one "<id1> <id2>" per line');
+    for (const { number, fields } of lines(text, true)) {
       const a = parseId(fields[0]);
       const b = parseId(fields[1]);
       if (a === null || b === null || fields.length !== 2) {

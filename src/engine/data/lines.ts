@@ -2,6 +2,7 @@
 // tab- or space-separated id lists with no quoting, and at ~500k lines per file the split-per-line
 // loop below is several times faster than a general CSV parser.
 import { readFile } from 'node:fs/promises';
+import { requireRegularFile } from './folder';
 
 export interface Line {
   /** 1-based */
@@ -32,7 +33,9 @@ export function* lines(text: string, ws = false): Generator<Line> {
   }
 }
 
+/** A data file's text; a FIFO, device or folder in its place is an error naming it, never a hang. */
 export async function readText(path: string): Promise<string> {
+  await requireRegularFile(path);
   return readFile(path, 'utf8');
 }
 

@@ -8,6 +8,7 @@
 // Only names that came from a names file are looked up (names derived from URIs leak the answer on
 // DBpedia/YAGO; methods.md §8), as for the character n-grams.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { requireRegularFile } from './folder';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { nodeRequire } from '../modules';
@@ -162,6 +163,7 @@ export async function readWordVectors(source: string, vocab: Set<string>, report
     );
     return null;
   }
+  await requireRegularFile(file); // a FIFO in its place would never end
   const head = await new Promise<string>((resolve, reject) => {
     const s = createReadStream(file, { start: 0, end: 255, encoding: 'utf8' });
     let got = '';
