@@ -57,3 +57,30 @@ describe("the app's home", () => {
     }
   });
 });
+
+describe('what killed jobs left behind', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('is removed when the app starts (imports) and when a project opens (rounds)', async () => {
+    const home = join(tmp.path, 'home');
+    const project = join(home, 'projects', 'p');
+    await importJob({ source: DEMO_DATASET, project }, ctx('sweep'));
+    // an import and a round killed mid-way (the app killed with them)
+    const importScratch = join(home, 'projects', 'q.partial-1234-abcd');
+    mkdirSync(join(importScratch, 'features'), { recursive: true });
+    const roundScratch = join(project, 'rounds', '.partial-5678');
+    mkdirSync(roundScratch, { recursive: true });
+    writeFileSync(join(roundScratch, 'round.json'), '{');
+    const backend = new Backend({ home, resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine here'); }, mode: 'browser', version: '0' });
+    try {
+      expect(existsSync(importScratch)).toBe(false);
+      expect(existsSync(project)).toBe(true); // a project is never taken for scratch
+      await backend.open(project);
+      expect(existsSync(roundScratch)).toBe(false);
+      expect(await backend.dispatch('curation:rounds', {})).toMatchObject({ ok: true, result: [] });
+    } finally {
+      await backend.dispose();
+    }
+  });
+});

@@ -19,6 +19,13 @@ export function roundScratchPath(params: RoundParams, jobId: string): string {
   return join(resolve(params.project), ROUNDS_DIR, `.partial-${jobId}`);
 }
 
+/** Removes what killed rounds left (rounds/.partial-<job>); only while no round job runs. */
+export function sweepRoundScratch(project: string): void {
+  const dir = join(project, ROUNDS_DIR);
+  if (!existsSync(dir)) return;
+  for (const n of readdirSync(dir)) if (n.startsWith('.partial-')) rmSync(join(dir, n), { recursive: true, force: true });
+}
+
 export function roundDir(project: string, n: number): string {
   return join(project, ROUNDS_DIR, String(n).padStart(4, '0'));
 }

@@ -53,6 +53,15 @@ export class Home {
     return this.settings();
   }
 
+  /** Removes what killed imports left in projects/ (`<name>.partial-<job>` scratch folders): called
+   *  when the app starts, before any job of its own runs. Returns what it removed. */
+  sweepScratch(): string[] {
+    if (!existsSync(this.projectsDir)) return [];
+    const left = readdirSync(this.projectsDir).filter((n) => /\.partial-[\w-]+$/.test(n));
+    for (const n of left) rmSync(join(this.projectsDir, n), { recursive: true, force: true });
+    return left;
+  }
+
   /** Whether `path` is a project the app created (inside projects/). */
   manages(path: string): boolean {
     const r = relative(this.projectsDir, resolve(path));

@@ -12,7 +12,7 @@ import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
 import { planAcceptance, valuedQueue } from '../../engine/curation/accept';
 import { ACCEPT_PRECISION, describeThreshold } from '../../shared/curation';
-import { currentRound, listRounds, readQueue, restoreRound, rollBack } from '../../engine/curation/rounds';
+import { currentRound, listRounds, readQueue, restoreRound, rollBack, sweepRoundScratch } from '../../engine/curation/rounds';
 import { Home } from './home';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
@@ -54,6 +54,8 @@ export class Backend {
   constructor(readonly options: BackendOptions) {
     this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
     this.home = new Home(options.home);
+    // a killed import (the app killed mid-import) left its scratch folder: nothing of ours runs yet
+    for (const n of this.home.sweepScratch()) console.warn(`mmea: removed the scratch folder of an interrupted import: ${n}`);
     this.handlers = {
       'app:info': async () => ({
         version: options.version,
@@ -208,6 +210,8 @@ export class Backend {
 
   async open(path: string): Promise<ProjectSummary> {
     this.project = await Project.open(path);
+    // a round killed with the app left rounds/.partial-<job>: none of ours runs on this project now
+    if (!this.jobs.running('round', this.project.path)) sweepRoundScratch(this.project.path);
     this.home.remember(this.project.path);
     this.journal?.journal.close();
     this.journal = null; // opened with the first verdict request
