@@ -1,6 +1,6 @@
 // Electron entry: one window, hardened; every contract channel registered on ipcMain against the
 // backend; engine jobs in utilityProcesses. Window and IPC only: the logic is in ./backend.
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,10 +9,16 @@ import type { FromEngine } from '../engine/protocol';
 import { Backend } from './backend';
 import type { SpawnEngine } from './backend/engineHost';
 import { appRoot } from './paths';
+import { APP_ENTRY, APP_SCHEME, appFile, isAppUrl, mayOpenExternal } from './electronPolicy';
+import { CONTENT_SECURITY_POLICY } from './security';
 
 const devUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererFile = join(__dirname, '..', 'renderer', 'index.html');
+const rendererDir = join(__dirname, '..', 'renderer');
 const rendererOrigin = devUrl ? new URL(devUrl).origin : null;
+
+// the renderer comes from our own privileged scheme, not file:// (a file:// page could read any
+// file the OS lets it); registered before the app is ready, as Electron requires
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
 const spawnUtility: SpawnEngine = () => {
   const child = utilityProcess.fork(join(__dirname, 'engine.js'), [], { serviceName: 'MMEA engine', stdio: 'inherit' });
@@ -35,7 +41,7 @@ function trustedSender(e: IpcMainInvokeEvent, win: BrowserWindow | null): boolea
   if (!win || e.sender !== win.webContents) return false;
   const url = e.senderFrame?.url ?? '';
   if (e.senderFrame !== e.sender.mainFrame) return false;
-  return rendererOrigin ? url.startsWith(rendererOrigin) : url.startsWith(pathToFileURL(rendererFile).href);
+  return isAppUrl(url, rendererOrigin);
 }
 
 let win: BrowserWindow | null = null;
@@ -61,8 +67,7 @@ function createWindow(backend: Backend): void {
     off();
     win = null;
   });
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(rendererFile);
+  void win.loadURL(devUrl ?? APP_ENTRY);
 }
 
 app.on('web-contents-created', (_e, contents) => {
@@ -70,8 +75,15 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (e, url) => {
     if (url !== contents.getURL()) e.preventDefault();
   });
+  // nor by a redirect, nor in a sub-frame
+  contents.on('will-redirect', (e, url) => {
+    if (!isAppUrl(url, rendererOrigin)) e.preventDefault();
+  });
+  contents.on('will-frame-navigate', (e) => {
+    if (!isAppUrl(e.url, rendererOrigin)) e.preventDefault();
+  });
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    if (mayOpenExternal(url)) void shell.openExternal(url); // an allow-list, never any URL a page names
     return { action: 'deny' };
   });
   contents.on('will-attach-webview', (e) => e.preventDefault());
@@ -79,9 +91,19 @@ app.on('web-contents-created', (_e, contents) => {
 
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  // The built renderer is a file:// page whose CSP is the meta tag electron-vite's build injects
-  // (electron.vite.config.ts). The dev server (electron-vite dev) runs without it, because Vite's
-  // hot reload injects inline styles.
+  session.defaultSession.setPermissionCheckHandler(() => false); // (checks too, not only requests)
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appFile(request.url, rendererDir);
+    if (!file) return new Response('not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('content-security-policy', CONTENT_SECURITY_POLICY);
+    headers.set('x-content-type-options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+  // The built renderer is served from mmea://app/ (electronPolicy.ts) with the CSP as a header and
+  // as the meta tag electron-vite's build injects (electron.vite.config.ts). The dev server
+  // (electron-vite dev) runs without it, because Vite's hot reload injects inline styles.
   // the options `npm run app` passes on (README): --home DIR (or MMEA_HOME), --project DIR
   const { values: cli } = parseArgs({ args: process.argv.slice(1), options: { home: { type: 'string' }, project: { type: 'string' } }, strict: false, allowPositionals: true });
   const backend = new Backend({
