@@ -4,7 +4,7 @@
 // from it (the epochs go on, the confirmed pairs join the seeds but for the held-out tenth); a
 // cancelled round leaves nothing behind; only the current round can be rolled back, and the next
 // round then warm-starts from the one before it; names from URIs are chosen by the first round.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
@@ -16,7 +16,8 @@ import { baseKey, nameKey } from '../../src/engine/curation/lexical';
 import { importJob } from '../../src/engine/jobs/import';
 import { roundJob } from '../../src/engine/jobs/round';
 import type { RoundParams } from '../../src/shared/contract';
-import { DEMO_DATASET, tempDir } from '../helpers';
+import { Backend } from '../../src/main/backend';
+import { DEMO_DATASET, ROOT, tempDir } from '../helpers';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -143,4 +144,34 @@ describe('curation rounds', () => {
       ].sort((a, b) => a.source - b.source),
     );
   }, 300_000);
+});
+
+describe('the backend serves rounds and queues from a cache', () => {
+  const dir = join(tmp.path, 'cached');
+  it('parses a queue once, and again only when the rounds change (rollback, restore)', async () => {
+    await importJob({ source: DEMO_DATASET, project: dir }, ctx());
+    await roundJob({ project: dir, epochs: 2, k: 3, confirmed: [], rejected: [], none: [] }, ctx());
+    await roundJob({ project: dir, epochs: 2, k: 3, confirmed: [], rejected: [], none: [] }, ctx());
+    const backend = new Backend({ home: join(tmp.path, 'home'), resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine here'); }, mode: 'browser', version: '0' });
+    try {
+      await backend.open(dir);
+      const queue = async () => ((await backend.dispatch('curation:queue', {})) as { result: { round: { round: number }; items: unknown[] } }).result;
+      const first = await queue();
+      expect(first.round.round).toBe(2);
+      expect(first.items.length).toBeGreaterThan(0);
+      // the file changes under it: the cached parse serves (no re-read per request)
+      writeFileSync(join(roundDir(dir, 2), 'queue.json'), '[]');
+      expect((await queue()).items).toHaveLength(first.items.length);
+      // a rollback changes the rounds: round 1's queue is read
+      expect(await backend.dispatch('curation:rollback', { round: 2 })).toMatchObject({ ok: true });
+      expect((await queue()).round.round).toBe(1);
+      // restored, round 2 is read again, as the file now says
+      expect(await backend.dispatch('curation:restore', { round: 2 })).toMatchObject({ ok: true });
+      const again = await queue();
+      expect(again.round.round).toBe(2);
+      expect(again.items).toEqual([]);
+    } finally {
+      await backend.dispose();
+    }
+  }, 120_000);
 });

@@ -12,7 +12,8 @@ import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
 import { planAcceptance, valuedQueue } from '../../engine/curation/accept';
 import { ACCEPT_PRECISION, describeThreshold } from '../../shared/curation';
-import { currentRound, listRounds, readQueue, restoreRound, rollBack, sweepRoundScratch } from '../../engine/curation/rounds';
+import { restoreRound, rollBack, sweepRoundScratch } from '../../engine/curation/rounds';
+import { RoundsCache } from './roundsCache';
 import { Home } from './home';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
@@ -43,6 +44,8 @@ type Handlers = { [C in ChannelName]: (args: ParsedArgsOf<C>) => Promise<ResultO
 export class Backend {
   readonly jobs: JobManager;
   readonly home: Home;
+  /** the open project's rounds and queues, read once (invalidated when they change) */
+  private readonly rounds = new RoundsCache();
   readonly handlers: Handlers;
   private readonly events = new EventEmitter();
   private project: Project | null = null;
@@ -54,6 +57,10 @@ export class Backend {
   constructor(readonly options: BackendOptions) {
     this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
     this.home = new Home(options.home);
+    // a round that ends changes the rounds and adds a queue
+    this.events.on('event', (msg: EventMessage) => {
+      if (msg.event === 'jobs:done' && (msg.payload as { kind: string }).kind === 'round') this.rounds.invalidate();
+    });
     // a killed import (the app killed mid-import) left its scratch folder: nothing of ours runs yet
     for (const n of this.home.sweepScratch()) console.warn(`mmea: removed the scratch folder of an interrupted import: ${n}`);
     this.handlers = {
@@ -111,17 +118,17 @@ export class Backend {
         // one round at a time per project: two would train from the same verdicts and write the same round
         const running = this.jobs.running('round', p.path);
         if (running) throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it first`);
-        const next = (listRounds(p.path).at(-1)?.round ?? 0) + 1; // as the round job numbers it
+        const next = (this.rounds.list(p.path).at(-1)?.round ?? 0) + 1; // as the round job numbers it
         const title = `round ${next} on ${p.manifest.name}${epochs === undefined ? '' : `, ${epochs} epochs`}`;
         return { jobId: this.jobs.start('round', { project: p.path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none, audited }, title) };
       },
       'curation:accept': async ({ precision, apply }) => {
         const p = this.current();
-        const round = currentRound(p.path);
+        const round = this.rounds.current(p.path);
         if (!round) throw new MmeaError('not-found', 'no round yet: train one first');
         const { journal } = this.verdicts();
         const uri = (id: number) => p.nameOf(id).uri;
-        const plan = planAcceptance(readQueue(p.path, round.round), journal.state().values(), uri, precision);
+        const plan = planAcceptance(await this.rounds.queue(p.path, round.round), journal.state().values(), uri, precision);
         const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
         const note = (c: number) => `acceptKey ${c.toFixed(4)} ≥ ${threshold}: ${describeThreshold(plan.threshold)} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
         const recorded = apply
@@ -129,14 +136,14 @@ export class Backend {
           : 0;
         return { threshold, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
-      'curation:rounds': async () => listRounds(this.current().path),
+      'curation:rounds': async () => this.rounds.list(this.current().path),
       'curation:queue': async () => {
         const p = this.current();
-        const round = currentRound(p.path);
+        const round = this.rounds.current(p.path);
         if (!round) return { round: null, items: [], entities: {} };
         // the value order spends reviews where "accept above threshold" does not reach yet
         const standing = this.verdicts().journal.state();
-        const { items } = valuedQueue(readQueue(p.path, round.round), standing.values(), (id) => p.nameOf(id).uri, ACCEPT_PRECISION);
+        const { items } = valuedQueue(await this.rounds.queue(p.path, round.round), standing.values(), (id) => p.nameOf(id).uri, ACCEPT_PRECISION);
         const entities: Record<number, { label: string; uri: string }> = {};
         const name = (id: number) => (entities[id] ??= p.nameOf(id));
         for (const q of items) {
@@ -158,12 +165,14 @@ export class Backend {
       'curation:rollback': async ({ round }) => {
         if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before rolling back');
         rollBack(this.current().path, round);
-        return listRounds(this.current().path);
+        this.rounds.invalidate();
+        return this.rounds.list(this.current().path);
       },
       'curation:restore': async ({ round }) => {
         if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before restoring a round');
         restoreRound(this.current().path, round);
-        return listRounds(this.current().path);
+        this.rounds.invalidate();
+        return this.rounds.list(this.current().path);
       },
       'curation:export': async ({ formats, withRejections }) => {
         const p = this.current();
@@ -210,6 +219,7 @@ export class Backend {
 
   async open(path: string): Promise<ProjectSummary> {
     this.project = await Project.open(path);
+    this.rounds.invalidate();
     // a round killed with the app left rounds/.partial-<job>: none of ours runs on this project now
     if (!this.jobs.running('round', this.project.path)) sweepRoundScratch(this.project.path);
     this.home.remember(this.project.path);
