@@ -103,6 +103,22 @@ describe('id-format reader', () => {
     expect(pair?.sides[0]!.ids.some((id) => id < 0)).toBe(false); // nothing wrapped in
   });
 
+  it('reports a URI with stray whitespace and a URI given two ids, naming file and line', async () => {
+    const dir = join(tmp.path, 'uris');
+    cpSync(DEMO_DATASET, dir, { recursive: true });
+    const lines = readFileSync(join(dir, 'ent_ids_2'), 'utf8').trimEnd().split('\n');
+    const uri2 = lines[1]!.split('\t')[1]!;
+    lines.push(`9990\t${uri2}`, `9991\t<http://dbpedia.org/resource/Stray> `);
+    writeFileSync(join(dir, 'ent_ids_2'), lines.join('\n') + '\n');
+    const report = new InputReport();
+    await readIdFormat(dir, report);
+    const warnings = report.issues.filter((i) => i.file === 'ent_ids_2' && i.severity === 'warning');
+    expect(warnings.map((w) => [w.line, w.message])).toEqual([
+      [lines.length - 1, `URI ${uri2} is also the entity of line 2: two ids for one entity`],
+      [lines.length, 'URI "<http://dbpedia.org/resource/Stray> " has leading or trailing whitespace'],
+    ]);
+  });
+
   it('survives binary and truncated input without throwing', async () => {
     const dir = join(tmp.path, 'binary');
     cpSync(DEMO_DATASET, dir, { recursive: true });

@@ -61,6 +61,7 @@ export async function readIdFormat(
     } else {
       const text = await readText(join(dir, file));
       if (text.trim() === '') report.error(file, null, `is empty: KG${s.side} needs its entities, one "<id>\\t<URI>" per line`);
+      const lineOfUri = new Map<string, number>();
       for (const { number, fields } of lines(text)) {
         const id = parseId(fields[0]);
         if (id === null || fields.length < 2 || fields[1]!.length === 0) {
@@ -72,9 +73,16 @@ export async function readIdFormat(
           report.error(file, number, `entity id ${id} is already used (ent_ids_${prev.side})`);
           continue;
         }
+        const uri = fields[1]!;
+        // kept as written (the URIs name entities in verdicts and exports), but said: a stray space
+        // makes two spellings of one URI
+        if (uri !== uri.trim()) report.warning(file, number, `URI ${JSON.stringify(uri)} has leading or trailing whitespace`);
+        const first = lineOfUri.get(uri);
+        if (first !== undefined) report.warning(file, number, `URI ${uri} is also the entity of line ${first}: two ids for one entity`);
+        else lineOfUri.set(uri, number);
         where.set(id, { side, index: s.ids.length });
         s.ids.push(id);
-        s.uris.push(fields[1]!);
+        s.uris.push(uri);
         s.names.push(null);
       }
     }

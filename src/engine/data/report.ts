@@ -15,6 +15,8 @@ export class InputReport {
   private readonly perFileCap: number;
   private readonly perFile = new Map<string, number>();
   readonly suppressed = new Map<string, number>();
+  /** of the suppressed, the errors: they still refuse the input and count as errors */
+  private suppressedErrors = 0;
 
   constructor(perFileCap = 100) {
     this.perFileCap = perFileCap;
@@ -33,18 +35,20 @@ export class InputReport {
     this.perFile.set(issue.file, n);
     if (n > this.perFileCap) {
       this.suppressed.set(issue.file, (this.suppressed.get(issue.file) ?? 0) + 1);
+      if (issue.severity === 'error') this.suppressedErrors++;
       return;
     }
     this.issues.push(issue);
   }
 
+  /** Errors, listed or past the cap (warnings are not errors, wherever they are). */
   get errorCount(): number {
-    return this.issues.filter((i) => i.severity === 'error').length +
-      [...this.suppressed.values()].reduce((a, b) => a + b, 0);
+    return this.issues.filter((i) => i.severity === 'error').length + this.suppressedErrors;
   }
 
+  /** Whether the input is refused: an error past the cap (after a file's first hundred warnings) counts too. */
   get hasErrors(): boolean {
-    return this.issues.some((i) => i.severity === 'error');
+    return this.errorCount > 0;
   }
 
   toJSON(): { issues: InputIssue[]; suppressed: Record<string, number> } {
