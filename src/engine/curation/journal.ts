@@ -1,9 +1,11 @@
 // The curator's verdicts, never lost: an append-only journal in the project (verdicts.jsonl, one JSON
-// object per line). A verdict is acknowledged only after its line is written and flushed to disk
-// (fdatasync), so a killed process loses nothing it acknowledged; the state is rebuilt by replaying the
-// journal on open. A torn last line (the process died inside a write) is dropped with a warning and
-// cut off the file, so the next line starts clean; a malformed line elsewhere is skipped with a
-// warning naming the file and line, and the lines after it still count.
+// object per line). A verdict is acknowledged only after its whole line is written and flushed to
+// disk (fdatasync), so a killed process or a full disk loses nothing it acknowledged (a failed append
+// is cut back to the last complete line and reported); the state is rebuilt by replaying the journal
+// on open, line by line. A torn last line (the process died inside a write) is dropped with a warning
+// and cut off the file, so the next line starts clean; a malformed line elsewhere is skipped with a
+// warning naming the file and line, and the lines after it still count. One writer at a time (a lock
+// file); confirmations are 1-to-1 for every writer, checked here.
 //
 // Entities are named by their URIs (KG1 source, KG2 target), which survive a re-import of the same
 // data, unlike row numbers. Our own code: the format is ours, and what matters (flush before
