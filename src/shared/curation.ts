@@ -125,13 +125,23 @@ export function orderQueue<T extends QueueItem>(items: T[], order: QueueOrder): 
   return [...items].sort((a, b) => key(b) - key(a) || a.source - b.source);
 }
 
+/** The 1-to-1 rule, declared once (the journal enforces it, the review shows it): the standing
+ *  confirmations — given both ways — that confirming (source, target) would break. Entities are
+ *  whatever the caller keys them by (ids in the renderer, URIs in the journal). */
+export function brokenPairs<K>(source: K, target: K, confirmedBySource: ReadonlyMap<K, K>, confirmedByTarget: ReadonlyMap<K, K>): [K, K][] {
+  const out: [K, K][] = [];
+  const t = confirmedBySource.get(source);
+  if (t !== undefined && t !== target) out.push([source, t]);
+  const s = confirmedByTarget.get(target);
+  if (s !== undefined && s !== source) out.push([s, target]);
+  return out;
+}
+
 /** Why a candidate pair conflicts with the confirmed pairs under 1-to-1, or null. */
 export function conflictOf(source: number, target: number, confirmedBySource: Map<number, number>, confirmedByTarget: Map<number, number>): string | null {
-  const t = confirmedBySource.get(source);
-  if (t !== undefined && t !== target) return `source already confirmed with ${t}`;
-  const s = confirmedByTarget.get(target);
-  if (s !== undefined && s !== source) return `target already confirmed for ${s}`;
-  return null;
+  const [first] = brokenPairs(source, target, confirmedBySource, confirmedByTarget);
+  if (!first) return null;
+  return first[0] === source ? `source already confirmed with ${first[1]}` : `target already confirmed for ${first[0]}`;
 }
 
 /** A round's settings unless the curator chooses others: candidates per source, epochs of a first

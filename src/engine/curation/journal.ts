@@ -13,6 +13,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { brokenPairs } from '../../shared/curation';
 import { MmeaError } from '../../shared/errors';
 import { writeAll } from '../data/durable';
 import { linesOf, takeLock } from './journalFile';
@@ -150,7 +151,7 @@ export class Journal {
 
   /** The standing confirmations a confirm of (source, target) would break under 1-to-1. */
   conflicts(source: string, target: string): [string, string][] {
-    return conflictsIn(this.bySource, this.byTarget, source, target);
+    return brokenPairs(source, target, this.bySource, this.byTarget);
   }
 
   /** Appends many verdicts with one flush at the end (a bulk acceptance of thousands of pairs): all
@@ -227,15 +228,6 @@ export class Journal {
 
 type Parsed = z.output<typeof VerdictInput>;
 
-function conflictsIn(bySource: ReadonlyMap<string, string>, byTarget: ReadonlyMap<string, string>, source: string, target: string): [string, string][] {
-  const out: [string, string][] = [];
-  const t = bySource.get(source);
-  if (t !== undefined && t !== target) out.push([source, t]);
-  const s = byTarget.get(target);
-  if (s !== undefined && s !== source) out.push([s, target]);
-  return out;
-}
-
 /** Forgets the confirmation on (source, target), if that is what stands. */
 function unconfirm(bySource: Map<string, string>, byTarget: Map<string, string>, source: string, target: string | null): void {
   if (target === null || bySource.get(source) !== target) return;
@@ -252,7 +244,7 @@ function withReplacements(vs: Parsed[], bySource: Map<string, string>, byTarget:
   const out: Omit<Parsed, 'replace'>[] = [];
   for (const { replace, ...v } of vs) {
     if (v.op === 'set' && v.verdict === 'confirm' && v.target !== null) {
-      const broken = conflictsIn(bySource, byTarget, v.source, v.target);
+      const broken = brokenPairs(v.source, v.target, bySource, byTarget);
       if (broken.length && !replace) {
         const standing = broken.map(([s, t]) => `${s} → ${t}`).join(' and ');
         throw new MmeaError('conflict', `not confirmed: ${v.source} → ${v.target} breaks 1-to-1 with the standing confirmation ${standing}; withdraw it first, or confirm with replace`, {

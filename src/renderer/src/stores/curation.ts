@@ -4,7 +4,7 @@
 // the inverse verdict (the journal keeps both), so the history survives anything but is unlimited.
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
-import { conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
+import { brokenPairs, conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
 import type { ExportFormat } from '../../../shared/exportFormats';
 import type { AcceptResult, EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
 import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
@@ -320,13 +320,7 @@ export const useCurationStore = defineStore('curation', () => {
 
   /** The clears of the standing confirmations a confirm of (source, target) breaks. */
   function withdrawals(source: number, target: number): Step['changes'] {
-    const { bySource, byTarget } = confirmed.value;
-    const broken: [number, number][] = [];
-    const t = bySource.get(source);
-    if (t !== undefined && t !== target) broken.push([source, t]);
-    const s = byTarget.get(target);
-    if (s !== undefined && s !== source) broken.push([s, target]);
-    return broken.map(([bs, bt]) => ({ source: uri(bs), target: uri(bt), before: standing.get(keyOf(uri(bs), uri(bt))), after: null }));
+    return brokenPairs(source, target, confirmed.value.bySource, confirmed.value.byTarget).map(([bs, bt]) => ({ source: uri(bs), target: uri(bt), before: standing.get(keyOf(uri(bs), uri(bt))), after: null }));
   }
 
   /** The next item that is still open, after the selected one (wrapping round to the top), else the next one. */
