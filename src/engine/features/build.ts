@@ -57,14 +57,19 @@ export function settingsWithSplit(split: { rate?: number; seedRate?: number; val
   };
 }
 
-/** How many pairs a split puts in training, validation and test: the same arithmetic as
- *  buildFeatures (which draws the pairs), so what a project shows before training is what training
- *  will use. `files`: the pair counts of the dataset's own split files (train 0: none). */
+/** Pairs a seeded split draws for training out of `links` known pairs. */
+const seededTrain = (links: number, split: FeatureSettings['split']) => Math.floor(links * split.trainRate);
+/** Training pairs held out for validation when the data names none. */
+const carvedValid = (train: number, split: FeatureSettings['split']) => Math.round(train * split.validFraction);
+
+/** How many pairs a split puts in training, validation and test: buildFeatures (which draws the
+ *  pairs) uses the same two counts, so what a project shows before training is what training will
+ *  use. `files`: the pair counts of the dataset's own split files (train 0: none). */
 export function splitSizes(links: number, files: { train: number; valid: number; test: number }, split: FeatureSettings['split']): { source: 'files' | 'seeded'; train: number; valid: number; test: number } {
   const fromFiles = files.train > 0 && !split.ignoreFiles;
-  const train = fromFiles ? files.train : Math.floor(links * split.trainRate);
+  const train = fromFiles ? files.train : seededTrain(links, split);
   const test = fromFiles ? files.test : links - train;
-  const valid = fromFiles && files.valid > 0 ? files.valid : Math.round(train * split.validFraction);
+  const valid = fromFiles && files.valid > 0 ? files.valid : carvedValid(train, split);
   return { source: fromFiles ? 'files' : 'seeded', train: fromFiles && files.valid > 0 ? train : train - valid, valid, test };
 }
 
@@ -376,7 +381,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   } else {
     const links = toRows(pair.links);
     const perm = permutation(links.length / 2, rand);
-    const nTrain = Math.floor((links.length / 2) * settings.split.trainRate); // as splitSizes
+    const nTrain = seededTrain(links.length / 2, settings.split);
     const pick = (from: number, to: number) => Int32Array.from(Array.from(perm.slice(from, to)).flatMap((p) => [links[2 * p]!, links[2 * p + 1]!]));
     train = pick(0, nTrain);
     test = pick(nTrain, perm.length);
@@ -387,7 +392,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     valid = toRows(pair.valid); // the dataset's own validation part (OpenEA folds, valid.tsv)
   } else {
     const trainPerm = permutation(train.length / 2, rand);
-    const nValid = Math.round((train.length / 2) * settings.split.validFraction); // as splitSizes
+    const nValid = carvedValid(train.length / 2, settings.split);
     const t = train;
     const pairsAt = (idx: Int32Array) => Int32Array.from(Array.from(idx).flatMap((p) => [t[2 * p]!, t[2 * p + 1]!]));
     valid = pairsAt(trainPerm.slice(0, nValid));
