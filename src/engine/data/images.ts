@@ -72,17 +72,20 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
   return null;
 }
 
-/** Whether `path` (links resolved; a missing file by its own path) lies inside the folder `root`
- *  (itself already resolved). */
-export function insideFolder(root: string, path: string): boolean {
-  let real = path;
-  try {
-    real = realpathSync(path);
-  } catch {
-    // a missing file: judged by its path (reading it will fail and be reported)
-  }
-  const r = relative(root, real);
+/** Whether `path` lies inside the folder `root`, both with their links already resolved (a path
+ *  check only: the callers resolve, the import synchronously, main asynchronously). */
+export function isInside(root: string, path: string): boolean {
+  const r = relative(root, path);
   return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+}
+
+/** A path with its links resolved; a missing file by its own path (reading it fails and is reported). */
+function resolvedSync(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** Reads the image vectors and files of a dataset folder into `pair.images`. */
@@ -147,7 +150,7 @@ export async function readImages(dir: string, pair: KgPair, report: InputReport)
       if (id === null || !fields[2]) continue;
       const path = resolve(dir, fields[2]);
       // the app serves these files (thumbnails): only files inside the dataset folder, links resolved
-      if (!insideFolder(root, path)) {
+      if (!isInside(root, resolvedSync(path))) {
         report.error('image_files.tsv', number, `image ${fields[2]} is outside the dataset folder (${dir}); copy it into the folder and name it relative to it`);
         continue;
       }

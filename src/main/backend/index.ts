@@ -1,7 +1,8 @@
 // Main's backend: the handlers of every contract channel, free of Electron so the same code serves
 // the Electron window (over IPC), browser mode (over the bridge), and tests.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CHANNELS, type ChannelName } from '../../shared/channels';
 import { contract, type EventMessage, type ParsedArgsOf, type ResultOf } from '../../shared/contract';
@@ -18,16 +19,10 @@ import { Home } from './home';
 import type { SpawnEngine } from './engineHost';
 import { JobManager } from './jobs';
 import { Thumbnails } from '../../engine/data/thumbnails';
-import { insideFolder } from '../../engine/data/images';
+import { isInside } from '../../engine/data/images';
 
-/** A folder with its links resolved (itself when it cannot be: nothing is inside a missing folder). */
-function realFolder(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return dir;
-  }
-}
+/** A path with its links resolved, without blocking main (itself when it cannot be resolved). */
+const resolved = (path: string) => realpath(path).catch(() => path);
 
 export interface BackendOptions {
   /** folder for the app's own data (projects created by the app, settings) */
@@ -52,7 +47,9 @@ export class Backend {
   /** the open project's verdict journal, and the warnings its opening gave */
   private journal: { journal: Journal; warnings: string[] } | null = null;
   private demoImport: Promise<unknown> | null = null;
-  private thumbnails: { path: string; cache: Thumbnails } | null = null;
+  /** the open project's thumbnails, and which of its image files it may serve (each checked once,
+   *  asynchronously: thumbnails are asked for on every pair shown) */
+  private thumbnails: { path: string; cache: Thumbnails; served: Map<string, Promise<boolean>>; root: Promise<string> } | null = null;
 
   constructor(readonly options: BackendOptions) {
     this.jobs = new JobManager(options.spawnEngine, (msg) => this.events.emit('event', msg));
@@ -90,11 +87,14 @@ export class Backend {
         const p = this.current();
         const file = p.imagesOf(id)[index];
         if (file === undefined) throw new MmeaError('not-found', `entity ${id} has no image ${index}`);
+        if (this.thumbnails?.path !== p.path) this.thumbnails = { path: p.path, cache: new Thumbnails(p.path), served: new Map(), root: resolved(p.manifest.source.path) };
+        const t = this.thumbnails;
         // only the files the project owns: inside its dataset folder (a project written before
         // imports checked this, or edited by hand, may name others)
-        if (!insideFolder(realFolder(p.manifest.source.path), file)) throw new MmeaError('forbidden', `image ${file} is outside the project's dataset folder; not served`);
-        if (this.thumbnails?.path !== p.path) this.thumbnails = { path: p.path, cache: new Thumbnails(p.path) };
-        return this.thumbnails.cache.get(file, size);
+        let ok = t.served.get(file);
+        if (!ok) t.served.set(file, (ok = Promise.all([t.root, resolved(file)]).then(([root, real]) => isInside(root, real))));
+        if (!(await ok)) throw new MmeaError('forbidden', `image ${file} is outside the project's dataset folder; not served`);
+        return t.cache.get(file, size);
       },
       'graph:neighbourhood': async ({ id, hops, maxNodes }) => this.current().neighbourhood(id, hops, maxNodes),
       'jobs:start': async (args) => ({ jobId: this.jobs.start(args.kind, args.params) }),
