@@ -66,7 +66,6 @@ function rows(ms: Mapping[]): unknown[][] {
 }
 
 // characters XML 1.0 does not allow at all become U+FFFD, then the five markup characters are escaped
-// eslint-disable-next-line no-control-regex
 const xml = (s: string) => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 function alignmentXml(ms: Mapping[], meta: ExportMeta): string {

@@ -116,8 +116,7 @@ export class Backend {
         const audited = standing.filter((v) => v.audit).map((v) => v.source);
         const p = this.current();
         // one round at a time per project: two would train from the same verdicts and write the same round
-        const running = this.jobs.running('round', p.path);
-        if (running) throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it first`);
+        this.refuseWhileRoundRuns(p, 'starting another');
         const next = (this.rounds.list(p.path).at(-1)?.round ?? 0) + 1; // as the round job numbers it
         const title = `round ${next} on ${p.manifest.name}${epochs === undefined ? '' : `, ${epochs} epochs`}`;
         return { jobId: this.jobs.start('round', { project: p.path, epochs, k, options, namesFromUris, confirmed: pairs('confirm'), rejected: pairs('reject'), none, audited }, title) };
@@ -163,13 +162,13 @@ export class Backend {
         return { round, items, entities };
       },
       'curation:rollback': async ({ round }) => {
-        if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before rolling back');
+        this.refuseWhileRoundRuns(this.current(), 'rolling back');
         rollBack(this.current().path, round);
         this.rounds.invalidate();
         return this.rounds.list(this.current().path);
       },
       'curation:restore': async ({ round }) => {
-        if (this.jobs.running('round', this.current().path)) throw new MmeaError('conflict', 'a round is running: wait for it or cancel it before restoring a round');
+        this.refuseWhileRoundRuns(this.current(), 'restoring a round');
         restoreRound(this.current().path, round);
         this.rounds.invalidate();
         return this.rounds.list(this.current().path);
@@ -243,6 +242,12 @@ export class Backend {
       await this.demoImport;
     }
     return this.open(target);
+  }
+
+  /** One round at a time per project: what changes the rounds waits for the running one. */
+  private refuseWhileRoundRuns(p: Project, doing: string): void {
+    const running = this.jobs.running('round', p.path);
+    if (running) throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it before ${doing}`);
   }
 
   /** The file `name` of the open project's export `dir` (browser mode's downloads), or an error:

@@ -379,24 +379,17 @@ export const useCurationStore = defineStore('curation', () => {
     }
   }
 
-  /** Undoes the rollback of the last round. */
-  async function restore(n: number): Promise<void> {
+  /** Rolls back round n, or undoes that (`restore`), then shows the round that now stands. */
+  async function changeRounds(n: number, how: 'rollback' | 'restore'): Promise<void> {
     try {
-      rounds.value = await api.curation.restore({ round: n });
+      rounds.value = await api.curation[how]({ round: n });
       await load();
     } catch (e) {
       error.value = (e as Error).message;
     }
   }
-
-  async function rollback(n: number): Promise<void> {
-    try {
-      rounds.value = await api.curation.rollback({ round: n });
-      await load();
-    } catch (e) {
-      error.value = (e as Error).message;
-    }
-  }
+  const rollback = (n: number) => changeRounds(n, 'rollback');
+  const restore = (n: number) => changeRounds(n, 'restore');
 
   /** "Accept above threshold": a preview (apply false) or the recording of the accepted pairs. */
   async function accept(apply: boolean): Promise<AcceptResult | null> {
