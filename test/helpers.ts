@@ -64,3 +64,14 @@ export const journalOf = (project: string): JournalLine[] =>
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as JournalLine);
+
+/**
+ * Whether to skip a suite that needs something this machine may lack (../shared/data, a tmpfs mount).
+ * Elsewhere the skip says why in its name; on CI (CI set) nothing may be missing, so a missing
+ * requirement fails the run loudly instead of skipping.
+ */
+export function skipWithout(what: string, available: boolean): boolean {
+  if (available) return false;
+  if (process.env.CI) throw new Error(`${what} is missing on CI: the tests that need it would be skipped`);
+  return true;
+}

@@ -19,7 +19,7 @@ import { THUMBNAIL_DIR } from '../../src/engine/data/thumbnails';
 import { importJob } from '../../src/engine/jobs/import';
 import { Project } from '../../src/engine/data/project';
 import type { QueueItem } from '../../src/shared/curation';
-import { DEMO_DATASET, journalOf, SHARED_DATA, startServe, tempDir, TEST_OUTPUT, type JournalLine, type Served } from '../helpers';
+import { DEMO_DATASET, journalOf, SHARED_DATA, skipWithout, startServe, tempDir, TEST_OUTPUT, type JournalLine, type Served } from '../helpers';
 import { launchChromium } from './browser';
 
 const shots = join(TEST_OUTPUT, 'e2e');
@@ -478,7 +478,7 @@ describe('entity images in the evidence (the demo with a generated picture per e
   }, 300_000);
 });
 
-describe.skipIf(!existsSync(FB_DB))('review latency on a 15k-entity project (FB15K–DB15K)', () => {
+describe.skipIf(skipWithout(FB_DB, existsSync(FB_DB)))('review latency on a 15k-entity project (FB15K–DB15K)', () => {
   it('verdict → next evidence on screen', async () => {
     const home = tempDir('mmea-e2e-review15k-');
     const served = await startServe(home.path);

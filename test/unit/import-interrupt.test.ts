@@ -7,12 +7,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, SHARED_DATA, tempDir } from '../helpers';
+import { ROOT, SHARED_DATA, skipWithout, tempDir } from '../helpers';
 
 const FB_DB = join(SHARED_DATA, 'mmkb', 'FB15K_DB15K_partialFB');
 const CLI = join(ROOT, 'out', 'main', 'cli.js');
 
-describe.skipIf(!existsSync(FB_DB))('mmea import, interrupted (needs ../shared/data)', () => {
+describe.skipIf(skipWithout(FB_DB, existsSync(FB_DB)))('mmea import, interrupted (needs ../shared/data)', () => {
   const tmp = tempDir();
   afterAll(tmp.cleanup);
 

@@ -10,7 +10,7 @@ import { fdatasyncSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Journal, JOURNAL_FILE, type JournalIo } from '../../src/engine/curation/journal';
-import { tempDir } from '../helpers';
+import { skipWithout, tempDir } from '../helpers';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -119,7 +119,7 @@ function tinyDisk(kib: number): { dir: string; unmount(): void } | null {
 const disk = process.getuid?.() === 0 ? tinyDisk(64) : null;
 afterAll(() => disk?.unmount());
 
-describe.skipIf(!disk)('verdict journal on a real full disk (a 64 KiB tmpfs; needs root to mount it, as CI has)', () => {
+describe.skipIf(skipWithout('a mountable 64 KiB tmpfs (root)', disk !== null))('verdict journal on a real full disk (a 64 KiB tmpfs; needs root to mount it, as CI has)', () => {
   it('keeps every acknowledged verdict and no partial line when the disk fills up, and goes on once it frees', () => {
     const dir = disk!.dir;
     // most of the disk taken by another file, so the journal fills it within a few hundred verdicts
