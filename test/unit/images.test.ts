@@ -20,6 +20,17 @@ const BASE = {
   'links.tsv': 'a\tx\nb\ty\n',
 };
 
+/** A dataset folder holding BASE's graphs and an empty pics/ (the images each test adds). */
+function baseDataset(dir: string): string {
+  mkdirSync(join(dir, 'kg1'), { recursive: true });
+  mkdirSync(join(dir, 'kg2'), { recursive: true });
+  mkdirSync(join(dir, 'pics'), { recursive: true });
+  for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
+  return dir;
+}
+/** A 4×4 PNG of one colour. */
+const png = (path: string, background: string) => sharp({ create: { width: 4, height: 4, channels: 3, background } }).png().toFile(path);
+
 describe('images', () => {
   const tmp = tempDir();
   let dir: string;
@@ -73,10 +84,7 @@ describe('images', () => {
 
   it('refuses vectors with NaN or infinite values, and an .npy whose header and data disagree', async () => {
     const folder = (name: string) => {
-      const d = join(tmp.path, name);
-      mkdirSync(join(d, 'kg1'), { recursive: true });
-      mkdirSync(join(d, 'kg2'), { recursive: true });
-      for (const [f, t] of Object.entries(BASE)) writeFileSync(join(d, f), t);
+      const d = baseDataset(join(tmp.path, name));
       writeFileSync(join(d, 'image_index.tsv'), '1\ta\t0\n');
       return d;
     };
@@ -183,14 +191,10 @@ describe('image files outside the dataset folder', () => {
   afterAll(tmp.cleanup);
 
   it('are refused at import (a relative escape, an absolute path, a link pointing out), naming file and line', async () => {
-    const dir = join(tmp.path, 'ds');
-    mkdirSync(join(dir, 'kg1'), { recursive: true });
-    mkdirSync(join(dir, 'kg2'), { recursive: true });
-    mkdirSync(join(dir, 'pics'));
-    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
+    const dir = baseDataset(join(tmp.path, 'ds'));
     const outside = join(tmp.path, 'secret.png');
-    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toFile(outside);
-    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toFile(join(dir, 'pics', 'ok.png'));
+    await png(outside, '#000');
+    await png(join(dir, 'pics', 'ok.png'), '#fff');
     symlinkSync(outside, join(dir, 'pics', 'link.png'));
     writeFileSync(join(dir, 'image_files.tsv'), `1\ta\tpics/ok.png\n1\tb\t../secret.png\n1\tc\t${outside}\n2\tx\tpics/link.png\n`);
     const report = new InputReport();
@@ -206,19 +210,15 @@ describe('image files outside the dataset folder', () => {
   });
 
   it('are not served as thumbnails, even when a project names one', async () => {
-    const dir = join(tmp.path, 'ds2');
-    mkdirSync(join(dir, 'kg1'), { recursive: true });
-    mkdirSync(join(dir, 'kg2'), { recursive: true });
-    mkdirSync(join(dir, 'pics'));
-    for (const [f, t] of Object.entries(BASE)) writeFileSync(join(dir, f), t);
-    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toFile(join(dir, 'pics', 'ok.png'));
+    const dir = baseDataset(join(tmp.path, 'ds2'));
+    await png(join(dir, 'pics', 'ok.png'), '#fff');
     writeFileSync(join(dir, 'image_files.tsv'), '1\ta\tpics/ok.png\n');
     const project = join(tmp.path, 'project');
     await importJob({ source: dir, project }, { jobId: 'images-outside', signal: new AbortController().signal, progress: () => {} });
     // a project edited by hand (or written before imports checked) naming a file elsewhere
     const kg = JSON.parse(readFileSync(join(project, 'kg.json'), 'utf8')) as { images: { files: { entity: number; path: string }[] } };
     const outside = join(tmp.path, 'secret.png');
-    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toFile(outside);
+    await png(outside, '#000');
     kg.images.files.push({ entity: kg.images.files[0]!.entity, path: outside });
     writeFileSync(join(project, 'kg.json'), JSON.stringify(kg));
     const backend = new Backend({ home: join(tmp.path, 'home'), resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine'); }, mode: 'browser', version: '0' });
