@@ -8,7 +8,7 @@
 // per epoch = 0.028 + 2.49e-6 × (entities + triples), plus 0.151 + 8.6e-6 × entities with names
 // (the name n-grams cost most on small graphs). A GPU workstation is faster and an older CPU
 // slower: the text says which figure it rests on. Starting the engine, the features and the queue
-// come on top (about 2 s on the demo).
+// come on top (docs/benchmarks.md: the figures rerun, and the demo's round end to end).
 import type { ProjectSummary, RoundInfo } from './types';
 
 export interface RoundEstimate {
