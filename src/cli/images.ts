@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesOf } from '../engine/data/binary';
 import { decodeImage, loadEncoder, type EncoderSpec } from '../engine/data/encoder';
-import { lines, readText } from '../engine/data/lines';
+import { eachLine } from '../engine/data/lines';
 import { InputReport } from '../engine/data/report';
 import { initBackend, tf, type BackendName } from '../engine/model/tf';
 import { MmeaError } from '../shared/errors';
@@ -45,13 +45,13 @@ export async function encodeImagesCommand(argv: string[]): Promise<number> {
   const backend: BackendName = await initBackend(v.backend as BackendName | 'auto');
   const report = new InputReport();
   const todo: { line: number; graph: string; entity: string; path: string }[] = [];
-  for (const { number, fields } of lines(await readText(listFile))) {
+  await eachLine(listFile, 'image_files.tsv', report, ({ number, fields }) => {
     if (fields.length < 3 || !['1', '2'].includes(fields[0]!) || !fields[1] || !fields[2]) {
       report.error('image_files.tsv', number, 'expected "graph(1|2)<TAB>entity<TAB>path"');
-      continue;
+      return;
     }
     todo.push({ line: number, graph: fields[0]!, entity: fields[1]!, path: resolve(source, fields[2]!) });
-  }
+  });
   const spec: EncoderSpec = { model: v.encoder === 'mobilenet' ? 'mobilenet' : resolve(v.encoder), layer: v.layer, size, range: v.range as EncoderSpec['range'] };
   const encoder = await loadEncoder(spec);
   const vectors: Float32Array[] = [];

@@ -2,14 +2,14 @@
 // instead of numbering them (OpenEA, MMKB, our TSV). Entities are numbered in order of first
 // appearance, KG1 first: KG1 ids 0..n1-1, KG2 ids n1..n1+n2-1.
 import type { Side } from '../../shared/types';
+import { withoutDuplicateTriples } from './duplicates';
 import { countOnes, labelFromUri, type KgPair } from './kg';
 
 interface SideBuilder {
   keys: string[];
   index: Map<string, number>;
   names: (string | null)[];
-  triples: number[]; // local h, global relation id, local t
-  seen: Set<string>;
+  triples: number[]; // local h, global relation id, local t; repeats dropped at build
   lines: number;
   attrEntity: number[];
   attrName: number[];
@@ -25,7 +25,6 @@ const fresh = (): SideBuilder => ({
   index: new Map(),
   names: [],
   triples: [],
-  seen: new Set(),
   lines: 0,
   attrEntity: [],
   attrName: [],
@@ -65,8 +64,8 @@ export class PairBuilder {
     return this.sides[side - 1]!.index.has(key);
   }
 
-  /** Adds a relation triple; returns false for a duplicate (which is counted, not kept). */
-  triple(side: Side, head: string, relation: string, tail: string): boolean {
+  /** Adds a relation triple (a repeat is counted in tripleLines and dropped at build). */
+  triple(side: Side, head: string, relation: string, tail: string): void {
     const s = this.sides[side - 1]!;
     s.lines++;
     const h = this.entity(side, head);
@@ -77,11 +76,7 @@ export class PairBuilder {
       this.relationIds.set(relation, r);
     }
     s.relations.set(r, relation);
-    const key = `${h} ${r} ${t}`;
-    if (s.seen.has(key)) return false;
-    s.seen.add(key);
     s.triples.push(h, r, t);
-    return true;
   }
 
   attribute(side: Side, entity: string, attribute: string, value: string | null): void {
@@ -125,7 +120,7 @@ export class PairBuilder {
         names: s.names.map((n, i) => n ?? labelFromUri(s.keys[i]!)),
         relations: s.relations,
         relationsDeclared: 0,
-        triples: Int32Array.from(s.triples, (x, i) => (i % 3 === 1 ? x : global(side, x))),
+        triples: withoutDuplicateTriples(Int32Array.from(s.triples, (x, i) => (i % 3 === 1 ? x : global(side, x)))).kept,
         attributeNames: s.attributeNames,
         attrEntity: Int32Array.from(s.attrEntity),
         attrName: Int32Array.from(s.attrName),

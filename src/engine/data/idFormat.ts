@@ -1,11 +1,16 @@
 // Reader for the id format of GCN-Align / EVA / MCLEA / MEAformer / HUMEA (methods.md §0.1):
 // ent_ids_1/2, triples_1/2, ill_ent_ids | ref_ent_ids, optional sup/dev split files, rel_ids,
 // names_1/2, training_attrs_1/2, attr_triples_1/2.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { parser } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/StreamArray';
 import { basename, join } from 'node:path';
 import type { Side } from '../../shared/types';
+import { requireRegularFile } from './folder';
 import { countOnes, labelFromUri, type KgPair, type KgSide } from './kg';
-import { idTooLarge, lines, parseId, readText } from './lines';
+import { withoutDuplicateTriples } from './duplicates';
+import { eachLine, idTooLarge, parseId } from './lines';
 import { InputReport } from './report';
 
 export interface ReadProgress {
@@ -59,19 +64,17 @@ export async function readIdFormat(
     if (!existsSync(join(dir, file))) {
       report.error(file, null, 'file is missing');
     } else {
-      const text = await readText(join(dir, file));
-      if (text.trim() === '') report.error(file, null, `is empty: KG${s.side} needs its entities, one "<id>\\t<URI>" per line`);
       const lineOfUri = new Map<string, number>();
-      for (const { number, fields } of lines(text)) {
+      const count = await eachLine(join(dir, file), file, report, ({ number, fields }) => {
         const id = parseId(fields[0]);
         if (id === null || fields.length < 2 || fields[1]!.length === 0) {
           report.error(file, number, `expected "<integer id>\\t<entity URI>"${idTooLarge(fields[0])}`);
-          continue;
+          return;
         }
         if (where.has(id)) {
           const prev = where.get(id)!;
           report.error(file, number, `entity id ${id} is already used (ent_ids_${prev.side})`);
-          continue;
+          return;
         }
         const uri = fields[1]!;
         // kept as written (the URIs name entities in verdicts and exports), but said: a stray space
@@ -84,7 +87,8 @@ export async function readIdFormat(
         s.ids.push(id);
         s.uris.push(uri);
         s.names.push(null);
-      }
+      }, { signal });
+      if (count === 0) report.error(file, null, `is empty: KG${s.side} needs its entities, one "<id>\\t<URI>" per line`);
     }
     s.nameFromFile = new Uint8Array(s.ids.length);
     sides.push(s);
@@ -99,15 +103,12 @@ export async function readIdFormat(
   const relNames = new Map<number, string>();
   for (const file of relFiles) {
     let declared = 0;
-    for (const { number, fields } of lines(await readText(join(dir, file)))) {
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
       declared++;
       const id = parseId(fields[0]);
-      if (id === null || fields.length < 2) {
-        report.error(file, number, `expected "<integer id>\\t<relation name>"${idTooLarge(fields[0])}`);
-        continue;
-      }
-      relNames.set(id, fields[1]!);
-    }
+      if (id === null || fields.length < 2) report.error(file, number, `expected "<integer id>\\t<relation name>"${idTooLarge(fields[0])}`);
+      else relNames.set(id, fields[1]!);
+    }, { signal });
     // rel_ids_k declares KG k's relations; a shared rel_ids declares both graphs'
     if (file === 'rel_ids_1') s1.relationsDeclared = declared;
     else if (file === 'rel_ids_2') s2.relationsDeclared = declared;
@@ -120,40 +121,32 @@ export async function readIdFormat(
       report.warning(file, null, `file is missing: KG${s.side} has no relation triples`);
       continue;
     }
-    const text = await readText(join(dir, file));
-    const seen = new Set<string>();
     const out: number[] = [];
-    let duplicates = 0;
-    for (const { number, fields } of lines(text, true)) {
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
       const h = parseId(fields[0]);
       const r = parseId(fields[1]);
       const t = parseId(fields[2]);
       if (h === null || r === null || t === null || fields.length !== 3) {
         report.error(file, number, `expected three integer ids "head relation tail"${idTooLarge(...fields)}`);
-        continue;
+        return;
       }
       const hs = sideOf(h);
       const ts = sideOf(t);
       if (!hs || !ts) {
         report.error(file, number, `unknown entity id ${!hs ? h : t}`);
-        continue;
+        return;
       }
       if (hs.side !== s.side || ts.side !== s.side) {
         report.error(file, number, `entity id ${hs.side !== s.side ? h : t} belongs to KG${hs.side !== s.side ? hs.side : ts.side}`);
-        continue;
+        return;
       }
-      const key = `${h} ${r} ${t}`;
-      if (seen.has(key)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(key);
       out.push(h, r, t);
       if (!s.relations.has(r)) s.relations.set(r, relNames.get(r) ?? `relation ${r}`);
-    }
+    }, { ws: true, signal });
+    const { kept, duplicates } = withoutDuplicateTriples(Int32Array.from(out));
     if (duplicates > 0) report.warning(file, null, `${duplicates} duplicate triple line(s) ignored`);
-    s.triples = Int32Array.from(out);
-    s.tripleLines = out.length / 3 + duplicates;
+    s.triples = kept;
+    s.tripleLines = out.length / 3;
     progress(0.2 + 0.25 * s.side, `relation triples of KG${s.side}`);
     check();
   }
@@ -162,7 +155,7 @@ export async function readIdFormat(
   for (const s of sides) {
     const file = `names_${s.side}`;
     if (existsSync(join(dir, file))) {
-      for (const { number, fields } of lines(await readText(join(dir, file)))) {
+      await eachLine(join(dir, file), file, report, ({ number, fields }) => {
         const id = parseId(fields[0]);
         const w = id === null ? undefined : sideOf(id);
         if (id === null || fields.length < 2) {
@@ -173,7 +166,7 @@ export async function readIdFormat(
           s.names[w.index] = fields[1]!.replace(/_/g, ' ');
           s.nameFromFile[w.index] = 1;
         }
-      }
+      }, { signal });
     }
   }
 
@@ -184,11 +177,8 @@ export async function readIdFormat(
   let dhmeaAttrs: Map<number, [string, string][]> | null = null;
   if (existsSync(join(dir, 'attr'))) {
     dhmeaAttrs = new Map();
-    const text = await readText(join(dir, 'attr'));
-    const rows = text.split('\n');
-    if (rows.at(-1) === '') rows.pop();
-    rows.forEach((row, i) => {
-      if (row.trim().length === 0) return;
+    await eachLine(join(dir, 'attr'), 'attr', report, ({ number, text: row }) => {
+      const i = number - 1;
       const pairs: [string, string][] = [];
       for (const item of row.split('^^^')) {
         const parts = item.split('|||');
@@ -200,7 +190,7 @@ export async function readIdFormat(
       }
       if (!sideOf(i)) report.warning('attr', i + 1, `line ${i + 1} has attributes but entity id ${i} is in neither graph`);
       dhmeaAttrs!.set(i, pairs);
-    });
+    }, { signal });
   }
 
   // attributes: names only (training_attrs) and values (attr_triples), keyed by entity URI
@@ -224,30 +214,27 @@ export async function readIdFormat(
     };
     const valuesFile = `attr_triples_${s.side}`;
     if (existsSync(join(dir, valuesFile))) {
-      for (const { number, fields } of lines(await readText(join(dir, valuesFile)))) {
+      await eachLine(join(dir, valuesFile), valuesFile, report, ({ number, fields }) => {
         if (fields.length < 3) {
           report.error(valuesFile, number, 'expected "<entity>\\t<attribute>\\t<value>"');
-          continue;
+          return;
         }
         const e = byUri.get(fields[0]!);
         if (e === undefined) {
           report.warning(valuesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
-          continue;
+          return;
         }
         add(e, fields[1]!, fields.slice(2).join('\t'));
         withValue.add(`${e}\t${fields[1]}`);
-      }
+      }, { signal });
     }
     const namesFile = `training_attrs_${s.side}`;
     if (existsSync(join(dir, namesFile))) {
-      for (const { number, fields } of lines(await readText(join(dir, namesFile)))) {
+      await eachLine(join(dir, namesFile), namesFile, report, ({ number, fields }) => {
         const e = byUri.get(fields[0]!);
-        if (e === undefined) {
-          report.warning(namesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
-          continue;
-        }
-        for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
-      }
+        if (e === undefined) report.warning(namesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
+        else for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
+      }, { signal });
     }
     if (dhmeaAttrs) {
       for (const [id, pairs] of dhmeaAttrs) {
@@ -267,28 +254,27 @@ export async function readIdFormat(
   const readPairs = async (file: string): Promise<{ pairs: Int32Array; lines: number[] }> => {
     const out: number[] = [];
     const at: number[] = [];
-    const text = await readText(join(dir, file));
-    if (text.trim() === '') report.error(file, null, 'is empty: the known pairs are needed, one "<id1> <id2>" per line');
-    for (const { number, fields } of lines(text, true)) {
+    const count = await eachLine(join(dir, file), file, report, ({ number, fields }) => {
       const a = parseId(fields[0]);
       const b = parseId(fields[1]);
       if (a === null || b === null || fields.length !== 2) {
         report.error(file, number, `expected two integer ids "left right"${idTooLarge(...fields)}`);
-        continue;
+        return;
       }
       const wa = sideOf(a);
       const wb = sideOf(b);
       if (!wa || !wb) {
         report.error(file, number, `unknown entity id ${!wa ? a : b}`);
-        continue;
+        return;
       }
       if (wa.side !== 1 || wb.side !== 2) {
         report.error(file, number, `a link must go from KG1 to KG2 (got KG${wa.side} -> KG${wb.side})`);
-        continue;
+        return;
       }
       out.push(a, b);
       at.push(number);
-    }
+    }, { ws: true, signal });
+    if (count === 0) report.error(file, null, 'is empty: the known pairs are needed, one "<id1> <id2>" per line');
     return { pairs: Int32Array.from(out), lines: at };
   };
   const linkFile = first(dir, ['ill_ent_ids', 'ref_ent_ids', 'ent_links']);
@@ -344,7 +330,8 @@ function checkOneToOne(links: Int32Array, lineNumbers: number[], file: string, r
   }
 }
 
-/** DBP15K translated names: a JSON list of [id, [token, …]]; the name is the tokens joined by spaces. */
+/** DBP15K translated names: a JSON list of [id, [token, …]]; the name is the tokens joined by spaces.
+ *  Streamed item by item (stream-json), so the file is never one string or one parsed tree. */
 async function readNamesJson(
   path: string,
   sideOf: (id: number) => { side: Side; index: number } | undefined,
@@ -352,33 +339,29 @@ async function readNamesJson(
   report: InputReport,
 ): Promise<void> {
   const file = basename(path);
-  let data: unknown;
+  await requireRegularFile(path);
+  // pipeline: a parse error destroys every stage, so the loop below throws it instead of hanging
+  const items = pipeline(createReadStream(path), parser(), streamArray(), () => {});
   try {
-    data = JSON.parse(await readText(path));
+    for await (const { key: i, value: item } of items as AsyncIterable<{ key: number; value: unknown }>) {
+      const ok = Array.isArray(item) && typeof item[0] === 'number' && Array.isArray(item[1]);
+      if (!ok) {
+        report.error(file, null, `item ${i}: expected [id, [tokens…]]`);
+        continue;
+      }
+      const [id, tokens] = item as [number, unknown[]];
+      const w = sideOf(id);
+      if (!w) {
+        report.warning(file, null, `item ${i}: entity id ${id} is in neither graph`);
+        continue;
+      }
+      const name = tokens.map(String).join(' ').trim();
+      if (name.length === 0) continue;
+      const s = sides[w.side - 1]!;
+      s.names[w.index] = name;
+      s.nameFromFile[w.index] = 1;
+    }
   } catch (e) {
-    report.error(file, null, `not valid JSON: ${(e as Error).message}`);
-    return;
+    report.error(file, null, `not a JSON list of [id, [tokens…]]: ${(e as Error).message}`);
   }
-  if (!Array.isArray(data)) {
-    report.error(file, null, 'expected a JSON list of [id, [tokens…]]');
-    return;
-  }
-  data.forEach((item: unknown, i) => {
-    const ok = Array.isArray(item) && typeof item[0] === 'number' && Array.isArray(item[1]);
-    if (!ok) {
-      report.error(file, null, `item ${i}: expected [id, [tokens…]]`);
-      return;
-    }
-    const [id, tokens] = item as [number, unknown[]];
-    const w = sideOf(id);
-    if (!w) {
-      report.warning(file, null, `item ${i}: entity id ${id} is in neither graph`);
-      return;
-    }
-    const name = tokens.map(String).join(' ').trim();
-    if (name.length === 0) return;
-    const s = sides[w.side - 1]!;
-    s.names[w.index] = name;
-    s.nameFromFile[w.index] = 1;
-  });
 }

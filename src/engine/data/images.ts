@@ -11,7 +11,7 @@ import { parse as parseNpy } from 'npyjs';
 import sharp from 'sharp';
 import { readBytes } from './binary';
 import type { KgImages, KgPair } from './kg';
-import { lines, parseId, readText } from './lines';
+import { eachLine, parseId, readSmallText } from './lines';
 import type { InputReport } from './report';
 
 export function hasImages(dir: string): boolean {
@@ -51,7 +51,7 @@ async function readVectors(dir: string, report: InputReport): Promise<{ data: Fl
   if (existsSync(join(dir, 'image_vectors.f32'))) {
     let dims = 0;
     try {
-      dims = Number((JSON.parse(await readText(join(dir, 'image_vectors.json'))) as { dims?: unknown }).dims);
+      dims = Number((JSON.parse(await readSmallText(join(dir, 'image_vectors.json'))) as { dims?: unknown }).dims);
     } catch (e) {
       report.error('image_vectors.json', null, `needed beside image_vectors.f32, as {"dims": d}: ${(e as Error).message}`);
       return null;
@@ -119,22 +119,22 @@ export async function readImages(dir: string, pair: KgPair, report: InputReport)
       const rows: number[] = [];
       const owners: number[] = [];
       const seen = new Set<number>();
-      for (const { number, fields } of lines(await readText(join(dir, 'image_index.tsv')))) {
+      await eachLine(join(dir, 'image_index.tsv'), 'image_index.tsv', report, ({ number, fields }) => {
         const id = entityOf('image_index.tsv', number, fields[0], fields[1]);
         const row = parseId(fields[2]);
         if (row === null || row >= vectors.rows) {
           report.error('image_index.tsv', number, `row ${fields[2]} is not a row of the ${vectors.rows} vectors`);
-          continue;
+          return;
         }
-        if (id === null) continue;
+        if (id === null) return;
         if (seen.has(id)) {
           report.warning('image_index.tsv', number, `entity ${fields[1]} already has a vector; the first is kept (as the benchmarks do)`);
-          continue;
+          return;
         }
         seen.add(id);
         rows.push(row);
         owners.push(id);
-      }
+      });
       images.dims = vectors.dims;
       images.vectors = new Float32Array(rows.length * vectors.dims);
       rows.forEach((r, k) => images.vectors.set(vectors.data.subarray(r * vectors.dims, (r + 1) * vectors.dims), k * vectors.dims));
@@ -145,14 +145,14 @@ export async function readImages(dir: string, pair: KgPair, report: InputReport)
   if (existsSync(join(dir, 'image_files.tsv'))) {
     const checks: Promise<void>[] = [];
     const root = realpathSync(dir);
-    for (const { number, fields } of lines(await readText(join(dir, 'image_files.tsv')))) {
+    await eachLine(join(dir, 'image_files.tsv'), 'image_files.tsv', report, ({ number, fields }) => {
       const id = entityOf('image_files.tsv', number, fields[0], fields[1]);
-      if (id === null || !fields[2]) continue;
+      if (id === null || !fields[2]) return;
       const path = resolve(dir, fields[2]);
       // the app serves these files (thumbnails): only files inside the dataset folder, links resolved
       if (!isInside(root, resolvedSync(path))) {
         report.error('image_files.tsv', number, `image ${fields[2]} is outside the dataset folder (${dir}); copy it into the folder and name it relative to it`);
-        continue;
+        return;
       }
       checks.push(
         sharp(path)
@@ -163,7 +163,7 @@ export async function readImages(dir: string, pair: KgPair, report: InputReport)
           })
           .catch((e: unknown) => report.warning('image_files.tsv', number, `cannot read image ${fields[2]}: ${(e as Error).message}`)),
       );
-    }
+    });
     await Promise.all(checks);
     images.files.sort((a, b) => a.entity - b.entity || a.path.localeCompare(b.path));
   }

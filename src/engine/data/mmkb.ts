@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KgPair } from './kg';
 import { PairBuilder } from './builder';
-import { readText } from './lines';
+import { eachLine } from './lines';
 import type { InputReport } from './report';
 
 const TERM = /<[^>]*>|"(?:[^"\\]|\\.)*"(?:\^\^<[^>]*>|@[\w-]+)?|\S+/g;
@@ -59,14 +59,10 @@ export async function readMmkb(
   const b = new PairBuilder(`FB15K-${kg2}`, 'mmkb');
   const names = ['FB15K', kg2] as const;
   const each = async (file: string, f: (t: string[], line: number) => void) => {
-    const text = await readText(join(dir, file));
-    let n = 0;
-    for (const raw of text.split('\n')) {
-      n++;
-      const line = raw.trim();
-      if (line.length === 0 || line.startsWith('#')) continue;
-      f(terms(line), n);
-    }
+    await eachLine(join(dir, file), file, report, ({ number, text }) => {
+      const line = text.trim();
+      if (!line.startsWith('#')) f(terms(line), number);
+    }, { signal });
   };
   for (const side of [1, 2] as const) {
     const file = `${names[side - 1]}_EntityTriples.txt`;

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { KgPair } from './kg';
 import { PairBuilder, type LinkPart } from './builder';
-import { lines, readText } from './lines';
+import { eachLine } from './lines';
 import type { InputReport } from './report';
 
 export function looksLikeOpenEA(dir: string): boolean {
@@ -37,40 +37,37 @@ export async function readOpenEA(
   const b = new PairBuilder(basename(dir), 'openea');
   for (const side of [1, 2] as const) {
     const file = `rel_triples_${side}`;
-    for (const { number, fields } of lines(await readText(join(dir, file)))) {
-      if (fields.length !== 3 || fields.some((f) => f.length === 0)) {
-        report.error(file, number, 'expected "head\\trelation\\ttail"');
-        continue;
-      }
-      b.triple(side, fields[0]!, fields[1]!, fields[2]!);
-    }
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
+      if (fields.length !== 3 || fields.some((f) => f.length === 0)) report.error(file, number, 'expected "head\\trelation\\ttail"');
+      else b.triple(side, fields[0]!, fields[1]!, fields[2]!);
+    }, { signal });
     progress(0.3 * side, `relation triples of KG${side}`);
     signal?.throwIfAborted();
   }
   for (const side of [1, 2] as const) {
     const file = `attr_triples_${side}`;
     if (!existsSync(join(dir, file))) continue;
-    for (const { number, fields } of lines(await readText(join(dir, file)))) {
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
       if (fields.length < 3 || fields[0]!.length === 0) {
         report.error(file, number, 'expected "entity\\tattribute\\tvalue"');
-        continue;
+        return;
       }
       if (!b.has(side, fields[0]!)) report.warning(file, number, `entity ${fields[0]} has no relation triple`);
       b.attribute(side, fields[0]!, fields[1]!, fields.slice(2).join('\t'));
-    }
+    }, { signal });
   }
   progress(0.75, 'attributes');
   const readLinks = async (file: string, part: LinkPart) => {
-    for (const { number, fields } of lines(await readText(join(dir, file)))) {
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
       if (fields.length !== 2) {
         report.error(file, number, 'expected "kg1-entity\\tkg2-entity"');
-        continue;
+        return;
       }
       for (const side of [1, 2] as const) {
         if (!b.has(side, fields[side - 1]!)) report.warning(file, number, `entity ${fields[side - 1]} is not in KG${side}'s triples`);
       }
       b.link(fields[0]!, fields[1]!, part);
-    }
+    }, { signal });
   };
   if (existsSync(join(dir, 'ent_links'))) await readLinks('ent_links', 'all');
   else report.warning('ent_links', null, 'file is missing: no links');

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PairBuilder } from './builder';
 import type { KgPair } from './kg';
-import { lines, parseId, readText } from './lines';
+import { eachLine, parseId } from './lines';
 import type { InputReport } from './report';
 
 export function looksLikeOpenKE(dir: string): boolean {
@@ -17,18 +17,15 @@ export function looksLikeOpenKE(dir: string): boolean {
 async function table(dir: string, file: string, report: InputReport): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   let declared: number | null = null;
-  for (const { number, fields } of lines(await readText(join(dir, file)), true)) {
+  await eachLine(join(dir, file), file, report, ({ number, fields }) => {
     if (number === 1 && fields.length === 1) {
       declared = parseId(fields[0]);
-      continue;
+      return;
     }
     const id = parseId(fields.at(-1));
-    if (id === null || fields.length < 2) {
-      report.error(file, number, 'expected "<name> <integer id>"');
-      continue;
-    }
-    out.set(id, fields.slice(0, -1).join(' '));
-  }
+    if (id === null || fields.length < 2) report.error(file, number, 'expected "<name> <integer id>"');
+    else out.set(id, fields.slice(0, -1).join(' '));
+  }, { ws: true });
   if (declared !== null && declared !== out.size) report.warning(file, 1, `the first line says ${declared} rows, the file has ${out.size}`);
   return out;
 }
@@ -42,18 +39,18 @@ export async function readOpenKE(dir: string, report: InputReport): Promise<KgPa
   for (const file of ['train2id.txt', 'valid2id.txt', 'test2id.txt']) {
     if (!existsSync(join(dir, file))) continue;
     any = true;
-    for (const { number, fields } of lines(await readText(join(dir, file)), true)) {
-      if (number === 1 && fields.length === 1) continue;
+    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
+      if (number === 1 && fields.length === 1) return;
       const [h, t, r] = fields.map(parseId);
       const hn = h == null ? undefined : entities.get(h);
       const tn = t == null ? undefined : entities.get(t);
       const rn = r == null ? undefined : relations.get(r);
       if (fields.length !== 3 || hn === undefined || tn === undefined || rn === undefined) {
         report.error(file, number, 'expected "head tail relation" ids declared in entity2id.txt and relation2id.txt');
-        continue;
+        return;
       }
       b.triple(1, hn, rn, tn);
-    }
+    }, { ws: true });
   }
   if (!any) report.warning('train2id.txt', null, 'no triple file (train2id.txt, valid2id.txt, test2id.txt)');
   const pair = b.build();

