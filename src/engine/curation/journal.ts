@@ -10,12 +10,12 @@
 // Entities are named by their URIs (KG1 source, KG2 target), which survive a re-import of the same
 // data, unlike row numbers. Our own code: the format is ours, and what matters (flush before
 // acknowledging, torn-line recovery) is a few lines around node:fs.
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncate, ftruncateSync, openSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { brokenPairs } from '../../shared/curation';
 import { MmeaError } from '../../shared/errors';
-import { writeAll } from '../data/durable';
 import { linesOf, takeLock } from './journalFile';
 import { keyOf, VerdictEntry, VerdictInput } from '../../shared/verdicts';
 
@@ -28,13 +28,62 @@ export const LOCK_FILE = 'verdicts.lock';
 export type Entry = VerdictEntry;
 
 /** The file operations an append uses: node:fs, or a test's fault-injecting stand-in (a disk that
- *  fills up mid-line, a write that fails). */
+ *  fills up mid-line, a write that fails). The sync ones serve the CLI (`mmea verdicts`, simulate);
+ *  the async ones serve the app's main process, whose event loop must not wait on the disk. */
 export interface JournalIo {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   fdatasyncSync(fd: number): void;
   ftruncateSync(fd: number, length: number): void;
+  write(fd: number, buffer: Uint8Array, offset: number, length: number): Promise<number>;
+  fdatasync(fd: number): Promise<void>;
+  ftruncate(fd: number, length: number): Promise<void>;
 }
-const FS_IO: JournalIo = { writeSync: (fd, b, o, l) => writeSync(fd, b, o, l), fdatasyncSync, ftruncateSync };
+const writeAsync = promisify(write);
+export const FS_IO: JournalIo = {
+  writeSync: (fd, b, o, l) => writeSync(fd, b, o, l),
+  fdatasyncSync,
+  ftruncateSync,
+  write: async (fd, b, o, l) => (await writeAsync(fd, b, o, l, null)).bytesWritten,
+  fdatasync: promisify(fdatasync),
+  ftruncate: promisify(ftruncate),
+};
+
+/** One file operation of an append. The append's logic (Journal.durably) yields them and a driver
+ *  runs them, with sync calls (runSync) or async ones (runAsync): one algorithm for both. */
+type FileOp = { kind: 'write'; buffer: Uint8Array; offset: number; length: number } | { kind: 'flush' } | { kind: 'truncate'; length: number };
+type Steps = Generator<FileOp, void, number>;
+
+function runSync(steps: Steps, fd: number, io: JournalIo): void {
+  for (let next = steps.next(0); !next.done; ) {
+    const op = next.value;
+    let result = 0;
+    try {
+      if (op.kind === 'write') result = io.writeSync(fd, op.buffer, op.offset, op.length);
+      else if (op.kind === 'flush') io.fdatasyncSync(fd);
+      else io.ftruncateSync(fd, op.length);
+    } catch (e) {
+      next = steps.throw(e);
+      continue;
+    }
+    next = steps.next(result);
+  }
+}
+
+async function runAsync(steps: Steps, fd: number, io: JournalIo): Promise<void> {
+  for (let next = steps.next(0); !next.done; ) {
+    const op = next.value;
+    let result = 0;
+    try {
+      if (op.kind === 'write') result = await io.write(fd, op.buffer, op.offset, op.length);
+      else if (op.kind === 'flush') await io.fdatasync(fd);
+      else await io.ftruncate(fd, op.length);
+    } catch (e) {
+      next = steps.throw(e);
+      continue;
+    }
+    next = steps.next(result);
+  }
+}
 
 export interface OpenedJournal {
   journal: Journal;
@@ -63,6 +112,9 @@ export class Journal {
   private size: number;
   /** the highest sequence number seen: new lines go on from it, even in a hand-edited file */
   private maxSeq = 0;
+  /** the async appends queued or running, and the promise the next one waits for */
+  private inFlight = 0;
+  private pending: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -149,6 +201,11 @@ export class Journal {
     return this.appendAll([input], now).at(-1)!;
   }
 
+  /** append, with the disk work off the event loop (the app's main process). */
+  async appendAsync(input: VerdictInput, now = new Date()): Promise<Entry> {
+    return (await this.appendAllAsync([input], now)).at(-1)!;
+  }
+
   /** The standing confirmations a confirm of (source, target) would break under 1-to-1. */
   conflicts(source: string, target: string): [string, string][] {
     return brokenPairs(source, target, this.bySource, this.byTarget);
@@ -159,45 +216,76 @@ export class Journal {
    *  or what the batch confirms before it); a kill meanwhile leaves a prefix, none of which was
    *  acknowledged. */
   appendAll(inputs: VerdictInput[], now = new Date()): Entry[] {
+    if (this.inFlight > 0) throw new Error(`${this.path}: a sync append while async appends are pending would reorder them`);
+    const entries = this.prepare(inputs, now);
+    runSync(this.durably(entries), this.fd!, this.io);
+    for (const e of entries) this.apply(e);
+    return entries;
+  }
+
+  /** appendAll with async file operations. Appends run one at a time in call order (each is
+   *  validated against the verdicts before it), so concurrent requests never interleave lines or
+   *  share a sequence number. */
+  appendAllAsync(inputs: VerdictInput[], now = new Date()): Promise<Entry[]> {
+    this.inFlight++;
+    const run = this.pending.then(async () => {
+      try {
+        const entries = this.prepare(inputs, now);
+        await runAsync(this.durably(entries), this.fd!, this.io);
+        for (const e of entries) this.apply(e);
+        return entries;
+      } finally {
+        this.inFlight--;
+      }
+    });
+    this.pending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The entries `inputs` become, validated against what stands; throws before anything is written. */
+  private prepare(inputs: VerdictInput[], now: Date): Entry[] {
     if (this.fd === null) throw new Error(`${this.path}: journal is closed (or opened read-only)`);
     const vs = withReplacements(
       inputs.map((i) => VerdictInput.parse(i)),
       new Map(this.bySource),
       new Map(this.byTarget),
     );
-    const entries = vs.map((v, k): Entry => ({ seq: this.lastSeq() + 1 + k, at: now.toISOString(), ...v }));
-    this.writeDurably(entries.map((e) => Buffer.from(JSON.stringify(e) + '\n')));
-    for (const e of entries) this.apply(e);
-    return entries;
+    return vs.map((v, k): Entry => ({ seq: this.lastSeq() + 1 + k, at: now.toISOString(), ...v }));
   }
 
   /**
-   * Writes whole lines and flushes them; throws (code 'io') unless every byte is on disk. A write
-   * may take only part of a line (a full disk): the rest is written on, and on any failure the file
-   * is cut back to its last complete line, so nothing of the batch is acknowledged and the next
-   * append starts clean. One write per line, so a kill leaves at most the last line torn.
+   * The file operations that put `entries` on disk whole: each line written (a write may take only
+   * part of it on a full disk: the rest is written on), then one flush. On any failure the file is
+   * cut back to its last complete line, so nothing of the batch is acknowledged and the next append
+   * starts clean, and the error (code 'io') goes to the caller. One write per line, so a kill leaves
+   * at most the last line torn.
    */
-  private writeDurably(lines: Buffer[]): void {
+  private *durably(entries: Entry[]): Steps {
     const before = this.size;
-    let written = 0;
     try {
-      for (const line of lines) {
-        writeAll(this.fd!, line, this.io.writeSync);
+      let written = 0;
+      for (const e of entries) {
+        const line = Buffer.from(JSON.stringify(e) + '\n');
+        for (let offset = 0; offset < line.length; ) {
+          const n = yield { kind: 'write', buffer: line, offset, length: line.length - offset };
+          if (!(n > 0)) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
+          offset += n;
+        }
         written += line.length;
       }
-      this.io.fdatasyncSync(this.fd!);
+      yield { kind: 'flush' };
+      this.size = before + written;
     } catch (e) {
       let cut = true;
       try {
-        this.io.ftruncateSync(this.fd!, before);
-        this.io.fdatasyncSync(this.fd!);
+        yield { kind: 'truncate', length: before };
+        yield { kind: 'flush' };
       } catch {
         cut = false; // reopening drops the torn tail (Journal.open)
       }
       const err = e as NodeJS.ErrnoException;
       throw new MmeaError('io', `${this.path}: the verdict could not be written (${err.code ?? 'error'}: ${err.message}); nothing was recorded${cut ? '' : ', and the partial line could not be cut off: it will be on the next open'}`);
     }
-    this.size = before + written;
   }
 
   /** The highest sequence number in the journal (new lines continue from it). */
@@ -220,9 +308,21 @@ export class Journal {
     return [...this.current.values()].filter((e) => e.verdict === 'confirm' && e.target !== null).map((e) => [e.source, e.target!]);
   }
 
+  /** Closes the file and frees the lock; pending async appends finish first (a later append is refused). */
   close(): void {
-    if (this.fd !== null) (closeSync(this.fd), this.release());
-    this.fd = null;
+    const fd = this.fd;
+    if (fd === null) return;
+    const done = () => (closeSync(fd), this.release());
+    if (this.inFlight === 0) {
+      this.fd = null;
+      done();
+      return;
+    }
+    // the appends queued before still write to fd; one queued after runs after this and is refused
+    this.pending = this.pending.then(() => {
+      this.fd = null;
+      done();
+    });
   }
 }
 

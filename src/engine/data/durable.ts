@@ -1,6 +1,7 @@
 // Writing bytes so that what is acknowledged is on disk whole: a write may take only part of a
 // buffer (a full disk), so the rest is written on until it is all there or the write fails. Used by
-// the verdict journal and by every export; our own few lines around node:fs.
+// every export (the verdict journal has its own, sync and async: curation/journal.ts); our own few
+// lines around node:fs.
 import { writeSync } from 'node:fs';
 
 export type WriteFn = (fd: number, buffer: Uint8Array, offset: number, length: number) => number;

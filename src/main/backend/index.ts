@@ -103,7 +103,7 @@ export class Backend {
       'verdicts:record': async (v) => {
         const unknown = unknownEntity(this.current(), v.source, v.target);
         if (unknown) throw new MmeaError('not-found', unknown);
-        return this.verdicts().journal.append(v);
+        return this.verdicts().journal.appendAsync(v);
       },
       'verdicts:list': async () => {
         const { journal, warnings } = this.verdicts();
@@ -131,7 +131,7 @@ export class Backend {
         const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
         const note = (c: number) => `acceptKey ${c.toFixed(4)} ≥ ${threshold}: ${describeThreshold(plan.threshold)} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
         const recorded = apply
-          ? journal.appendAll(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) }))).length
+          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) })))).length
           : 0;
         return { threshold, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
