@@ -121,6 +121,15 @@ describe('dataset formats', () => {
     expect(p.sides[0].attrValue).toEqual(['2#1']);
   });
 
+  it('warns of a field with stray whitespace in the URI-named formats, naming file and line', async () => {
+    const r = new InputReport();
+    await readDataset(folder('tsv-spaces', { ...TSV, 'kg2/triples.tsv': 'paris_fr\tcapitale\tfrance_fr \n' }), r);
+    expect(r.issues).toContainEqual(expect.objectContaining({ file: 'kg2/triples.tsv', line: 1, severity: 'warning', message: expect.stringMatching(/^field 3 "france_fr " has leading or trailing whitespace/) }));
+    const o = new InputReport();
+    await readDataset(folder('openea-spaces', { ...OPENEA, ent_links: ' http://en/a\thttp://fr/a\n' }), o);
+    expect(o.issues).toContainEqual(expect.objectContaining({ file: 'ent_links', line: 1, message: expect.stringMatching(/^field 1 " http:\/\/en\/a"/) }));
+  });
+
   it('reads a file in 1 MiB pieces without losing a line at their seams, and drops repeated triples', async () => {
     // ~10 MB: many lines straddle the reader's reads; the memory bound itself is bench/import-memory.mjs'
     const n = 200_000;

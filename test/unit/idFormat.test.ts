@@ -115,7 +115,7 @@ describe('id-format reader', () => {
     const warnings = report.issues.filter((i) => i.file === 'ent_ids_2' && i.severity === 'warning');
     expect(warnings.map((w) => [w.line, w.message])).toEqual([
       [lines.length - 1, `URI ${uri2} is also the entity of line 2: two ids for one entity`],
-      [lines.length, 'URI "<http://dbpedia.org/resource/Stray> " has leading or trailing whitespace'],
+      [lines.length, 'field 2 "<http://dbpedia.org/resource/Stray> " has leading or trailing whitespace: kept as written, so it names something other than "<http://dbpedia.org/resource/Stray>"'],
     ]);
   });
 

@@ -77,9 +77,6 @@ export async function readIdFormat(
           return;
         }
         const uri = fields[1]!;
-        // kept as written (the URIs name entities in verdicts and exports), but said: a stray space
-        // makes two spellings of one URI
-        if (uri !== uri.trim()) report.warning(file, number, `URI ${JSON.stringify(uri)} has leading or trailing whitespace`);
         const first = lineOfUri.get(uri);
         if (first !== undefined) report.warning(file, number, `URI ${uri} is also the entity of line ${first}: two ids for one entity`);
         else lineOfUri.set(uri, number);
@@ -190,7 +187,7 @@ export async function readIdFormat(
       }
       if (!sideOf(i)) report.warning('attr', i + 1, `line ${i + 1} has attributes but entity id ${i} is in neither graph`);
       dhmeaAttrs!.set(i, pairs);
-    }, { signal });
+    }, { signal, textOnly: true });
   }
 
   // attributes: names only (training_attrs) and values (attr_triples), keyed by entity URI

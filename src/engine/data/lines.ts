@@ -48,14 +48,17 @@ export function* lines(text: string, ws = false): Generator<Line> {
  * in order, and returns how many there were. A FIFO, device or folder in its place is an error
  * naming it, never a hang; a line that is not valid UTF-8 is read with U+FFFD for the bad bytes and
  * warned about; a line longer than MAX_LINE is an error and is skipped; a BOM and CRLF line ends are
- * accepted. `signal` is checked between chunks, so an import is cancelled inside a large file.
+ * accepted; a tab-separated field with leading or trailing spaces is warned about (it is kept as
+ * written, so "Paris " names another entity than "Paris") unless `textOnly` (the caller parses the
+ * line's text itself). `signal` is checked between chunks, so an import is cancelled inside a large
+ * file.
  */
 export async function eachLine(
   path: string,
   file: string,
   report: InputReport,
   onLine: (line: Line) => void,
-  options: { ws?: boolean; signal?: AbortSignal } = {},
+  options: { ws?: boolean; textOnly?: boolean; signal?: AbortSignal } = {},
 ): Promise<number> {
   await requireRegularFile(path);
   const ws = options.ws ?? false;
@@ -73,7 +76,12 @@ export async function eachLine(
     const text = bytes.toString('utf8');
     if (text.trim().length === 0) return;
     count++;
-    onLine({ number, fields: split(text, ws), text });
+    const fields = split(text, ws);
+    if (!ws && !options.textOnly) {
+      const k = fields.findIndex((f) => f.length > 0 && f !== f.trim());
+      if (k >= 0) report.warning(file, number, `field ${k + 1} ${JSON.stringify(fields[k])} has leading or trailing whitespace: kept as written, so it names something other than ${JSON.stringify(fields[k]!.trim())}`);
+    }
+    onLine({ number, fields, text });
   };
   try {
     const buf = Buffer.allocUnsafe(CHUNK);

@@ -62,7 +62,7 @@ export async function readMmkb(
     await eachLine(join(dir, file), file, report, ({ number, text }) => {
       const line = text.trim();
       if (!line.startsWith('#')) f(terms(line), number);
-    }, { signal });
+    }, { signal, textOnly: true });
   };
   for (const side of [1, 2] as const) {
     const file = `${names[side - 1]}_EntityTriples.txt`;

@@ -134,7 +134,7 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
       }
       vectors.set(lower, v);
       if (word === lower) exact.add(lower);
-    });
+    }, { textOnly: true });
   } catch (e) {
     report.error(name, null, `unreadable: ${(e as Error).message}`);
     return null;
