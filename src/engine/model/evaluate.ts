@@ -4,6 +4,14 @@
 // computed in row blocks (Blocks: tfjs matMul or the native kernels, the only heavy part); the block
 // matrix is kept for the second pass while it fits a memory budget, else recomputed, so memory stays
 // bounded.
+//
+// Ranks: every score is computed by one function (score below), in double precision from the
+// float32 similarities, and a gold pair's score is kept in double too, so the gold candidate
+// compared with itself is equal, never above (a float32 copy of it once let the gold beat its own
+// rounded score: DBP15K with names lost ~16 points of validation H@1 that way). Exact ties are
+// broken the way a stable sort of the papers' code would break them (methods.md §0.6: "ties are
+// resolved by the sort order"): a candidate with the gold's score ranks above it only when its index
+// is lower. So rank = 1 + #(score > gold) + #(score = gold, index < gold's index).
 import { nativeDenseOn, type NativeDense } from './native';
 import { sharedF32, splitRows } from './pool';
 import { currentBackend, tf } from './tf';
@@ -30,7 +38,14 @@ export interface RankOptions {
   blockRows?: number;
   /** keep the similarity blocks between the two passes up to this many bytes */
   cacheBytes?: number;
+  /** the similarity kernel: the native one where the backend is a CPU one and the addon is built
+   *  (the default), or tfjs matMul (what a device backend runs; tests compare the two) */
+  kernel?: 'auto' | 'tfjs';
 }
+
+/** CSLS_ij = 2·S_ij − r_i − c_j (plain cosine when r, c are zero), in double precision: the one
+ *  score every rank compares. */
+const score = (s: Float32Array, o: number, j: number, ri: number, c: Float32Array) => 2 * s[o + j]! - ri - c[j]!;
 
 function summarise(ranks: Int32Array): DirectionMetrics {
   let h1 = 0;
@@ -108,9 +123,10 @@ class Blocks {
     right: tf.Tensor2D,
     readonly rows: number,
     cacheBytes: number,
+    kernel: RankOptions['kernel'] = 'auto',
   ) {
     this.n = Math.ceil(left.shape[0] / rows);
-    const dense = nativeDenseOn(currentBackend());
+    const dense = kernel === 'tfjs' ? null : nativeDenseOn(currentBackend());
     if (dense) {
       // shared once, so that no block copies them again for the workers
       const shared = (t: tf.Tensor2D) => {
@@ -192,11 +208,11 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
   const nL = left.shape[0];
   const nR = right.shape[0];
   const P = gold.length / 2;
-  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30);
+  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30, options.kernel);
   try {
     const { r, c } = penalties(blocks, nL, nR, options.csls);
-    // CSLS_ij = 2·S_ij − r_i − c_j: within a row r_i is constant, within a column c_j is
-    const goldScore = new Float32Array(P);
+    // double, as score() gives it: a float32 copy would round, and the gold could beat itself
+    const goldScore = new Float64Array(P);
     const byRow = new Map<number, number[]>();
     for (let p = 0; p < P; p++) {
       const l = gold[2 * p]!;
@@ -207,7 +223,7 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
     for (let b = 0; b < blocks.n; b++) {
       const s = blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
-        for (const p of byRow.get(b * blocks.rows + i) ?? []) goldScore[p] = 2 * s[i * nR + gold[2 * p + 1]!]! - r[b * blocks.rows + i]! - c[gold[2 * p + 1]!]!;
+        for (const p of byRow.get(b * blocks.rows + i) ?? []) goldScore[p] = score(s, i * nR, gold[2 * p + 1]!, r[b * blocks.rows + i]!, c);
       }
     }
     const l2r = new Int32Array(P).fill(1);
@@ -223,13 +239,18 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
         const ri = r[row]!;
         for (const p of byRow.get(row) ?? []) {
           const t = goldScore[p]!;
+          const g = rightOf[p]!;
           let above = 0;
-          for (let j = 0; j < nR; j++) if (2 * s[o + j]! - ri - c[j]! > t) above++;
+          for (let j = 0; j < nR; j++) {
+            const x = score(s, o, j, ri, c);
+            if (x > t || (x === t && j < g)) above++;
+          }
           if (!Number.isNaN(t)) l2r[p]! += above;
         }
         for (let p = 0; p < P; p++) {
-          const j = rightOf[p]!;
-          if (2 * s[o + j]! - ri - c[j]! > goldScore[p]!) r2l[p]!++; // false for a NaN gold
+          const x = score(s, o, rightOf[p]!, ri, c);
+          const t = goldScore[p]!;
+          if (x > t || (x === t && row < gold[2 * p]!)) r2l[p]!++; // false for a NaN gold
         }
       }
     }
@@ -259,7 +280,7 @@ export function topCandidates(
   const nL = left.shape[0];
   const nR = right.shape[0];
   const K = Math.min(k, nR);
-  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30);
+  const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30, options.kernel);
   try {
     const { r, c } = penalties(blocks, nL, nR, options.csls);
     const index = new Int32Array(nL * K);
