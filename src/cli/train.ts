@@ -12,7 +12,7 @@ import { pairNames, projectNames, rowNames } from '../engine/curation/lexical';
 import { InputReport } from '../engine/data/report';
 import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
-import { loadCheckpoint, readCheckpointOptions } from '../engine/model/checkpoint';
+import { loadCheckpoint, readCheckpointOptions, readCheckpointSource, recordedSplit, type CheckpointSource, type RecordedSplit } from '../engine/model/checkpoint';
 import { trainRun } from '../engine/model/run';
 import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
 import { kernelImplementation } from '../engine/model/native';
@@ -25,8 +25,9 @@ export class UsageError extends Error {}
 
 export const TRAIN_USAGE = `training (see docs/cli.md):
   train --data <dir> --out <run-dir> [options]   train HUMEA; progress on stderr, result last on stdout
-  eval --data <dir> --checkpoint <dir>            metrics of a saved checkpoint
-  propose --data <dir> --checkpoint <dir> --out <file.jsonl> [--k 10]
+  eval --checkpoint <dir> [--data <dir>]          metrics of a saved checkpoint, on the data and split
+                                                  it was trained on (a flag that differs is an error)
+  propose --checkpoint <dir> --out <file.jsonl> [--data <dir>] [--k 10]
                                                   top-k candidates per unaligned entity with evidence
   experiments <plan.json> --out <dir> [--dry-run] runs of a plan, one after another; summary over seeds
 options (defaults are the reference's run.sh):
@@ -137,18 +138,29 @@ export function applyThreads(v: Values): void {
   if (v.threads !== undefined) setKernelThreads(num(v.threads, 'threads', 1, (x) => Number.isInteger(x) && x >= 1 && x <= 256));
 }
 
-/** Features of a project (cached) or of a dataset folder (built in memory). */
-export async function loadData(dir: string, v: Values): Promise<{ features: Features; settings: FeatureSettings; pair?: KgPair }> {
-  const settings = settingsWithSplit({
+/** The feature settings the flags ask for (split rate and validation part, names from URIs). */
+function settingsOf(v: Values): FeatureSettings {
+  return settingsWithSplit({
     rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
     validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
   }, v['names-from-uris']);
-  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features, settings };
+}
+
+/** How the flags ask a dataset folder to be read (files named by absolute paths, as recorded). */
+function readOptionsOf(v: Values): CheckpointSource['read'] {
+  const read: CheckpointSource['read'] = { format: v.format as ReadOptions['format'], names: v.names && resolve(v.names), fold: v.fold, kg2: v.kg2 };
+  const w = v['word-vectors'];
+  if (w) read.wordVectors = w === 'wink' ? w : resolve(w);
+  return Object.fromEntries(Object.entries(read).filter(([, x]) => x !== undefined)) as CheckpointSource['read'];
+}
+
+/** Features of a project (cached) or of a dataset folder (built in memory). */
+export async function loadData(dir: string, settings: FeatureSettings, readOptions: CheckpointSource['read']): Promise<{ features: Features; pair?: KgPair }> {
+  if (isProject(dir)) return { features: (await ensureFeatures(dir, settings)).features };
   const report = new InputReport();
-  const readOptions: ReadOptions = { format: v.format as ReadOptions['format'], names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] };
   const pair = await readDataset(dir, report, readOptions);
   if (report.hasErrors) throw new MmeaError('bad-input', `${report.errorCount} problem(s) in ${dir}:\n${report.format()}`, report.toJSON());
-  return { features: buildFeatures(pair, settings), settings, pair };
+  return { features: buildFeatures(pair, settings), pair };
 }
 
 function metricsLine(e: Evaluation): string {
@@ -168,7 +180,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const backend = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const { features, settings } = await loadData(resolve(v.data), v);
+  const settings = settingsOf(v);
+  const read = readOptionsOf(v);
+  const { features } = await loadData(resolve(v.data), settings, read);
   // a resumed run keeps its saved options; flags given again override them
   const saved = v.resume && existsSync(join(out, 'checkpoints', 'last', 'manifest.json')) ? await readCheckpointOptions(join(out, 'checkpoints', 'last')) : undefined;
   const options = trainOptions(v, saved);
@@ -179,7 +193,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     features,
     settings,
     options,
-    { out, data: resolve(v.data), backend, resume: v.resume },
+    { out, data: resolve(v.data), backend, resume: v.resume, read },
     {
       onEpoch: (e, eta, lastEval) => {
         const line = `epoch ${e.epoch}/${options.epochs} loss ${e.loss.toFixed(4)} ${e.seconds.toFixed(2)} s/epoch ETA ${Math.round(eta)} s${lastEval ? ` | ${metricsLine(lastEval)}` : ''}`;
@@ -206,16 +220,53 @@ export async function trainCommand(argv: string[]): Promise<number> {
 }
 
 /** A trainer restored from a checkpoint, with the data and options the run used. */
-async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName; pair?: KgPair }> {
-  if (!v.data) throw new UsageError('--data <dir> is required');
+/**
+ * The data, read options and feature settings a checkpoint was trained on, with the flags checked
+ * against them: a flag that asks for something else (another split rate, another names file) is an
+ * error naming both values, never a silent re-split whose test part holds training pairs. Without
+ * records (a checkpoint older than them), the flags as given.
+ */
+function sourceFor(v: Values, ck: string, recorded: CheckpointSource | null): CheckpointSource {
+  const data = v.data ? resolve(v.data) : recorded?.data;
+  if (!data) throw new UsageError(`--data <dir> is required (${ck} does not record its data)`);
+  if (!recorded) return { data, read: readOptionsOf(v), features: settingsOf(v) };
+  const conflict = (flag: string, given: unknown, theirs: unknown) =>
+    new UsageError(`${flag} ${String(given)} conflicts with the checkpoint's ${String(theirs)} (${ck}); leave ${flag} out to use the checkpoint's`);
+  const split = recorded.features.split;
+  if (v.rate !== undefined) {
+    const asked = settingsOf(v).split.trainRate;
+    if (!split.ignoreFiles) throw conflict('--rate', asked, 'split from the dataset\'s split files');
+    if (asked !== split.trainRate) throw conflict('--rate', asked, split.trainRate);
+  }
+  if (v['valid-fraction'] !== undefined && settingsOf(v).split.validFraction !== split.validFraction) throw conflict('--valid-fraction', v['valid-fraction'], split.validFraction);
+  if (v['names-from-uris'] && !recorded.features.namesFromUris) throw conflict('--names-from-uris', true, 'names from names files only');
+  const asked = readOptionsOf(v);
+  for (const [key, flag] of [['format', '--format'], ['names', '--names'], ['fold', '--fold'], ['kg2', '--kg2'], ['wordVectors', '--word-vectors']] as const) {
+    if (asked[key] !== undefined && asked[key] !== recorded.read[key]) throw conflict(flag, asked[key], recorded.read[key] ?? 'none');
+  }
+  return { ...recorded, data };
+}
+
+async function restored(v: Values): Promise<{ trainer: Trainer; backend: BackendName; data: string; pair?: KgPair }> {
   if (!v.checkpoint) throw new UsageError('--checkpoint <dir> is required');
+  const ck = resolve(v.checkpoint);
+  const recorded = await readCheckpointSource(ck);
+  const source = sourceFor(v, ck, recorded?.source ?? null);
   const backend = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
-  const { features, pair } = await loadData(resolve(v.data), v);
-  const ck = resolve(v.checkpoint);
+  const { features, pair } = await loadData(source.data, source.features, source.read);
+  // the same data, read the same way, must give the same split: else the data changed since
+  if (recorded) {
+    const now = recordedSplit(features.split);
+    const was = recorded.split;
+    if (now.digest !== was.digest) {
+      const sizes = (x: RecordedSplit) => `${x.train} train / ${x.valid} valid / ${x.test} test`;
+      throw new MmeaError('conflict', `${source.data} now gives another split (${sizes(now)}) than the one ${ck} was trained on (${sizes(was)}): the data changed since, or another folder was given`);
+    }
+  }
   const trainer = new Trainer(features, trainOptions(v, await readCheckpointOptions(ck)));
   await loadCheckpoint(ck, trainer);
-  return { trainer, backend, pair };
+  return { trainer, backend, data: source.data, pair };
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -232,10 +283,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
 export async function proposeCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   if (!v.out) throw new UsageError('propose: --out <file.jsonl> is required');
-  const { trainer, pair } = await restored(v);
+  const { trainer, data, pair } = await restored(v);
   const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
   // the names for the name anchors: from the dataset read in memory, or from the project
-  const entityOf = pair ? pairNames(pair) : projectNames(await Project.open(resolve(v.data!)));
+  const entityOf = pair ? pairNames(pair) : projectNames(await Project.open(data));
   const written = await proposals(trainer, k, resolve(v.out), entityOf, rowNames((id) => entityOf(id).label, trainer.features));
   trainer.dispose();
   if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));

@@ -259,6 +259,35 @@ describe('mmea train / eval / propose', () => {
     }
   });
 
+  it('evaluates a checkpoint on the split it was trained on: no flags give the logged figures exactly; a flag that differs is refused', async () => {
+    const run = join(tmp.path, 'rate30');
+    const trained = await mmea('train', '--data', DEMO_DATASET, '--out', run, '--rate', '0.3', '--epochs', '4', '--check-point', '4', '--json');
+    expect(trained.code).toBe(0);
+    const logged = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'evaluation').at(-1);
+    const ck = join(run, 'checkpoints', 'last');
+    // no --data, no --rate: the checkpoint's own data and 30 % split (the default 20 % one would put
+    // training pairs into the test part)
+    const e = await mmea('eval', '--checkpoint', ck, '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const ev = JSON.parse(e.stdout);
+    expect(ev.epoch).toBe(logged.epoch);
+    expect({ valid: ev.valid, test: ev.test }).toEqual({ valid: logged.valid, test: logged.test });
+    expect(ev.test.pairs).toBe(logged.test.pairs);
+    // a conflicting flag names both values
+    const bad = await mmea('eval', '--checkpoint', ck, '--rate', '0.2', '--json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr + bad.stdout).toMatch(/--rate 0\.2 conflicts with the checkpoint's 0\.3/);
+    // the same data elsewhere is fine; data that now splits otherwise is refused
+    const moved = join(tmp.path, 'moved');
+    cpSync(DEMO_DATASET, moved, { recursive: true });
+    expect((await mmea('eval', '--checkpoint', ck, '--data', moved, '--json')).code).toBe(0);
+    const links = readFileSync(join(moved, 'ill_ent_ids'), 'utf8').trim().split('\n');
+    writeFileSync(join(moved, 'ill_ent_ids'), [...links.slice(1), links[0]].join('\n') + '\n');
+    const changed = await mmea('eval', '--checkpoint', ck, '--data', moved, '--json');
+    expect(changed.code).toBe(1);
+    expect(changed.stdout + changed.stderr).toMatch(/now gives another split .* than the one .* was trained on/);
+  });
+
   it('refuses bad options with exit code 2', async () => {
     expect((await mmea('train', '--data', DEMO_DATASET, '--out', out, '--without', '9')).code).toBe(2);
     expect((await mmea('train', '--data', DEMO_DATASET)).code).toBe(2);

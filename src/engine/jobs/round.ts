@@ -33,7 +33,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
   const namesFromUris = previous ? previous.namesFromUris === true : params.namesFromUris === true;
   // the project's seed rate (a dataset without split files): the split its summary shows
   const { seedRate } = await readManifest(path);
-  const { features: f } = await ensureFeatures(path, settingsWithSplit({ seedRate }, namesFromUris));
+  const settings = settingsWithSplit({ seedRate }, namesFromUris);
+  const { features: f } = await ensureFeatures(path, settings);
   const project = await Project.open(path);
   const rowOf = rowsById(f.rowIds);
   const row = (side: 1 | 2, uri: string): number => {
@@ -195,7 +196,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const scratch = roundScratchPath(params, ctx.jobId);
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(scratch, { recursive: true });
-    await saveCheckpoint(join(scratch, 'checkpoint'), trainer);
+    await saveCheckpoint(join(scratch, 'checkpoint'), trainer, { data: path, read: {}, features: settings });
     writeFileSync(join(scratch, 'seeds.tsv'), Array.from({ length: trainPairs.length / 2 }, (_, i) => `${f.rowIds[trainPairs[2 * i]!]}\t${f.rowIds[trainPairs[2 * i + 1]!]}\n`).join(''));
     writeFileSync(join(scratch, 'queue.json'), JSON.stringify(queue));
     writeFileSync(join(scratch, 'verdicts.json'), JSON.stringify([...verdictsNow]));

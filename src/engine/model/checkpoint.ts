@@ -1,10 +1,15 @@
 // Checkpoints in a run folder: every parameter and the optimizer's moments, the epoch, the training
 // pairs (seeds plus merged pseudo-labels) and the options, written atomically (data/tree.ts), so a
-// run resumes exactly where it was and `eval`/`propose` rebuild the same model.
+// run resumes exactly where it was and `eval`/`propose` rebuild the same model — on the same data,
+// read and featurised the same way, with the same split (CheckpointSource), so a checkpoint is never
+// scored on a test part that holds pairs it trained on.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReadOptions } from '../data/formats';
 import { readTree, replaceTree } from '../data/tree';
+import type { FeatureSettings, Features } from '../features/build';
 import type { AdamW } from './adamw';
 import { tf } from './tf';
 import { TRAIN_DEFAULTS, type Trainer, type TrainOptions } from './train';
@@ -24,6 +29,31 @@ interface CheckpointData {
   club?: { params: Record<string, Float32Array>; m: Record<string, Float32Array>; v: Record<string, Float32Array>; step: number } | null;
 }
 
+/** What a checkpoint was trained on: the data folder (a dataset or a project), how it was read, the
+ *  feature settings (split rate and seed among them), and the split that came of them. */
+export interface CheckpointSource {
+  data: string;
+  read: Pick<ReadOptions, 'format' | 'names' | 'fold' | 'kg2' | 'wordVectors'>;
+  features: FeatureSettings;
+}
+export interface RecordedSplit {
+  train: number;
+  valid: number;
+  test: number;
+  /** sha256 of the train, valid and test pairs (entity rows, in order) */
+  digest: string;
+}
+
+/** The split's sizes and a digest of its pairs: equal digests, equal splits. */
+export function recordedSplit(split: Features['split']): RecordedSplit {
+  const h = createHash('sha256');
+  for (const part of [split.train, split.valid, split.test]) {
+    h.update(String(part.length));
+    h.update(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+  }
+  return { train: split.train.length / 2, valid: split.valid.length / 2, test: split.test.length / 2, digest: h.digest('hex') };
+}
+
 const flat = (m: Map<number, number>) => Int32Array.from([...m].flat());
 function unflat(a: Int32Array): Map<number, number> {
   const m = new Map<number, number>();
@@ -35,7 +65,8 @@ const read = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].ma
 /** Parameters and their AdamW moments by name (the inverse of restore below). */
 const weights = (params: Map<string, tf.Variable>, optimizer: AdamW) => ({ params: read(params), m: read(optimizer.m), v: read(optimizer.v) });
 
-export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
+/** Writes `t` to `dir`; `source` (what it was trained on) is recorded with the split for eval/propose. */
+export async function saveCheckpoint(dir: string, t: Trainer, source: CheckpointSource | null = null): Promise<void> {
   const data: CheckpointData = {
     ...weights(t.params, t.optimizer),
     train: t.train,
@@ -51,6 +82,8 @@ export async function saveCheckpoint(dir: string, t: Trainer): Promise<void> {
     step: t.optimizer.step,
     options: t.options,
     modalities: t.model.present,
+    source,
+    split: recordedSplit(t.features.split),
     shapes: Object.fromEntries([...t.params].map(([k, v]) => [k, v.shape])),
   });
 }
@@ -61,6 +94,15 @@ export async function readCheckpointOptions(dir: string): Promise<TrainOptions> 
   if (!existsSync(file)) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
   // options a later version added take their defaults (the behaviour of the version that wrote it)
   return { ...TRAIN_DEFAULTS, ...(JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options };
+}
+
+/** What the checkpoint was trained on and the split it recorded; null for a checkpoint older than
+ *  these records. */
+export async function readCheckpointSource(dir: string): Promise<{ source: CheckpointSource; split: RecordedSplit } | null> {
+  const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
+  const m = JSON.parse(await readFile(file, 'utf8')) as { source?: CheckpointSource | null; split?: RecordedSplit };
+  return m.source && m.split ? { source: m.source, split: m.split } : null;
 }
 
 function restore(dir: string, params: Map<string, tf.Variable>, optimizer: AdamW, saved: Pick<CheckpointData, 'params' | 'm' | 'v'>): void {

@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, saveCheckpoint, type CheckpointSource } from './checkpoint';
 import type { BackendName } from './tf';
 import { kernelImplementation } from './native';
 import { kernelThreads } from './pool';
@@ -36,7 +36,7 @@ export async function trainRun(
   features: Features,
   settings: FeatureSettings,
   options: TrainOptions,
-  run: { out: string; data: string; backend: BackendName; resume?: boolean },
+  run: { out: string; data: string; backend: BackendName; resume?: boolean; read?: CheckpointSource['read'] },
   hooks: RunHooks = {},
 ): Promise<RunResult> {
   const t0 = performance.now();
@@ -73,8 +73,9 @@ export async function trainRun(
         appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
         lastEval = e;
         hooks.onEvaluation?.(e, selected);
-        await saveCheckpoint(last, trainer);
-        if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer);
+        const source: CheckpointSource = { data: run.data, read: run.read ?? {}, features: settings };
+        await saveCheckpoint(last, trainer, source);
+        if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer, source);
       },
       shouldStop: hooks.shouldStop,
     }, previous);
