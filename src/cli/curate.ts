@@ -79,7 +79,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       say(
         v.json
           ? JSON.stringify({ point: p })
-          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} above ${p.threshold ?? '∞'}, recall ${p.recall.toFixed(3)} precision ${p.precision.toFixed(4)}` +
+          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} (${Object.entries(p.thresholds).map(([t, x]) => `${t} ≥ ${x}`).join(', ') || 'no tier vouched for'}), recall ${p.recall.toFixed(3)} precision ${p.precision.toFixed(4)}` +
               (p.heldOut ? `, held-out H@1 ${p.heldOut.hits1.toFixed(3)} (${p.heldOut.pairs})` : '') +
               `, epoch ${p.epoch}, ${p.seconds} s`,
       ),

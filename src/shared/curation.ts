@@ -89,16 +89,15 @@ function percentiles(xs: number[]): number[] {
  * Expected value of reviewing each item, relative to the others in the queue:
  * plausibility that the right counterpart is among the shown candidates (percentile of the first
  * candidate's score) × uncertainty (low margin) × (1 + graph impact) × (1 + modality disagreement).
- * Items accepted without review (acceptable, acceptKey ≥ `accepted`) get a tenth: reviewing them
- * adds little.
+ * Items the thresholds accept without review (accepts) get a tenth: reviewing them adds little.
  */
-export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted = Infinity): number[] {
+export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted: Thresholds = NO_THRESHOLDS): number[] {
   const top = percentiles(items.map((q) => q.candidates[0]?.score ?? -Infinity));
   const sure = percentiles(items.map((q) => q.margin));
   const maxImpact = Math.max(1, ...items.map((q) => q.impact));
   return items.map((q, i) => {
     const v = top[i]! * (1 - 0.8 * sure[i]!) * (1 + Math.log1p(q.impact) / Math.log1p(maxImpact)) * (1 + q.disagreement);
-    const taken = acceptable(q) && acceptKey(q) >= accepted;
+    const taken = accepts(q, accepted);
     return Math.round((taken ? v / 10 : v) * 1e4) / 1e4;
   });
 }
@@ -161,45 +160,114 @@ export function wilsonLower(successes: number, n: number, z = 1): number {
 }
 
 /**
- * The lowest confidence t (any score of how sure the model is: acceptKey) such that the reviewed
- * items with confidence ≥ t had a correct first
- * candidate with precision whose Wilson lower bound is ≥ `precision`; Infinity when no t qualifies
- * (accept nothing). `samples`: (the model's confidence for a reviewed item, whether its first
- * candidate was the right one), from items the model did not train on.
- *
- * With `delivered`, the precision asked for is the delivered alignment's: `confirmed` reviewed
- * pairs (right by the curator's word) plus the `open` items (their confidences) at or above t,
- * accepted; then t qualifies when (confirmed + bound × accepted) / (confirmed + accepted) ≥
- * `precision`, so the accepted part may be a little less precise the more has been confirmed.
+ * The tiers "accept above threshold" calibrates apart (issue 23). A threshold calibrated on a mix of
+ * tiers vouches for the open items only when they are mixed as the audits were, and they are not:
+ * the review takes some tiers' items faster than others', so the clean tier's audits ended up
+ * vouching for a dirty tier's open items (DBP15K zh_en: exact anchors on machine-translated names,
+ * 45 % wrong, accepted at a promised 99 %). Each tier gets its own threshold on acceptKey, from its
+ * own audits, so a tier is accepted only on its own evidence; within a tier the model's confidence
+ * orders the items, so the threshold takes a tier's clean part instead of all or nothing. A name
+ * anchor the model also ranks first both ways (confidence > 0) is a tier apart from one it does not.
  */
-export function acceptThreshold(samples: { confidence: number; correct: boolean }[], precision = ACCEPT_PRECISION, z = 1, delivered?: { confirmed: number; open: number[] }): number {
-  const sorted = [...samples].sort((a, b) => b.confidence - a.confidence);
-  const open = delivered ? Float64Array.from(delivered.open).sort() : null; // ascending
-  /** open items with confidence ≥ t */
-  const above = (t: number): number => {
-    let lo = 0;
-    let hi = open!.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (open![mid]! < t) lo = mid + 1;
-      else hi = mid;
+export const TIERS = ['exact-agree', 'exact', 'base-agree', 'base', 'model'] as const;
+export type Tier = (typeof TIERS)[number];
+export type Thresholds = Record<Tier, number>;
+export const NO_THRESHOLDS: Thresholds = Object.freeze(Object.fromEntries(TIERS.map((t) => [t, Infinity])) as Thresholds);
+
+/** The tier of an item that may be accepted; null for one that may not (acceptable). */
+export function tierOf(q: Pick<QueueItem, 'candidates' | 'confidence'>): Tier | null {
+  if (!acceptable(q)) return null;
+  const anchor = q.candidates[0]!.sameName;
+  if (!anchor) return 'model';
+  return q.confidence > 0 ? `${anchor}-agree` : anchor;
+}
+
+/** Whether the thresholds accept `q` (before the 1-to-1 rule). */
+export function accepts(q: Pick<QueueItem, 'candidates' | 'confidence'>, th: Thresholds): boolean {
+  const tier = tierOf(q);
+  return tier !== null && acceptKey(q) >= th[tier];
+}
+
+/**
+ * Each tier's lowest acceptKey threshold the audits vouch for. `samples`: (tier, acceptKey, whether
+ * the first candidate was right) of audited items; `delivered`: the confirmed pairs and the open
+ * acceptable items (tier, key). A tier's option at threshold t has `a` open items above it and a
+ * precision whose Wilson lower bound (z) is L on its own samples above it, so at most (1 − L)·a of
+ * them are wrong. Every tier first takes its lowest t with L ≥ `precision`; then, cleanest bound
+ * first, a tier goes lower while the wrong ones stay within the delivered set's budget:
+ * Σ (1 − L)·a ≤ (1 − precision)·(confirmed + Σ a). Without `delivered`, only the first step.
+ */
+export function acceptThresholds(
+  samples: { tier: Tier; key: number; correct: boolean }[],
+  precision = ACCEPT_PRECISION,
+  z = 1,
+  delivered?: { confirmed: number; open: { tier: Tier; key: number }[] },
+): Thresholds {
+  // per tier, its options from the highest threshold down: (t, bound, open items at or above t)
+  const options = new Map<Tier, { t: number; bound: number; a: number }[]>();
+  for (const tier of TIERS) {
+    const own = samples.filter((x) => x.tier === tier).sort((x, y) => y.key - x.key);
+    const openKeys = (delivered?.open ?? []).filter((o) => o.tier === tier).map((o) => o.key);
+    const list: { t: number; bound: number; a: number }[] = [];
+    let ok = 0;
+    own.forEach((x, i) => {
+      if (x.correct) ok++;
+      if (i < own.length - 1 && own[i + 1]!.key === x.key) return; // the last of equal keys
+      list.push({ t: x.key, bound: wilsonLower(ok, i + 1, z), a: openKeys.filter((k) => k >= x.key).length });
+    });
+    options.set(tier, list);
+  }
+  const chosen = new Map<Tier, number>(); // tier → index of its option
+  for (const [tier, list] of options) {
+    let at = -1;
+    list.forEach((o, i) => {
+      if (o.bound >= precision) at = i;
+    });
+    if (at >= 0) chosen.set(tier, at);
+  }
+  if (delivered) {
+    const budgetHolds = (pick: Map<Tier, number>) => {
+      let a = 0;
+      let wrong = 0;
+      for (const [tier, i] of pick) {
+        const o = options.get(tier)![i]!;
+        a += o.a;
+        wrong += (1 - o.bound) * o.a;
+      }
+      return wrong <= (1 - precision) * (delivered.confirmed + a) + 1e-9;
+    };
+    for (;;) {
+      // the next option down of every tier that keeps the budget, the cleanest taken
+      let best: { tier: Tier; i: number; bound: number } | null = null;
+      for (const [tier, list] of options) {
+        const from = chosen.get(tier) ?? -1;
+        for (let i = from + 1; i < list.length; i++) {
+          const trial = new Map(chosen).set(tier, i);
+          if (!budgetHolds(trial)) continue;
+          if (!best || list[i]!.bound > best.bound) best = { tier, i, bound: list[i]!.bound };
+          break;
+        }
+      }
+      if (!best) break;
+      chosen.set(best.tier, best.i);
     }
-    return open!.length - lo;
+  }
+  const out = { ...NO_THRESHOLDS };
+  for (const [tier, i] of chosen) out[tier] = options.get(tier)![i]!.t;
+  return out;
+}
+
+/** What the thresholds accept, in words (the accept preview); null when they accept nothing. */
+export function describeThresholds(th: Thresholds): string | null {
+  const words: Record<Tier, string> = {
+    'exact-agree': 'exact-name anchors the model also ranks first',
+    exact: 'exact-name anchors the model ranks otherwise',
+    'base-agree': 'base-name anchors the model also ranks first',
+    base: 'base-name anchors the model ranks otherwise',
+    model: 'mutual bests without an anchor',
   };
-  const holds = (bound: number, t: number): boolean => {
-    if (!delivered) return bound >= precision;
-    const a = above(t);
-    const c = delivered.confirmed;
-    return c + a === 0 || (c + bound * a) / (c + a) >= precision;
-  };
-  let ok = 0;
-  let best = Infinity;
-  sorted.forEach((s, i) => {
-    if (s.correct) ok++;
-    const last = i === sorted.length - 1 || sorted[i + 1]!.confidence !== s.confidence;
-    if (last && holds(wilsonLower(ok, i + 1, z), s.confidence)) best = s.confidence;
-  });
-  return best;
+  const parts = TIERS.filter((t) => Number.isFinite(th[t])).map((t) => `${words[t]} with ${t === 'model' ? 'confidence + name similarity' : 'confidence'} ≥ ${(th[t] - (t === 'model' ? 0 : ANCHOR_KEY[t.startsWith('exact') ? 'exact' : 'base'])).toFixed(4)}`);
+  return parts.length ? parts.join('; ') : null;
 }
 
 /** Whether the first candidate may be accepted unreviewed at all: a mutual best of the model, or
@@ -227,22 +295,12 @@ export function acceptKey(q: Pick<QueueItem, 'candidates' | 'confidence'>): numb
   return q.confidence + (typeof name === 'number' ? name : -1);
 }
 
-/** What a threshold on acceptKey accepts, in words (the accept preview). */
-export function describeThreshold(t: number): string {
-  const f = (x: number) => x.toFixed(4);
-  // the tiers' keys lie within ±9 of their lift: the midpoints part them
-  if (t > (ANCHOR_KEY.exact + ANCHOR_KEY.base) / 2) return `exact-name anchors with confidence ≥ ${f(t - ANCHOR_KEY.exact)}`;
-  if (t > ANCHOR_KEY.base / 2) return `exact-name anchors, and base-name anchors with confidence ≥ ${f(t - ANCHOR_KEY.base)}`;
-  return `name anchors, and mutual bests with confidence + name similarity ≥ ${f(t)}`;
-}
-
-/** The acceptable open items' first candidates with acceptKey ≥ `threshold`, highest first,
+/** The open items the thresholds accept (each tier above its own), highest acceptKey first,
  *  1-to-1: a target in `used` (confirmed ones) or taken by a surer item is passed over. */
-export function takeAccepted<T extends QueueItem>(open: T[], threshold: number, used: Set<number>): T[] {
+export function takeAccepted<T extends QueueItem>(open: T[], th: Thresholds, used: Set<number>): T[] {
   const out: T[] = [];
   const taken = new Set(used);
-  for (const q of open.filter(acceptable).sort((a, b) => acceptKey(b) - acceptKey(a) || a.source - b.source)) {
-    if (acceptKey(q) < threshold) break;
+  for (const q of open.filter((x) => accepts(x, th)).sort((a, b) => acceptKey(b) - acceptKey(a) || a.source - b.source)) {
     const t = q.candidates[0]?.target;
     if (t === undefined || taken.has(t)) continue;
     taken.add(t);

@@ -54,7 +54,9 @@ export interface EntityDetail extends EntityRow {
 /** "Accept above threshold" (curation:accept): the threshold the audits vouch for (null: none yet),
  *  what it rests on, how many pairs it accepts, and how many were recorded (apply) */
 export interface AcceptResult {
-  threshold: number | null;
+  /** what the tiers' calibrated thresholds accept, in words (shared/curation.ts describeThresholds);
+   *  null while the audits vouch for no tier */
+  rule: string | null;
   audits: number;
   auditsRight: number;
   confirmed: number;

@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptKey, acceptThreshold, conflictOf, describeThreshold, disagreementOf, expectedValues, orderQueue, takeAccepted, wilsonLower, type QueueItem } from '../../src/shared/curation';
+import { acceptKey, acceptThresholds, conflictOf, describeThresholds, disagreementOf, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, TIERS, wilsonLower, type QueueItem, type Thresholds } from '../../src/shared/curation';
 import { planAcceptance, valuedQueue } from '../../src/engine/curation/accept';
 import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
@@ -16,6 +16,12 @@ import { ROOT, DEMO_DATASET, tempDir } from '../helpers';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
+
+/** every tier's threshold at t */
+const every = (t: number): Thresholds => Object.fromEntries(TIERS.map((x) => [x, t])) as Thresholds;
+/** one tier's calibration: the mutual bests without anchors ('model'), keys given as confidences */
+const modelThreshold = (samples: { confidence: number; correct: boolean }[], precision: number, delivered?: { confirmed: number; open: number[] }) =>
+  acceptThresholds(samples.map((x) => ({ tier: 'model' as const, key: x.confidence, correct: x.correct })), precision, 1, delivered && { confirmed: delivered.confirmed, open: delivered.open.map((key) => ({ tier: 'model' as const, key })) }).model;
 
 const item = (source: number, scores: number[], extra: Partial<QueueItem> = {}): QueueItem => ({
   source,
@@ -36,7 +42,7 @@ describe('review queue logic', () => {
     expect(v[1]!).toBeGreaterThan(v[0]!); // same top score, smaller margin
     expect(v[1]!).toBeGreaterThan(v[2]!); // same margin, more plausible
     expect(v[3]!).toBeGreaterThan(v[1]!); // anchors more neighbours
-    const damped = expectedValues(items, -0.5); // a threshold on acceptKey (no names here: confidence − 1)
+    const damped = expectedValues(items, every(-0.5)); // a threshold on acceptKey (no names here: confidence − 1)
     expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3); // confidence .8, key −.2 ≥ −.5: accepted anyway
     expect(damped[1]).toBe(v[1]);
     const withValues = items.map((q, i) => ({ ...q, value: v[i]! }));
@@ -68,13 +74,13 @@ describe('review queue logic', () => {
     // 200 right answers from confidence 1.0 down to 0.5, then a wrong one at 0.45 and 0.44
     const samples = Array.from({ length: 200 }, (_, i) => ({ confidence: 1 - i * 0.0025, correct: true }));
     samples.push({ confidence: 0.45, correct: false }, { confidence: 0.44, correct: false });
-    const t = acceptThreshold(samples, 0.99);
+    const t = modelThreshold(samples, 0.99);
     expect(t).toBeCloseTo(0.5025, 4); // all 200 right: bound 200/201 ≥ .99; one wrong more breaks it
-    expect(acceptThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
-    expect(acceptThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(-1);
+    expect(modelThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
+    expect(modelThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(-1);
     // whatever the threshold, an item that is not a mutual best (confidence ≤ 0) is never taken
     const items = [item(1, [0.9, 0.5]), item(2, [0.5, 0.5]), { ...item(3, [0.8, 0.1]), confidence: -0.2 }];
-    expect(takeAccepted(items, -Infinity, new Set()).map((q) => q.source)).toEqual([1]);
+    expect(takeAccepted(items, every(-Infinity), new Set()).map((q) => q.source)).toEqual([1]);
   });
 
   it('ranks what it accepts by the confidence plus the first candidate’s name similarity', () => {
@@ -83,7 +89,7 @@ describe('review queue logic', () => {
     expect(acceptKey(named(2, 0.1, null))).toBeCloseTo(-0.9, 9); // no name on a side: less evidence
     expect(acceptKey(item(3, [0.9, 0.5]))).toBeCloseTo(0.4 - 1, 9); // a dataset without names: the confidence, shifted
     // a sure-looking pair whose names differ comes after a less sure one whose names match
-    expect(takeAccepted([named(1, 0.3, 0.1), named(2, 0.1, 0.95)], -Infinity, new Set()).map((q) => q.source)).toEqual([2, 1]);
+    expect(takeAccepted([named(1, 0.3, 0.1), named(2, 0.1, 0.95)], every(-Infinity), new Set()).map((q) => q.source)).toEqual([2, 1]);
   });
 
   it('ranks name anchors above the rest, exact names above base names, and may accept one the model does not rank first', () => {
@@ -97,16 +103,20 @@ describe('review queue logic', () => {
     expect(acceptKey(base)).toBeGreaterThan(acceptKey(model));
     expect(acceptKey(anchored(4, 0.5, 'exact'))).toBeGreaterThan(acceptKey(exact)); // within a tier: by confidence
     // the model prefers another target for source 1 (confidence < 0), yet its name anchor is acceptable
-    expect(takeAccepted([model, base, exact, anchored(5, -0.3)], -Infinity, new Set()).map((q) => q.source)).toEqual([1, 2, 3]);
-    // the preview says in words what a threshold takes
-    expect(describeThreshold(acceptKey(exact))).toBe('exact-name anchors with confidence ≥ -0.3000');
-    expect(describeThreshold(acceptKey(base))).toBe('exact-name anchors, and base-name anchors with confidence ≥ 0.2000');
-    expect(describeThreshold(acceptKey(model))).toBe('name anchors, and mutual bests with confidence + name similarity ≥ 1.9000');
+    expect(takeAccepted([model, base, exact, anchored(5, -0.3)], every(-Infinity), new Set()).map((q) => q.source)).toEqual([1, 2, 3]);
+    // each is a tier of its own: an anchor the model ranks otherwise apart from one it also ranks first
+    // (shared/curation.ts tierOf), and the preview says in words what each tier's threshold takes
+    expect(describeThresholds({ ...NO_THRESHOLDS, exact: acceptKey(exact) })).toBe('exact-name anchors the model ranks otherwise with confidence ≥ -0.3000');
+    expect(describeThresholds({ ...NO_THRESHOLDS, 'base-agree': acceptKey(base), model: acceptKey(model) })).toBe(
+      'base-name anchors the model also ranks first with confidence ≥ 0.2000; mutual bests without an anchor with confidence + name similarity ≥ 1.9000',
+    );
+    expect(describeThresholds(NO_THRESHOLDS)).toBeNull();
+    expect(takeAccepted([model, base, exact], { ...NO_THRESHOLDS, exact: -Infinity }, new Set()).map((q) => q.source)).toEqual([1]);
     // and audits sample it: the audit order's first part is the acceptable items
     expect(orderQueue([anchored(5, -0.3), exact], 'audit').map((q) => q.source)).toEqual([1, 5]);
     // what reviewing is worth drops to a tenth for an item the threshold accepts anyway
     const v = expectedValues([exact, anchored(5, -0.3)]);
-    const damped = expectedValues([exact, anchored(5, -0.3)], acceptKey(exact));
+    const damped = expectedValues([exact, anchored(5, -0.3)], { ...NO_THRESHOLDS, exact: acceptKey(exact) });
     expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3);
     expect(damped[1]).toBe(v[1]);
   });
@@ -114,13 +124,13 @@ describe('review queue logic', () => {
   it('asks the delivered set for the precision: confirmed pairs let the accepted part be a little less sure', () => {
     // 300 samples, one wrong in every 60 from the top (precision ≈ .983: its bound never reaches .99)
     const samples = Array.from({ length: 300 }, (_, i) => ({ confidence: 1 - i / 300, correct: i % 60 !== 59 }));
-    expect(acceptThreshold(samples, 0.99)).toBe(Infinity);
+    expect(modelThreshold(samples, 0.99)).toBe(Infinity);
     // 1,000 open items spread over the same confidences
     const open = Array.from({ length: 1000 }, (_, i) => 1 - i / 1000);
     // nothing confirmed: the delivered set is the accepted part alone, the same answer
-    expect(acceptThreshold(samples, 0.99, 1, { confirmed: 0, open })).toBe(Infinity);
+    expect(modelThreshold(samples, 0.99, { confirmed: 0, open })).toBe(Infinity);
     // 2,000 confirmed: accepting down to t keeps (2000 + bound·A) / (2000 + A) ≥ .99
-    const t = acceptThreshold(samples, 0.99, 1, { confirmed: 2000, open });
+    const t = modelThreshold(samples, 0.99, { confirmed: 2000, open });
     expect(t).toBeGreaterThan(0);
     expect(t).toBeLessThan(1);
     // computed independently: the condition holds at t and at no sample confidence below it
@@ -168,22 +178,23 @@ describe('accept above threshold', () => {
     expect([plan.audits, plan.auditsRight, plan.confirmed]).toEqual([120, 119, 121]);
     // at s236's confidence: bound 119/120, 115 open items above → (121 + .9917·115) / 236 ≥ .99;
     // one sample lower (the wrong one) the delivered bound falls to .989
-    expect(plan.threshold).toBeCloseTo(1 - 236 / 300 - 1, 6); // no names here: acceptKey is the confidence − 1
+    expect(plan.thresholds).toEqual({ ...NO_THRESHOLDS, model: expect.closeTo(1 - 236 / 300 - 1, 6) }); // mutual bests without anchors: one tier; no names here: acceptKey is the confidence − 1
     const sources = plan.accept.map((a) => a.source);
     expect(sources).toHaveLength(114); // the 115 open odd sources above it but s5
     expect(sources.some((s) => s === 1 || s === 3 || s === 5 || s === 7 || s % 2 === 0)).toBe(false);
     expect(new Set(plan.accept.map((a) => a.target)).size).toBe(114);
-    expect(plan.accept.every((a) => a.target === 1000 + a.source && a.confidence >= plan.threshold)).toBe(true);
+    expect(plan.accept.every((a) => a.target === 1000 + a.source && a.confidence >= plan.thresholds.model && a.tier === 'model')).toBe(true);
     // without audits nothing is vouched for
-    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ threshold: Infinity, accept: [] });
+    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ thresholds: NO_THRESHOLDS, accept: [] });
     // takeAccepted alone: most confident first, a used target passed over
-    expect(takeAccepted(queue.slice(0, 4), -Infinity, new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
+    expect(takeAccepted(queue.slice(0, 4), every(-Infinity), new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
   });
 
   it('orders the review by value with the items the threshold would accept anyway damped to a tenth', () => {
     const standing = Array.from({ length: 120 }, (_, k) => v(2 * k, 1000 + 2 * k, 'confirm', true)); // 120 right audits
-    const { items, threshold } = valuedQueue(queue, standing, uri, 0.99);
-    expect(threshold).toBe(planAcceptance(queue, standing, uri, 0.99).threshold);
+    const { items, thresholds } = valuedQueue(queue, standing, uri, 0.99);
+    expect(thresholds).toEqual(planAcceptance(queue, standing, uri, 0.99).thresholds);
+    const threshold = thresholds.model;
     expect(Number.isFinite(threshold)).toBe(true);
     const plain = expectedValues(queue);
     const damped = items.filter((q) => acceptKey(q) >= threshold);

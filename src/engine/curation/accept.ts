@@ -1,21 +1,23 @@
 // "Accept above threshold": the first candidates whose acceptKey (name anchors first, then the
-// model's mutual bests by confidence plus name similarity) is above a threshold
-// calibrated on the curator's audit verdicts (a uniform sample of the queue's acceptable items, given in
-// the review's audit order and held out of training), taken 1-to-1, most confident first. The same
-// rule `mmea simulate` measures (shared/curation.ts acceptThreshold, asked for the delivered set's
+// model's mutual bests by confidence plus name similarity) is above their tier's threshold, each
+// tier calibrated on its own audit verdicts (a uniform sample of the queue's acceptable items, given
+// in the review's audit order and held out of training), taken 1-to-1, most confident first. The same
+// rule `mmea simulate` measures (shared/curation.ts acceptThresholds, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
-import { acceptable, acceptKey, acceptThreshold, expectedValues, takeAccepted, type QueueItem } from '../../shared/curation';
+import { acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, takeAccepted, tierOf, type QueueItem, type Thresholds, type Tier } from '../../shared/curation';
 import type { VerdictEntry } from '../../shared/verdicts';
 
 export interface AcceptPlan {
-  /** Infinity: the audits do not vouch for any threshold yet */
-  threshold: number;
-  /** audit verdicts the threshold was calibrated on, and how many of them found the first candidate right */
+  /** each tier's threshold on acceptKey; Infinity where its audits vouch for none yet */
+  thresholds: Thresholds;
+  /** audit verdicts the thresholds were calibrated on, and how many of them found the first candidate right */
   audits: number;
   auditsRight: number;
+  /** audits per tier (what each tier's threshold rests on) */
+  tierAudits: Partial<Record<Tier, number>>;
   confirmed: number;
   /** pairs to accept (ids), surest first; `confidence` is the acceptKey they were ranked by */
-  accept: { source: number; target: number; score: number; confidence: number }[];
+  accept: { source: number; target: number; score: number; confidence: number; tier: Tier }[];
 }
 
 /**
@@ -37,34 +39,41 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
     if (v.verdict === 'none') none.add(v.source);
   }
-  const samples: { confidence: number; correct: boolean }[] = [];
+  const samples: { tier: Tier; key: number; correct: boolean }[] = [];
   const open: QueueItem[] = [];
   for (const q of queue) {
     const s = uri(q.source);
     const first = q.candidates[0];
     if (!first) continue;
     if (audited.has(s)) {
-      if (!acceptable(q)) continue; // never to be accepted: it says nothing of those that may be
+      const tier = tierOf(q);
+      if (tier === null) continue; // never to be accepted: it says nothing of those that may be
       const t = uri(first.target);
-      if (confirmedOf.has(s)) samples.push({ confidence: acceptKey(q), correct: confirmedOf.get(s) === t });
-      else if (none.has(s) || rejected.has(`${s}\t${t}`)) samples.push({ confidence: acceptKey(q), correct: false });
+      if (confirmedOf.has(s)) samples.push({ tier, key: acceptKey(q), correct: confirmedOf.get(s) === t });
+      else if (none.has(s) || rejected.has(`${s}\t${t}`)) samples.push({ tier, key: acceptKey(q), correct: false });
     } else if (!decided.has(s)) open.push(q);
   }
-  const threshold = samples.length ? acceptThreshold(samples, precision, 1, { confirmed: confirmedOf.size, open: open.filter(acceptable).map(acceptKey) }) : Infinity;
+  const openKeys = open.flatMap((q) => {
+    const tier = tierOf(q);
+    return tier === null ? [] : [{ tier, key: acceptKey(q) }];
+  });
+  const thresholds = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: confirmedOf.size, open: openKeys }) : NO_THRESHOLDS;
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
   const used = new Set<number>();
   for (const q of queue) for (const c of q.candidates) if (confirmedTargets.has(uri(c.target))) used.add(c.target);
-  const accept = takeAccepted(open, threshold, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q) }));
-  return { threshold, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, confirmed: confirmedOf.size, accept };
+  const accept = takeAccepted(open, thresholds, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q), tier: tierOf(q)! }));
+  const tierAudits: Partial<Record<Tier, number>> = {};
+  for (const x of samples) tierAudits[x.tier] = (tierAudits[x.tier] ?? 0) + 1;
+  return { thresholds, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, tierAudits, confirmed: confirmedOf.size, accept };
 }
 
 /** The queue as the review shows it: what reviewing an item is worth drops to a tenth where the
  *  threshold the audits vouch for now would accept it anyway (shared/curation.ts expectedValues),
  *  as `mmea simulate` orders its rounds; unchanged while they vouch for none. */
-export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): { items: QueueItem[]; threshold: number } {
-  const { threshold } = planAcceptance(queue, standing, uri, precision);
-  if (!Number.isFinite(threshold)) return { items: queue, threshold };
-  const values = expectedValues(queue, threshold);
-  return { items: queue.map((q, i) => ({ ...q, value: values[i]! })), threshold };
+export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): { items: QueueItem[]; thresholds: Thresholds } {
+  const { thresholds } = planAcceptance(queue, standing, uri, precision);
+  if (!Object.values(thresholds).some(Number.isFinite)) return { items: queue, thresholds };
+  const values = expectedValues(queue, thresholds);
+  return { items: queue.map((q, i) => ({ ...q, value: values[i]! })), thresholds };
 }

@@ -8,7 +8,7 @@
 // confirmation per verdict), so the alignment delivered after a round is, as in the app, the
 // confirmed pairs plus the first candidates of the acceptable items (the model's mutual bests and
 // the name anchors) whose acceptKey is above a threshold calibrated on the curator's verdicts
-// (shared/curation.ts acceptThreshold; exported with the justification
+// (shared/curation.ts acceptThresholds, each tier on its own audits; exported with the justification
 // semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the delivered set's,
 // confirmed pairs included, as the target measures it. The calibration uses audit items only: a
 // random share of every round's verdicts, drawn uniformly from the acceptable items, whose
@@ -17,7 +17,7 @@
 // what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
 // used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { ACCEPT_PRECISION, acceptable, acceptKey, acceptThreshold, expectedValues, orderQueue, takeAccepted, type QueueItem, type QueueOrder } from '../../shared/curation';
+import { ACCEPT_PRECISION, acceptable, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, tierOf, type QueueItem, type QueueOrder, type Tier } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -67,9 +67,10 @@ export interface CurvePoint {
   confirmed: number;
   /** recall of the confirmed pairs alone */
   confirmedRecall: number;
-  /** accepted without review: the model's first candidates above the threshold */
+  /** accepted without review: the model's first candidates above their tier's threshold */
   accepted: number;
-  threshold: number | null;
+  /** the tiers' thresholds on acceptKey that the audits vouch for (tiers without one left out) */
+  thresholds: Partial<Record<Tier, number>>;
   /** recall and precision of confirmed ∪ accepted against the pairs to find */
   recall: number;
   precision: number;
@@ -138,7 +139,7 @@ export async function simulate(
     let verdicts = 0;
     let reached: number | null = null;
     const curve: CurvePoint[] = [];
-    let accepted = new Map<number, { target: number; score: number }>();
+    let accepted = new Map<number, { target: number; score: number; tier: Tier; key: number }>();
     const record = (source: number, target: number | null, verdict: Verdict, round: number, score: number | null, note: string | null = null) =>
       journal.append({ source: uri(source), target: target === null ? null : uri(target), verdict, curator: 'oracle', round, score, note });
     for (let round = 0; ; round++) {
@@ -154,7 +155,7 @@ export async function simulate(
       const exclude = new Map([...rejected].filter(([s]) => !calibration.has(s)));
       const anchors = nameAnchors(nameOf, sources, targets);
       const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned, anchors });
-      const samples: { confidence: number; correct: boolean }[] = [];
+      const samples: { tier: Tier; key: number; correct: boolean }[] = [];
       let hits = 0;
       for (const q of queue) {
         const s = rowOf.get(q.source)!;
@@ -162,21 +163,26 @@ export async function simulate(
         const first = rowOf.get(q.candidates[0]!.target)!;
         const ok = heldOut.has(s) && confirmed.get(s) === first;
         if (ok) hits++; // the held-out H@1 counts every held-out pair
-        if (!acceptable(q)) continue; // a sample only where it could be accepted
-        if (heldOut.has(s)) samples.push({ confidence: acceptKey(q), correct: ok });
-        else if (auditNone.has(s)) samples.push({ confidence: acceptKey(q), correct: false });
-        else if (rejected.get(s)?.has(first)) samples.push({ confidence: acceptKey(q), correct: false });
+        const tier = tierOf(q);
+        if (tier === null) continue; // a sample only where it could be accepted
+        if (heldOut.has(s)) samples.push({ tier, key: acceptKey(q), correct: ok });
+        else if (auditNone.has(s)) samples.push({ tier, key: acceptKey(q), correct: false });
+        else if (rejected.get(s)?.has(first)) samples.push({ tier, key: acceptKey(q), correct: false });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
       const unreviewed = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
       // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
-      const threshold = samples.length ? acceptThreshold(samples, o.precision, 1, { confirmed: confirmed.size, open: unreviewed.filter(acceptable).map(acceptKey) }) : Infinity;
+      const openKeys = unreviewed.flatMap((q) => {
+        const tier = tierOf(q);
+        return tier === null ? [] : [{ tier, key: acceptKey(q) }];
+      });
+      const thresholds = samples.length ? acceptThresholds(samples, o.precision, 1, { confirmed: confirmed.size, open: openKeys }) : NO_THRESHOLDS;
       // what reviewing is worth, now that the threshold says which items would be accepted anyway
-      const values = expectedValues(unreviewed, threshold);
+      const values = expectedValues(unreviewed, thresholds);
       const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
       // accepted: the open items' first candidates above the threshold, best first, 1-to-1
       const usedTargets = new Set([...confirmed.values()].map((r) => f.rowIds[r]!));
-      accepted = new Map(takeAccepted(open, threshold, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score }]));
+      accepted = new Map(takeAccepted(open, thresholds, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier: tierOf(q)!, key: acceptKey(q) }]));
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
       const confirmedRight = right;
@@ -189,7 +195,7 @@ export async function simulate(
         confirmed: confirmed.size,
         confirmedRecall: r4(confirmedRight / N),
         accepted: accepted.size,
-        threshold: Number.isFinite(threshold) ? r4(threshold) : null,
+        thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, t]) => Number.isFinite(t)).map(([k, t]) => [k, r4(t)])),
         recall: r4(right / N),
         precision: delivered ? r4(right / delivered) : 1,
         heldOut: heldOut.size ? { pairs: heldOut.size, hits1: r4(hits / heldOut.size) } : null,
@@ -242,8 +248,8 @@ export async function simulate(
     }
     // the delivered alignment into the journal too (as the model's accepted pairs), then every export
     const last = curve.length - 1;
-    for (const [s, { target, score }] of accepted) {
-      journal.append({ source: uri(s), target: uri(target), verdict: 'confirm', curator: 'model', round: last, score, justification: 'threshold', note: `confidence above the calibrated threshold ${curve[last]!.threshold}` });
+    for (const [s, { target, score, tier, key }] of accepted) {
+      journal.append({ source: uri(s), target: uri(target), verdict: 'confirm', curator: 'model', round: last, score, justification: 'threshold', note: `acceptKey ${key.toFixed(4)} ≥ the ${tier} tier's calibrated threshold ${curve[last]!.thresholds[tier]}` });
     }
     const mappings = mappingsOf(project, journal.state().values(), true);
     const exports = writeExports(out, EXPORT_FORMATS, mappings, { name: project.manifest.name, created: new Date().toISOString(), tool: 'MMEA Studio mmea simulate' });

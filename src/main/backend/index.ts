@@ -11,8 +11,8 @@ import type { ProjectSummary } from '../../shared/types';
 import { isProject, Project } from '../../engine/data/project';
 import { Journal, unknownEntity } from '../../engine/curation/journal';
 import { mappingsOf, writeExports } from '../../engine/curation/export';
-import { planAcceptance, valuedQueue } from '../../engine/curation/accept';
-import { ACCEPT_PRECISION, describeThreshold } from '../../shared/curation';
+import { planAcceptance, valuedQueue, type AcceptPlan } from '../../engine/curation/accept';
+import { ACCEPT_PRECISION, describeThresholds } from '../../shared/curation';
 import { restoreRound, rollBack, sweepRoundScratch } from '../../engine/curation/rounds';
 import { RoundsCache } from './roundsCache';
 import { Home } from './home';
@@ -128,12 +128,13 @@ export class Backend {
         const { journal } = this.verdicts();
         const uri = (id: number) => p.nameOf(id).uri;
         const plan = planAcceptance(await this.rounds.queue(p.path, round.round), journal.state().values(), uri, precision);
-        const threshold = Number.isFinite(plan.threshold) ? plan.threshold : null;
-        const note = (c: number) => `acceptKey ${c.toFixed(4)} ≥ ${threshold}: ${describeThreshold(plan.threshold)} (calibrated on ${plan.audits} audit verdicts for precision ${precision})`;
+        const rule = describeThresholds(plan.thresholds);
+        const note = (a: AcceptPlan['accept'][number]) =>
+          `acceptKey ${a.confidence.toFixed(4)} ≥ the ${a.tier} tier's threshold ${plan.thresholds[a.tier].toFixed(4)} (calibrated on its ${plan.tierAudits[a.tier] ?? 0} audit verdicts for a delivered precision ${precision})`;
         const recorded = apply
-          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a.confidence) })))).length
+          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a) })))).length
           : 0;
-        return { threshold, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
+        return { rule, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
       'curation:rounds': async () => this.rounds.list(this.current().path),
       'curation:queue': async () => {

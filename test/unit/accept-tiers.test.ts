@@ -1,0 +1,73 @@
+// "Accept above threshold" keeps its precision promise when one tier of acceptable items is dirty
+// (issue 23): exact-name anchors the model does not rank first are 50 % wrong (machine-translated
+// names), while the anchors it agrees with are clean; the audits sampled both, but the review has
+// already taken most of the clean ones, so the open items are mostly dirty ones. A bound computed over
+// the mix of samples vouched for the open mix and delivered ~.96; calibrated per tier, the dirty tier
+// is not accepted on the clean tier's word and the delivered precision, checked against the truth,
+// stays ≥ the target.
+import { describe, expect, it } from 'vitest';
+import { planAcceptance } from '../../src/engine/curation/accept';
+import type { QueueItem } from '../../src/shared/curation';
+import type { VerdictEntry } from '../../src/shared/verdicts';
+
+const uri = (id: number) => `e${id}`;
+/** source s, its anchor target 10000 + s first (sameName 'exact'); the model agrees (its own best is
+ *  the anchor: confidence > 0) or prefers 20000 + s (confidence < 0) */
+function anchored(source: number, agrees: boolean, spread: number): QueueItem {
+  const anchorScore = agrees ? 0.8 : 0.5;
+  const other = agrees ? 0.4 : 0.7;
+  const confidence = (agrees ? 0.4 : -0.2) + spread;
+  return {
+    source,
+    candidates: [
+      { target: 10000 + source, score: anchorScore, cosine: anchorScore, modalities: {}, sameName: 'exact' },
+      { target: 20000 + source, score: other, cosine: other, modalities: {} },
+    ],
+    margin: anchorScore - other,
+    reverseMargin: confidence,
+    confidence,
+    impact: 0,
+    disagreement: 0,
+    value: 0,
+  };
+}
+
+describe('accept above threshold with a dirty tier', () => {
+  it('keeps the delivered precision ≥ the target, checked against the truth', () => {
+    const queue: QueueItem[] = [];
+    const truth = new Map<number, number>(); // source → its right target
+    const standing: VerdictEntry[] = [];
+    let seq = 0;
+    const verdict = (source: number, target: number, audit: boolean): VerdictEntry => ({
+      seq: ++seq, at: '', op: 'set', source: uri(source), target: uri(target), verdict: 'confirm', curator: 'c', round: 1, score: null, note: null, justification: 'manual', ...(audit && { audit }),
+    });
+    let s = 0;
+    // 300 audited clean anchors (the model agrees), all right
+    for (let i = 0; i < 300; i++, s++) {
+      queue.push(anchored(s, true, i / 3000));
+      truth.set(s, 10000 + s);
+      standing.push(verdict(s, 10000 + s, true));
+    }
+    // 20 audited dirty anchors (the model does not agree): 10 right, 10 whose right target is the model's
+    for (let i = 0; i < 20; i++, s++) {
+      queue.push(anchored(s, false, i / 3000));
+      const right = i % 2 === 0 ? 10000 + s : 20000 + s;
+      truth.set(s, right);
+      standing.push(verdict(s, right, true));
+    }
+    // 2,000 pairs the curator confirmed in review (right: the curator's word), not in this queue
+    for (let i = 0; i < 2000; i++) standing.push(verdict(100000 + i, 200000 + i, false));
+    // open: the 10 clean anchors the review has not reached, and 200 dirty ones, half wrong
+    const open: number[] = [];
+    for (let i = 0; i < 10; i++, s++) (queue.push(anchored(s, true, i / 1000)), truth.set(s, 10000 + s), open.push(s));
+    for (let i = 0; i < 200; i++, s++) (queue.push(anchored(s, false, i / 1000)), truth.set(s, i % 2 === 0 ? 10000 + s : 20000 + s), open.push(s));
+
+    const plan = planAcceptance(queue, standing, uri, 0.99);
+    const confirmed = 2000 + 320; // every confirmation is right (the curator's word)
+    const right = plan.accept.filter((a) => truth.get(a.source) === a.target).length;
+    const delivered = (confirmed + right) / (confirmed + plan.accept.length);
+    expect(delivered, `${plan.accept.length} accepted, ${right} right`).toBeGreaterThanOrEqual(0.99);
+    // and the clean open anchors are still accepted: the rule takes the clean part, not nothing
+    expect(plan.accept.filter((a) => a.source < 330).length).toBe(10);
+  });
+});
