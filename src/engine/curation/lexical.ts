@@ -8,8 +8,10 @@
 // audits vouch for.
 //
 // Two tiers: 'exact', the whole name after normalisation (Unicode NFKC, percent-decoding, case,
-// underscores and runs of spaces); 'base', the name without a trailing parenthetical
-// ("Hulk (film)" → "hulk": Wikipedia's disambiguation), for the entities no exact name anchors.
+// underscores and runs of spaces); 'base', the name without its qualifiers and accents, for the
+// entities no exact name anchors: a trailing parenthetical ("Hulk (film)" → "hulk": Wikipedia's
+// disambiguation), a comma qualifier ("Columbus, Georgia" → "columbus": DBpedia's places) and
+// diacritics ("Björk" → "bjork": one graph spells them, the other not).
 // Our own code: a few lines over Maps, no library matches entity names under 1-to-1 uniqueness.
 import type { Project } from '../data/project';
 import { labelFromUri, type KgPair } from '../data/kg';
@@ -30,9 +32,15 @@ export function nameKey(name: string): string {
   return s.normalize('NFKC').replace(/_/g, ' ').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** The base tier's key: the exact key without one trailing parenthetical. */
+/** The base tier's key: the exact key without one trailing parenthetical, without what follows a
+ *  comma, and without diacritics (the key is held by one entity a side, or it anchors nothing). */
 export function baseKey(key: string): string {
-  return key.replace(/\s*\([^()]*\)$/, '').trim();
+  return key
+    .replace(/\s*\([^()]*\)$/, '')
+    .replace(/\s*,.*$/, '')
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .trim();
 }
 
 /**
