@@ -71,3 +71,33 @@ describe('accept above threshold with a dirty tier', () => {
     expect(plan.accept.filter((a) => a.source < 330).length).toBe(10);
   });
 });
+
+describe('accept above threshold over repeated acceptances', () => {
+  it("counts only a person's confirmations as right in the budget, never an earlier acceptance's pairs", () => {
+    // 300 audited mutual bests, one wrong in every 60 (their bound never reaches .99 alone), and
+    // 1,000 open ones over the same confidences
+    const item = (source: number, confidence: number): QueueItem => ({
+      source,
+      candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {} }],
+      margin: confidence,
+      reverseMargin: confidence,
+      confidence,
+      impact: 0,
+      disagreement: 0,
+      value: 0,
+    });
+    const queue = [...Array.from({ length: 300 }, (_, i) => item(i, 1 - i / 300)), ...Array.from({ length: 1000 }, (_, i) => item(1000 + i, 1 - i / 1000))];
+    let seq = 0;
+    const entry = (source: number, target: number, audit: boolean, justification: 'manual' | 'threshold'): VerdictEntry => ({
+      seq: ++seq, at: '', op: 'set', source: uri(source), target: uri(target), verdict: 'confirm', curator: justification === 'manual' ? 'c' : 'model', round: 1, score: null, note: null, justification, ...(audit && { audit }),
+    });
+    const audits = Array.from({ length: 300 }, (_, i) => entry(i, i % 60 === 59 ? 30000 + i : 10000 + i, true, 'manual'));
+    const earlier = (justification: 'manual' | 'threshold') => Array.from({ length: 2000 }, (_, i) => entry(100000 + i, 200000 + i, false, justification));
+    const accepted = (standing: VerdictEntry[]) => planAcceptance(queue, standing, uri, 0.99).accept.length;
+    const alone = accepted(audits); // the 300 audited confirmations leave some room already
+    // 2,000 more pairs a person confirmed leave more room for a slightly less sure accepted part …
+    expect(accepted([...audits, ...earlier('manual')])).toBeGreaterThan(alone + 500);
+    // … 2,000 pairs an earlier acceptance took leave none: they are only as sure as its own promise
+    expect(accepted([...audits, ...earlier('threshold')])).toBe(alone);
+  });
+});

@@ -28,6 +28,10 @@ export interface AcceptPlan {
  */
 export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): AcceptPlan {
   const confirmedOf = new Map<string, string>();
+  /** confirmations by a person: the only ones the budget counts as right (an earlier acceptance's
+   *  pairs are only as sure as its own promise; counting them right would let each acceptance spend
+   *  the last one's margin again) */
+  let manual = 0;
   const audited = new Set<string>();
   const decided = new Set<string>(); // sources with any standing verdict but skip
   const rejected = new Set<string>();
@@ -35,7 +39,10 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
   for (const v of standing) {
     if (v.audit) audited.add(v.source);
     if (v.verdict !== 'skip') decided.add(v.source);
-    if (v.verdict === 'confirm' && v.target !== null) confirmedOf.set(v.source, v.target);
+    if (v.verdict === 'confirm' && v.target !== null) {
+      confirmedOf.set(v.source, v.target);
+      if (v.justification !== 'threshold') manual++;
+    }
     if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
     if (v.verdict === 'none') none.add(v.source);
   }
@@ -57,7 +64,7 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     const tier = tierOf(q);
     return tier === null ? [] : [{ tier, key: acceptKey(q) }];
   });
-  const thresholds = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: confirmedOf.size, open: openKeys }) : NO_THRESHOLDS;
+  const thresholds = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: manual, open: openKeys }) : NO_THRESHOLDS;
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
   const used = new Set<number>();
