@@ -348,6 +348,9 @@ describe('mmea simulate and mmea export (demo)', () => {
     const confirmed = result.curve.map((p) => p.confirmed);
     expect(confirmed[3]!).toBeGreaterThan(0);
     expect([...confirmed].sort((a, b) => a - b)).toEqual(confirmed); // confirmations only grow
+    // accepted pairs stand once taken (the app records them), so they only grow too
+    const accepted = result.curve.map((p) => (p as unknown as { accepted: number }).accepted);
+    expect([...accepted].sort((a, b) => a - b)).toEqual(accepted);
     for (const p of result.curve) expect(p.precision).toBeGreaterThanOrEqual(0.99); // the oracle never confirms a wrong pair
     for (const f of Object.values(EXPORT_FILES)) expect(existsSync(join(out, f)), f).toBe(true);
     // the verdicts went through the project's journal: `mmea export` gives the same confirmed set

@@ -2,12 +2,14 @@
 // through the app's own review queue (queue.ts, in the order asked for; name anchors first among a
 // source's candidates where the data has names, lexical.ts), writes every verdict to the project's
 // journal like the app does, and retrains (warm start: the same model and optimiser continue) after
-// every round of R verdicts with the seeds and the confirmed pairs.
+// every round of R verdicts with the seeds, the confirmed pairs and the accepted ones.
 //
 // A confirmed set alone can never reach 90% recall with fewer verdicts than 90% of the pairs (one
-// confirmation per verdict), so the alignment delivered after a round is, as in the app, the
-// confirmed pairs plus the first candidates of the acceptable items (the model's mutual bests and
-// the name anchors) whose acceptKey is above a threshold calibrated on the curator's verdicts
+// confirmation per verdict), so after every round, as the app's "accept above threshold" does, the
+// first candidates of the acceptable items (the model's mutual bests and the name anchors) whose
+// acceptKey is above their tier's threshold calibrated on the curator's verdicts are accepted: they
+// are recorded as the model's confirmations, leave the queue and train the next rounds. The
+// delivered alignment is the confirmed pairs plus every pair accepted so far
 // (shared/curation.ts acceptThresholds, each tier on its own audits; exported with the justification
 // semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the delivered set's,
 // confirmed pairs included, as the target measures it. The calibration uses audit items only: a
@@ -139,13 +141,17 @@ export async function simulate(
     let verdicts = 0;
     let reached: number | null = null;
     const curve: CurvePoint[] = [];
-    let accepted = new Map<number, { target: number; score: number; tier: Tier; key: number }>();
-    const record = (source: number, target: number | null, verdict: Verdict, round: number, score: number | null, note: string | null = null) =>
-      journal.append({ source: uri(source), target: target === null ? null : uri(target), verdict, curator: 'oracle', round, score, note });
+    // the pairs "accept above threshold" took, as the app records them: standing model confirmations
+    // that leave the queue, train the next rounds and are never reviewed (unless the oracle, finding
+    // another source's right target taken by one, replaces it as a curator would)
+    const accepted = new Map<number, { target: number; score: number; tier: Tier; key: number }>();
+    const record = (source: number, target: number | null, verdict: Verdict, round: number, score: number | null, note: string | null = null, replace = false) =>
+      journal.append({ source: uri(source), target: target === null ? null : uri(target), verdict, curator: 'oracle', round, score, note, ...(replace && { replace }) });
     for (let round = 0; ; round++) {
       const aligned = new Uint8Array(f.rows);
       for (let i = 0; i < seeds.length; i++) aligned[seeds[i]!] = 1;
       for (const [s, t] of confirmed) if (!heldOut.has(s)) (aligned[s] = 1, (aligned[t] = 1));
+      for (const [s, { target }] of accepted) (aligned[s] = 1, (aligned[target] = 1));
       // held-out pairs stay in the queue for calibration but are not reviewed again
       const sources: number[] = [];
       const targets: number[] = [];
@@ -172,6 +178,8 @@ export async function simulate(
       }
       const unreviewed = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
       // the precision asked for is the delivered set's: the confirmed pairs and the accepted ones
+      // (the budget counts the oracle's confirmations as right, never the earlier accepted pairs:
+      // they are only as sure as the promise they were taken under; accept.ts does the same)
       const openKeys = unreviewed.flatMap((q) => {
         const tier = tierOf(q);
         return tier === null ? [] : [{ tier, key: acceptKey(q) }];
@@ -180,9 +188,15 @@ export async function simulate(
       // what reviewing is worth, now that the threshold says which items would be accepted anyway
       const values = expectedValues(unreviewed, thresholds);
       const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
-      // accepted: the open items' first candidates above the threshold, best first, 1-to-1
-      const usedTargets = new Set([...confirmed.values()].map((r) => f.rowIds[r]!));
-      accepted = new Map(takeAccepted(open, thresholds, usedTargets).map((q) => [rowOf.get(q.source)!, { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier: tierOf(q)!, key: acceptKey(q) }]));
+      // accepted now: the open items' first candidates above their tier's threshold, best first,
+      // 1-to-1 with every standing pair; recorded as the app records them
+      const usedTargets = new Set([...confirmed.values(), ...[...accepted.values()].map((a) => a.target)].map((r) => f.rowIds[r]!));
+      for (const q of takeAccepted(open, thresholds, usedTargets)) {
+        const s = rowOf.get(q.source)!;
+        const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier: tierOf(q)!, key: acceptKey(q) };
+        accepted.set(s, a);
+        journal.append({ source: uri(s), target: uri(a.target), verdict: 'confirm', curator: 'model', round, score: a.score, justification: 'threshold', note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}` });
+      }
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
       const confirmedRight = right;
@@ -217,7 +231,9 @@ export async function simulate(
       while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
       const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));
       const batch = [...audit, ...ordered.slice(0, budget - audit.size)];
-      const taken = new Set(confirmed.values());
+      // a right target an earlier pair holds (confirmed, or accepted by the model) is not among the
+      // candidates any more: the oracle says "no counterpart", as a curator shown the rest would
+      const taken = new Set([...confirmed.values(), ...[...accepted.values()].map((a) => a.target)]);
       for (const q of batch) {
         const s = rowOf.get(q.source)!;
         const isAudit = audit.has(q);
@@ -243,14 +259,11 @@ export async function simulate(
       }
       const pairs: number[] = [...seeds];
       for (const [s, t] of confirmed) if (!heldOut.has(s)) pairs.push(s, t);
+      for (const [s, { target }] of accepted) pairs.push(s, target); // the app trains on them too
       trainer.train = Int32Array.from(pairs);
       epochs(o.roundEpochs);
     }
-    // the delivered alignment into the journal too (as the model's accepted pairs), then every export
-    const last = curve.length - 1;
-    for (const [s, { target, score, tier, key }] of accepted) {
-      journal.append({ source: uri(s), target: uri(target), verdict: 'confirm', curator: 'model', round: last, score, justification: 'threshold', note: `acceptKey ${key.toFixed(4)} ≥ the ${tier} tier's calibrated threshold ${curve[last]!.thresholds[tier]}` });
-    }
+    // the delivered alignment (the journal holds the accepted pairs since their round) in every export
     const mappings = mappingsOf(project, journal.state().values(), true);
     const exports = writeExports(out, EXPORT_FORMATS, mappings, { name: project.manifest.name, created: new Date().toISOString(), tool: 'MMEA Studio mmea simulate' });
     return { data: project.manifest.source.path, order: o.order, options: o, pairsToFind: N, seeds: seeds.length / 2, curve, reviewedFractionAt90Recall: reached, exports };
