@@ -2,9 +2,9 @@
 // (src/engine/model/heads.ts batchLoss, its value and gradients), the evaluation's similarity rows,
 // and the sparse rows × dense products of the MoE inputs (kernels.ts spmmForward / spmmBackward). On the wasm backend the heads were half of an FB15K-DB15K epoch: XNNPACK's 128-bit products
 // plus dozens of single-threaded element-wise kernels over B × 2B matrices per batch. Here the same
-// mathematics runs as one function: a small packed matrix product (below) that the compiler maps to
-// the machine's widest vectors (this module is built with -march=native on the machine that runs it,
-// by `npm run setup`), and each row's softmax, cross-entropy and gradient in one pass.
+// mathematics runs as one function: a small packed matrix product (gemm.inc) that the compiler maps to
+// each instruction set's vectors, the widest the machine has chosen at load (below), and each row's
+// softmax, cross-entropy and gradient in one pass.
 //
 // Not bit-identical to the tfjs version (sums in double, fused multiply-adds, another order of
 // products); test/unit/dense.test.ts checks value and every gradient against heads.ts batchLoss.
@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -23,101 +25,67 @@ namespace {
 using mmea::Ctx;
 
 // ---------------------------------------------------------------------------------------------
-// C (m × n, row stride ldc) = or += A (m × k, stride lda) · op(B), op(B) = B (k × n, stride ldb) or,
-// with transB, Bᵀ for B (n × k, stride ldb). Goto-style: B is packed KC rows at a time into panels
-// of NR columns (a panel's row contiguous), and a 6 × NR register tile of C accumulates over a
-// panel while the six rows of A stream by. GCC's vector extensions: one source for AVX-512, AVX2
-// and SSE/NEON builds.
+// The matrix product, one build per instruction set, chosen when the addon loads (a shipped binary
+// cannot be built for the machine that runs it with -march=native): on x86-64, AVX-512 (x86-64-v4),
+// AVX2 + FMA (v3) and the SSE baseline every x86-64 has (the rest of this file is built for that
+// baseline). MMEA_GEMM=avx512|avx2|sse forces one (bench/blas.mjs sets each beside OpenBLAS).
+// Elsewhere (arm64: NEON is the baseline) one build. Our own kernel rather than a BLAS library:
+// measured beside single-threaded OpenBLAS by bench/blas.mjs (docs/benchmarks.md), it is faster on
+// the AVX-512 machines we have, and no BLAS ships with Node or Electron.
 
-#if defined(__AVX512F__)
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+namespace v4 {
 constexpr int VW = 16;
-#elif defined(__AVX__)
+#include "gemm.inc"
+}  // namespace v4
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace v3 {
 constexpr int VW = 8;
-#else
+#include "gemm.inc"
+}  // namespace v3
+#pragma GCC pop_options
+namespace v1 {
 constexpr int VW = 4;
+#include "gemm.inc"
+}  // namespace v1
+#else
+namespace v1 {
+constexpr int VW = 4;
+#include "gemm.inc"
+}  // namespace v1
 #endif
-typedef float vf __attribute__((vector_size(VW * sizeof(float))));
-constexpr int MR = 6;
-constexpr int NR = 2 * VW;
-constexpr int KC = 128;
 
-inline vf load(const float* p) {
-  vf v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, vf v) { std::memcpy(p, &v, sizeof v); }
+using GemmFn = void (*)(int, int, int, const float*, int, const float*, int, bool, float*, int, bool);
+struct Gemm {
+  GemmFn fn;
+  const char* isa;
+};
 
-inline void micro(int kc, const float* A, int lda, int rows, const float* Bp, float* C, int ldc, int cols, bool acc) {
-  const float* a[MR];
-  for (int r = 0; r < MR; r++) a[r] = A + static_cast<size_t>(std::min(r, rows - 1)) * lda;
-  vf c0[MR] = {};
-  vf c1[MR] = {};
-  for (int p = 0; p < kc; p++) {
-    const vf b0 = load(Bp + p * NR);
-    const vf b1 = load(Bp + p * NR + VW);
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) {
-      const float x = a[r][p];
-      c0[r] += x * b0;
-      c1[r] += x * b1;
-    }
-  }
-  for (int r = 0; r < rows; r++) {
-    float* cr = C + static_cast<size_t>(r) * ldc;
-    if (cols == NR) {
-      store(cr, acc ? load(cr) + c0[r] : c0[r]);
-      store(cr + VW, acc ? load(cr + VW) + c1[r] : c1[r]);
-    } else {
-      float t[NR];
-      store(t, c0[r]);
-      store(t + VW, c1[r]);
-      for (int c = 0; c < cols; c++) cr[c] = acc ? cr[c] + t[c] : t[c];
-    }
-  }
+Gemm pickGemm() {
+  const char* forced = std::getenv("MMEA_GEMM");
+  const std::string want = forced ? forced : "";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (want == "sse") return {v1::gemm, "sse"};
+  if (want == "avx2" && avx2) return {v3::gemm, "avx2"};
+  if ((want.empty() || want == "avx512") && avx512) return {v4::gemm, "avx512"};
+  if (avx2) return {v3::gemm, "avx2"};
+  return {v1::gemm, "sse"};
+#else
+  return {v1::gemm, "generic"};
+#endif
 }
 
-void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (!accumulate)
-      for (int i = 0; i < m; i++) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + n, 0.0f);
-    return;
-  }
-  const int panels = (n + NR - 1) / NR;
-  std::vector<float> packed(static_cast<size_t>(KC) * NR * panels);
-  for (int k0 = 0; k0 < k; k0 += KC) {
-    const int kc = std::min(KC, k - k0);
-    for (int jp = 0; jp < panels; jp++) {
-      float* dst = packed.data() + static_cast<size_t>(jp) * KC * NR;
-      const int j0 = jp * NR;
-      const int cols = std::min(NR, n - j0);
-      if (!transB) {
-        for (int p = 0; p < kc; p++) {
-          const float* src = B + static_cast<size_t>(k0 + p) * ldb + j0;
-          float* row = dst + p * NR;
-          for (int c = 0; c < cols; c++) row[c] = src[c];
-          for (int c = cols; c < NR; c++) row[c] = 0;
-        }
-      } else {
-        for (int c = 0; c < NR; c++) {
-          if (c >= cols) {
-            for (int p = 0; p < kc; p++) dst[p * NR + c] = 0;
-            continue;
-          }
-          const float* src = B + static_cast<size_t>(j0 + c) * ldb + k0;
-          for (int p = 0; p < kc; p++) dst[p * NR + c] = src[p];
-        }
-      }
-    }
-    const bool acc = accumulate || k0 > 0;
-    for (int jp = 0; jp < panels; jp++) {
-      const float* panel = packed.data() + static_cast<size_t>(jp) * KC * NR;
-      const int cols = std::min(NR, n - jp * NR);
-      for (int i0 = 0; i0 < m; i0 += MR)
-        micro(kc, A + static_cast<size_t>(i0) * lda + k0, lda, std::min(MR, m - i0), panel, C + static_cast<size_t>(i0) * ldc + jp * NR, ldc, cols, acc);
-    }
-  }
+const Gemm GEMM = pickGemm();
+
+inline void gemm(int m, int n, int k, const float* A, int lda, const float* B, int ldb, bool transB, float* C, int ldc, bool accumulate) {
+  GEMM.fn(m, n, k, A, lda, B, ldb, transB, C, ldc, accumulate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,6 +494,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"spmmBack", nullptr, SpmmBack, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, 4, props);
+  // which build of the matrix product this machine runs (runs record it)
+  napi_value isa;
+  napi_create_string_utf8(env, GEMM.isa, NAPI_AUTO_LENGTH, &isa);
+  napi_set_named_property(env, exports, "isa", isa);
   return exports;
 }
 

@@ -49,14 +49,14 @@ export function electronBinary() {
  */
 /**
  * Builds the native kernels (native/: the GAT rows, kernels.cc; the loss heads and similarity rows,
- * dense.cc, compiled for this machine's CPU) with node-gyp when an addon is missing or older than
+ * dense.cc, its matrix product built once per instruction set and chosen at load) with node-gyp when an addon is missing or older than
  * the sources. Never fatal: without a compiler or Node's headers the engine runs the same
  * computations in TypeScript and tfjs, 2–3× slower. Headers come from npm's `nodedir` setting (this
  * machine's ~/.npmrc) or /usr/include/node, so nothing is downloaded.
  */
 export function buildNative() {
   const dir = join(ROOT, 'native');
-  const sources = ['kernels.cc', 'dense.cc', 'napi_ctx.h', 'binding.gyp'].map((f) => statSync(join(dir, f)).mtimeMs);
+  const sources = ['kernels.cc', 'dense.cc', 'gemm.inc', 'napi_ctx.h', 'binding.gyp'].map((f) => statSync(join(dir, f)).mtimeMs);
   const outs = ['mmea_kernels', 'mmea_dense'].map((t) => join(dir, 'build', 'Release', `${t}.node`));
   if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= Math.max(...sources))) return;
   const gyp = join(ROOT, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');

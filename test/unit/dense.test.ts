@@ -2,6 +2,7 @@
 // (heads.ts batchLoss: value and the gradient of every input, each ablation switch that changes the
 // mathematics, an entity without a modality) and the evaluation's similarity rows (a · bᵀ). They run
 // when `npm run setup` could build the addon (a C++ compiler and Node's headers: CI has both).
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchLoss, type HeadOptions } from '../../src/engine/model/heads';
 import { batchHeads, type HeadsArgs } from '../../src/engine/model/headsTask';
@@ -9,6 +10,7 @@ import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine
 import { nativeAddonPath, nativeDense } from '../../src/engine/model/native';
 import { initBackend, tf } from '../../src/engine/model/tf';
 import { mulberry32 } from '../../src/engine/random';
+import { skipWithout } from '../helpers';
 
 const rand = mulberry32(7);
 const randn = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
@@ -26,7 +28,42 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-describe.runIf(nativeAddonPath('dense') !== null)('native loss heads and similarity rows (native/dense.cc, built by setup)', () => {
+const built = !skipWithout('the native dense addon (npm run setup builds it: a C++ compiler and Node headers)', nativeAddonPath('dense') !== null);
+
+describe.runIf(built)('the matrix product in each build this CPU runs (native/gemm.inc, chosen at load)', () => {
+  it('gives a · bᵀ within float32 rounding of the exact product in the AVX-512, AVX2 and SSE builds alike', () => {
+    // each build forced by MMEA_GEMM in its own process; inputs from a fixed generator both sides
+    const [rows, n, k] = [37, 301, 517]; // off every register tile and K block
+    const gen = (seed: number, len: number) => {
+      let x = seed;
+      return Float32Array.from({ length: len }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+    };
+    const a = gen(3, rows * k);
+    const b = gen(5, n * k);
+    const child = `
+      const d = require(${JSON.stringify(nativeAddonPath('dense'))});
+      const gen = ${gen.toString()};
+      const out = new Float32Array(${rows * n});
+      d.similarityRows({ a: gen(3, ${rows * k}), b: gen(5, ${n * k}), n: ${n}, k: ${k}, out }, 0, ${rows});
+      process.stdout.write(JSON.stringify({ isa: d.isa, out: Array.from(out) }));`;
+    const seen = new Set<string>();
+    for (const isa of ['avx512', 'avx2', 'sse']) {
+      const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', env: { ...process.env, MMEA_GEMM: isa }, maxBuffer: 1 << 26 });
+      expect(r.status, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout) as { isa: string; out: number[] };
+      seen.add(got.isa);
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < n; j += 7) {
+          let exact = 0;
+          for (let p = 0; p < k; p++) exact += a[i * k + p]! * b[j * k + p]!;
+          expect(Math.abs(got.out[i * n + j]! - exact), `${got.isa} (${i}, ${j})`).toBeLessThan(2e-4 * Math.sqrt(k));
+        }
+    }
+    expect(seen.has('sse') || seen.has('generic')).toBe(true); // the baseline always runs
+  });
+});
+
+describe.runIf(built)('native loss heads and similarity rows (native/dense.cc, built by setup)', () => {
   const B = 9;
   const dims = [6, 11, 4];
   const base: HeadOptions = { tauCl: 0.1, tauAl: 4, clLoss: 1, alLoss: 0.1, without: [] };

@@ -23,6 +23,8 @@ export interface NativeDense {
   spmmRows(task: SparseRows & { W: Float32Array; C: number; out: Float32Array }, i0: number, i1: number): void;
   /** kernels.ts spmmBackward, added into task.dW */
   spmmBack(task: SparseRows & { dOut: Float32Array; C: number; dW: Float32Array }): void;
+  /** the build of the matrix product chosen for this CPU when the addon loaded: avx512, avx2, sse, generic */
+  readonly isa: string;
 }
 
 const ADDONS = { kernels: 'mmea_kernels', dense: 'mmea_dense' } as const;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
 import { loadCheckpoint, saveCheckpoint, type CheckpointSource } from './checkpoint';
 import type { BackendName } from './tf';
-import { kernelImplementation } from './native';
+import { kernelImplementation, nativeDense } from './native';
 import { kernelThreads } from './pool';
 import { Trainer, type EpochLog, type Evaluation, type TrainOptions } from './train';
 
@@ -58,7 +58,7 @@ export async function trainRun(
       previous = kept.filter((l) => l.type === 'evaluation') as unknown as Evaluation[];
     }
     const split = { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source };
-    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'humea', data: run.data, options, features: settings, backend: run.backend, threads: kernelThreads(), kernels: kernelImplementation(), modalities: trainer.model.present, split }, null, 2));
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'humea', data: run.data, options, features: settings, backend: run.backend, threads: kernelThreads(), kernels: kernelImplementation(), gemm: nativeDense()?.isa ?? null, modalities: trainer.model.present, split }, null, 2));
     let seconds = 0;
     let seen = 0;
     let lastEval: Evaluation | null = null;
