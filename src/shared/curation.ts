@@ -188,21 +188,36 @@ export function accepts(q: Pick<QueueItem, 'candidates' | 'confidence'>, th: Thr
   return tier !== null && acceptKey(q) >= th[tier];
 }
 
+/** The lowest precision bound any tier's accepted part may have, however many confirmed pairs
+ *  there are to absorb its errors: the delivered set's budget may let a tier go below the target,
+ *  never far (a tier right half the time is not accepted on 1,500 confirmed pairs' credit). */
+export const ACCEPT_FLOOR = 0.95;
+
+/** What acceptThresholds answers: each tier's threshold, and the estimated chance that a pair it
+ *  accepts is wrong (1 − the bound of the tier's option: recorded with the pair as its risk). */
+export interface Calibration {
+  thresholds: Thresholds;
+  risk: Record<Tier, number>;
+}
+
 /**
  * Each tier's lowest acceptKey threshold the audits vouch for. `samples`: (tier, acceptKey, whether
- * the first candidate was right) of audited items; `delivered`: the confirmed pairs and the open
- * acceptable items (tier, key). A tier's option at threshold t has `a` open items above it and a
- * precision whose Wilson lower bound (z) is L on its own samples above it, so at most (1 − L)·a of
- * them are wrong. Every tier first takes its lowest t with L ≥ `precision`; then, cleanest bound
- * first, a tier goes lower while the wrong ones stay within the delivered set's budget:
- * Σ (1 − L)·a ≤ (1 − precision)·(confirmed + Σ a). Without `delivered`, only the first step.
+ * the first candidate was right) of audited items; `delivered`: the confirmed pairs (a person's), the
+ * open acceptable items (tier, key), and the pairs earlier acceptances took with the sum of their
+ * risks. A tier's option at threshold t has `a` open items above it and a precision whose Wilson
+ * lower bound (z) is L on its own samples above it, so at most (1 − L)·a of them are wrong. Every
+ * tier first takes its lowest t with L ≥ `precision`; then, cleanest bound first and never below
+ * ACCEPT_FLOOR, a tier goes lower while the wrong ones, the earlier acceptances' included, stay
+ * within the delivered set's budget: prior risk + Σ (1 − L)·a ≤ (1 − precision)·(confirmed + prior
+ * accepted + Σ a). The budget is the whole delivered set's, so a round cannot spend again what an
+ * earlier one spent. Without `delivered`, only the first step.
  */
 export function acceptThresholds(
   samples: { tier: Tier; key: number; correct: boolean }[],
   precision = ACCEPT_PRECISION,
   z = 1,
-  delivered?: { confirmed: number; open: { tier: Tier; key: number }[] },
-): Thresholds {
+  delivered?: { confirmed: number; open: { tier: Tier; key: number }[]; prior?: { accepted: number; risk: number } },
+): Calibration {
   // per tier, its options from the highest threshold down: (t, bound, open items at or above t)
   const options = new Map<Tier, { t: number; bound: number; a: number }[]>();
   for (const tier of TIERS) {
@@ -226,9 +241,10 @@ export function acceptThresholds(
     if (at >= 0) chosen.set(tier, at);
   }
   if (delivered) {
+    const prior = delivered.prior ?? { accepted: 0, risk: 0 };
     const budgetHolds = (pick: Map<Tier, number>) => {
-      let a = 0;
-      let wrong = 0;
+      let a = prior.accepted;
+      let wrong = prior.risk;
       for (const [tier, i] of pick) {
         const o = options.get(tier)![i]!;
         a += o.a;
@@ -242,6 +258,7 @@ export function acceptThresholds(
       for (const [tier, list] of options) {
         const from = chosen.get(tier) ?? -1;
         for (let i = from + 1; i < list.length; i++) {
+          if (list[i]!.bound < ACCEPT_FLOOR) continue;
           const trial = new Map(chosen).set(tier, i);
           if (!budgetHolds(trial)) continue;
           if (!best || list[i]!.bound > best.bound) best = { tier, i, bound: list[i]!.bound };
@@ -252,9 +269,14 @@ export function acceptThresholds(
       chosen.set(best.tier, best.i);
     }
   }
-  const out = { ...NO_THRESHOLDS };
-  for (const [tier, i] of chosen) out[tier] = options.get(tier)![i]!.t;
-  return out;
+  const thresholds = { ...NO_THRESHOLDS };
+  const risk = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
+  for (const [tier, i] of chosen) {
+    const o = options.get(tier)![i]!;
+    thresholds[tier] = o.t;
+    risk[tier] = 1 - o.bound;
+  }
+  return { thresholds, risk };
 }
 
 /** What the thresholds accept, in words (the accept preview); null when they accept nothing. */

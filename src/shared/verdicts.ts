@@ -22,6 +22,9 @@ export const VerdictInput = z
     /** manual: a curator's verdict; threshold: the model's first candidate accepted above a
      *  threshold calibrated on the curator's verdicts (exported as such) */
     justification: z.enum(['manual', 'threshold']).default('manual'),
+    /** threshold only: the estimated chance the pair is wrong when it was accepted (1 − its tier's
+     *  precision bound): later acceptances count it against the delivered set's error budget */
+    risk: z.number().min(0).max(1).optional(),
     /** given in audit order (a uniform sample of the acceptable items: mutual bests, name anchors): such a confirmation is
      *  held out of training and, with the other audit verdicts, calibrates the accept threshold */
     audit: z.boolean().optional(),

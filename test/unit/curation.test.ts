@@ -21,7 +21,7 @@ afterAll(tmp.cleanup);
 const every = (t: number): Thresholds => Object.fromEntries(TIERS.map((x) => [x, t])) as Thresholds;
 /** one tier's calibration: the mutual bests without anchors ('model'), keys given as confidences */
 const modelThreshold = (samples: { confidence: number; correct: boolean }[], precision: number, delivered?: { confirmed: number; open: number[] }) =>
-  acceptThresholds(samples.map((x) => ({ tier: 'model' as const, key: x.confidence, correct: x.correct })), precision, 1, delivered && { confirmed: delivered.confirmed, open: delivered.open.map((key) => ({ tier: 'model' as const, key })) }).model;
+  acceptThresholds(samples.map((x) => ({ tier: 'model' as const, key: x.confidence, correct: x.correct })), precision, 1, delivered && { confirmed: delivered.confirmed, open: delivered.open.map((key) => ({ tier: 'model' as const, key })) }).thresholds.model;
 
 const item = (source: number, scores: number[], extra: Partial<QueueItem> = {}): QueueItem => ({
   source,

@@ -16,8 +16,9 @@ export interface AcceptPlan {
   /** audits per tier (what each tier's threshold rests on) */
   tierAudits: Partial<Record<Tier, number>>;
   confirmed: number;
-  /** pairs to accept (ids), surest first; `confidence` is the acceptKey they were ranked by */
-  accept: { source: number; target: number; score: number; confidence: number; tier: Tier }[];
+  /** pairs to accept (ids), surest first; `confidence` is the acceptKey they were ranked by, `risk`
+   *  the estimated chance the pair is wrong (recorded with it: later acceptances count it) */
+  accept: { source: number; target: number; score: number; confidence: number; tier: Tier; risk: number }[];
 }
 
 /**
@@ -32,6 +33,9 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
    *  pairs are only as sure as its own promise; counting them right would let each acceptance spend
    *  the last one's margin again) */
   let manual = 0;
+  /** the pairs earlier acceptances took, and the sum of their risks (one recorded without a risk
+   *  counts at the target's own error rate) */
+  const prior = { accepted: 0, risk: 0 };
   const audited = new Set<string>();
   const decided = new Set<string>(); // sources with any standing verdict but skip
   const rejected = new Set<string>();
@@ -42,6 +46,7 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     if (v.verdict === 'confirm' && v.target !== null) {
       confirmedOf.set(v.source, v.target);
       if (v.justification !== 'threshold') manual++;
+      else (prior.accepted++, (prior.risk += v.risk ?? 1 - precision));
     }
     if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
     if (v.verdict === 'none') none.add(v.source);
@@ -64,12 +69,15 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     const tier = tierOf(q);
     return tier === null ? [] : [{ tier, key: acceptKey(q) }];
   });
-  const thresholds = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: manual, open: openKeys }) : NO_THRESHOLDS;
+  const { thresholds, risk } = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: manual, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
   const used = new Set<number>();
   for (const q of queue) for (const c of q.candidates) if (confirmedTargets.has(uri(c.target))) used.add(c.target);
-  const accept = takeAccepted(open, thresholds, used).map((q) => ({ source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q), tier: tierOf(q)! }));
+  const accept = takeAccepted(open, thresholds, used).map((q) => {
+    const tier = tierOf(q)!;
+    return { source: q.source, target: q.candidates[0]!.target, score: q.candidates[0]!.score, confidence: acceptKey(q), tier, risk: risk![tier] };
+  });
   const tierAudits: Partial<Record<Tier, number>> = {};
   for (const x of samples) tierAudits[x.tier] = (tierAudits[x.tier] ?? 0) + 1;
   return { thresholds, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, tierAudits, confirmed: confirmedOf.size, accept };

@@ -144,7 +144,7 @@ export async function simulate(
     // the pairs "accept above threshold" took, as the app records them: standing model confirmations
     // that leave the queue, train the next rounds and are never reviewed (unless the oracle, finding
     // another source's right target taken by one, replaces it as a curator would)
-    const accepted = new Map<number, { target: number; score: number; tier: Tier; key: number }>();
+    const accepted = new Map<number, { target: number; score: number; tier: Tier; key: number; risk: number }>();
     const record = (source: number, target: number | null, verdict: Verdict, round: number, score: number | null, note: string | null = null, replace = false) =>
       journal.append({ source: uri(source), target: target === null ? null : uri(target), verdict, curator: 'oracle', round, score, note, ...(replace && { replace }) });
     for (let round = 0; ; round++) {
@@ -184,7 +184,8 @@ export async function simulate(
         const tier = tierOf(q);
         return tier === null ? [] : [{ tier, key: acceptKey(q) }];
       });
-      const thresholds = samples.length ? acceptThresholds(samples, o.precision, 1, { confirmed: confirmed.size, open: openKeys }) : NO_THRESHOLDS;
+      const prior = { accepted: accepted.size, risk: [...accepted.values()].reduce((x, a) => x + a.risk, 0) };
+      const { thresholds, risk } = samples.length ? acceptThresholds(samples, o.precision, 1, { confirmed: confirmed.size, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
       // what reviewing is worth, now that the threshold says which items would be accepted anyway
       const values = expectedValues(unreviewed, thresholds);
       const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
@@ -193,9 +194,10 @@ export async function simulate(
       const usedTargets = new Set([...confirmed.values(), ...[...accepted.values()].map((a) => a.target)].map((r) => f.rowIds[r]!));
       for (const q of takeAccepted(open, thresholds, usedTargets)) {
         const s = rowOf.get(q.source)!;
-        const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier: tierOf(q)!, key: acceptKey(q) };
+        const tier = tierOf(q)!;
+        const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier, key: acceptKey(q), risk: risk![tier] };
         accepted.set(s, a);
-        journal.append({ source: uri(s), target: uri(a.target), verdict: 'confirm', curator: 'model', round, score: a.score, justification: 'threshold', note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}` });
+        journal.append({ source: uri(s), target: uri(a.target), verdict: 'confirm', curator: 'model', round, score: a.score, justification: 'threshold', risk: a.risk, note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}` });
       }
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;

@@ -132,7 +132,7 @@ export class Backend {
         const note = (a: AcceptPlan['accept'][number]) =>
           `acceptKey ${a.confidence.toFixed(4)} ≥ the ${a.tier} tier's threshold ${plan.thresholds[a.tier].toFixed(4)} (calibrated on its ${plan.tierAudits[a.tier] ?? 0} audit verdicts for a delivered precision ${precision})`;
         const recorded = apply
-          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, note: note(a) })))).length
+          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, risk: a.risk, note: note(a) })))).length
           : 0;
         return { rule, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
