@@ -174,7 +174,7 @@ describe('accept above threshold', () => {
     standing.push(v(1, 2001, 'confirm')); // manual verdicts: decided, not samples
     standing.push(v(3, 1003, 'reject'));
     standing.push(v(7, 1005, 'confirm')); // takes s5's first candidate
-    const plan = planAcceptance(queue, standing, uri, 0.99);
+    const plan = planAcceptance(queue, standing, uri, 0.99, 1); // z = 1: the bounds below by hand
     expect([plan.audits, plan.auditsRight, plan.confirmed]).toEqual([120, 119, 121]);
     // at s236's confidence: bound 119/120, 115 open items above → (121 + .9917·115) / 236 ≥ .99;
     // one sample lower (the wrong one) the delivered bound falls to .989
@@ -185,15 +185,15 @@ describe('accept above threshold', () => {
     expect(new Set(plan.accept.map((a) => a.target)).size).toBe(114);
     expect(plan.accept.every((a) => a.target === 1000 + a.source && a.confidence >= plan.thresholds.model && a.tier === 'model')).toBe(true);
     // without audits nothing is vouched for
-    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99)).toMatchObject({ thresholds: NO_THRESHOLDS, accept: [] });
+    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99, 1)).toMatchObject({ thresholds: NO_THRESHOLDS, accept: [] });
     // takeAccepted alone: most confident first, a used target passed over
     expect(takeAccepted(queue.slice(0, 4), every(-Infinity), new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
   });
 
   it('orders the review by value with the items the threshold would accept anyway damped to a tenth', () => {
     const standing = Array.from({ length: 120 }, (_, k) => v(2 * k, 1000 + 2 * k, 'confirm', true)); // 120 right audits
-    const { items, thresholds } = valuedQueue(queue, standing, uri, 0.99);
-    expect(thresholds).toEqual(planAcceptance(queue, standing, uri, 0.99).thresholds);
+    const { items, thresholds } = valuedQueue(queue, standing, uri, 0.99, 1);
+    expect(thresholds).toEqual(planAcceptance(queue, standing, uri, 0.99, 1).thresholds);
     const threshold = thresholds.model;
     expect(Number.isFinite(threshold)).toBe(true);
     const plain = expectedValues(queue);

@@ -4,7 +4,7 @@
 // in the review's audit order and held out of training), taken 1-to-1, most confident first. The same
 // rule `mmea simulate` measures (shared/curation.ts acceptThresholds, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
-import { acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, takeAccepted, tierOf, type QueueItem, type Thresholds, type Tier } from '../../shared/curation';
+import { ACCEPT_Z, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, takeAccepted, tierOf, type QueueItem, type Thresholds, type Tier } from '../../shared/curation';
 import type { VerdictEntry } from '../../shared/verdicts';
 
 export interface AcceptPlan {
@@ -27,7 +27,7 @@ export interface AcceptPlan {
  * wrong when it has no counterpart or its first candidate was rejected; open items are those with
  * no standing verdict on their source.
  */
-export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): AcceptPlan {
+export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number, z = ACCEPT_Z): AcceptPlan {
   const confirmedOf = new Map<string, string>();
   /** confirmations by a person: the only ones the budget counts as right (an earlier acceptance's
    *  pairs are only as sure as its own promise; counting them right would let each acceptance spend
@@ -69,7 +69,7 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     const tier = tierOf(q);
     return tier === null ? [] : [{ tier, key: acceptKey(q) }];
   });
-  const { thresholds, risk } = samples.length ? acceptThresholds(samples, precision, 1, { confirmed: manual, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
+  const { thresholds, risk } = samples.length ? acceptThresholds(samples, precision, z, { confirmed: manual, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
   const used = new Set<number>();
@@ -86,8 +86,8 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
 /** The queue as the review shows it: what reviewing an item is worth drops to a tenth where the
  *  threshold the audits vouch for now would accept it anyway (shared/curation.ts expectedValues),
  *  as `mmea simulate` orders its rounds; unchanged while they vouch for none. */
-export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): { items: QueueItem[]; thresholds: Thresholds } {
-  const { thresholds } = planAcceptance(queue, standing, uri, precision);
+export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number, z = ACCEPT_Z): { items: QueueItem[]; thresholds: Thresholds } {
+  const { thresholds } = planAcceptance(queue, standing, uri, precision, z);
   if (!Object.values(thresholds).some(Number.isFinite)) return { items: queue, thresholds };
   const values = expectedValues(queue, thresholds);
   return { items: queue.map((q, i) => ({ ...q, value: values[i]! })), thresholds };

@@ -19,7 +19,7 @@
 // what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
 // used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { ACCEPT_PRECISION, acceptable, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, tierOf, type QueueItem, type QueueOrder, type Tier } from '../../shared/curation';
+import { ACCEPT_PRECISION, ACCEPT_Z, acceptable, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, tierOf, type QueueItem, type QueueOrder, type Tier } from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -185,7 +185,7 @@ export async function simulate(
         return tier === null ? [] : [{ tier, key: acceptKey(q) }];
       });
       const prior = { accepted: accepted.size, risk: [...accepted.values()].reduce((x, a) => x + a.risk, 0) };
-      const { thresholds, risk } = samples.length ? acceptThresholds(samples, o.precision, 1, { confirmed: confirmed.size, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
+      const { thresholds, risk } = samples.length ? acceptThresholds(samples, o.precision, ACCEPT_Z, { confirmed: confirmed.size, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
       // what reviewing is worth, now that the threshold says which items would be accepted anyway
       const values = expectedValues(unreviewed, thresholds);
       const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
