@@ -381,14 +381,19 @@ describe('review loop in the browser (demo)', () => {
     await page.selectOption('select[aria-label=Order]', 'audit');
     await page.keyboard.press('Home'); // the top of the audit order (the selection followed its entity into it)
     const before = journalOf(project).length;
-    // the curator agrees with each first candidate, and skips one taken by a confirmed pair (1-to-1)
-    let skipped = 0;
-    for (let i = 0; i < 90 + skipped; i++) {
-      const conflict = await page.$('.cand.selected.conflict');
-      if (conflict) skipped++;
-      await page.keyboard.press(conflict ? 's' : 'c');
-      await page.waitForFunction(() => !document.querySelector('.verdicts')!.textContent!.includes('saving…'));
-    }
+    // the curator agrees with `n` first candidates, skipping one taken by a confirmed pair (1-to-1);
+    // returns how many were skipped
+    const agreeWith = async (n: number): Promise<number> => {
+      let skips = 0;
+      for (let i = 0; i < n + skips; i++) {
+        const conflict = await page.$('.cand.selected.conflict');
+        if (conflict) skips++;
+        await page.keyboard.press(conflict ? 's' : 'c');
+        await page.waitForFunction(() => !document.querySelector('.verdicts')!.textContent!.includes('saving…'));
+      }
+      return skips;
+    };
+    const skipped = await agreeWith(90);
     const typed = journalOf(project).slice(before) as (Journal & { audit?: boolean })[];
     expect(typed.filter((e) => e.audit === true && e.verdict === 'confirm')).toHaveLength(90);
     expect(typed.filter((e) => e.verdict === 'skip' && e.audit === undefined)).toHaveLength(skipped); // a skip is no sample
@@ -398,13 +403,7 @@ describe('review loop in the browser (demo)', () => {
     await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/90 audit verdicts \(90 found the first candidate right\).* no threshold yet.* review more items in the audit order/);
     await page.click('[data-testid=accept-panel] >> text=Close');
     // the curator audits on, agreeing with the first candidates
-    let more = 0;
-    for (let i = 0; i < 70 + more; i++) {
-      const conflict = await page.$('.cand.selected.conflict');
-      if (conflict) more++;
-      await page.keyboard.press(conflict ? 's' : 'c');
-      await page.waitForFunction(() => !document.querySelector('.verdicts')!.textContent!.includes('saving…'));
-    }
+    await agreeWith(70);
     await page.click('[data-testid=accept-open]');
     // the samples: the audits of mutual bests (the audit order gives those first, then the rest)
     await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/(\d+) audit verdicts \((\d+) found the first candidate right\).*would accept (\d+) pairs/);
