@@ -149,6 +149,7 @@ describe("the app's async append", () => {
     // closing waits for queued appends; one asked for after the close is refused
     const last = journal.appendAsync(verdict(50));
     journal.close();
+    journal.close(); // twice while the append drains: closed once, no error
     const late = journal.appendAsync(verdict(51));
     expect((await last).seq).toBe(22);
     await expect(late).rejects.toThrow(/closed/);

@@ -115,6 +115,7 @@ export class Journal {
   /** the async appends queued or running, and the promise the next one waits for */
   private inFlight = 0;
   private pending: Promise<unknown> = Promise.resolve();
+  private closing = false;
 
   private constructor(
     readonly path: string,
@@ -311,7 +312,8 @@ export class Journal {
   /** Closes the file and frees the lock; pending async appends finish first (a later append is refused). */
   close(): void {
     const fd = this.fd;
-    if (fd === null) return;
+    if (fd === null || this.closing) return; // a second close while appends drain: once is enough
+    this.closing = true;
     const done = () => (closeSync(fd), this.release());
     if (this.inFlight === 0) {
       this.fd = null;
