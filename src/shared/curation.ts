@@ -190,8 +190,8 @@ export function accepts(q: Pick<QueueItem, 'candidates' | 'confidence'>, th: Thr
 
 /** How many standard deviations below a tier's audited precision its bound lies (Wilson, one-sided):
  *  2, about 97.7 % confidence for each option, because the threshold is the best of many options
- *  tried on the same audits, which makes a looser bound optimistic (at z = 1 the model tier of
- *  DBP15K zh_en, vouched for at ≥ .95, was accepted at 75 % right). */
+ *  tried on the same audits, which makes a looser bound optimistic (at z = 1, before the floor and
+ *  the cumulative budget, DBP15K zh_en's model tier was accepted at 24 of 32 right). */
 export const ACCEPT_Z = 2;
 
 /** The lowest precision bound any tier's accepted part may have, however many confirmed pairs
