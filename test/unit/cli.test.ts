@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Inspection } from '../../src/engine/data/inspect';
 import { Project } from '../../src/engine/data/project';
-import { DEMO_DATASET, ROOT, SHARED_DATA, tempDir } from '../helpers';
+import { DEMO_DATASET, ROOT, SHARED_DATA, tempDir, skipWithout } from '../helpers';
 
 const run = promisify(execFile);
 const CLI = join(ROOT, 'out', 'main', 'cli.js');
@@ -130,7 +130,7 @@ describe('mmea inspect', () => {
   );
   for (const [dir, check] of sources) {
     const path = join(SHARED_DATA, dir);
-    it.runIf(existsSync(path))(`reports the SOURCE.md counts of ${dir}`, async () => {
+    it.skipIf(skipWithout(path, existsSync(path)))(`reports the SOURCE.md counts of ${dir}`, async () => {
       const { code, json } = await inspect(path);
       expect(code).toBe(0);
       check(json);
@@ -138,7 +138,7 @@ describe('mmea inspect', () => {
   }
 
   const names = join(SHARED_DATA, 'dbp15k', 'translated_ent_name', 'dbp_fr_en.json');
-  it.runIf(existsSync(names))('adds DBP15K translated names from --names (all but the one empty name)', async () => {
+  it.skipIf(skipWithout(names, existsSync(names)))('adds DBP15K translated names from --names (all but the one empty name)', async () => {
     const { json } = await inspect(join(SHARED_DATA, 'dbp15k', 'fr_en'), '--names', names);
     expect(json.graphs[0]!.names + json.graphs[1]!.names).toBe(39654 - 1);
   });
@@ -196,7 +196,7 @@ describe('mmea import', () => {
   });
 
   const kgc = join(SHARED_DATA, 'mmkb', 'DB15K_named_kgc_split');
-  it.runIf(existsSync(kgc))('refuses a single-graph dataset with the reason', async () => {
+  it.skipIf(skipWithout(kgc, existsSync(kgc)))('refuses a single-graph dataset with the reason', async () => {
     const r = await mmea('import', kgc, '--project', join(tmp.path, 'kgc'), '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.message).toMatch(/single graph.*alignment needs two/);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readIdFormat } from '../../src/engine/data/idFormat';
 import { InputReport } from '../../src/engine/data/report';
-import { DEMO_DATASET, SHARED_DATA, tempDir } from '../helpers';
+import { DEMO_DATASET, SHARED_DATA, tempDir, skipWithout } from '../helpers';
 
 const uniqueLines = (path: string) => new Set(readFileSync(path, 'utf8').split('\n').filter(Boolean)).size;
 const lineCount = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
@@ -29,7 +29,7 @@ describe('id-format reader', () => {
   });
 
   const real = join(SHARED_DATA, 'mmkb', 'FB15K_DB15K_partialFB');
-  it.runIf(existsSync(real))('reads the real FB15K-DB15K pair with the counts of its SOURCE.md', async () => {
+  it.skipIf(skipWithout(real, existsSync(real)))('reads the real FB15K-DB15K pair with the counts of its SOURCE.md', async () => {
     const report = new InputReport();
     const pair = await readIdFormat(real, report);
     expect(report.hasErrors).toBe(false);

@@ -1,6 +1,7 @@
 // The hand-written sparse kernels: forward against a direct dense computation of the formula, and
 // backward against central finite differences.
 import { describe, expect, it } from 'vitest';
+import { skipWithout } from '../helpers';
 import { afterAll } from 'vitest';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from '../../src/engine/model/kernels';
 import { kernelPoolProblem, kernelThreads, parallelRows, rowRanges, setKernelThreads } from '../../src/engine/model/pool';
@@ -170,7 +171,7 @@ describe('GAT kernel on several threads (pool.ts)', () => {
 
 // the native kernels (native/kernels.cc) when `npm run setup` could build them; the tests above then
 // ran on them (finite differences included), and here they are compared with the TypeScript loops
-describe.runIf(nativeAddonPath() !== null)('native GAT row kernels', () => {
+describe.skipIf(skipWithout('the native GAT kernels (npm run setup builds them)', nativeAddonPath() !== null))('native GAT row kernels', () => {
   it('load, and compute what the TypeScript kernels compute', () => {
     const native = nativeKernels();
     expect(native).not.toBeNull();

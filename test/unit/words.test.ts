@@ -14,7 +14,7 @@ import { buildFeatures, coverageCounts, DEFAULT_SETTINGS } from '../../src/engin
 import { fingerprint } from '../../src/engine/features/store';
 import { availableModalities, HUMEA_DEFAULTS, Humea } from '../../src/engine/model/humea';
 import { initBackend, tf } from '../../src/engine/model/tf';
-import { SHARED_DATA, tempDir } from '../helpers';
+import { SHARED_DATA, tempDir, skipWithout } from '../helpers';
 
 // KG1 names: "New York", "blood-related x", "zzz" (no known word), one entity without a name;
 // KG2 names: "new york city".
@@ -137,7 +137,7 @@ describe('word vectors for names', () => {
 
   // the real thing: DBP15K fr_en's translated names with the bundled 100-d vectors (a 300 MB file)
   const frEn = join(SHARED_DATA, 'dbp15k', 'fr_en');
-  it.runIf(existsSync(frEn) && wordVectorFile('wink') !== null)('gives most DBP15K fr_en names a wink vector, and linked names are near each other', async () => {
+  it.skipIf(skipWithout(`${frEn} and the wink word vectors`, existsSync(frEn) && wordVectorFile('wink') !== null))('gives most DBP15K fr_en names a wink vector, and linked names are near each other', async () => {
     const report = new InputReport();
     const p = await readDataset(frEn, report, { names: join(SHARED_DATA, 'dbp15k', 'translated_ent_name', 'dbp_fr_en.json'), wordVectors: 'wink' });
     expect(report.hasErrors).toBe(false);
