@@ -228,13 +228,16 @@ export function acceptThresholds(
   const options = new Map<Tier, { t: number; bound: number; a: number }[]>();
   for (const tier of TIERS) {
     const own = samples.filter((x) => x.tier === tier).sort((x, y) => y.key - x.key);
-    const openKeys = (delivered?.open ?? []).filter((o) => o.tier === tier).map((o) => o.key);
+    // descending, like the samples: one pass counts the open items at or above each cut
+    const openKeys = (delivered?.open ?? []).filter((o) => o.tier === tier).map((o) => o.key).sort((x, y) => y - x);
     const list: { t: number; bound: number; a: number }[] = [];
     let ok = 0;
+    let above = 0;
     own.forEach((x, i) => {
       if (x.correct) ok++;
       if (i < own.length - 1 && own[i + 1]!.key === x.key) return; // the last of equal keys
-      list.push({ t: x.key, bound: wilsonLower(ok, i + 1, z), a: openKeys.filter((k) => k >= x.key).length });
+      while (above < openKeys.length && openKeys[above]! >= x.key) above++;
+      list.push({ t: x.key, bound: wilsonLower(ok, i + 1, z), a: above });
     });
     options.set(tier, list);
   }
