@@ -21,7 +21,9 @@ export function* linesOf(path: string): Generator<{ line: string; lineNo: number
   }
   try {
     const buf = Buffer.alloc(CHUNK);
-    let carry: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+    // the pieces of a line that spans reads, joined once at its end (joining on every read was
+    // quadratic in the line's length: a torn tail of hundreds of MB)
+    let carry: Buffer[] = [];
     let pos = 0;
     let end = 0;
     let lineNo = 0;
@@ -29,15 +31,17 @@ export function* linesOf(path: string): Generator<{ line: string; lineNo: number
       const n = readSync(fd, buf, 0, CHUNK, pos);
       if (n === 0) break;
       pos += n;
-      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      const data = buf.subarray(0, n);
       let from = 0;
       for (let nl = data.indexOf(0x0a, from); nl >= 0; nl = data.indexOf(0x0a, from)) {
         lineNo++;
-        yield { line: data.subarray(from, nl).toString('utf8'), lineNo };
-        end += nl + 1 - from;
+        const line = carry.length ? Buffer.concat([...carry, data.subarray(from, nl)]) : data.subarray(from, nl);
+        yield { line: line.toString('utf8'), lineNo };
+        end = pos - n + nl + 1;
+        carry = [];
         from = nl + 1;
       }
-      carry = Buffer.from(data.subarray(from));
+      if (from < n) carry.push(Buffer.from(data.subarray(from))); // a copy: buf is read into again
     }
     return { end, size: pos };
   } finally {
