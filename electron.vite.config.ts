@@ -28,7 +28,7 @@ export default defineConfig({
           serve: resolve(__dirname, 'src/main/serve.ts'), // browser mode entry (plain Node)
           engine: resolve(__dirname, 'src/engine/process.ts'), // engine process (utilityProcess / fork)
           cli: resolve(__dirname, 'src/cli/main.ts'), // the mmea command line (plain Node)
-          kernelWorker: resolve(__dirname, 'src/engine/model/kernelWorker.ts'), // kernel threads (model/pool.ts)
+          kernelWorker: resolve(__dirname, 'src/engine/runtime/kernelWorker.ts'), // kernel threads (runtime/pool.ts)
         },
       },
     },

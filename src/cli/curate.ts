@@ -11,7 +11,7 @@ import { isProject, Project } from '../engine/data/project';
 import { settingsWithSplit } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { importJob } from '../engine/jobs/import';
-import { initBackend, type BackendName } from '../engine/model/tf';
+import { initBackend, type BackendName } from '../engine/runtime/tf';
 import { applyThreads, int, num, OPTIONS, trainOptions, UsageError } from './train';
 
 export const CURATE_USAGE = `  simulate --data <dir> --out <dir> [--round-size R (500)] [--order ${QUEUE_ORDERS.join('|')} (value)]

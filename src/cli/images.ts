@@ -11,7 +11,7 @@ import { bytesOf } from '../engine/data/binary';
 import { decodeImage, loadEncoder, type EncoderSpec } from '../engine/data/encoder';
 import { eachLine } from '../engine/data/lines';
 import { InputReport } from '../engine/data/report';
-import { initBackend, tf, type BackendName } from '../engine/model/tf';
+import { initBackend, tf, type BackendName } from '../engine/runtime/tf';
 import { MmeaError } from '../shared/errors';
 import { UsageError } from './train';
 

@@ -12,14 +12,14 @@ import { pairNames, projectNames, rowNames } from '../engine/curation/lexical';
 import { InputReport } from '../engine/data/report';
 import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
-import { loadCheckpoint, readCheckpointOptions, readCheckpointSource, recordedSplit, type CheckpointSource, type RecordedSplit } from '../engine/model/checkpoint';
-import { trainRun } from '../engine/model/run';
-import { MODALITY_ORDER, type Modality } from '../engine/model/humea';
-import { kernelImplementation } from '../engine/model/native';
-import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/model/pool';
-import { proposals } from '../engine/model/propose';
-import { BACKENDS, initBackend, type BackendName } from '../engine/model/tf';
-import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/model/train';
+import { loadCheckpoint, readCheckpointOptions, readCheckpointSource, recordedSplit, type CheckpointSource, type RecordedSplit } from '../engine/training/checkpoint';
+import { trainRun } from '../engine/training/run';
+import { MODALITY_ORDER, type Modality } from '../engine/models/humea/model';
+import { kernelImplementation } from '../engine/runtime/native';
+import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/runtime/pool';
+import { proposals } from '../engine/curation/propose';
+import { BACKENDS, initBackend, type BackendName } from '../engine/runtime/tf';
+import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
 
 export class UsageError extends Error {}
 

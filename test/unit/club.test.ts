@@ -2,8 +2,8 @@
 // weights, its gradient (through the row permutation) against central differences, and the
 // estimator's own steps lowering its negative log-likelihood.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Club, clubDraw } from '../../src/engine/model/club';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { Club, clubDraw } from '../../src/engine/models/humea/club';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 
 beforeAll(async () => {
   await initBackend('cpu');

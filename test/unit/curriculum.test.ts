@@ -2,8 +2,8 @@
 // transcription of the reference's list_rebul_sort (full N×N cosine matrix, full descending sort,
 // the id-i row and the j + 1 lookup), and its schedule.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { curriculumK, curriculumList } from '../../src/engine/model/curriculum';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { curriculumK, curriculumList } from '../../src/engine/training/curriculum';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { mulberry32 } from '../../src/engine/random';
 
 beforeAll(async () => {

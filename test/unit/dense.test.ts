@@ -4,11 +4,11 @@
 // when `npm run setup` could build the addon (a C++ compiler and Node's headers: CI has both).
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchLoss, type HeadOptions } from '../../src/engine/model/heads';
-import { batchHeads, type HeadsArgs } from '../../src/engine/model/headsTask';
-import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine/model/kernels';
-import { nativeAddonPath, nativeDense } from '../../src/engine/model/native';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { batchLoss, type HeadOptions } from '../../src/engine/models/heads/loss';
+import { batchHeads, type HeadsArgs } from '../../src/engine/models/heads/task';
+import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine/nn/kernels';
+import { nativeAddonPath, nativeDense } from '../../src/engine/runtime/native';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { mulberry32 } from '../../src/engine/random';
 import { skipWithout } from '../helpers';
 

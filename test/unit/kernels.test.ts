@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { skipWithout } from '../helpers';
 import { afterAll } from 'vitest';
-import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from '../../src/engine/model/kernels';
-import { kernelPoolProblem, kernelThreads, parallelRows, rowRanges, setKernelThreads } from '../../src/engine/model/pool';
-import { gatBackwardRowsTs, gatForwardRowsTs, type GatBackwardSums } from '../../src/engine/model/kernels';
-import { nativeAddonPath, nativeKernels } from '../../src/engine/model/native';
+import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type SparseRows } from '../../src/engine/nn/kernels';
+import { kernelPoolProblem, kernelThreads, parallelRows, rowRanges, setKernelThreads } from '../../src/engine/runtime/pool';
+import { gatBackwardRowsTs, gatForwardRowsTs, type GatBackwardSums } from '../../src/engine/nn/kernels';
+import { nativeAddonPath, nativeKernels } from '../../src/engine/runtime/native';
 import { mulberry32 } from '../../src/engine/random';
 
 const rand = mulberry32(7);

@@ -1,9 +1,9 @@
 // The fused ICL / IAL losses (and the pseudo-label candidates' mutual nearest neighbours): a hand-computed case, and value and gradients equal to the same
 // losses written as plain tfjs ops (which tfjs differentiates itself).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mutualNearest } from '../../src/engine/model/evaluate';
-import { ial, ialTarget, icl, modalityLoss, reference } from '../../src/engine/model/losses';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { mutualNearest } from '../../src/engine/training/evaluate';
+import { ial, ialTarget, icl, modalityLoss, reference } from '../../src/engine/nn/losses';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 
 beforeAll(async () => {
   await initBackend('cpu'); // exact float32 reference ops; the same code runs on every backend

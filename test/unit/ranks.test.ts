@@ -2,9 +2,9 @@
 // similarity kernel (native and tfjs), with CSLS and without; exact ties rank as a stable sort of the
 // papers' code ranks them (a tied candidate with a lower index first).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, type RankOptions } from '../../src/engine/model/evaluate';
-import { nativeAddonPath } from '../../src/engine/model/native';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { evaluate, type RankOptions } from '../../src/engine/training/evaluate';
+import { nativeAddonPath } from '../../src/engine/runtime/native';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { skipWithout } from '../helpers';
 
 beforeAll(async () => {

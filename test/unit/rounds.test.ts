@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
 import { Project } from '../../src/engine/data/project';
-import { TRAIN_DEFAULTS } from '../../src/engine/model/train';
+import { TRAIN_DEFAULTS } from '../../src/engine/training/trainer';
 import { ROUND_DEFAULTS } from '../../src/shared/curation';
 import { labelFromUri } from '../../src/engine/data/kg';
 import { baseKey, nameKey } from '../../src/engine/curation/lexical';

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
-import { loadCheckpoint, saveCheckpoint } from '../../src/engine/model/checkpoint';
-import { gatGraph, Humea } from '../../src/engine/model/humea';
-import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/model/pool';
-import { initBackend, tf } from '../../src/engine/model/tf';
-import { TRAIN_DEFAULTS, Trainer, type TrainOptions } from '../../src/engine/model/train';
+import { loadCheckpoint, saveCheckpoint } from '../../src/engine/training/checkpoint';
+import { gatGraph, Humea } from '../../src/engine/models/humea/model';
+import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
+import { TRAIN_DEFAULTS, Trainer, type TrainOptions } from '../../src/engine/training/trainer';
 import { DEMO_DATASET, tempDir } from '../helpers';
 
 let features: Features;

@@ -12,8 +12,8 @@ import { InputReport } from '../../src/engine/data/report';
 import { attachNameVectors, nameWords, wordVectorFile } from '../../src/engine/data/words';
 import { buildFeatures, coverageCounts, DEFAULT_SETTINGS } from '../../src/engine/features/build';
 import { fingerprint } from '../../src/engine/features/store';
-import { availableModalities, HUMEA_DEFAULTS, Humea } from '../../src/engine/model/humea';
-import { initBackend, tf } from '../../src/engine/model/tf';
+import { availableModalities, HUMEA_DEFAULTS, Humea } from '../../src/engine/models/humea/model';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { SHARED_DATA, tempDir, skipWithout } from '../helpers';
 
 // KG1 names: "New York", "blood-related x", "zzz" (no known word), one entity without a name;

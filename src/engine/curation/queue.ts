@@ -7,11 +7,11 @@
 import type { Features } from '../features/build';
 import type { NameMatch } from './lexical';
 import { disagreementOf, expectedValues, type Candidate, type QueueItem } from '../../shared/curation';
-import { topCandidates } from '../model/evaluate';
-import type { Modality } from '../model/humea';
-import { l2normalize } from '../model/ops';
-import { tf } from '../model/tf';
-import type { Trainer } from '../model/train';
+import { topCandidates } from '../training/evaluate';
+import type { Modality } from '../models/humea/model';
+import { l2normalize } from '../nn/ops';
+import { tf } from '../runtime/tf';
+import type { Trainer } from '../training/trainer';
 
 const COVERAGE: Record<Modality, keyof Features['coverage']> = {
   gph: 'structure',

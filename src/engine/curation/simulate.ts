@@ -24,7 +24,7 @@ import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
 import { mulberry32 } from '../random';
-import { Trainer, type TrainOptions } from '../model/train';
+import { Trainer, type TrainOptions } from '../training/trainer';
 import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
 import { Journal } from './journal';
 import { buildQueue } from './queue';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { tf } from '../model/tf';
+import { tf } from '../runtime/tf';
 
 export interface EncoderSpec {
   /** 'mobilenet' (bundled) or the path of a tfjs model.json */

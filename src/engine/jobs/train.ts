@@ -7,9 +7,9 @@ import { MmeaError } from '../../shared/errors';
 import { isProject } from '../data/project';
 import { settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
-import { trainRun, type RunResult } from '../model/run';
-import { initBackend } from '../model/tf';
-import { TRAIN_DEFAULTS } from '../model/train';
+import { trainRun, type RunResult } from '../training/run';
+import { initBackend } from '../runtime/tf';
+import { TRAIN_DEFAULTS } from '../training/trainer';
 import type { JobContext } from '../protocol';
 
 export async function trainJob(params: TrainParams, ctx: JobContext): Promise<RunResult> {

@@ -6,17 +6,17 @@
 // mutual-nearest-neighbour pseudo-labels (§0.7, and §8's calibration).
 import type { Features } from '../features/build';
 import { mulberry32, permutation } from '../random';
-import { AdamW, ADAMW_DEFAULTS } from './adamw';
+import { AdamW, ADAMW_DEFAULTS } from '../nn/adamw';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
-import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from './humea';
-import { Club, clubDraw } from './club';
+import { HUMEA_DEFAULTS, Humea, type HumeaConfig, type Modality } from '../models/humea/model';
+import { Club, clubDraw } from '../models/humea/club';
 import { curriculumK, curriculumList } from './curriculum';
-import { batchLoss } from './heads';
-import { batchHeads, type HeadsArgs } from './headsTask';
-import { isCpuBackend, nativeDenseOn } from './native';
-import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from './pool';
-import { l2normalize, type Memo } from './ops';
-import { currentBackend, tf } from './tf';
+import { batchLoss } from '../models/heads/loss';
+import { batchHeads, type HeadsArgs } from '../models/heads/task';
+import { isCpuBackend, nativeDenseOn } from '../runtime/native';
+import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../runtime/pool';
+import { l2normalize, type Memo } from '../nn/ops';
+import { currentBackend, tf } from '../runtime/tf';
 
 export interface TrainOptions extends HumeaConfig {
   epochs: number;
@@ -255,7 +255,7 @@ export class Trainer {
     const shapeOf = (k: number, size: number) => [2 * size, mods[k]!.shape[1]];
     // batches are independent: with kernel threads on a CPU backend, batch b runs on thread
     // b mod (workers + 1), thread 0 being this one; same function, same backend, same numbers.
-    // On a CPU backend with the native dense kernels, every batch's heads run natively (headsTask.ts)
+    // On a CPU backend with the native dense kernels, every batch's heads run natively (models/heads/task.ts)
     const backend = currentBackend();
     const native = nativeDenseOn(backend) !== null;
     const W = isCpuBackend(backend) ? workerCount() : 0;

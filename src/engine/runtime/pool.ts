@@ -1,6 +1,6 @@
 // Threads for the hand-written kernels (kernels.ts): the GAT layer's rows are split between this
 // thread and worker threads over SharedArrayBuffers, and Trainer.step sends them whole batches' loss
-// heads (headsTask.ts). The call stays synchronous — the kernels run
+// heads (models/heads/task.ts). The call stays synchronous — the kernels run
 // inside tf.customGrad, which cannot await — by blocking on Atomics.wait until each worker has
 // flagged its part done. Our own code rather than a pool library (piscina, workerpool): those are
 // asynchronous only. Thread count: setKernelThreads (the CLI's --threads, MMEA_THREADS), default the
@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { appFile } from '../modules';
-import type { AggGraph } from './kernels';
+import type { AggGraph } from './layouts';
 
 interface PoolWorker {
   worker: Worker;

@@ -1,9 +1,9 @@
-// One batch's loss and its gradients (heads.ts), as a task a kernel worker runs (pool.ts) on its own
+// One batch's loss and its gradients (loss.ts), as a task a kernel worker runs (runtime/pool.ts) on its own
 // tensor backend — the same backend as the calling thread's, so the same kernels give the same numbers
 // — or, on a CPU backend with the native dense kernels built, in native/dense.cc on any thread.
-import { batchLoss, type HeadOptions } from './heads';
-import { nativeDenseOn } from './native';
-import { initBackend, tf } from './tf';
+import { batchLoss, type HeadOptions } from './loss';
+import { nativeDenseOn, type NativeDense } from '../../runtime/native';
+import { initBackend, tf } from '../../runtime/tf';
 
 export interface HeadsArgs {
   /** a backend that runs on this CPU, as the caller's */
@@ -23,7 +23,7 @@ export interface HeadsArgs {
  *  natively (native/dense.cc) when built, on the CPU backends (~4.5× faster than tfjs's kernels on
  *  wasm: docs/benchmarks.md, "Speed"), else with tfjs. */
 export function batchHeads(a: HeadsArgs): void {
-  const dense = nativeDenseOn(a.backend);
+  const dense = nativeHeadsOn(a.backend);
   if (dense) return dense.batchHeads(a);
   tf.tidy(() => {
     const xs = a.inputs.map(({ data, shape }) => tf.tensor(data, shape));
@@ -32,6 +32,13 @@ export function batchHeads(a: HeadsArgs): void {
     grads.forEach((g, k) => a.grads[k]!.set(g.dataSync()));
   });
 }
+
+/** native/dense.cc's loss heads: loss.ts batchLoss's value and gradients, written into `args.value`
+ *  and `args.grads` (the addon is loaded by the runtime; its model-specific export is typed here). */
+interface NativeHeads {
+  batchHeads(args: HeadsArgs): void;
+}
+const nativeHeadsOn = (backend: string) => nativeDenseOn(backend) as (NativeDense & NativeHeads) | null;
 
 let ready: Promise<unknown> | null = null;
 

@@ -4,17 +4,11 @@
 // 300 dims: 5.8 s as tf.gather + scatter vs 0.56 s as a loop, environment.md) and tf.gather has no
 // gradient on wasm. Each kernel has its backward pass written out; test/unit/kernels.test.ts checks
 // them against numerical gradients. The GAT layer's rows are split between threads by pool.ts.
-import { nativeDense, nativeKernels } from './native';
-import { parallelRows, sharedF32, sharedF64, splitRows } from './pool';
+import { nativeDense, nativeKernels } from '../runtime/native';
+import type { AggGraph, SparseRows } from '../runtime/layouts';
+import { parallelRows, sharedF32, sharedF64, splitRows } from '../runtime/pool';
 
-/** Adjacency for one attention layer: output row i aggregates X rows indices[indptr[i]..indptr[i+1]]
- *  (its own row `self[i]` among them: the GAT's self-loop). */
-export interface AggGraph {
-  outputs: number;
-  indptr: Int32Array;
-  indices: Int32Array;
-  self: Int32Array;
-}
+export type { AggGraph, SparseRows };
 
 export interface GatForward {
   out: Float32Array; // outputs × D, the mean over heads
@@ -323,14 +317,6 @@ export function gatBackwardRowsTs(t: GatBackwardTask, i0: number, i1: number): v
       }
     }
   }
-}
-
-/** Sparse rows (a subset of a CSR matrix, repeats allowed) times a dense in × C matrix. */
-export interface SparseRows {
-  rows: Int32Array; // which rows of the CSR matrix, in output order
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float32Array;
 }
 
 /** x · W: natively (native/dense.cc) with the rows split over the kernel threads when the addon is

@@ -12,9 +12,9 @@
 // broken the way a stable sort of the papers' code would break them (methods.md §0.6: "ties are
 // resolved by the sort order"): a candidate with the gold's score ranks above it only when its index
 // is lower. So rank = 1 + #(score > gold) + #(score = gold, index < gold's index).
-import { nativeDenseOn, type NativeDense } from './native';
-import { sharedF32, splitRows } from './pool';
-import { currentBackend, tf } from './tf';
+import { nativeDenseOn, type NativeDense } from '../runtime/native';
+import { sharedF32, splitRows } from '../runtime/pool';
+import { currentBackend, tf } from '../runtime/tf';
 
 export interface DirectionMetrics {
   hits1: number;

@@ -2,11 +2,11 @@
 // it stays fast on every backend (environment.md): no matMul with transposeA/B (10–40× slower on
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
 // aggregation through the kernels in kernels.ts.
-import { tf } from './tf';
+import { tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 
 /**
- * Forward results kept between the two passes of a training step (train.ts): the loss heads run
+ * Forward results kept between the two passes of a training step (models/heads/step.ts): the loss heads run
  * first on a forward without gradient tape, then the encoders' backward pass runs on a second
  * forward that reuses these results instead of recomputing the expensive products.
  */

@@ -2,12 +2,12 @@
 // mixture of experts per feature modality, the power-set inter-modal router and the weighted
 // concatenation of the L2-normalised modality embeddings. Absent modalities are left out (no
 // zero or random stand-ins); `without` 1–6 zero a modality before fusion as the reference's switch.
-import { coverageCounts, type Features } from '../features/build';
-import type { Csr } from '../features/sparse';
-import { mulberry32 } from '../random';
-import type { AggGraph, SparseRows } from './kernels';
-import { constMatMul, fuse, gatLayer, matMul, spmm, type Memo } from './ops';
-import { tf } from './tf';
+import { coverageCounts, type Features } from '../../features/build';
+import type { Csr } from '../../features/sparse';
+import { mulberry32 } from '../../random';
+import type { AggGraph, SparseRows } from '../../nn/kernels';
+import { constMatMul, fuse, gatLayer, matMul, spmm, type Memo } from '../../nn/ops';
+import { tf } from '../../runtime/tf';
 
 export type Modality = 'gph' | 'img' | 'rel' | 'att' | 'name' | 'word';
 /** HUMEA's fusion order; the reference's text modalities (rel_text, att_text: RoBERTa vectors) have

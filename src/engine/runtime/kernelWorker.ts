@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { gatBackwardRows, gatForwardRows } from './kernels';
+import { gatBackwardRows, gatForwardRows } from '../nn/kernels';
 import { nativeDense, type NativeDense } from './native';
 
 // Every task brings fresh SharedArrayBuffers (its inputs and outputs), which this thread's handles
@@ -34,8 +34,9 @@ const TASKS: Record<string, Task> = {
   gatBackwardRows,
   similarityRows: (args, i0, i1) => dense('similarityRows').similarityRows(args, i0, i1),
   spmmRows: (args, i0, i1) => dense('spmmRows').spmmRows(args, i0, i1),
-  // tfjs is loaded by the first batch only: a worker that only runs the GAT kernels never needs it
-  batchHeads: async (args) => (await import('./headsTask')).batchHeadsTask(args),
+  // model code the runtime runs on its threads, one line per model task. tfjs is loaded by the
+  // first batch only: a worker that only runs the GAT kernels never needs it
+  batchHeads: async (args) => (await import('../models/heads/task')).batchHeadsTask(args),
 };
 
 function dense(task: string): NativeDense {

@@ -1,7 +1,7 @@
 // AdamW as PyTorch implements it (decoupled weight decay: p ← p − lr·wd·p, then the Adam step with
 // bias correction); tfjs has Adam but not AdamW. Its moments are plain variables so a checkpoint
 // saves and restores them exactly.
-import { tf } from './tf';
+import { tf } from '../runtime/tf';
 
 export interface AdamWOptions {
   lr: number;

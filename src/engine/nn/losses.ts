@@ -7,7 +7,7 @@
 // Differentiated op by op, tfjs would run dozens of element-wise kernels over B × 2B matrices per
 // loss in the backward pass; the written gradient needs a few matMuls. test/unit/losses.test.ts
 // checks it against the op-by-op version (`reference` below).
-import { tf } from './tf';
+import { tf } from '../runtime/tf';
 import { l2normalize } from './ops';
 
 const LARGE = 1e9;
@@ -167,7 +167,7 @@ export function ial(srcA: tf.Tensor2D, srcB: tf.Tensor2D, target: IalTarget, tau
 
 /** The same losses as plain differentiable tfjs ops (the fused version's test oracle). */
 export const reference = {
-  /** Kendall-style automatic weighting: Σ_m exp(−s_m)·L_m + s_m (train.ts expands it into the
+  /** Kendall-style automatic weighting: Σ_m exp(−s_m)·L_m + s_m (the heads step expands it into the
    *  fused terms' weights). */
   autoWeighted(losses: tf.Scalar[], s: tf.Tensor1D): tf.Scalar {
     const stacked = tf.stack(losses) as tf.Tensor1D;

@@ -5,10 +5,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
 import { loadCheckpoint, saveCheckpoint, type CheckpointSource } from './checkpoint';
-import type { BackendName } from './tf';
-import { kernelImplementation, nativeDense } from './native';
-import { kernelThreads } from './pool';
-import { Trainer, type EpochLog, type Evaluation, type TrainOptions } from './train';
+import type { BackendName } from '../runtime/tf';
+import { kernelImplementation, nativeDense } from '../runtime/native';
+import { kernelThreads } from '../runtime/pool';
+import { Trainer, type EpochLog, type Evaluation, type TrainOptions } from './trainer';
 
 export interface RunHooks {
   onEpoch?(log: EpochLog, etaSeconds: number, lastEvaluation: Evaluation | null): void;

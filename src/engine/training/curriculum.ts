@@ -6,8 +6,8 @@
 // every MMKB and DBP15K folder), so the indexing matches the reference there.
 // Our own code (the product): instead of the reference's full N×N matrix (3.1 GB on FB15K–DB15K)
 // only the columns j whose j + 1 is a training id can ever be taken, so we compute those alone.
-import { l2normalize } from './ops';
-import { tf } from './tf';
+import { l2normalize } from '../nn/ops';
+import { tf } from '../runtime/tf';
 
 /** The curriculum's schedule at epoch `e` (0-based, before it is trained): the k to rebuild the list
  *  with (0: back to the plain shuffled pairs), or null to keep the current list. */

@@ -1,9 +1,9 @@
 // The loss heads of one training batch (methods.md §1.3), as a pure function of the batch's modality
 // embeddings, the fusion weights and the loss-weighting vectors: what Trainer.step differentiates per
 // batch, on this thread or — with kernel threads on a CPU backend — on a worker (pool.ts).
-import { ialTarget, icl, modalityLoss, type Term } from './losses';
-import { fuse } from './ops';
-import { tf } from './tf';
+import { ialTarget, icl, modalityLoss, type Term } from '../../nn/losses';
+import { fuse } from '../../nn/ops';
+import { tf } from '../../runtime/tf';
 
 export interface HeadOptions {
   tauCl: number;

@@ -1,10 +1,10 @@
 // The native kernels (native/, built by `npm run setup` with node-gyp when a C++ compiler is there),
 // each addon loaded once per thread; null when absent or MMEA_NATIVE=0, and the engine then runs
-// the same computations in TypeScript (kernels.ts, the GAT rows) or tfjs ops (heads.ts, the loss
-// heads; evaluate.ts, the similarity blocks).
+// the same computations in TypeScript (nn/kernels.ts, the GAT rows) or tfjs ops (the models' loss
+// heads; training/evaluate.ts, the similarity blocks). The addons also export model code (the ICL/IAL
+// loss heads of models/heads/): its typed view lives with that model code, not here.
 import { appFile, nodeRequire } from '../modules';
-import type { HeadsArgs } from './headsTask';
-import type { SparseRows } from './kernels';
+import type { SparseRows } from './layouts';
 
 /** native/kernels.cc: the GAT layer's row kernels, the same arithmetic as kernels.ts. */
 export interface NativeKernels {
@@ -12,11 +12,9 @@ export interface NativeKernels {
   gatBackwardRows(task: object, i0: number, i1: number): void;
 }
 
-/** native/dense.cc: the loss heads of one batch, the evaluation's similarity rows and the sparse
- *  rows × dense products of the MoE inputs. */
+/** native/dense.cc's generic kernels: the evaluation's similarity rows and the sparse rows × dense
+ *  products of sparse inputs (the same addon's loss heads are typed in models/heads/task.ts). */
 export interface NativeDense {
-  /** heads.ts batchLoss's value and gradients, written into `args.value` and `args.grads` */
-  batchHeads(args: HeadsArgs): void;
   /** rows i0..i1 of a · bᵀ into out (n wide); a: rows × k, b: n × k */
   similarityRows(task: { a: Float32Array; b: Float32Array; n: number; k: number; out: Float32Array }, i0: number, i1: number): void;
   /** rows i0..i1 of kernels.ts spmmForward into task.out */

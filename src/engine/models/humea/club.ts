@@ -7,10 +7,10 @@
 // and, after the encoder step, the nets take one step of their own AdamW (lr 5e-4, weight decay
 // 0.01) on −mean_n Σ_d −(μ(z1) − z2)² / (2 e^{logvar}) (the reference drops CLUB's −logvar term;
 // kept as it is, for parity). Ours: z comes from the step's entities, not every entity.
-import { mulberry32, permutation } from '../random';
-import { AdamW, ADAMW_DEFAULTS } from './adamw';
-import { matMul } from './ops';
-import { tf } from './tf';
+import { mulberry32, permutation } from '../../random';
+import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { matMul } from '../../nn/ops';
+import { tf } from '../../runtime/tf';
 
 interface Net {
   mu: tf.Variable[]; // W1, b1, W2, b2

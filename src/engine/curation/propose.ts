@@ -6,9 +6,9 @@
 import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
-import { buildQueue } from '../curation/queue';
-import { nameAnchors } from '../curation/lexical';
-import type { Trainer } from './train';
+import { buildQueue } from './queue';
+import { nameAnchors } from './lexical';
+import type { Trainer } from '../training/trainer';
 
 /** `nameOf`: a row's name for the name anchors (curation/lexical.ts), null where it has none;
  *  `entityOf`: an entity id's URI and label, written beside the id. */

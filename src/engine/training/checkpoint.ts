@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { ReadOptions } from '../data/formats';
 import { readTree, replaceTree } from '../data/tree';
 import type { FeatureSettings, Features } from '../features/build';
-import type { AdamW } from './adamw';
-import { tf } from './tf';
-import { TRAIN_DEFAULTS, type Trainer, type TrainOptions } from './train';
+import type { AdamW } from '../nn/adamw';
+import { tf } from '../runtime/tf';
+import { TRAIN_DEFAULTS, type Trainer, type TrainOptions } from './trainer';
 
 interface CheckpointData {
   params: Record<string, Float32Array>;
