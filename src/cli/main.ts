@@ -16,6 +16,7 @@ import { ensureFeatures } from '../engine/features/store';
 import { experimentsCommand } from './experiments';
 import { encodeImagesCommand } from './images';
 import { evalCommand, proposeCommand, trainCommand, TRAIN_USAGE, UsageError } from './train';
+import { modelsCommand } from './modelFlags';
 import { verdictsCommand, VERDICTS_USAGE } from './verdicts';
 import { CURATE_USAGE, exportCommand, simulateCommand } from './curate';
 
@@ -97,6 +98,7 @@ const COMMANDS: Record<string, string> = {
   eval: TRAIN_USAGE,
   propose: TRAIN_USAGE,
   experiments: TRAIN_USAGE,
+  models: TRAIN_USAGE,
   verdicts: `usage: mmea
 ${VERDICTS_USAGE}
 `,
@@ -138,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'eval') return evalCommand(rest);
   if (command === 'propose') return proposeCommand(rest);
   if (command === 'experiments') return experimentsCommand(rest);
+  if (command === 'models') return modelsCommand(rest);
   if (command === 'encode-images') return encodeImagesCommand(rest);
   if (command === 'verdicts') return verdictsCommand(rest);
   if (command === 'simulate') return simulateCommand(rest);

@@ -14,41 +14,35 @@ import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features }
 import { ensureFeatures } from '../engine/features/store';
 import { loadCheckpoint, readCheckpointOptions, readCheckpointSource, recordedSplit, type CheckpointSource, type RecordedSplit } from '../engine/training/checkpoint';
 import { trainRun } from '../engine/training/run';
-import { MODALITY_ORDER, type Modality } from '../engine/models/humea/model';
 import { kernelImplementation } from '../engine/runtime/native';
 import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/runtime/pool';
 import { proposals } from '../engine/curation/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/runtime/tf';
-import { TRAIN_DEFAULTS, Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
+import { Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
+import { modelFlagsHelp, modelFlagTable, modelOptionsFrom, UsageError } from './modelFlags';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export const TRAIN_USAGE = `training (see docs/cli.md):
-  train --data <dir> --out <run-dir> [options]   train HUMEA; progress on stderr, result last on stdout
+  train --data <dir> --out <run-dir> [--model ID] [options]
+                        train a model; progress on stderr, result last on stdout
   eval --checkpoint <dir> [--data <dir>]          metrics of a saved checkpoint, on the data and split
                                                   it was trained on (a flag that differs is an error)
   propose --checkpoint <dir> --out <file.jsonl> [--data <dir>] [--k 10]
                                                   top-k candidates per unaligned entity with evidence
   experiments <plan.json> --out <dir> [--dry-run] runs of a plan, one after another; summary over seeds
-options (defaults are the reference's run.sh):
+  models [--json]       the models, their papers, modalities and options
+data and run options:
   --data DIR            a project folder or a dataset folder (any format of mmea inspect)
   --rate R              seeded split with this training fraction (ignores the dataset's split files)
   --valid-fraction F    part of the training pairs held out for model selection (0.1)
-  --seed N (42)  --epochs N (1000)  --bsize N (512)  --lr X (5e-4)  --weight-decay X (0.01)
-  --tau-cl X (0.1)  --tau-al X (4)  --cl-loss X (1)  --al-loss X (0.1)  --experts N (5)  --topk N (5)
-  --fusion-weight-dim N (0)  --check-point N (10)  --csls K (3; 0 = cosine)
-  --without LIST        reference ablations: 1 img, 2 gph, 3 rel, 4 rel_text, 5 att, 6 att_text,
-                        7 no unimodal ICL, 8 no unimodal distillation (comma-separated)
-  --modalities LIST     gph,img,rel,att,name,word (those the data lacks are dropped)
   --word-vectors W      a dataset folder's names get word vectors: wink | FILE (the 'word' modality)
-  --iterative MODE      off | mnn (methods.md §0.7) | calibrated (§8)   --il-start N (500)
-  --curriculum          the reference's batch grouping in epochs 0-249 (methods.md §1.4)
-  --mi-loss X (0)       weight of the CLUB expert-disentanglement term (code version: 1e-4)
   --backend B           auto | ${BACKENDS.join(' | ')}
   --threads N           threads of the hand-written graph kernels (default: the machine's cores, at
                         most 8; MMEA_THREADS); 1 reproduces single-threaded runs bit for bit
   --resume              continue the run in --out from its last checkpoint
   --json                standard output is JSON only
+${modelFlagsHelp()}
 `;
 
 export const OPTIONS = {
@@ -64,30 +58,11 @@ export const OPTIONS = {
   'names-from-uris': { type: 'boolean', default: false },
   rate: { type: 'string' },
   'valid-fraction': { type: 'string' },
-  seed: { type: 'string' },
-  epochs: { type: 'string' },
-  bsize: { type: 'string' },
-  lr: { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'tau-cl': { type: 'string' },
-  'tau-al': { type: 'string' },
-  'cl-loss': { type: 'string' },
-  'al-loss': { type: 'string' },
-  experts: { type: 'string' },
-  topk: { type: 'string' },
-  'fusion-weight-dim': { type: 'string' },
-  'check-point': { type: 'string' },
-  csls: { type: 'string' },
-  without: { type: 'string' },
-  modalities: { type: 'string' },
-  iterative: { type: 'string' },
-  'il-start': { type: 'string' },
-  curriculum: { type: 'boolean' },
-  'mi-loss': { type: 'string' },
   backend: { type: 'string', default: 'auto' },
   threads: { type: 'string' },
   resume: { type: 'boolean', default: false },
   k: { type: 'string' },
+  ...(modelFlagTable() as Record<string, { type: 'string' }>),
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -100,38 +75,10 @@ export function num(v: string | undefined, name: string, fallback: number, check
   return x;
 }
 export const int = (x: number) => Number.isInteger(x) && x >= 0;
-const positive = (x: number) => Number.isFinite(x) && x > 0;
 
-/** Training options from the command line over the defaults (or over a run's saved options). */
-export function trainOptions(v: Values, base: TrainOptions = TRAIN_DEFAULTS): TrainOptions {
-  const without = v.without === undefined ? base.without : v.without.split(',').filter(Boolean).map((s) => num(s, 'without', 0, (x) => int(x) && x >= 1 && x <= 8));
-  const modalities = v.modalities === undefined ? base.modalities : (v.modalities.split(',').filter(Boolean) as Modality[]);
-  for (const m of modalities) if (!MODALITY_ORDER.includes(m)) throw new UsageError(`--modalities: unknown modality ${m} (${MODALITY_ORDER.join(', ')})`);
-  const iterative = (v.iterative ?? base.iterative) as TrainOptions['iterative'];
-  if (!['off', 'mnn', 'calibrated'].includes(iterative)) throw new UsageError('--iterative must be off, mnn or calibrated');
-  return {
-    ...base,
-    seed: num(v.seed, 'seed', base.seed, int),
-    epochs: num(v.epochs, 'epochs', base.epochs, int),
-    batchSize: num(v.bsize, 'bsize', base.batchSize, (x) => int(x) && x > 1),
-    lr: num(v.lr, 'lr', base.lr, positive),
-    weightDecay: num(v['weight-decay'], 'weight-decay', base.weightDecay),
-    tauCl: num(v['tau-cl'], 'tau-cl', base.tauCl, positive),
-    tauAl: num(v['tau-al'], 'tau-al', base.tauAl, positive),
-    clLoss: num(v['cl-loss'], 'cl-loss', base.clLoss),
-    alLoss: num(v['al-loss'], 'al-loss', base.alLoss),
-    experts: num(v.experts, 'experts', base.experts, (x) => int(x) && x >= 1),
-    topk: num(v.topk, 'topk', base.topk, (x) => int(x) && x >= 1),
-    fusionWeightDim: num(v['fusion-weight-dim'], 'fusion-weight-dim', base.fusionWeightDim, int),
-    checkPoint: num(v['check-point'], 'check-point', base.checkPoint, (x) => int(x) && x >= 1),
-    csls: num(v.csls, 'csls', base.csls, int),
-    without,
-    modalities,
-    iterative,
-    ilStart: num(v['il-start'], 'il-start', base.ilStart, int),
-    curriculum: v.curriculum ?? base.curriculum,
-    miLoss: num(v['mi-loss'], 'mi-loss', base.miLoss, (x) => Number.isFinite(x) && x >= 0),
-  };
+/** Training options from the command line over the model's defaults (or over a run's saved options). */
+export function trainOptions(v: Values, base?: TrainOptions): TrainOptions {
+  return modelOptionsFrom(v, base);
 }
 
 export function applyThreads(v: Values): void {

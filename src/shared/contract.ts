@@ -22,6 +22,7 @@ import { DATASET_FORMATS } from './types';
 import { VerdictInput, type VerdictEntry } from './verdicts';
 import { ACCEPT_PRECISION, type QueueItem } from './curation';
 import { EXPORT_FORMATS } from './exportFormats';
+import { modelOptionsInput } from './models';
 
 const side = z.union([z.literal(1), z.literal(2)]);
 const entityId = z.number().int().nonnegative();
@@ -49,30 +50,13 @@ export const importParams = z.object({
 });
 export type ImportParams = z.infer<typeof importParams>;
 
-/** Training a model on a project (the engine's HUMEA; `mmea train` takes the same options). */
+/** Training a model on a project (`mmea train` takes the same options). */
 export const trainParams = z.object({
   project: path,
   /** run folder; default <project>/runs/<time> */
   out: path.optional(),
-  options: z
-    .object({
-      seed: z.number().int().nonnegative(),
-      epochs: z.number().int().positive().max(100000),
-      batchSize: z.number().int().min(2).max(100000),
-      lr: z.number().positive(),
-      weightDecay: z.number().nonnegative(),
-      experts: z.number().int().positive().max(64),
-      fusionWeightDim: z.number().int().nonnegative().max(4096),
-      checkPoint: z.number().int().positive(),
-      csls: z.number().int().nonnegative().max(100),
-      iterative: z.enum(['off', 'mnn', 'calibrated']),
-      curriculum: z.boolean(),
-      miLoss: z.number().nonnegative(),
-      without: z.array(z.number().int().min(1).max(8)),
-    })
-    .partial()
-    .strict()
-    .optional(),
+  /** the model (HUMEA when absent) and any of its options (shared/models: the rest take its defaults) */
+  options: modelOptionsInput.optional(),
   /** training fraction of a seeded split (ignores the dataset's split files) */
   rate: z.number().gt(0).lt(1).optional(),
   validFraction: z.number().min(0).lt(1).optional(),

@@ -1,5 +1,7 @@
 // Domain types shared by main, preload, renderer and engine. Plain data only (structured-clone safe).
 
+import type { ModelId } from './models';
+
 export type Side = 1 | 2;
 
 /** Dataset formats the importer reads (docs/formats.md); openke holds one graph (inspect only). */
@@ -116,6 +118,8 @@ export interface JobProgress {
 export interface RoundInfo {
   round: number;
   warmStartFrom: number | null;
+  /** the model the round trained (rounds before the model zoo: HUMEA, absent) */
+  model?: ModelId;
   createdAt: string;
   epochs: number;
   /** the model's epoch count after the round (warm starts go on counting) */

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
 import { Project } from '../../src/engine/data/project';
-import { TRAIN_DEFAULTS } from '../../src/engine/training/trainer';
 import { ROUND_DEFAULTS } from '../../src/shared/curation';
 import { labelFromUri } from '../../src/engine/data/kg';
 import { baseKey, nameKey } from '../../src/engine/curation/lexical';
@@ -23,12 +22,6 @@ const tmp = tempDir();
 afterAll(tmp.cleanup);
 const project = join(tmp.path, 'demo');
 const ctx = (signal = new AbortController().signal) => ({ jobId: `t${Math.random().toString(36).slice(2)}`, signal, progress: () => {} });
-
-describe('round defaults', () => {
-  it('offers in the rounds bar the engine’s own training defaults', () => {
-    expect({ seed: ROUND_DEFAULTS.seed, lr: ROUND_DEFAULTS.lr, csls: ROUND_DEFAULTS.csls }).toEqual({ seed: TRAIN_DEFAULTS.seed, lr: TRAIN_DEFAULTS.lr, csls: TRAIN_DEFAULTS.csls });
-  });
-});
 
 describe('curation rounds', () => {
   let names: Project;

@@ -6,14 +6,18 @@ import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/training/checkpoint';
-import { gatGraph, Humea } from '../../src/engine/models/humea/model';
+import { Humea } from '../../src/engine/models/humea/model';
+import type { HumeaModel } from '../../src/engine/models/humea';
+import { gatGraph } from '../../src/engine/nn/gat';
+import { optionsOf, type OptionsOf } from '../../src/shared/models';
 import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
-import { TRAIN_DEFAULTS, Trainer, type TrainOptions } from '../../src/engine/training/trainer';
+import { Trainer } from '../../src/engine/training/trainer';
 import { DEMO_DATASET, tempDir } from '../helpers';
 
 let features: Features;
-const options: TrainOptions = { ...TRAIN_DEFAULTS, epochs: 40, checkPoint: 20 };
+const options = optionsOf({ model: 'humea', epochs: 40, checkPoint: 20 }) as OptionsOf<'humea'>;
+const clubOf = (t: Trainer) => (t.model as HumeaModel).club;
 const tmp = tempDir();
 
 beforeAll(async () => {
@@ -120,7 +124,7 @@ describe('HUMEA training on the demo slice', () => {
       const lossesTwo = [first, two.step(), two.step()];
       expect(tf.memory().numTensors).toBe(tensors);
       expect(lossesTwo).toEqual(lossesOne);
-      for (const [name, v] of one.params) expect(Array.from(two.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
+      for (const [name, v] of one.model.params) expect(Array.from(two.model.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
       one.dispose();
       two.dispose();
     } finally {
@@ -151,12 +155,12 @@ describe('HUMEA training on the demo slice', () => {
   it('with CLUB, trains its estimator beside the encoder and resumes both exactly', async () => {
     const o = { ...options, miLoss: 1e-4 };
     const a = new Trainer(features, o);
-    expect(a.club!.modalities).toEqual(['rel', 'att']);
-    const before = [...a.club!.params.values()].map((v) => v.dataSync().slice());
+    expect(clubOf(a)!.modalities).toEqual(['rel', 'att']);
+    const before = [...clubOf(a)!.params.values()].map((v) => v.dataSync().slice());
     const tensors = (a.step(), tf.memory().numTensors);
     a.step();
     expect(tf.memory().numTensors).toBe(tensors); // nothing leaks through the extra term and step
-    const after = [...a.club!.params.values()].map((v) => v.dataSync());
+    const after = [...clubOf(a)!.params.values()].map((v) => v.dataSync());
     expect(after.some((v, i) => v.some((x, j) => x !== before[i]![j]))).toBe(true);
     await saveCheckpoint(tmp.path, a);
     const continued = [a.step(), a.step()];

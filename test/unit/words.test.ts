@@ -12,7 +12,9 @@ import { InputReport } from '../../src/engine/data/report';
 import { attachNameVectors, nameWords, wordVectorFile } from '../../src/engine/data/words';
 import { buildFeatures, coverageCounts, DEFAULT_SETTINGS } from '../../src/engine/features/build';
 import { fingerprint } from '../../src/engine/features/store';
-import { availableModalities, HUMEA_DEFAULTS, Humea } from '../../src/engine/models/humea/model';
+import { Humea } from '../../src/engine/models/humea/model';
+import { availableModalities } from '../../src/engine/models/modalities';
+import { optionsOf, type OptionsOf } from '../../src/shared/models';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { SHARED_DATA, tempDir, skipWithout } from '../helpers';
 
@@ -113,7 +115,7 @@ describe('word vectors for names', () => {
     expect(availableModalities(f)).toContain('word');
     // the model takes it as one more MoE modality, in the fusion and in its own router combo
     await initBackend('wasm');
-    const model = new Humea(f, { ...HUMEA_DEFAULTS, hidden: 8, modalities: ['gph', 'name', 'word'] });
+    const model = new Humea(f, optionsOf({ model: 'humea', hidden: 8, modalities: ['gph', 'name', 'word'] }) as OptionsOf<'humea'>);
     expect(model.present).toEqual(['gph', 'name', 'word']);
     expect(model.combos).toContainEqual([2]);
     const out = tf.tidy(() => {

@@ -8,7 +8,7 @@ import type { Features } from '../features/build';
 import type { NameMatch } from './lexical';
 import { disagreementOf, expectedValues, type Candidate, type QueueItem } from '../../shared/curation';
 import { topCandidates } from '../training/evaluate';
-import type { Modality } from '../models/humea/model';
+import type { Modality } from '../../shared/models/modalities';
 import { l2normalize } from '../nn/ops';
 import { tf } from '../runtime/tf';
 import type { Trainer } from '../training/trainer';
@@ -65,10 +65,9 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
   // everything the forward makes is freed here but the normalised embeddings (its expert outputs,
   // rows × experts × hidden per modality, would otherwise stay on the backend)
   const present = t.model.present;
-  const [joint, ...normed] = tf.tidy(() => {
-    const fw = t.model.forward(null, false);
-    return [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))];
-  });
+  const fw = t.model.embeddings();
+  const [joint, ...normed] = tf.tidy(() => [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))]);
+  tf.dispose([fw.joint, ...fw.mods.values()]);
   const weights = t.modalityWeights();
   const mods = present.map((m, k) => {
     const data = normed[k]!.dataSync() as Float32Array;

@@ -16,9 +16,10 @@ import type { RoundInfo } from '../../shared/types';
 import { Project, isProject, readManifest } from '../data/project';
 import { rowsById, settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
-import { loadCheckpoint, saveCheckpoint } from '../training/checkpoint';
+import { loadCheckpoint, readCheckpointOptions, saveCheckpoint } from '../training/checkpoint';
 import { initBackend } from '../runtime/tf';
-import { TRAIN_DEFAULTS, Trainer } from '../training/trainer';
+import { Trainer } from '../training/trainer';
+import { optionsOf } from '../../shared/models';
 import type { JobContext } from '../protocol';
 import { buildQueue, queueEmbeddings, type QueueEmbeddings } from '../curation/queue';
 import { nameAnchors, projectLabels, rowNames } from '../curation/lexical';
@@ -44,11 +45,14 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     return r;
   };
   const n = (listRounds(path).at(-1)?.round ?? 0) + 1;
-  const options = { ...TRAIN_DEFAULTS, ...params.options };
+  const options = optionsOf(params.options);
+  // a round warm-starts from the last one when it trains the same model; another model starts afresh
+  const previousCheckpoint = previous && join(roundDir(path, previous.round), 'checkpoint');
+  const warm = previousCheckpoint !== null && (await readCheckpointOptions(previousCheckpoint)).model === options.model ? previous : null;
   const trainer = new Trainer(f, options);
   let emb: QueueEmbeddings | undefined;
   try {
-    if (previous) await loadCheckpoint(join(roundDir(path, previous.round), 'checkpoint'), trainer);
+    if (warm) await loadCheckpoint(previousCheckpoint!, trainer);
     // every known pair (never in the queue); the validation part of the seeds is held out of
     // training: the round's live validation curve
     const seeds = [...f.split.train, ...f.split.valid];
@@ -63,7 +67,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       if (audited.has(s)) auditPairs.push(...pair);
     }
     trainer.train = Int32Array.from(trainPairs);
-    const epochs = params.epochs ?? (previous ? ROUND_DEFAULTS.laterEpochs : ROUND_DEFAULTS.firstEpochs);
+    const epochs = params.epochs ?? (warm ? ROUND_DEFAULTS.laterEpochs : ROUND_DEFAULTS.firstEpochs);
     const first = trainer.epoch;
     const losses: number[] = [];
     const curve: NonNullable<RoundInfo['curve']> = [];
@@ -171,7 +175,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     }
     const info: RoundInfo = {
       round: n,
-      warmStartFrom: previous?.round ?? null,
+      warmStartFrom: warm?.round ?? null,
+      model: options.model,
       createdAt: new Date().toISOString(),
       epochs,
       epoch: trainer.epoch,

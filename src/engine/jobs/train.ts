@@ -1,4 +1,4 @@
-// The train job: HUMEA on a project's cached features, in the engine process (never in a window),
+// The train job: a model (any of the registry's) on a project's cached features, in the engine process (never in a window),
 // with epoch / loss / ETA / last validation metrics as progress. Cancelling stops after the
 // current epoch with a last evaluation and checkpoint, so the run folder stays resumable.
 import { join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
 import { trainRun, type RunResult } from '../training/run';
 import { initBackend } from '../runtime/tf';
-import { TRAIN_DEFAULTS } from '../training/trainer';
+import { optionsOf } from '../../shared/models';
 import type { JobContext } from '../protocol';
 
 export async function trainJob(params: TrainParams, ctx: JobContext): Promise<RunResult> {
@@ -19,7 +19,7 @@ export async function trainJob(params: TrainParams, ctx: JobContext): Promise<Ru
   ctx.progress(0, 'features', `backend ${backend}`);
   const settings = settingsWithSplit({ rate: params.rate, validFraction: params.validFraction });
   const { features } = await ensureFeatures(project, settings);
-  const options = { ...TRAIN_DEFAULTS, ...params.options };
+  const options = optionsOf(params.options);
   const out = params.out ? resolve(params.out) : join(project, 'runs', new Date().toISOString().replace(/[:.]/g, '-'));
   return trainRun(
     features,

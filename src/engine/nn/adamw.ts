@@ -20,7 +20,7 @@ export class AdamW {
 
   constructor(
     readonly params: Map<string, tf.Variable>,
-    readonly options: AdamWOptions = ADAMW_DEFAULTS,
+    public options: AdamWOptions = ADAMW_DEFAULTS,
   ) {
     for (const [name, p] of params) {
       this.m.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}.adam.m`));
@@ -48,7 +48,43 @@ export class AdamW {
     });
   }
 
+  /** As if re-created with `options`: moments zeroed, step count back to 0 (MCLEA's iterative quirk
+   *  builds a new optimizer every epoch; methods.md §0.7). */
+  restart(options: AdamWOptions): void {
+    this.options = options;
+    this.step = 0;
+    tf.tidy(() => {
+      for (const t of [...this.m.values(), ...this.v.values()]) t.assign(tf.zerosLike(t));
+    });
+  }
+
   dispose(): void {
     for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}
+
+/** Parameters and their AdamW moments by name, as a checkpoint stores them. */
+export interface AdamWState {
+  params: Record<string, Float32Array>;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+const read = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+
+export function adamwState(params: Map<string, tf.Variable>, optimizer: AdamW): AdamWState {
+  return { params: read(params), m: read(optimizer.m), v: read(optimizer.v) };
+}
+
+/** The inverse of adamwState (the step count is the caller's); `dir` names the checkpoint in errors. */
+export function restoreAdamW(dir: string, params: Map<string, tf.Variable>, optimizer: AdamW, saved: AdamWState): void {
+  for (const [name, p] of params) {
+    const values = saved.params[name];
+    if (!values || values.length !== p.size) throw new Error(`${dir}: parameter ${name} is missing or has another shape (was the checkpoint made on other data or options?)`);
+    tf.tidy(() => {
+      p.assign(tf.tensor(values, p.shape));
+      optimizer.m.get(name)!.assign(tf.tensor(saved.m[name]!, p.shape));
+      optimizer.v.get(name)!.assign(tf.tensor(saved.v[name]!, p.shape));
+    });
   }
 }

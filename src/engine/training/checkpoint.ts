@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import type { ReadOptions } from '../data/formats';
 import { readTree, replaceTree } from '../data/tree';
 import type { FeatureSettings, Features } from '../features/build';
-import type { AdamW } from '../nn/adamw';
+import { adamwState, restoreAdamW } from '../nn/adamw';
 import { tf } from '../runtime/tf';
-import { TRAIN_DEFAULTS, type Trainer, type TrainOptions } from './trainer';
+import { DEFAULT_MODEL, MODELS, optionsOf, type ModelId } from '../../shared/models';
+import { MmeaError } from '../../shared/errors';
+import type { Trainer, TrainOptions } from './trainer';
 
 interface CheckpointData {
   params: Record<string, Float32Array>;
@@ -25,8 +27,8 @@ interface CheckpointData {
   previousMerge: Int32Array;
   /** the curriculum's grouped list between its rebuilds (methods.md §1.4), if one is in use */
   curriculum?: Int32Array | null;
-  /** CLUB's estimator nets and their optimizer's moments, when the run uses it */
-  club?: { params: Record<string, Float32Array>; m: Record<string, Float32Array>; v: Record<string, Float32Array>; step: number } | null;
+  /** the model's own state beyond its parameters (models/types.ts saveExtra: HUMEA's `club`) */
+  [extra: string]: unknown;
 }
 
 /** What a checkpoint was trained on: the data folder (a dataset or a project), how it was read, the
@@ -61,39 +63,43 @@ function unflat(a: Int32Array): Map<number, number> {
   return m;
 }
 
-const read = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].map(([k, v]) => [k, v.dataSync() as Float32Array]));
-/** Parameters and their AdamW moments by name (the inverse of restore below). */
-const weights = (params: Map<string, tf.Variable>, optimizer: AdamW) => ({ params: read(params), m: read(optimizer.m), v: read(optimizer.v) });
-
 /** Writes `t` to `dir`; `source` (what it was trained on) is recorded with the split for eval/propose. */
 export async function saveCheckpoint(dir: string, t: Trainer, source: CheckpointSource | null = null): Promise<void> {
+  const { model } = t;
   const data: CheckpointData = {
-    ...weights(t.params, t.optimizer),
+    ...model.saveExtra?.(),
+    ...adamwState(model.params, model.optimizer),
     train: t.train,
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
     curriculum: t.curriculum,
-    club: t.club && { ...weights(t.club.params, t.club.optimizer), step: t.club.optimizer.step },
   };
   await replaceTree(dir, data, {
     format: 'mmea-studio-checkpoint',
-    model: 'humea',
+    model: model.id,
     epoch: t.epoch,
-    step: t.optimizer.step,
+    step: model.optimizer.step,
     options: t.options,
-    modalities: t.model.present,
+    modalities: model.present,
     source,
     split: recordedSplit(t.features.split),
-    shapes: Object.fromEntries([...t.params].map(([k, v]) => [k, v.shape])),
+    shapes: Object.fromEntries([...model.params].map(([k, v]) => [k, v.shape])),
   });
+}
+
+/** The model and options of a manifest: a model id this version does not know is an error; options
+ *  a later version added take their defaults (the behaviour of the version that wrote it). */
+function manifestOptions(dir: string, m: { model?: string; options?: Record<string, unknown> }): TrainOptions {
+  const model = m.model ?? DEFAULT_MODEL; // checkpoints from before the model zoo were HUMEA's
+  if (!(model in MODELS)) throw new MmeaError('bad-input', `${dir}: the checkpoint is of model '${model}', which this version does not have (${Object.keys(MODELS).join(', ')})`);
+  return optionsOf({ ...m.options, model: model as ModelId });
 }
 
 /** The options a checkpoint was trained with (its manifest only: the tensors are read by loadCheckpoint). */
 export async function readCheckpointOptions(dir: string): Promise<TrainOptions> {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
-  // options a later version added take their defaults (the behaviour of the version that wrote it)
-  return { ...TRAIN_DEFAULTS, ...(JSON.parse(await readFile(file, 'utf8')) as { options: TrainOptions }).options };
+  return manifestOptions(dir, JSON.parse(await readFile(file, 'utf8')) as { model?: string; options?: Record<string, unknown> });
 }
 
 /** What the checkpoint was trained on and the split it recorded; null for a checkpoint older than
@@ -105,34 +111,22 @@ export async function readCheckpointSource(dir: string): Promise<{ source: Check
   return m.source && m.split ? { source: m.source, split: m.split } : null;
 }
 
-function restore(dir: string, params: Map<string, tf.Variable>, optimizer: AdamW, saved: Pick<CheckpointData, 'params' | 'm' | 'v'>): void {
-  for (const [name, p] of params) {
-    const values = saved.params[name];
-    if (!values || values.length !== p.size) throw new Error(`${dir}: parameter ${name} is missing or has another shape (was the checkpoint made on other data or options?)`);
-    tf.tidy(() => {
-      p.assign(tf.tensor(values, p.shape));
-      optimizer.m.get(name)!.assign(tf.tensor(saved.m[name]!, p.shape));
-      optimizer.v.get(name)!.assign(tf.tensor(saved.v[name]!, p.shape));
-    });
-  }
-}
-
 /** Restores `t` (built with the checkpoint's options and data) and returns the options. */
 export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOptions> {
   const tree = await readTree<CheckpointData>(dir);
   if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
   const { data, manifest } = tree;
-  restore(dir, t.params, t.optimizer, data);
-  if (t.club) {
-    if (!data.club) throw new Error(`${dir}: the checkpoint has no CLUB estimator (it was trained without --mi-loss)`);
-    restore(dir, t.club.params, t.club.optimizer, data.club);
-    t.club.optimizer.step = data.club.step;
-  }
+  const { model } = t;
+  const saved = manifestOptions(dir, manifest as { model?: string });
+  // another model's parameters would fail by name or shape, or worse, fit by chance: refuse by id
+  if (saved.model !== model.id) throw new MmeaError('conflict', `${dir}: the checkpoint is of model '${saved.model}', not '${model.id}'`);
+  restoreAdamW(dir, model.params, model.optimizer, data);
+  model.loadExtra?.(data, dir);
   t.epoch = manifest.epoch as number;
-  t.optimizer.step = manifest.step as number;
+  model.optimizer.step = manifest.step as number;
   t.train = data.train;
   t.candidates = data.candidates && unflat(data.candidates);
   t.previousMerge = unflat(data.previousMerge);
   t.curriculum = data.curriculum ?? null;
-  return { ...TRAIN_DEFAULTS, ...(manifest.options as TrainOptions) };
+  return manifestOptions(dir, manifest as { model?: string; options?: Record<string, unknown> });
 }

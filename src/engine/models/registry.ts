@@ -1,0 +1,15 @@
+// Every model's implementation by id (their options and papers: shared/models/index.ts). Adding a
+// model: its folder under models/, its options schema in shared/models/, one line here.
+import type { ModelId, ModelOptions, OptionsOf } from '../../shared/models';
+import type { Features } from '../features/build';
+import { HumeaModel } from './humea';
+import type { AlignmentModel } from './types';
+
+const REGISTRY: { [I in ModelId]: (f: Features, o: OptionsOf<I>) => AlignmentModel } = {
+  humea: (f, o) => new HumeaModel(f, o),
+};
+
+/** The model `options.model` names, built on `features` with those options. */
+export function createModel(features: Features, options: ModelOptions): AlignmentModel {
+  return (REGISTRY[options.model] as (f: Features, o: ModelOptions) => AlignmentModel)(features, options);
+}
