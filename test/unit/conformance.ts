@@ -1,0 +1,132 @@
+// The conformance suite every registered model passes (shared/models MODEL_IDS), run twice: on the
+// native kernels (conformance-native.test.ts) and with MMEA_NATIVE=0 (conformance-tfjs.test.ts), where
+// every op runs in tfjs — the path a GPU backend takes — so the GPU users' path is exercised here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/engine/data/formats';
+import type { KgPair } from '../../src/engine/data/kg';
+import { InputReport } from '../../src/engine/data/report';
+import { pairNames } from '../../src/engine/curation/lexical';
+import { proposals } from '../../src/engine/curation/propose';
+import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
+import { loadCheckpoint, saveCheckpoint } from '../../src/engine/training/checkpoint';
+import { Trainer } from '../../src/engine/training/trainer';
+import { MODEL_IDS, optionsOf, type ModelId } from '../../src/shared/models';
+import { DEMO_DATASET, tempDir } from '../helpers';
+
+const paramsOf = (t: Trainer) => new Map([...t.model.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
+
+export function conformanceSuite(path: string, checkPath: () => void): void {
+  let features: Features;
+  let pair: KgPair;
+  const tmp = tempDir();
+  beforeAll(async () => {
+    await initBackend('wasm');
+    pair = await readDataset(DEMO_DATASET, new InputReport());
+    features = buildFeatures(pair, DEFAULT_SETTINGS);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it(`runs on the ${path} path`, checkPath);
+
+  describe.each(MODEL_IDS)('model %s', (id: ModelId) => {
+    const options = () => optionsOf({ model: id, epochs: 30, checkPoint: 15, batchSize: 64 });
+
+    it('lowers the loss and reaches Hits@1 far above chance; embeddings and weights have their shapes', async () => {
+      const t = new Trainer(features, options());
+      try {
+        const losses: number[] = [];
+        const result = await t.run({ onEpoch: (e) => losses.push(e.loss) });
+        expect(losses).toHaveLength(30);
+        expect(losses.every(Number.isFinite)).toBe(true);
+        expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
+        const test = features.split.test.length / 2;
+        expect(result.last!.test.mean.hits1).toBeGreaterThan(12 / test); // chance is 1/240
+        expect(result.evaluations.map((e) => e.epoch)).toEqual([15, 30]);
+        const { joint, mods } = t.model.embeddings();
+        expect([...mods.keys()]).toEqual(t.model.present);
+        for (const m of mods.values()) expect(m.shape[0]).toBe(features.rows);
+        expect(joint.shape).toEqual([features.rows, [...mods.values()].reduce((s, m) => s + m.shape[1], 0)]);
+        tf.dispose([joint, ...mods.values()]);
+        const w = t.model.modalityWeights();
+        expect(Object.keys(w)).toEqual(t.model.present);
+        for (const x of Object.values(w)) expect(x).toBeGreaterThan(0);
+      } finally {
+        t.dispose();
+      }
+    });
+
+    it('leaks no tensors across steps, evaluations and embeddings', () => {
+      const t = new Trainer(features, options());
+      try {
+        t.step();
+        t.evaluation();
+        const before = tf.memory().numTensors;
+        t.step();
+        t.step();
+        t.evaluation();
+        t.embed().dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      } finally {
+        t.dispose();
+      }
+    });
+
+    it('resumes from a checkpoint exactly as the uninterrupted run goes on', async () => {
+      const dir = join(tmp.path, `${id}-resume`);
+      // il-start 2: a model's schedules that start there (MCLEA's optimizer quirk) run across the resume
+      const o = { ...options(), ilStart: 2 };
+      const a = new Trainer(features, o);
+      const c = new Trainer(features, o);
+      try {
+        for (let e = 0; e < 4; e++) a.step();
+        await saveCheckpoint(dir, a);
+        const continued = [a.step(), a.step(), a.step()];
+        await loadCheckpoint(dir, c);
+        expect(c.epoch).toBe(4);
+        expect([c.step(), c.step(), c.step()]).toEqual(continued);
+        expect(paramsOf(c)).toEqual(paramsOf(a));
+      } finally {
+        a.dispose();
+        c.dispose();
+      }
+    });
+
+    it("refuses another model's checkpoint by name", async () => {
+      const other = MODEL_IDS.find((m) => m !== id);
+      if (!other) return; // one model registered: nothing to confuse it with
+      const dir = join(tmp.path, `${other}-for-${id}`);
+      const a = new Trainer(features, optionsOf({ model: other }));
+      const b = new Trainer(features, options());
+      try {
+        await saveCheckpoint(dir, a);
+        await expect(loadCheckpoint(dir, b)).rejects.toThrow(new RegExp(`model '${other}', not '${id}'`));
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    });
+
+    it('proposes candidates with evidence for every unaligned source', async () => {
+      const t = new Trainer(features, options());
+      try {
+        for (let e = 0; e < 5; e++) t.step();
+        const file = join(tmp.path, `${id}-proposals.jsonl`);
+        const names = pairNames(pair);
+        const written = await proposals(t, 3, file, names);
+        const [header, ...items] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        expect(header.model).toBe(id);
+        expect(header.modalities).toEqual(t.model.present);
+        expect(items).toHaveLength(written.queries);
+        for (const q of items) {
+          expect(q.candidates).toHaveLength(3);
+          for (const c of q.candidates) expect(Number.isFinite(c.score)).toBe(true);
+        }
+      } finally {
+        t.dispose();
+      }
+    });
+  });
+}
