@@ -3,9 +3,11 @@
 // flags and help, `mmea models`, the contract and the app's settings form are derived from here.
 import { z } from 'zod';
 import { humeaOptions } from './humea';
+import { mcleaOptions } from './mclea';
 
 export const MODELS = {
   humea: { title: 'HUMEA', paper: 'On Modality Weighting and Specificity for MMEA (AAAI 2026)', options: humeaOptions },
+  mclea: { title: 'MCLEA', paper: 'Multi-modal Contrastive Representation Learning for Entity Alignment (COLING 2022)', options: mcleaOptions },
 } as const;
 
 export type ModelId = keyof typeof MODELS;
