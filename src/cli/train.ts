@@ -111,8 +111,8 @@ export async function loadData(dir: string, settings: FeatureSettings, readOptio
 }
 
 function metricsLine(e: Evaluation): string {
-  const m = (x: Evaluation['test']) => `H@1 ${x.mean.hits1.toFixed(3)} H@10 ${x.mean.hits10.toFixed(3)} MRR ${x.mean.mrr.toFixed(3)}`;
-  return `epoch ${e.epoch}: valid ${e.valid ? m(e.valid) : '-'} | test ${m(e.test)}`;
+  const m = (x: Evaluation['test']) => (x ? `H@1 ${x.mean.hits1.toFixed(3)} H@10 ${x.mean.hits10.toFixed(3)} MRR ${x.mean.mrr.toFixed(3)}` : '-');
+  return `epoch ${e.epoch}: valid ${m(e.valid)} | test ${m(e.test)}`;
 }
 
 function say(json: boolean, line: string): void {

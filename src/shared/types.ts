@@ -140,6 +140,8 @@ export interface RoundInfo {
   curve?: { epoch: number; loss: number; validHits1?: number; validMrr?: number }[];
   /** training seconds per epoch, as measured on the machine that trained it */
   secondsPerEpoch?: number | null;
+  /** pairs iterative pseudo-labelling added to training this round (0 without --iterative) */
+  pseudoLabels?: number;
   weights: Record<string, number>;
   queue: number;
   /** sources whose first candidate changed since the previous round (entity ids) */

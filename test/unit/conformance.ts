@@ -43,7 +43,7 @@ export function conformanceSuite(path: string, checkPath: () => void): void {
         expect(losses.every(Number.isFinite)).toBe(true);
         expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
         const test = features.split.test.length / 2;
-        expect(result.last!.test.mean.hits1).toBeGreaterThan(12 / test); // chance is 1/240
+        expect(result.last!.test!.mean.hits1).toBeGreaterThan(12 / test); // chance is 1/240
         expect(result.evaluations.map((e) => e.epoch)).toEqual([15, 30]);
         const { joint, mods } = t.model.embeddings();
         expect([...mods.keys()]).toEqual(t.model.present);

@@ -35,9 +35,12 @@ describe('curation rounds', () => {
   it('trains a first round, then a warm-started one with the confirmed pairs', async () => {
     const points: Record<string, number>[] = [];
     const first = await roundJob(params({}), { ...ctx(), progress: (_f: number, _s: string, _d?: string, data?: Record<string, number>) => void (data && points.push(data)) });
-    // the live chart's data: the loss every epoch, validation H@1 and MRR every tenth of the round (5 epochs: each)
-    expect(points.map((p) => p.epoch)).toEqual([1, 2, 3, 4, 5]);
-    expect(points.every((p) => p.loss! > 0 && p.validHits1! >= 0 && p.validMrr! > 0)).toBe(true);
+    // the live chart's data: the loss every epoch, validation H@1 and MRR at each evaluation (every
+    // check-point epochs and after the last: here, after epoch 5) as a second point of that epoch
+    expect(points.map((p) => p.epoch)).toEqual([1, 2, 3, 4, 5, 5]);
+    expect(points.slice(0, 5).every((p) => p.loss! > 0 && p.validHits1 === undefined)).toBe(true);
+    expect(points[5]!.validHits1).toBeGreaterThanOrEqual(0);
+    expect(points[5]!.validMrr).toBeGreaterThan(0);
     expect(first).toMatchObject({ round: 1, warmStartFrom: null, epoch: 5, confirmedTrained: 0, heldOut: 0, metrics: null });
     expect(first.queue).toBe(280); // every non-seed graph-1 entity
     // the validation tenth of the 60 seeds is held out of training, and measured on as it trains
@@ -94,6 +97,22 @@ describe('curation rounds', () => {
     const third = await roundJob(params({}), ctx());
     expect(third).toMatchObject({ round: 3, warmStartFrom: 1, epoch: 10 });
     expect(existsSync(join(roundDir(project, 3), 'checkpoint', 'manifest.json'))).toBe(true);
+  }, 300_000);
+
+  it('trains with the chosen options through the one loop and keeps the validation-selected epoch', async () => {
+    const other = join(tmp.path, 'demo-selected');
+    await importJob({ source: DEMO_DATASET, project: other }, ctx());
+    // a learning rate high enough that validation MRR does not only rise: the selected epoch is
+    // then seldom the last, and the round must keep that epoch's state, not the last one's
+    const info = await roundJob({ ...params({}), project: other, epochs: 40, options: { model: 'humea', checkPoint: 5, lr: 0.05 } }, ctx());
+    const evaluated = info.curve!.filter((p) => p.validMrr !== undefined);
+    expect(evaluated.map((p) => p.epoch)).toEqual([5, 10, 15, 20, 25, 30, 35, 40]);
+    const best = evaluated.reduce((a, b) => (b.validMrr! > a.validMrr! ? b : a));
+    expect(info.valid!.epoch).toBe(best.epoch);
+    expect(best.epoch).toBeLessThan(40); // so the restore is exercised (epoch 15 here)
+    expect(info.epoch).toBe(best.epoch); // the round stands at the selected epoch
+    const manifest = JSON.parse(readFileSync(join(roundDir(other, 1), 'checkpoint', 'manifest.json'), 'utf8')) as { epoch: number; options: { lr: number; checkPoint: number } };
+    expect(manifest).toMatchObject({ epoch: best.epoch, options: { lr: 0.05, checkPoint: 5 } });
   }, 300_000);
 
   it('names from URIs: the first round chooses, later rounds keep it; verdicts that flipped are listed', async () => {

@@ -48,9 +48,9 @@ describe('HUMEA training on the demo slice', () => {
     const test = features.split.test.length / 2;
     expect(losses).toHaveLength(40);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9);
-    expect(before.test.mean.hits1).toBeLessThan(5 / test); // untrained: chance level (1/240)
-    expect(result.last!.test.mean.hits1).toBeGreaterThan(0.08); // ~20× chance
-    expect(result.last!.test.mean.mrr).toBeGreaterThan(before.test.mean.mrr * 3);
+    expect(before.test!.mean.hits1).toBeLessThan(5 / test); // untrained: chance level (1/240)
+    expect(result.last!.test!.mean.hits1).toBeGreaterThan(0.08); // ~20× chance
+    expect(result.last!.test!.mean.mrr).toBeGreaterThan(before.test!.mean.mrr * 3);
     expect(result.evaluations.map((e) => e.epoch)).toEqual([20, 40]);
     expect(result.validationSelected).not.toBeNull();
   });
@@ -78,7 +78,7 @@ describe('HUMEA training on the demo slice', () => {
     t.dispose();
   });
 
-  it('iterative training merges mutual-nearest-neighbour pairs, never validation entities', async () => {
+  it('iterative training merges mutual-nearest-neighbour pairs, never validation entities nor what a round keeps out', async () => {
     const t = new Trainer(features, { ...options, epochs: 50, iterative: 'mnn', ilStart: 0, checkPoint: 50 });
     const result = await t.run();
     const seeds = features.split.train.length;
@@ -92,6 +92,20 @@ describe('HUMEA training on the demo slice', () => {
       expect(merged[k + 1]!).toBeGreaterThanOrEqual(features.rows1);
     }
     t.dispose();
+    // a curation round's keep-out (training/trainer.ts keepOut): the same run with one merged pair
+    // rejected and another's source kept out (held out, or without counterpart) merges neither
+    expect(merged.length).toBeGreaterThanOrEqual(4);
+    const [rl, rr, ol] = [merged[0]!, merged[1]!, merged[2]!];
+    const u = new Trainer(features, { ...options, epochs: 50, iterative: 'mnn', ilStart: 0, checkPoint: 50 });
+    u.keepOut.pairs.set(rl, new Set([rr]));
+    u.keepOut.rows.add(ol);
+    await u.run();
+    const again = u.train.subarray(seeds);
+    const pairs = Array.from({ length: again.length / 2 }, (_, k) => [again[2 * k]!, again[2 * k + 1]!]);
+    expect(pairs.some(([l, r]) => l === rl && r === rr)).toBe(false);
+    expect(pairs.some(([l]) => l === ol)).toBe(false);
+    expect(pairs.length).toBeGreaterThan(0); // the others still merge
+    u.dispose();
   });
 
   it('is deterministic given the seed, and resumes from a checkpoint exactly', async () => {

@@ -119,19 +119,16 @@ export async function simulate(
   const toFind = f.split.test;
   for (let i = 0; i < toFind.length; i += 2) truth.set(toFind[i]!, toFind[i + 1]!);
   const N = truth.size;
-  const trainer = new Trainer(features, { ...train, epochs: Number.MAX_SAFE_INTEGER, iterative: 'off' });
+  // the trainer's one loop, evaluated once after each round's epochs (the oracle's rounds measure
+  // themselves below), without pseudo-labels (the simulated curator's confirmations are the labels)
+  const trainer = new Trainer(features, { ...train, epochs: Number.MAX_SAFE_INTEGER, checkPoint: Number.MAX_SAFE_INTEGER, iterative: 'off' });
   trainer.train = seeds;
   const { journal } = Journal.open(project.path);
   const rng = mulberry32(o.seed);
   const nameOf = rowNames(projectLabels(project), f);
-  const epochs = (n: number) => {
-    for (let e = 0; e < n; e++) {
-      const loss = trainer.step(); // not inside the optional call: `?.` would skip it
-      hooks.onEpoch?.(trainer.epoch, loss);
-    }
-  };
+  const epochs = (n: number) => trainer.runEpochs(n, { onEpoch: (e) => hooks.onEpoch?.(e.epoch, e.loss) });
   try {
-    epochs(o.initialEpochs);
+    await epochs(o.initialEpochs);
     const confirmed = new Map<number, number>(); // source row → target row
     const heldOut = new Set<number>(); // audit-confirmed sources, never trained on
     const none = new Set<number>(); // no counterpart
@@ -263,7 +260,7 @@ export async function simulate(
       for (const [s, t] of confirmed) if (!heldOut.has(s)) pairs.push(s, t);
       for (const [s, { target }] of accepted) pairs.push(s, target); // the app trains on them too
       trainer.train = Int32Array.from(pairs);
-      epochs(o.roundEpochs);
+      await epochs(o.roundEpochs);
     }
     // the delivered alignment (the journal holds the accepted pairs since their round) in every export
     const mappings = mappingsOf(project, journal.state().values(), true);

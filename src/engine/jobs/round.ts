@@ -1,7 +1,9 @@
 // A curation round (the app's "train" and "retrain with confirmed pairs"), in the engine process:
-// HUMEA trained on the project's seeds (but their validation part, on which a live validation
-// curve is measured every tenth of the round) plus the curator's confirmed pairs, warm-started from the
-// last round that was not rolled back (its parameters, optimiser moments and epoch), then the
+// the chosen model trained on the project's seeds (but their validation part, on which a live
+// validation curve is measured every check-point epochs and the round's epoch is selected) plus the
+// curator's confirmed pairs, through the trainer's one loop (pseudo-labels with --iterative), warm-started
+// from the last round that was not rolled back when it trained the same model (its parameters,
+// optimiser moments and epoch), then the
 // review queue for every still-unaligned source. A round folder records its seed set, checkpoint,
 // metrics on the held-out part of the confirmed pairs (a fixed tenth, by hash of the source URI,
 // never trained on), the queue, what changed since the previous round, and the disagreement
@@ -16,7 +18,7 @@ import type { RoundInfo } from '../../shared/types';
 import { Project, isProject, readManifest } from '../data/project';
 import { rowsById, settingsWithSplit } from '../features/build';
 import { ensureFeatures } from '../features/store';
-import { loadCheckpoint, readCheckpointOptions, saveCheckpoint } from '../training/checkpoint';
+import { loadCheckpoint, readCheckpointOptions, restoreSnapshot, saveCheckpoint, snapshot, type Snapshot } from '../training/checkpoint';
 import { initBackend } from '../runtime/tf';
 import { Trainer } from '../training/trainer';
 import { optionsOf } from '../../shared/models';
@@ -67,35 +69,47 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       if (audited.has(s)) auditPairs.push(...pair);
     }
     trainer.train = Int32Array.from(trainPairs);
+    // pseudo-labels (with --iterative) never take a held-out or audited pair, a source without
+    // counterpart, nor a pair the curator rejected
+    for (const r of heldOut) trainer.keepOut.rows.add(r);
+    for (const s of params.none) trainer.keepOut.rows.add(row(1, s));
+    for (const [s, t] of params.rejected) {
+      const set = trainer.keepOut.pairs.get(row(1, s)) ?? new Set<number>();
+      set.add(row(2, t));
+      trainer.keepOut.pairs.set(row(1, s), set);
+    }
     const epochs = params.epochs ?? (warm ? ROUND_DEFAULTS.laterEpochs : ROUND_DEFAULTS.firstEpochs);
     const first = trainer.epoch;
     const losses: number[] = [];
     const curve: NonNullable<RoundInfo['curve']> = [];
     let seconds = 0;
-    let validation: RoundInfo['valid'] = null;
-    const every = Math.max(1, Math.round(epochs / 10)); // ten points of the validation curve
-    for (let e = 0; e < epochs; e++) {
-      if (ctx.signal.aborted) throw new MmeaError('cancelled', `round ${n} cancelled at epoch ${trainer.epoch}`);
-      const t0 = performance.now();
-      const loss = trainer.step();
-      seconds += (performance.now() - t0) / 1000;
-      losses.push(loss);
-      const eta = ((epochs - e - 1) * seconds) / (e + 1);
-      const data: Record<string, number> = { epoch: first + e + 1, loss };
-      if (valid.length > 0 && ((e + 1) % every === 0 || e === epochs - 1)) {
-        const joint = trainer.embed();
-        try {
-          const m = trainer.evaluatePairs(joint, valid).mean;
-          validation = { pairs: valid.length / 2, epoch: first + e + 1, hits1: m.hits1, mrr: m.mrr };
-          Object.assign(data, { validHits1: m.hits1, validMrr: m.mrr });
-        } finally {
-          joint.dispose();
-        }
-      }
-      curve.push({ epoch: data.epoch!, loss, ...(data.validHits1 !== undefined && { validHits1: data.validHits1, validMrr: data.validMrr! }) });
-      const shown = data.validHits1 === undefined ? '' : `, validation H@1 ${(data.validHits1 * 100).toFixed(1)} %`;
-      ctx.progress(((e + 1) / epochs) * 0.9, `round ${n}: epoch ${e + 1}/${epochs}`, `loss ${loss.toFixed(4)}${shown}, ETA ${Math.round(eta)} s`, data);
-    }
+    // the one training loop (training/trainer.ts): the model's schedule, an evaluation every
+    // check-point epochs and after the last; the round keeps the validation-selected epoch's state
+    let selected: { epoch: number; state: Snapshot } | null = null;
+    const result = await trainer.runEpochs(epochs, {
+      onEpoch: (e) => {
+        seconds += e.seconds;
+        losses.push(e.loss);
+        curve.push({ epoch: e.epoch, loss: e.loss });
+        const done = e.epoch - first;
+        const eta = ((epochs - done) * seconds) / done;
+        ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `loss ${e.loss.toFixed(4)}, ETA ${Math.round(eta)} s`, { epoch: e.epoch, loss: e.loss });
+      },
+      onEvaluation: (ev, isSelected) => {
+        if (!ev.valid) return;
+        const point = curve.at(-1)!;
+        Object.assign(point, { validHits1: ev.valid.mean.hits1, validMrr: ev.valid.mean.mrr });
+        if (isSelected) selected = { epoch: ev.epoch, state: snapshot(trainer) };
+        const done = ev.epoch - first;
+        ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `validation H@1 ${(ev.valid.mean.hits1 * 100).toFixed(1)} %`, { epoch: ev.epoch, validHits1: ev.valid.mean.hits1, validMrr: ev.valid.mean.mrr });
+      },
+      shouldStop: () => ctx.signal.aborted,
+    });
+    if (ctx.signal.aborted) throw new MmeaError('cancelled', `round ${n} cancelled at epoch ${trainer.epoch}`);
+    const chosen = result.validationSelected;
+    const kept = selected as { epoch: number; state: Snapshot } | null;
+    if (kept && kept.epoch !== trainer.epoch) restoreSnapshot(trainer, kept.state);
+    const validation: RoundInfo['valid'] = chosen?.valid ? { pairs: valid.length / 2, epoch: chosen.epoch, hits1: chosen.valid.mean.hits1, mrr: chosen.valid.mean.mrr } : null;
     ctx.progress(0.9, `round ${n}: metrics and queue`);
     // one forward for the held-out metrics and the three queues below
     emb = queueEmbeddings(trainer);
@@ -188,7 +202,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       metrics: metrics && { hits1: metrics.mean.hits1, hits10: metrics.mean.hits10, mrr: metrics.mean.mrr },
       test: test && { pairs: f.split.test.length / 2, hits1: test.hits1, hits10: test.hits10, mrr: test.mrr },
       curve,
-      secondsPerEpoch: epochs > 0 ? seconds / epochs : null,
+      secondsPerEpoch: losses.length > 0 ? seconds / losses.length : null,
+      pseudoLabels: (trainer.train.length - trainPairs.length) / 2,
       weights: trainer.modalityWeights(),
       queue: queue.length,
       changed,

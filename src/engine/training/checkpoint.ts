@@ -63,8 +63,13 @@ function unflat(a: Int32Array): Map<number, number> {
   return m;
 }
 
-/** Writes `t` to `dir`; `source` (what it was trained on) is recorded with the split for eval/propose. */
-export async function saveCheckpoint(dir: string, t: Trainer, source: CheckpointSource | null = null): Promise<void> {
+/** A trainer's whole state in memory: what a checkpoint writes (tensors copied out). */
+export interface Snapshot {
+  data: CheckpointData;
+  manifest: Record<string, unknown>;
+}
+
+export function snapshot(t: Trainer, source: CheckpointSource | null = null): Snapshot {
   const { model } = t;
   const data: CheckpointData = {
     ...model.saveExtra?.(),
@@ -74,7 +79,7 @@ export async function saveCheckpoint(dir: string, t: Trainer, source: Checkpoint
     previousMerge: flat(t.previousMerge),
     curriculum: t.curriculum,
   };
-  await replaceTree(dir, data, {
+  const manifest = {
     format: 'mmea-studio-checkpoint',
     model: model.id,
     epoch: t.epoch,
@@ -84,7 +89,14 @@ export async function saveCheckpoint(dir: string, t: Trainer, source: Checkpoint
     source,
     split: recordedSplit(t.features.split),
     shapes: Object.fromEntries([...model.params].map(([k, v]) => [k, v.shape])),
-  });
+  };
+  return { data, manifest };
+}
+
+/** Writes `t` to `dir`; `source` (what it was trained on) is recorded with the split for eval/propose. */
+export async function saveCheckpoint(dir: string, t: Trainer, source: CheckpointSource | null = null): Promise<void> {
+  const { data, manifest } = snapshot(t, source);
+  await replaceTree(dir, data, manifest);
 }
 
 /** The model and options of a manifest: a model id this version does not know is an error; options
@@ -115,7 +127,13 @@ export async function readCheckpointSource(dir: string): Promise<{ source: Check
 export async function loadCheckpoint(dir: string, t: Trainer): Promise<TrainOptions> {
   const tree = await readTree<CheckpointData>(dir);
   if (!tree) throw new Error(`${dir}: no checkpoint (manifest.json missing)`);
-  const { data, manifest } = tree;
+  return restoreSnapshot(t, tree, dir);
+}
+
+/** Puts `t` back in the state of `s` (a snapshot of the same model on the same data); `dir` names
+ *  the checkpoint in errors. Returns the options. */
+export function restoreSnapshot(t: Trainer, s: Snapshot, dir = 'snapshot'): TrainOptions {
+  const { data, manifest } = s;
   const { model } = t;
   const saved = manifestOptions(dir, manifest as { model?: string });
   // another model's parameters would fail by name or shape, or worse, fit by chance: refuse by id

@@ -16,7 +16,11 @@ export interface RunHooks {
   shouldStop?(): boolean;
 }
 
-const summary = (e: Evaluation | null) => e && { epoch: e.epoch, mean: e.test.mean, l2r: e.test.l2r, r2l: e.test.r2l, valid: e.valid?.mean ?? null, weights: e.weights };
+/** An evaluation's test figures as a run reports them (null without test pairs: nothing to report) */
+function summary(e: Evaluation | null) {
+  if (!e?.test) return null;
+  return { epoch: e.epoch, mean: e.test.mean, l2r: e.test.l2r, r2l: e.test.r2l, valid: e.valid?.mean ?? null, weights: e.weights };
+}
 export type RunSummary = NonNullable<ReturnType<typeof summary>>;
 
 export interface RunResult {

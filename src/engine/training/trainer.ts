@@ -20,7 +20,8 @@ export type TrainOptions = ModelOptions;
 export interface Evaluation {
   epoch: number;
   valid: Metrics | null;
-  test: Metrics;
+  /** null when there are no test pairs (a project whose known pairs are all seeds) */
+  test: Metrics | null;
   weights: Record<string, number>;
 }
 
@@ -61,6 +62,9 @@ export class Trainer {
   /** iterative training: candidates collected in the current window, and the last merge round's */
   candidates: Map<number, number> | null = null;
   previousMerge = new Map<number, number>();
+  /** what pseudo-labels never take: rows (a curation round's held-out and audited pairs, sources
+   *  without counterpart) and pairs (the curator's rejections) */
+  keepOut: { rows: Set<number>; pairs: Map<number, Set<number>> } = { rows: new Set(), pairs: new Map() };
   /** the curriculum's current grouped pair list (flat rows), kept between its rebuilds */
   curriculum: Int32Array | null = null;
 
@@ -157,7 +161,7 @@ export class Trainer {
       return {
         epoch: this.epoch,
         valid: valid.length > 0 ? this.evaluatePairs(emb, valid) : null,
-        test: this.evaluatePairs(emb, test),
+        test: test.length > 0 ? this.evaluatePairs(emb, test) : null,
         weights: this.modalityWeights(),
       };
     } finally {
@@ -168,7 +172,7 @@ export class Trainer {
   /** Mutual nearest neighbours (plain cosine) between the entities of neither the training nor the
    *  validation pairs: the pool pseudo-labels come from (test entities included: transductive). */
   pseudoCandidates(): Map<number, number> {
-    const used = new Set<number>([...this.train, ...this.features.split.valid]);
+    const used = new Set<number>([...this.train, ...this.features.split.valid, ...this.keepOut.rows]);
     const left: number[] = [];
     const right: number[] = [];
     for (let i = 0; i < this.features.rows; i++) if (!used.has(i)) (i < this.features.rows1 ? left : right).push(i);
@@ -180,7 +184,10 @@ export class Trainer {
     emb.dispose();
     try {
       const pairs = mutualNearest(L, R);
-      for (let k = 0; k < pairs.length; k += 2) out.set(left[pairs[k]!]!, right[pairs[k + 1]!]!);
+      for (let k = 0; k < pairs.length; k += 2) {
+        const [l, r] = [left[pairs[k]!]!, right[pairs[k + 1]!]!];
+        if (!this.keepOut.pairs.get(l)?.has(r)) out.set(l, r);
+      }
     } finally {
       tf.dispose([L, R]);
     }
@@ -209,8 +216,15 @@ export class Trainer {
 
   /** Trains up to `options.epochs`. `previous`: the evaluations of the run before a resume, so the
    *  selected, best and last epochs are chosen over the whole run. */
-  async run(hooks: TrainHooks = {}, previous: Evaluation[] = []): Promise<TrainResult> {
+  run(hooks: TrainHooks = {}, previous: Evaluation[] = []): Promise<TrainResult> {
+    return this.runEpochs(this.options.epochs - this.epoch, hooks, previous);
+  }
+
+  /** Trains `n` more epochs (a curation round's), with the run's schedule: pseudo-labels, an
+   *  evaluation every `checkPoint` epochs and after the last, the selected, best and last epochs. */
+  async runEpochs(n: number, hooks: TrainHooks = {}, previous: Evaluation[] = []): Promise<TrainResult> {
     const o = this.options;
+    const target = this.epoch + Math.max(0, n);
     const evaluations: Evaluation[] = [];
     let selected: Evaluation | null = null;
     let best: Evaluation | null = null;
@@ -220,13 +234,13 @@ export class Trainer {
       last = ev;
       const isSelected = ev.valid !== null && (!selected || ev.valid.mean.mrr > selected.valid!.mean.mrr);
       if (isSelected) selected = ev;
-      if (!best || ev.test.mean.mrr > best.test.mean.mrr) best = ev;
+      if (ev.test && (!best || ev.test.mean.mrr > best.test!.mean.mrr)) best = ev;
       return isSelected;
     };
     for (const ev of previous) consider(ev);
     let seconds = 0;
     const first = this.epoch;
-    while (this.epoch < o.epochs) {
+    while (this.epoch < target) {
       const t0 = performance.now();
       const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : this.step();
       const e = this.epoch - 1;
@@ -235,7 +249,7 @@ export class Trainer {
       seconds += dt;
       hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2 });
       const stop = hooks.shouldStop?.() ?? false;
-      if (this.epoch % o.checkPoint === 0 || this.epoch === o.epochs || stop) {
+      if (this.epoch % o.checkPoint === 0 || this.epoch === target || stop) {
         const t1 = performance.now();
         const ev = this.evaluation();
         if (process.env.MMEA_PROFILE) console.error('evaluation', (performance.now() - t1).toFixed(0), 'ms');
