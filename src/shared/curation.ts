@@ -143,10 +143,9 @@ export function conflictOf(source: number, target: number, confirmedBySource: Ma
   return first[0] === source ? `source already confirmed with ${first[1]}` : `target already confirmed for ${first[0]}`;
 }
 
-/** A round's settings unless the curator chooses others: candidates per source, epochs of a first
- *  and of a warm-started round, and the HUMEA options the rounds bar offers (the same values as the
- *  engine's TRAIN_DEFAULTS, which the renderer cannot import: a unit test holds them equal). */
-export const ROUND_DEFAULTS = { k: 5, firstEpochs: 150, laterEpochs: 50, seed: 42, lr: 5e-4, csls: 3 } as const;
+/** A round's own settings unless the curator chooses others: candidates per source, epochs of a first
+ *  and of a warm-started round (the model's options and defaults are shared/models). */
+export const ROUND_DEFAULTS = { k: 5, firstEpochs: 150, laterEpochs: 50 } as const;
 
 /** The precision "accept above threshold" answers for unless asked otherwise (the issue's target). */
 export const ACCEPT_PRECISION = 0.99;

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import { brokenPairs, conflictOf, orderQueue, type QueueItem, type QueueOrder } from '../../../shared/curation';
 import type { ExportFormat } from '../../../shared/exportFormats';
+import type { ModelOptionsInput } from '../../../shared/models';
 import type { AcceptResult, EntityDetail, Neighbourhood, RoundInfo, Thumbnail } from '../../../shared/types';
 import { keyOf, type Verdict, type VerdictEntry } from '../../../shared/verdicts';
 import { getApi } from '../lib/api';
@@ -369,7 +370,7 @@ export const useCurationStore = defineStore('curation', () => {
     void settings.update({ curator: name.trim(), curatorAsked: true });
   }
 
-  async function train(settings: { epochs?: number; k?: number; options?: { seed?: number; lr?: number; csls?: number }; namesFromUris?: boolean }): Promise<string | null> {
+  async function train(settings: { epochs?: number; k?: number; options?: ModelOptionsInput; namesFromUris?: boolean }): Promise<string | null> {
     error.value = null;
     try {
       return (await api.curation.train(settings)).jobId;

@@ -1,0 +1,66 @@
+// Choosing the model of a round in the app, in headless Chromium over browser mode on the demo: the
+// rounds bar offers every registered model with a settings form generated from its options schema;
+// a round trained with MCLEA is recorded and shown as MCLEA's, and switching back to HUMEA starts
+// afresh instead of loading MCLEA's parameters.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roundDir } from '../../src/engine/curation/rounds';
+import { MODEL_IDS, MODELS } from '../../src/shared/models';
+import { optionFields } from '../../src/shared/models/fields';
+import { tempDir } from '../helpers';
+import { openDemo } from './browser';
+
+describe('the model of a round (demo)', () => {
+  const home = tempDir('mmea-e2e-models-');
+  const demo = join(home.path, 'projects', 'demo');
+  let app: Awaited<ReturnType<typeof openDemo>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    app = await openDemo(home.path);
+    page = app.page;
+  });
+  afterAll(async () => {
+    await app?.close();
+    home.cleanup();
+  });
+
+  const options = () => page.$$eval('[data-testid=model-settings] [data-option]', (ls) => ls.map((l) => l.getAttribute('data-option')));
+  const round = (n: number) => JSON.parse(readFileSync(join(roundDir(demo, n), 'round.json'), 'utf8')) as { model: string; warmStartFrom: number | null; epoch: number };
+
+  it('offers every model with its own generated settings, trains a round with MCLEA and names it', async () => {
+    await page.click('[data-testid=settings-summary]');
+    expect(await page.$$eval('[data-testid=model-select] option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(MODEL_IDS);
+    // HUMEA's form: its options but the round's own epochs
+    expect(await options()).toEqual(optionFields('humea').map((f) => f.key).filter((k) => k !== 'epochs'));
+    await page.selectOption('[data-testid=model-select]', 'mclea');
+    expect(await page.textContent('[data-testid=settings-summary]')).toBe(`${MODELS.mclea.title} settings`);
+    const mclea = await options();
+    expect(mclea).toContain('projection');
+    expect(mclea).not.toContain('experts');
+    await page.fill('[data-option=projection] input', '50');
+    await page.dispatchEvent('[data-option=projection] input', 'change');
+    await page.fill('.round-line .epochs', '5');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 1');
+    expect(round(1).model).toBe('mclea');
+    const manifest = JSON.parse(readFileSync(join(roundDir(demo, 1), 'checkpoint', 'manifest.json'), 'utf8')) as { model: string; options: { projection: number } };
+    expect(manifest.model).toBe('mclea');
+    expect(manifest.options.projection).toBe(50); // the form's change reached the engine
+    await page.click('[data-testid=tab-rounds]');
+    expect(await page.textContent('[data-round="1"] [data-testid=round-model]')).toBe('MCLEA');
+    expect(app.problems).toEqual([]);
+  });
+
+  it('starts afresh when the next round trains another model', async () => {
+    await page.selectOption('[data-testid=model-select]', 'humea');
+    await page.fill('.round-line .epochs', '5');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 2');
+    expect(round(2)).toMatchObject({ model: 'humea', warmStartFrom: null, epoch: 5 });
+    expect(await page.textContent('[data-round="2"] [data-testid=round-model]')).toBe('HUMEA');
+    expect(app.problems).toEqual([]);
+  });
+});
