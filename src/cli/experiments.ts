@@ -10,14 +10,18 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { RunResult } from '../engine/training/run';
+import { MODEL_IDS, MODELS, type ModelId } from '../shared/models';
 import { OPTIONS, UsageError } from './train';
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]);
+/** the models a run is repeated for: 'all' (every registered model: a leaderboard) or a list */
+const models = z.union([z.literal('all'), z.array(z.enum(MODEL_IDS as [ModelId, ...ModelId[]])).min(1)]).optional();
 const planSchema = z
   .object({
     /** dataset or project folder, relative to the plan file */
     data: z.string().optional(),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([42]),
+    models,
     /** `mmea train` options (their command-line names) for every run */
     options: z.record(z.string(), value).default({}),
     runs: z
@@ -27,6 +31,7 @@ const planSchema = z
             label: z.string().min(1),
             data: z.string().optional(),
             options: z.record(z.string(), value).default({}),
+            models,
             /** one run per value of each listed option (their product); `{name}` in the label is replaced */
             sweep: z.record(z.string(), z.array(value).min(1)).optional(),
           })
@@ -68,6 +73,14 @@ export function expandPlan(plan: Plan, planDir: string, out: string): PlannedRun
     let variants: { label: string; options: Record<string, z.infer<typeof value>> }[] = [{ label: r.label, options: r.options }];
     for (const [name, values] of Object.entries(r.sweep ?? {})) {
       variants = variants.flatMap((v) => values.map((x) => ({ label: v.label.replaceAll(`{${name}}`, String(x)), options: { ...v.options, [name]: x } })));
+    }
+    // one run per model (`{model}` in the label is its name; else the name is appended)
+    const which = r.models ?? plan.models;
+    if (which) {
+      const ids = which === 'all' ? MODEL_IDS : which;
+      variants = variants.flatMap((v) =>
+        ids.map((id) => ({ label: v.label.includes('{model}') ? v.label.replaceAll('{model}', MODELS[id].title) : `${v.label} · ${MODELS[id].title}`, options: { ...v.options, model: id } })),
+      );
     }
     for (const v of variants) {
       if (labels.has(v.label)) throw new UsageError(`plan: two runs are labelled "${v.label}" (put {option} in a sweep's label)`);
@@ -135,8 +148,22 @@ export function summarise(runs: PlannedRun[], results: Map<PlannedRun, RunResult
 
 const pm = (s: Stat | undefined, digits = 3) => (s ? (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits)) : '–');
 
+/** Every run in one table: the three selections' H@1, H@10 and MRR, speed and memory. */
+function leaderboard(rows: SummaryRow[]): string[] {
+  const out = [
+    '| run | seeds | validation-selected H@1 | H@10 | MRR | best-on-test H@1 | MRR | last H@1 | MRR | s/epoch | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const { validationSelected: v, bestOnTest: b, last: l } = r.metrics;
+    const seeds = `${r.seeds.length}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`;
+    out.push(`| ${r.label} | ${seeds} | ${pm(v?.hits1)} | ${pm(v?.hits10)} | ${pm(v?.mrr)} | ${pm(b?.hits1)} | ${pm(b?.mrr)} | ${pm(l?.hits1)} | ${pm(l?.mrr)} | ${pm(r.secondsPerEpoch ?? undefined, 2)} | ${r.peakRssMB ?? '–'} |`);
+  }
+  return out;
+}
+
 export function markdown(rows: SummaryRow[]): string {
-  const out: string[] = [];
+  const out: string[] = ['### All runs', '', ...leaderboard(rows), ''];
   const titles: Record<Selection, string> = {
     validationSelected: 'Validation-selected epoch (honest protocol)',
     bestOnTest: 'Best epoch on test (the papers\' selection; optimistic)',

@@ -1,5 +1,6 @@
 // The mmea command line, run as a user runs it (the built out/main/cli.js), on the demo slice and
 // on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
+import { MODEL_IDS, MODELS } from '../../src/shared/models';
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -288,9 +289,38 @@ describe('mmea train / eval / propose', () => {
     expect(changed.stdout + changed.stderr).toMatch(/now gives another split .* than the one .* was trained on/);
   });
 
-  it('refuses bad options with exit code 2', async () => {
+  it('refuses bad options with exit code 2, naming the flag and its model', async () => {
     expect((await mmea('train', '--data', DEMO_DATASET, '--out', out, '--without', '9')).code).toBe(2);
     expect((await mmea('train', '--data', DEMO_DATASET)).code).toBe(2);
+    const other = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--model', 'mclea', '--experts', '3');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('--experts is an option of humea, not of mclea');
+    const unknown = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--model', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(`unknown model nope (${MODEL_IDS.join(', ')})`);
+    const bad = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--model', 'mclea', '--projection', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--projection: .*>=1/);
+  });
+
+  it('lists the models with their options, and trains the one asked for with its flags (a switch turned off by --no-)', async () => {
+    const listed = await mmea('models', '--json');
+    expect(listed.code).toBe(0);
+    const models = JSON.parse(listed.stdout) as { id: string; options: { key: string; flag: string; default: unknown }[] }[];
+    expect(models.map((m) => m.id)).toEqual(MODEL_IDS);
+    const mclea = models.find((m) => m.id === 'mclea')!;
+    expect(mclea.options.find((o) => o.key === 'batchSize')).toMatchObject({ flag: 'bsize', default: 512 });
+    expect(mclea.options.find((o) => o.key === 'recreateOptimizer')).toMatchObject({ flag: 'recreate-optimizer', default: true });
+    const run = join(tmp.path, 'mclea-run');
+    const r = await mmea('train', '--data', DEMO_DATASET, '--out', run, '--model', 'mclea', '--epochs', '2', '--check-point', '2', '--no-recreate-optimizer', '--json');
+    expect(r.code).toBe(0);
+    const runJson = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+    expect(runJson).toMatchObject({ model: 'mclea', options: { model: 'mclea', recreateOptimizer: false, projection: 100, epochs: 2 } });
+    // its checkpoint cannot be evaluated as another model's
+    const wrong = await mmea('eval', '--checkpoint', join(run, 'checkpoints', 'last'), '--model', 'humea');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--model humea conflicts with the saved run's model mclea");
+    expect((await mmea('eval', '--checkpoint', join(run, 'checkpoints', 'last'), '--json')).code).toBe(0);
   });
 });
 
@@ -325,6 +355,31 @@ describe('mmea experiments', () => {
     const again = await mmea('experiments', plan, '--out', out, '--json');
     expect(again.stderr).toBe('');
     expect(JSON.parse(again.stdout.trim()).runs).toEqual(runs);
+  });
+
+  it('runs a leaderboard plan: every registered model on the same data and split, in one table', async () => {
+    const out = join(tmp.path, 'board');
+    const board = join(tmp.path, 'board.json');
+    writeFileSync(board, JSON.stringify({ data: DEMO_DATASET, seeds: [1], models: 'all', options: { epochs: 2, 'check-point': 2 }, runs: [{ label: 'demo · {model}' }] }));
+    const r = await mmea('experiments', board, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const { runs } = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(runs.map((x: { label: string }) => x.label)).toEqual(MODEL_IDS.map((id) => `demo · ${MODELS[id].title}`));
+    const splits = MODEL_IDS.map((id) => {
+      const run = JSON.parse(readFileSync(join(out, `demo_${MODELS[id].title}`, 'seed-1', 'run.json'), 'utf8'));
+      expect(run.options.model).toBe(id);
+      expect(run.model).toBe(id);
+      return run.split;
+    });
+    expect(new Set(splits.map((x) => JSON.stringify(x))).size).toBe(1); // the same split for every model
+    const md = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(md).toContain('| run | seeds | validation-selected H@1 | H@10 | MRR | best-on-test H@1 | MRR | last H@1 | MRR | s/epoch | peak RSS MB |');
+    for (const id of MODEL_IDS) expect(md).toMatch(new RegExp(`\\| demo · ${MODELS[id].title} \\| 1 \\| \\d\\.\\d{3} \\|`));
+    // a model the engine does not have is named
+    writeFileSync(board, JSON.stringify({ data: DEMO_DATASET, models: ['humea', 'nope'], runs: [{ label: 'x' }] }));
+    const bad = await mmea('experiments', board, '--out', out);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/models/);
   });
 
   it('resumes a run that stopped before its epochs instead of reusing its result', async () => {

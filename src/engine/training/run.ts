@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
-import { loadCheckpoint, saveCheckpoint, type CheckpointSource } from './checkpoint';
+import { loadCheckpoint, recordedSplit, saveCheckpoint, type CheckpointSource } from './checkpoint';
 import type { BackendName } from '../runtime/tf';
 import { kernelImplementation, nativeDense } from '../runtime/native';
 import { kernelThreads } from '../runtime/pool';
@@ -61,8 +61,8 @@ export async function trainRun(
       writeFileSync(log, kept.map((l) => JSON.stringify(l) + '\n').join(''));
       previous = kept.filter((l) => l.type === 'evaluation') as unknown as Evaluation[];
     }
-    const split = { train: features.split.train.length / 2, valid: features.split.valid.length / 2, test: features.split.test.length / 2, source: features.split.source };
-    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: 'humea', data: run.data, options, features: settings, backend: run.backend, threads: kernelThreads(), kernels: kernelImplementation(), gemm: nativeDense()?.isa ?? null, modalities: trainer.model.present, split }, null, 2));
+    const split = { ...recordedSplit(features.split), source: features.split.source };
+    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: options.model, data: run.data, options, features: settings, backend: run.backend, threads: kernelThreads(), kernels: kernelImplementation(), gemm: nativeDense()?.isa ?? null, modalities: trainer.model.present, split }, null, 2));
     let seconds = 0;
     let seen = 0;
     let lastEval: Evaluation | null = null;
