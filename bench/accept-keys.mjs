@@ -89,7 +89,8 @@ for (const tier of ['exact', 'base']) {
   const a = items.filter((q) => anchor(q) === tier);
   console.log(`name anchors (${tier}): ${a.length}, right ${a.filter((q) => q.right).length}, the model's mutual best too ${a.filter((q) => q.confidence > 0).length}`);
 }
-for (const [label, key] of Object.entries(keys)) console.log(`${label.padEnd(50)} right first candidates at ≥ 99 %: ${String(ceiling(key, 0.99)).padStart(6)}   at ≥ 98.5 %: ${String(ceiling(key, 0.985)).padStart(6)}`);
+for (const [label, key] of Object.entries(keys))
+  console.log(`${label.padEnd(50)} right first candidates at ≥ 99 %: ${String(ceiling(key, 0.99)).padStart(6)}   at ≥ 98.5 %: ${String(ceiling(key, 0.985)).padStart(6)}`);
 const inTop = items.filter((q) => q.candidates.some((c) => c.id === link.get(q.source.id))).length;
 const reranked = items.filter((q) => q.candidates.reduce((a, c) => (c.score + name({ candidates: [c] }) > a.score + name({ candidates: [a] }) ? c : a)).id === link.get(q.source.id)).length;
 console.log(`right target among the ${items[0]?.candidates.length ?? 0} candidates: ${inTop}; first if they were re-ranked by score + name similarity: ${reranked}`);

@@ -94,7 +94,9 @@ const rows = SHAPES.map(([m, n, k], s) => ({
 }));
 if (values.json) console.log(JSON.stringify({ cpu, openblas: blas && { numpy: blas.numpy, core: blas.core }, rows }));
 else {
-  console.log(`${cpu}; OpenBLAS ${blas ? `(numpy ${blas.numpy}, core ${blas.core ?? '?'})` : 'not found: pip install numpy (or apt-get install python3-numpy) for the reference'}; one thread each; GFLOP/s (ratio to OpenBLAS)`);
+  console.log(
+    `${cpu}; OpenBLAS ${blas ? `(numpy ${blas.numpy}, core ${blas.core ?? '?'})` : 'not found: pip install numpy (or apt-get install python3-numpy) for the reference'}; one thread each; GFLOP/s (ratio to OpenBLAS)`,
+  );
   console.log(`| shape | OpenBLAS | ${ours.map((o) => `ours ${o.isa}`).join(' | ')} |`);
   console.log(`|---|---|${ours.map(() => '---').join('|')}|`);
   for (const r of rows) console.log(`| ${r.shape} | ${r.openblas ?? '—'} | ${ours.map((o) => `${r.ours[o.isa]}${r.ratio ? ` (${r.ratio[o.isa]})` : ''}`).join(' | ')} |`);

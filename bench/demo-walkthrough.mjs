@@ -46,7 +46,12 @@ await page.waitForSelector('[data-testid=round-current]:has-text("Round 1")', { 
 console.log(`first round (default epochs) in ${((Date.now() - t1) / 1000).toFixed(1)} s; ${(await page.textContent('.round-line .muted')).replace(/\s+/g, ' ').trim()}`);
 await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
 await page.screenshot({ path: join(shots, '2-round1.png') });
-const links = new Map(readFileSync(join(repo, 'resources/demo/dataset/ill_ent_ids'), 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number)));
+const links = new Map(
+  readFileSync(join(repo, 'resources/demo/dataset/ill_ent_ids'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t').map(Number)),
+);
 const queue = JSON.parse(readFileSync(join(home, 'projects/demo/rounds/0001/queue.json'), 'utf8'));
 const known = queue.filter((q) => links.has(q.source));
 console.log(`queue: ${queue.length} items; first candidate right for ${known.filter((q) => q.candidates[0]?.target === links.get(q.source)).length} of ${known.length} with a known counterpart`);

@@ -16,7 +16,7 @@ if (!existsSync(addon)) {
 }
 const dense = createRequire(import.meta.url)(addon);
 let seed = 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
 for (const [m, n, k] of [
   [512, 512, 900],
   [1024, 10277, 900],

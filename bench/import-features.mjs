@@ -68,6 +68,8 @@ else {
   console.log('| pair | entities | triples | names with word vectors | import + features | peak RSS | reopen (cached) | peak RSS |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.pair} | ${r.entities.join(' / ')} | ${r.triples.join(' / ')} | ${r.wordVectors.join(' / ')} | ${r.importSeconds} s | ${r.importPeakRssMB} MB | ${r.reopenSeconds} s | ${r.reopenPeakRssMB} MB |`);
+    console.log(
+      `| ${r.pair} | ${r.entities.join(' / ')} | ${r.triples.join(' / ')} | ${r.wordVectors.join(' / ')} | ${r.importSeconds} s | ${r.importPeakRssMB} MB | ${r.reopenSeconds} s | ${r.reopenPeakRssMB} MB |`,
+    );
   }
 }

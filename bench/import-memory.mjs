@@ -90,7 +90,10 @@ try {
     failure: r.status === 0 ? undefined : (r.stderr.split('\n').find((l) => /heap|error/i.test(l)) ?? r.stderr.slice(-300)).trim(),
   };
   if (values.json) console.log(JSON.stringify(result));
-  else console.log(`${result.ok ? 'imported' : 'FAILED'}: ${result.files['kg1/triples.tsv MB']} MB + ${result.files['kg2/triples.tsv MB']} MB of triples (${graphs ? graphs.map((g) => `${g.triples} triples`).join(' + ') : 'nothing'}) in ${result.seconds} s, peak RSS ${peak} MB (heap limit ${result.heapLimitMB} MB) on ${result.cpu}${result.failure ? `\n  ${result.failure}` : ''}`);
+  else
+    console.log(
+      `${result.ok ? 'imported' : 'FAILED'}: ${result.files['kg1/triples.tsv MB']} MB + ${result.files['kg2/triples.tsv MB']} MB of triples (${graphs ? graphs.map((g) => `${g.triples} triples`).join(' + ') : 'nothing'}) in ${result.seconds} s, peak RSS ${peak} MB (heap limit ${result.heapLimitMB} MB) on ${result.cpu}${result.failure ? `\n  ${result.failure}` : ''}`,
+    );
   if (!result.ok) process.exitCode = 1;
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -29,8 +29,10 @@ let over = false;
 for (const s of sets) {
   const file = join(out, `latency-${s.name}.json`);
   if (!existsSync(file)) {
-    if (s.required) (console.error(`  ${s.name}: no figures (${file} missing)`), (over = true));
-    else console.log(`  ${s.name}: skipped (no ../shared/data)`);
+    if (s.required) {
+      console.error(`  ${s.name}: no figures (${file} missing)`);
+      over = true;
+    } else console.log(`  ${s.name}: skipped (no ../shared/data)`);
     continue;
   }
   const f = JSON.parse(readFileSync(file, 'utf8'));

@@ -66,7 +66,12 @@ function run(label, args) {
   const out = join(values.runs, `${preset}-${label.replace(/[^A-Za-z0-9]+/g, '_')}`);
   mkdirSync(out, { recursive: true });
   const full = [cli, 'train', ...args, ...(values.epochs ? ['--epochs', values.epochs] : []), '--out', out, '--json', ...(values.resume ? ['--resume'] : [])];
-  console.error(`$ node ${full.slice(0).map((a) => a.replace(root + '/', '')).join(' ')}`);
+  console.error(
+    `$ node ${full
+      .slice(0)
+      .map((a) => a.replace(root + '/', ''))
+      .join(' ')}`,
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, full, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -92,5 +97,8 @@ for (const [label, args] of PRESETS[preset]) {
     .split('\n')
     .map((l) => JSON.parse(l))
     .filter((l) => l.type === 'evaluation');
-  console.log(`curve (epoch: test H@1 / MRR${curve[0]?.valid ? ', valid MRR' : ''}): ` + curve.map((e) => `${e.epoch}: ${f3(e.test.mean.hits1)} / ${f3(e.test.mean.mrr)}${e.valid ? `, ${f3(e.valid.mean.mrr)}` : ''}`).join('; '));
+  console.log(
+    `curve (epoch: test H@1 / MRR${curve[0]?.valid ? ', valid MRR' : ''}): ` +
+      curve.map((e) => `${e.epoch}: ${f3(e.test.mean.hits1)} / ${f3(e.test.mean.mrr)}${e.valid ? `, ${f3(e.valid.mean.mrr)}` : ''}`).join('; '),
+  );
 }

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = join(ROOT, 'node_modules', '.mmea-setup.json');
@@ -25,7 +24,10 @@ export function run(cmd, args, opts = {}) {
 function lockHash() {
   const lock = join(ROOT, 'package-lock.json');
   const pkg = readFileSync(join(ROOT, 'package.json'));
-  return createHash('sha256').update(pkg).update(existsSync(lock) ? readFileSync(lock) : '').digest('hex');
+  return createHash('sha256')
+    .update(pkg)
+    .update(existsSync(lock) ? readFileSync(lock) : '')
+    .digest('hex');
 }
 
 /**
@@ -95,18 +97,10 @@ export function setup({ force = false } = {}) {
       stdio: ['ignore', 'ignore', 'ignore'],
       timeout: 600_000,
     });
-    log(
-      e.status === 0 && electronBinary()
-        ? 'Electron binary installed'
-        : 'the Electron binary could not be downloaded (offline? Node < 22.12?): the app will run in browser mode',
-    );
+    log(e.status === 0 && electronBinary() ? 'Electron binary installed' : 'the Electron binary could not be downloaded (offline? Node < 22.12?): the app will run in browser mode');
   }
   const gpu = existsSync(join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node-gpu'));
-  log(
-    gpu
-      ? '@tensorflow/tfjs-node-gpu installed'
-      : '@tensorflow/tfjs-node-gpu not installed (its libtensorflow download failed or was not possible here); the GPU backend is unavailable',
-  );
+  log(gpu ? '@tensorflow/tfjs-node-gpu installed' : '@tensorflow/tfjs-node-gpu not installed (its libtensorflow download failed or was not possible here); the GPU backend is unavailable');
   buildNative();
   writeFileSync(STAMP, JSON.stringify({ hash: lockHash(), at: new Date().toISOString() }));
   return 0;

@@ -13,7 +13,7 @@ const { values } = parseArgs({
     src: { type: 'string', default: join(root, '../shared/data/mmkb/FB15K_DB15K_partialFB') },
     pairs: { type: 'string', default: '300' },
     extra: { type: 'string', default: '40' },
-    start: { type: 'string', default: 'Breakfast_at_Tiffany\'s' },
+    start: { type: 'string', default: "Breakfast_at_Tiffany's" },
   },
 });
 const src = values.src;
@@ -21,14 +21,23 @@ const wantPairs = Number(values.pairs);
 const wantExtra = Number(values.extra);
 const out = join(root, 'resources/demo/dataset');
 
-const rows = (f) => readFileSync(join(src, f), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
-const ent1 = rows('ent_ids_1'), ent2 = rows('ent_ids_2');
-const rel1 = rows('rel_ids_1'), rel2 = rows('rel_ids_2');
-const tri1 = rows('triples_1').map((r) => r.map(Number)), tri2 = rows('triples_2').map((r) => r.map(Number));
+const rows = (f) =>
+  readFileSync(join(src, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
+const ent1 = rows('ent_ids_1'),
+  ent2 = rows('ent_ids_2');
+const rel1 = rows('rel_ids_1'),
+  rel2 = rows('rel_ids_2');
+const tri1 = rows('triples_1').map((r) => r.map(Number)),
+  tri2 = rows('triples_2').map((r) => r.map(Number));
 const links = rows('ill_ent_ids').map((r) => r.map(Number));
 const names1 = new Map(rows('names_1').map(([id, n]) => [Number(id), n]));
-const attrs1 = rows('attr_triples_1'), attrs2 = rows('attr_triples_2');
-const tattrs1 = rows('training_attrs_1'), tattrs2 = rows('training_attrs_2');
+const attrs1 = rows('attr_triples_1'),
+  attrs2 = rows('attr_triples_2');
+const tattrs1 = rows('training_attrs_1'),
+  tattrs2 = rows('training_attrs_2');
 
 const l2r = new Map(links.map(([a, b]) => [a, b]));
 const adjacency = (triples) => {
@@ -37,11 +46,13 @@ const adjacency = (triples) => {
     if (h === t) continue;
     if (!adj.has(h)) adj.set(h, new Set());
     if (!adj.has(t)) adj.set(t, new Set());
-    adj.get(h).add(t); adj.get(t).add(h);
+    adj.get(h).add(t);
+    adj.get(t).add(h);
   }
   return adj;
 };
-const adj1 = adjacency(tri1), adj2 = adjacency(tri2);
+const adj1 = adjacency(tri1),
+  adj2 = adjacency(tri2);
 
 // Breadth-first from a well-known film over linked FB15K entities, walking the union of both
 // graphs' edges (DB15K edges mapped back through the links, so KG2 stays connected too)
@@ -53,12 +64,16 @@ const picked = new Set([start]);
 const queue = [start];
 while (queue.length && picked.size < wantPairs) {
   const e = queue.shift();
-  const viaKg2 = [...(adj2.get(l2r.get(e)) ?? [])].map((x) => r2l.get(x)).filter((x) => x !== undefined).sort((a, b) => a - b);
+  const viaKg2 = [...(adj2.get(l2r.get(e)) ?? [])]
+    .map((x) => r2l.get(x))
+    .filter((x) => x !== undefined)
+    .sort((a, b) => a - b);
   const nb = [...new Set([...viaKg2, ...(adj1.get(e) ?? [])])].sort((a, b) => a - b);
   for (const n of nb) {
     if (picked.size >= wantPairs) break;
     if (picked.has(n) || !l2r.has(n) || (adj1.get(n)?.size ?? 0) > 150) continue;
-    picked.add(n); queue.push(n);
+    picked.add(n);
+    queue.push(n);
   }
 }
 const left = [...picked].sort((a, b) => a - b);
@@ -67,10 +82,11 @@ const right = left.map((e) => l2r.get(e));
 // counterpart in the project (their benchmark links, if any, point outside the slice and are dropped).
 const extras = (adj, chosen) => {
   const res = new Set();
-  for (const e of chosen) for (const n of [...(adj.get(e) ?? [])].sort((a, b) => a - b)) {
-    if (res.size >= wantExtra) return res;
-    if (!chosen.includes(n) && (adj.get(n)?.size ?? 0) <= 150) res.add(n);
-  }
+  for (const e of chosen)
+    for (const n of [...(adj.get(e) ?? [])].sort((a, b) => a - b)) {
+      if (res.size >= wantExtra) return res;
+      if (!chosen.includes(n) && (adj.get(n)?.size ?? 0) <= 150) res.add(n);
+    }
   return res;
 };
 const side1 = [...left, ...extras(adj1, left)].sort((a, b) => a - b);
@@ -87,10 +103,12 @@ const keepTriples = (triples, side) => {
   return triples.filter(([h, r, t]) => {
     const k = `${h} ${r} ${t}`;
     if (!s.has(h) || !s.has(t) || seen.has(k)) return false;
-    seen.add(k); return true;
+    seen.add(k);
+    return true;
   });
 };
-const t1 = keepTriples(tri1, side1), t2 = keepTriples(tri2, side2);
+const t1 = keepTriples(tri1, side1),
+  t2 = keepTriples(tri2, side2);
 const relIds = new Map();
 const relName = new Map([...rel1, ...rel2].map(([id, n]) => [Number(id), n]));
 for (const [, r] of [...t1, ...t2]) if (!relIds.has(r)) relIds.set(r, 0);
@@ -101,26 +119,69 @@ const used2 = [...new Set(t2.map((t) => t[1]))].sort((a, b) => a - b);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const write = (f, lines) => writeFileSync(join(out, f), lines.map((l) => l.join('\t')).join('\n') + '\n');
-write('ent_ids_1', side1.map((e) => [newId.get(e), uri.get(e)]));
-write('ent_ids_2', side2.map((e) => [newId.get(e), uri.get(e)]));
-write('rel_ids_1', used1.map((r) => [relIds.get(r), relName.get(r)]));
-write('rel_ids_2', used2.map((r) => [relIds.get(r), relName.get(r)]));
-write('triples_1', t1.map(([h, r, t]) => [newId.get(h), relIds.get(r), newId.get(t)]));
-write('triples_2', t2.map(([h, r, t]) => [newId.get(h), relIds.get(r), newId.get(t)]));
+write(
+  'ent_ids_1',
+  side1.map((e) => [newId.get(e), uri.get(e)]),
+);
+write(
+  'ent_ids_2',
+  side2.map((e) => [newId.get(e), uri.get(e)]),
+);
+write(
+  'rel_ids_1',
+  used1.map((r) => [relIds.get(r), relName.get(r)]),
+);
+write(
+  'rel_ids_2',
+  used2.map((r) => [relIds.get(r), relName.get(r)]),
+);
+write(
+  'triples_1',
+  t1.map(([h, r, t]) => [newId.get(h), relIds.get(r), newId.get(t)]),
+);
+write(
+  'triples_2',
+  t2.map(([h, r, t]) => [newId.get(h), relIds.get(r), newId.get(t)]),
+);
 const pairs = left.map((e) => [newId.get(e), newId.get(l2r.get(e))]);
 // Seeded shuffle (mulberry32, seed 42) for a reproducible 20% train / 80% test split.
 let s = 42;
-const rnd = () => { s |= 0; s = (s + 0x6d2b79f5) | 0; let t = Math.imul(s ^ (s >>> 15), 1 | s); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+const rnd = () => {
+  s |= 0;
+  s = (s + 0x6d2b79f5) | 0;
+  let t = Math.imul(s ^ (s >>> 15), 1 | s);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const shuffled = [...pairs];
-for (let i = shuffled.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }
+for (let i = shuffled.length - 1; i > 0; i--) {
+  const j = Math.floor(rnd() * (i + 1));
+  [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+}
 const nTrain = Math.floor(shuffled.length * 0.2);
 write('ill_ent_ids', shuffled);
 write('sup_ent_ids', shuffled.slice(0, nTrain));
 write('dev_ent_ids', shuffled.slice(nTrain));
-write('names_1', side1.map((e) => [newId.get(e), names1.get(e) ?? '']));
-const uris1 = new Set(side1.map((e) => uri.get(e))), uris2 = new Set(side2.map((e) => uri.get(e)));
-write('attr_triples_1', attrs1.filter((r) => uris1.has(r[0])));
-write('attr_triples_2', attrs2.filter((r) => uris2.has(r[0])));
-write('training_attrs_1', tattrs1.filter((r) => uris1.has(r[0])));
-write('training_attrs_2', tattrs2.filter((r) => uris2.has(r[0])));
+write(
+  'names_1',
+  side1.map((e) => [newId.get(e), names1.get(e) ?? '']),
+);
+const uris1 = new Set(side1.map((e) => uri.get(e))),
+  uris2 = new Set(side2.map((e) => uri.get(e)));
+write(
+  'attr_triples_1',
+  attrs1.filter((r) => uris1.has(r[0])),
+);
+write(
+  'attr_triples_2',
+  attrs2.filter((r) => uris2.has(r[0])),
+);
+write(
+  'training_attrs_1',
+  tattrs1.filter((r) => uris1.has(r[0])),
+);
+write(
+  'training_attrs_2',
+  tattrs2.filter((r) => uris2.has(r[0])),
+);
 console.log(JSON.stringify({ kg1: side1.length, kg2: side2.length, links: pairs.length, train: nTrain, triples1: t1.length, triples2: t2.length, relations: relIds.size }));

@@ -42,8 +42,14 @@ if (values.help) {
 // plain messages for a wrong folder, before minutes of setup
 for (const [flag, dir] of [['--project', values.project]]) {
   if (dir === undefined) continue;
-  if (!existsSync(dir)) (process.stderr.write(`mmea: ${flag} ${dir}: no such folder\n`), process.exit(2));
-  if (!statSync(dir).isDirectory()) (process.stderr.write(`mmea: ${flag} ${dir}: is a file, not a folder\n`), process.exit(2));
+  if (!existsSync(dir)) {
+    process.stderr.write(`mmea: ${flag} ${dir}: no such folder\n`);
+    process.exit(2);
+  }
+  if (!statSync(dir).isDirectory()) {
+    process.stderr.write(`mmea: ${flag} ${dir}: is a file, not a folder\n`);
+    process.exit(2);
+  }
 }
 if (values.home !== undefined && existsSync(values.home) && !statSync(values.home).isDirectory()) {
   process.stderr.write(`mmea: --home ${values.home}: is a file, not a folder\n`);

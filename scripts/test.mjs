@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every test. Sets up when needed (and Debian's Chromium for the end-to-end tests,
-// when running as root on Debian), type-checks main, preload, engine and renderer, builds with
+// when running as root on Debian), lints (ESLint) and checks the formatting (Prettier; `npm run
+// format` fixes it), type-checks main, preload, engine and renderer, builds with
 // electron-vite, then runs vitest (unit and end-to-end). Exits non-zero on any failure.
 //   npm test -- [vitest filters…]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { log, ROOT, run, setup } from './lib.mjs';
 
 const bin = (pkg, file) => join(ROOT, 'node_modules', pkg, 'bin', file);
+/** What Prettier keeps formatted (package.json's `format` script writes the same). */
+const FORMATTED = ['src/**/*.{ts,vue}', 'test/**/*.ts', 'bench/**/*.mjs', 'scripts/**/*.mjs', 'bin/**/*.mjs', '*.{ts,mts,mjs}'];
 const timings = [];
 function step(name, cmd, args, opts) {
   log(name);
@@ -34,6 +37,8 @@ if (!chromium) {
   }
 }
 
+step('lint', process.execPath, [bin('eslint', 'eslint.js'), '--max-warnings', '0', '.']);
+step('format', process.execPath, [bin('prettier', 'prettier.cjs'), '--check', ...FORMATTED]);
 step('typecheck (renderer)', process.execPath, [bin('vue-tsc', 'vue-tsc.js'), '--noEmit', '-p', 'tsconfig.web.json']);
 step('typecheck (main, preload, engine)', process.execPath, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.node.json']);
 step('typecheck (tests)', process.execPath, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.test.json']);

@@ -66,7 +66,10 @@ export async function simulateCommand(args: string[]): Promise<number> {
   if (isProject(data)) cpSync(data, target, { recursive: true, filter: (p) => !['verdicts.jsonl', 'runs'].includes(basename(p)) || p === data });
   else {
     const abort = new AbortController();
-    await importJob({ source: data, project: target, format: v.format as never, names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] }, { jobId: `simulate-${process.pid}`, signal: abort.signal, progress: () => {} });
+    await importJob(
+      { source: data, project: target, format: v.format as never, names: v.names, fold: v.fold, kg2: v.kg2, wordVectors: v['word-vectors'] },
+      { jobId: `simulate-${process.pid}`, signal: abort.signal, progress: () => {} },
+    );
   }
   const backend: BackendName = await initBackend(v.backend as BackendName | 'auto');
   applyThreads(v);
@@ -79,7 +82,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
       say(
         v.json
           ? JSON.stringify({ point: p })
-          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} (${Object.entries(p.thresholds).map(([t, x]) => `${t} ≥ ${x}`).join(', ') || 'no tier vouched for'}), recall ${p.recall.toFixed(3)} precision ${p.precision.toFixed(4)}` +
+          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} (${
+              Object.entries(p.thresholds)
+                .map(([t, x]) => `${t} ≥ ${x}`)
+                .join(', ') || 'no tier vouched for'
+            }), recall ${p.recall.toFixed(3)} precision ${p.precision.toFixed(4)}` +
               (p.heldOut ? `, held-out H@1 ${p.heldOut.hits1.toFixed(3)} (${p.heldOut.pairs})` : '') +
               `, epoch ${p.epoch}, ${p.seconds} s`,
       ),

@@ -150,14 +150,13 @@ const pm = (s: Stat | undefined, digits = 3) => (s ? (s.n > 1 ? `${s.mean.toFixe
 
 /** Every run in one table: the three selections' H@1, H@10 and MRR, speed and memory. */
 function leaderboard(rows: SummaryRow[]): string[] {
-  const out = [
-    '| run | seeds | validation-selected H@1 | H@10 | MRR | best-on-test H@1 | MRR | last H@1 | MRR | s/epoch | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
+  const out = ['| run | seeds | validation-selected H@1 | H@10 | MRR | best-on-test H@1 | MRR | last H@1 | MRR | s/epoch | peak RSS MB |', '|---|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const { validationSelected: v, bestOnTest: b, last: l } = r.metrics;
     const seeds = `${r.seeds.length}${r.failed.length ? ` (${r.failed.length} failed)` : ''}`;
-    out.push(`| ${r.label} | ${seeds} | ${pm(v?.hits1)} | ${pm(v?.hits10)} | ${pm(v?.mrr)} | ${pm(b?.hits1)} | ${pm(b?.mrr)} | ${pm(l?.hits1)} | ${pm(l?.mrr)} | ${pm(r.secondsPerEpoch ?? undefined, 2)} | ${r.peakRssMB ?? '–'} |`);
+    out.push(
+      `| ${r.label} | ${seeds} | ${pm(v?.hits1)} | ${pm(v?.hits10)} | ${pm(v?.mrr)} | ${pm(b?.hits1)} | ${pm(b?.mrr)} | ${pm(l?.hits1)} | ${pm(l?.mrr)} | ${pm(r.secondsPerEpoch ?? undefined, 2)} | ${r.peakRssMB ?? '–'} |`,
+    );
   }
   return out;
 }
@@ -166,7 +165,7 @@ export function markdown(rows: SummaryRow[]): string {
   const out: string[] = ['### All runs', '', ...leaderboard(rows), ''];
   const titles: Record<Selection, string> = {
     validationSelected: 'Validation-selected epoch (honest protocol)',
-    bestOnTest: 'Best epoch on test (the papers\' selection; optimistic)',
+    bestOnTest: "Best epoch on test (the papers' selection; optimistic)",
     last: 'Last epoch',
   };
   for (const sel of SELECTIONS) {

@@ -52,7 +52,6 @@ options:
 
 ${TRAIN_USAGE}`;
 
-
 function progressBar(json: boolean) {
   let last = '';
   return (fraction: number, stage: string) => {

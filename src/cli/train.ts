@@ -87,10 +87,13 @@ export function applyThreads(v: Values): void {
 
 /** The feature settings the flags ask for (split rate and validation part, names from URIs). */
 function settingsOf(v: Values): FeatureSettings {
-  return settingsWithSplit({
-    rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
-    validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
-  }, v['names-from-uris']);
+  return settingsWithSplit(
+    {
+      rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
+      validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
+    },
+    v['names-from-uris'],
+  );
 }
 
 /** How the flags ask a dataset folder to be read (files named by absolute paths, as recorded). */
@@ -133,7 +136,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // a resumed run keeps its saved options; flags given again override them
   const saved = v.resume && existsSync(join(out, 'checkpoints', 'last', 'manifest.json')) ? await readCheckpointOptions(join(out, 'checkpoints', 'last')) : undefined;
   const options = trainOptions(v, saved);
-  say(v.json, `backend ${backend}, ${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`);
+  say(
+    v.json,
+    `backend ${backend}, ${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`,
+  );
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   const final = await trainRun(
@@ -144,7 +150,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     {
       onEpoch: (e, eta, lastEval) => {
         const line = `epoch ${e.epoch}/${options.epochs} loss ${e.loss.toFixed(4)} ${e.seconds.toFixed(2)} s/epoch ETA ${Math.round(eta)} s${lastEval ? ` | ${metricsLine(lastEval)}` : ''}`;
-        if (v.json) process.stderr.write(JSON.stringify({ progress: e.epoch / options.epochs, epoch: e.epoch, loss: e.loss, etaSeconds: Math.round(eta), valid: lastEval?.valid?.mean ?? null }) + '\n');
+        if (v.json)
+          process.stderr.write(JSON.stringify({ progress: e.epoch / options.epochs, epoch: e.epoch, loss: e.loss, etaSeconds: Math.round(eta), valid: lastEval?.valid?.mean ?? null }) + '\n');
         else if (process.stderr.isTTY) process.stderr.write(`\r${line.slice(0, 150).padEnd(150)}`);
         else if (e.epoch % 10 === 0) process.stderr.write(line + '\n');
       },
@@ -159,7 +166,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (v.json) console.log(JSON.stringify(final));
   else {
     for (const [k, e] of Object.entries(final.result)) {
-      if (e) console.log(`${k.padEnd(18)} epoch ${String(e.epoch).padStart(4)}  H@1 ${e.mean.hits1.toFixed(3)}  H@5 ${e.mean.hits5.toFixed(3)}  H@10 ${e.mean.hits10.toFixed(3)}  MRR ${e.mean.mrr.toFixed(3)}  MR ${e.mean.mr.toFixed(1)}`);
+      if (e)
+        console.log(
+          `${k.padEnd(18)} epoch ${String(e.epoch).padStart(4)}  H@1 ${e.mean.hits1.toFixed(3)}  H@5 ${e.mean.hits5.toFixed(3)}  H@10 ${e.mean.hits10.toFixed(3)}  MRR ${e.mean.mrr.toFixed(3)}  MR ${e.mean.mr.toFixed(1)}`,
+        );
     }
     console.log(`${final.epochs} epochs, ${final.secondsPerEpoch.toFixed(2)} s/epoch, ${final.wallSeconds.toFixed(0)} s wall, peak RSS ${final.peakRssMB} MB, backend ${backend}; run in ${out}`);
   }
@@ -182,13 +192,19 @@ function sourceFor(v: Values, ck: string, recorded: CheckpointSource | null): Ch
   const split = recorded.features.split;
   if (v.rate !== undefined) {
     const asked = settingsOf(v).split.trainRate;
-    if (!split.ignoreFiles) throw conflict('--rate', asked, 'split from the dataset\'s split files');
+    if (!split.ignoreFiles) throw conflict('--rate', asked, "split from the dataset's split files");
     if (asked !== split.trainRate) throw conflict('--rate', asked, split.trainRate);
   }
   if (v['valid-fraction'] !== undefined && settingsOf(v).split.validFraction !== split.validFraction) throw conflict('--valid-fraction', v['valid-fraction'], split.validFraction);
   if (v['names-from-uris'] && !recorded.features.namesFromUris) throw conflict('--names-from-uris', true, 'names from names files only');
   const asked = readOptionsOf(v);
-  for (const [key, flag] of [['format', '--format'], ['names', '--names'], ['fold', '--fold'], ['kg2', '--kg2'], ['wordVectors', '--word-vectors']] as const) {
+  for (const [key, flag] of [
+    ['format', '--format'],
+    ['names', '--names'],
+    ['fold', '--fold'],
+    ['kg2', '--kg2'],
+    ['wordVectors', '--word-vectors'],
+  ] as const) {
     if (asked[key] !== undefined && asked[key] !== recorded.read[key]) throw conflict(flag, asked[key], recorded.read[key] ?? 'none');
   }
   return { ...recorded, data };
@@ -234,7 +250,13 @@ export async function proposeCommand(argv: string[]): Promise<number> {
   const k = num(v.k, 'k', 10, (x) => int(x) && x >= 1);
   // the names for the name anchors: from the dataset read in memory, or from the project
   const entityOf = pair ? pairNames(pair) : projectNames(await Project.open(data));
-  const written = await proposals(trainer, k, resolve(v.out), entityOf, rowNames((id) => entityOf(id).label, trainer.features));
+  const written = await proposals(
+    trainer,
+    k,
+    resolve(v.out),
+    entityOf,
+    rowNames((id) => entityOf(id).label, trainer.features),
+  );
   trainer.dispose();
   if (v.json) console.log(JSON.stringify({ out: resolve(v.out), ...written }));
   else console.log(`${written.queries} entities, ${k} candidates each, written to ${resolve(v.out)}`);

@@ -3,9 +3,7 @@
 import type { ErrorPayload } from '../shared/errors';
 import type { JobKind } from '../shared/types';
 
-export type ToEngine =
-  | { type: 'start'; jobId: string; kind: JobKind; params: unknown }
-  | { type: 'cancel' };
+export type ToEngine = { type: 'start'; jobId: string; kind: JobKind; params: unknown } | { type: 'cancel' };
 
 export type FromEngine =
   | { type: 'ready' }

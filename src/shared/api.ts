@@ -8,9 +8,8 @@ import { unwrap, type Envelope } from './errors';
 
 type NamespaceOf<C extends string> = C extends `${infer N}:${string}` ? N : never;
 type MethodsOf<N extends string> = {
-  [C in ChannelName as C extends `${N}:${infer M}` ? M : never]: {} extends ArgsOf<C>
-    ? (args?: ArgsOf<C>) => Promise<ResultOf<C>>
-    : (args: ArgsOf<C>) => Promise<ResultOf<C>>;
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends A`: every field of A is optional
+  [C in ChannelName as C extends `${N}:${infer M}` ? M : never]: {} extends ArgsOf<C> ? (args?: ArgsOf<C>) => Promise<ResultOf<C>> : (args: ArgsOf<C>) => Promise<ResultOf<C>>;
 };
 
 export type MmeaApi = { [N in NamespaceOf<ChannelName>]: MethodsOf<N> } & {

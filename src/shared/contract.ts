@@ -4,19 +4,7 @@
 // and the browser transport build `window.mmea` from it.
 import { z } from 'zod';
 import type { ChannelName, EventName } from './channels';
-import type {
-  AcceptResult,
-  AppInfo,
-  EntityDetail,
-  EntityRow,
-  JobInfo,
-  JobKind,
-  JobProgress,
-  Neighbourhood,
-  ProjectSummary,
-  RoundInfo,
-  Thumbnail,
-} from './types';
+import type { AcceptResult, AppInfo, EntityDetail, EntityRow, JobInfo, JobKind, JobProgress, Neighbourhood, ProjectSummary, RoundInfo, Thumbnail } from './types';
 import type { ErrorPayload } from './errors';
 import { DATASET_FORMATS } from './types';
 import { VerdictInput, type VerdictEntry } from './verdicts';
@@ -84,10 +72,7 @@ export const roundParams = z.object({
 });
 export type RoundParams = z.infer<typeof roundParams>;
 
-export const jobStartArgs = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('import'), params: importParams }),
-  z.object({ kind: z.literal('train'), params: trainParams }),
-]);
+export const jobStartArgs = z.discriminatedUnion('kind', [z.object({ kind: z.literal('import'), params: importParams }), z.object({ kind: z.literal('train'), params: trainParams })]);
 
 /** Declares one channel: its argument schema, and (as a phantom type) its result R. */
 function channel<R>() {
@@ -119,9 +104,7 @@ export const contract = {
   'project:open': channel<ProjectSummary>()(z.object({ path })),
   'project:current': channel<ProjectSummary | null>()(none),
   /** imports a dataset folder into a new project in the app's home (a job); open it when done */
-  'project:create': channel<{ jobId: string; project: string }>()(
-    importParams.omit({ project: true, replace: true }).extend({ name: z.string().min(1).max(200) }),
-  ),
+  'project:create': channel<{ jobId: string; project: string }>()(importParams.omit({ project: true, replace: true }).extend({ name: z.string().min(1).max(200) })),
   /** the projects the app knows: those in its home, and those opened from elsewhere */
   'project:list': channel<ProjectListEntry[]>()(none),
   /** removes a project: one in the app's home is deleted, one elsewhere only forgotten (never the open one) */
@@ -137,13 +120,9 @@ export const contract = {
       limit: z.number().int().min(1).max(1000).default(200),
     }),
   ),
-  'graph:entity': channel<EntityDetail>()(
-    z.object({ id: entityId, maxRelations: z.number().int().nonnegative().max(1_000_000).default(1_000_000) }),
-  ),
+  'graph:entity': channel<EntityDetail>()(z.object({ id: entityId, maxRelations: z.number().int().nonnegative().max(1_000_000).default(1_000_000) })),
   /** image `index` of an entity scaled to fit size × size, made off the UI thread and cached on disk */
-  'images:thumbnail': channel<Thumbnail>()(
-    z.object({ id: entityId, index: z.number().int().nonnegative().default(0), size: z.number().int().min(16).max(2048).default(192) }),
-  ),
+  'images:thumbnail': channel<Thumbnail>()(z.object({ id: entityId, index: z.number().int().nonnegative().default(0), size: z.number().int().min(16).max(2048).default(192) })),
   'graph:neighbourhood': channel<Neighbourhood>()(
     z.object({
       id: entityId,
@@ -162,9 +141,7 @@ export const contract = {
   'curation:train': channel<{ jobId: string }>()(roundParams.pick({ epochs: true, k: true, options: true, namesFromUris: true }).strict()),
   /** the model's first candidates above the threshold the audit verdicts vouch for (a delivered
    *  precision ≥ `precision`): with `apply`, recorded as verdicts (justification "threshold") */
-  'curation:accept': channel<AcceptResult>()(
-    z.object({ precision: z.number().min(0.5).max(0.9999).default(ACCEPT_PRECISION), apply: z.boolean().default(false) }),
-  ),
+  'curation:accept': channel<AcceptResult>()(z.object({ precision: z.number().min(0.5).max(0.9999).default(ACCEPT_PRECISION), apply: z.boolean().default(false) })),
   /** the open project's rounds, oldest first */
   'curation:rounds': channel<RoundInfo[]>()(none),
   /** the current round's review queue, with the label and URI of every entity it names */
@@ -175,7 +152,13 @@ export const contract = {
   'curation:restore': channel<RoundInfo[]>()(z.object({ round: z.number().int().min(1) })),
   /** exports the confirmed set (optionally with rejections) into <project>/exports/<time>/ */
   'curation:export': channel<{ dir: string; files: string[]; confirmed: number; download: string | null }>()(
-    z.object({ formats: z.array(z.enum(EXPORT_FORMATS)).min(1).default([...EXPORT_FORMATS]), withRejections: z.boolean().default(false) }),
+    z.object({
+      formats: z
+        .array(z.enum(EXPORT_FORMATS))
+        .min(1)
+        .default([...EXPORT_FORMATS]),
+      withRejections: z.boolean().default(false),
+    }),
   ),
 } satisfies Record<ChannelName, { args: z.ZodType; result?: unknown }>;
 
@@ -194,11 +177,7 @@ export interface EventPayloads {
   'project:opened': ProjectSummary;
 }
 // Every event name has a payload type and vice versa.
-type _EventsComplete = [EventName] extends [keyof EventPayloads]
-  ? [keyof EventPayloads] extends [EventName]
-    ? true
-    : never
-  : never;
+type _EventsComplete = [EventName] extends [keyof EventPayloads] ? ([keyof EventPayloads] extends [EventName] ? true : never) : never;
 export const _eventsComplete: _EventsComplete = true;
 
 export interface EventMessage<E extends EventName = EventName> {

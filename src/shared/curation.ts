@@ -63,7 +63,10 @@ export function disagreementOf(candidates: Candidate[]): number {
     let bestSim = -Infinity;
     candidates.forEach((c, i) => {
       const s = c.modalities[m];
-      if (s !== null && s !== undefined && s > bestSim) (bestSim = s, (best = i));
+      if (s !== null && s !== undefined && s > bestSim) {
+        bestSim = s;
+        best = i;
+      }
     });
     if (best < 0 || candidates[0]!.modalities[m] === null) continue;
     asked++;
@@ -228,7 +231,10 @@ export function acceptThresholds(
   for (const tier of TIERS) {
     const own = samples.filter((x) => x.tier === tier).sort((x, y) => y.key - x.key);
     // descending, like the samples: one pass counts the open items at or above each cut
-    const openKeys = (delivered?.open ?? []).filter((o) => o.tier === tier).map((o) => o.key).sort((x, y) => y - x);
+    const openKeys = (delivered?.open ?? [])
+      .filter((o) => o.tier === tier)
+      .map((o) => o.key)
+      .sort((x, y) => y - x);
     const list: { t: number; bound: number; a: number }[] = [];
     let ok = 0;
     let above = 0;
@@ -296,7 +302,9 @@ export function describeThresholds(th: Thresholds): string | null {
     base: 'base-name anchors the model ranks otherwise',
     model: 'mutual bests without an anchor',
   };
-  const parts = TIERS.filter((t) => Number.isFinite(th[t])).map((t) => `${words[t]} with ${t === 'model' ? 'confidence + name similarity' : 'confidence'} ≥ ${(th[t] - (t === 'model' ? 0 : ANCHOR_KEY[t.startsWith('exact') ? 'exact' : 'base'])).toFixed(4)}`);
+  const parts = TIERS.filter((t) => Number.isFinite(th[t])).map(
+    (t) => `${words[t]} with ${t === 'model' ? 'confidence + name similarity' : 'confidence'} ≥ ${(th[t] - (t === 'model' ? 0 : ANCHOR_KEY[t.startsWith('exact') ? 'exact' : 'base'])).toFixed(4)}`,
+  );
   return parts.length ? parts.join('; ') : null;
 }
 

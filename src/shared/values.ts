@@ -12,7 +12,10 @@ export type ValueKind = 'date' | 'integer' | 'real' | 'text';
 
 /** A literal without its quotes, datatype or language tag, trimmed. */
 export function bareValue(v: string | null): string {
-  return (v ?? '').trim().replace(/^"(.*)"(\^\^\S+|@[\w-]+)?$/s, '$1').trim();
+  return (v ?? '')
+    .trim()
+    .replace(/^"(.*)"(\^\^\S+|@[\w-]+)?$/s, '$1')
+    .trim();
 }
 
 const DATE = /^(-?\d{1,4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.]+Z?)?$/;

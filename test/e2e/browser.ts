@@ -14,22 +14,16 @@ export function chromiumPath(): string {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
 
 /** Browser mode on its own home, one Chromium page on it showing the demo project (imported there on
  *  first start), and the page errors seen (a test ends by expecting none). */
-export async function openDemo(home: string, viewport: { width: number; height: number } = { width: 1400, height: 950 }): Promise<{ served: Served; browser: Browser; page: Page; problems: string[]; close(): Promise<void> }> {
+export async function openDemo(
+  home: string,
+  viewport: { width: number; height: number } = { width: 1400, height: 950 },
+): Promise<{ served: Served; browser: Browser; page: Page; problems: string[]; close(): Promise<void> }> {
   const served = await startServe(home);
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport });

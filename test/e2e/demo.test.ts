@@ -84,8 +84,15 @@ describe('demo project in the browser', () => {
 
     // a seed pair of the demo, read from its files
     const [left, right] = readFileSync(join(DEMO_DATASET, 'sup_ent_ids'), 'utf8').split('\n')[0]!.split('\t').map(Number);
-    const name1 = readFileSync(join(DEMO_DATASET, 'names_1'), 'utf8').split('\n').find((l) => l.startsWith(`${left}\t`))!.split('\t')[1]!.replace(/_/g, ' ');
-    const uri2 = readFileSync(join(DEMO_DATASET, 'ent_ids_2'), 'utf8').split('\n').find((l) => l.startsWith(`${right}\t`))!.split('\t')[1]!;
+    const name1 = readFileSync(join(DEMO_DATASET, 'names_1'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${left}\t`))!
+      .split('\t')[1]!
+      .replace(/_/g, ' ');
+    const uri2 = readFileSync(join(DEMO_DATASET, 'ent_ids_2'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${right}\t`))!
+      .split('\t')[1]!;
     await page.fill('[data-testid=search-1]', name1);
     await page.click(`[data-testid=entities-1] li button.seed >> text="${name1}"`);
     await expect.poll(() => page.textContent('[data-testid=selected-1]')).toBe(name1);

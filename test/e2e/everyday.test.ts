@@ -113,9 +113,9 @@ describe("a curator's everyday needs (demo)", () => {
     await importJob({ source: DEMO_DATASET, project: second, name: 'Second' }, ctx('everyday-2'));
     await importJob({ source: DEMO_DATASET, project: scratch, name: 'Scratch' }, ctx('everyday-3'));
     await page.click('[data-testid=projects]');
-    await expect.poll(() => page.$$eval('[data-testid=project-row]', (rows) => rows.map((r) => r.textContent!.trim().split(/\s{2,}|in the app/)[0]).sort())).toEqual(
-      ['Demo: FB15K–DB15K slice', 'Scratch', 'Second'].sort(),
-    );
+    await expect
+      .poll(() => page.$$eval('[data-testid=project-row]', (rows) => rows.map((r) => r.textContent!.trim().split(/\s{2,}|in the app/)[0]).sort()))
+      .toEqual(['Demo: FB15K–DB15K slice', 'Scratch', 'Second'].sort());
     // the open project cannot be removed: it has no button
     expect(await page.$$eval(`[data-testid=project-row][data-path="${demo}"] [data-testid=project-remove]`, (e) => e.length)).toBe(0);
     await page.click(`[data-testid=project-row][data-path="${second}"] [data-testid=project-open]`);

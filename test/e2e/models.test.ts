@@ -34,7 +34,11 @@ describe('the model of a round (demo)', () => {
     await page.click('[data-testid=settings-summary]');
     expect(await page.$$eval('[data-testid=model-select] option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(MODEL_IDS);
     // HUMEA's form: its options but the round's own epochs
-    expect(await options()).toEqual(optionFields('humea').map((f) => f.key).filter((k) => k !== 'epochs'));
+    expect(await options()).toEqual(
+      optionFields('humea')
+        .map((f) => f.key)
+        .filter((k) => k !== 'epochs'),
+    );
     await page.selectOption('[data-testid=model-select]', 'mclea');
     expect(await page.textContent('[data-testid=settings-summary]')).toBe(`${MODELS.mclea.title} settings`);
     const mclea = await options();

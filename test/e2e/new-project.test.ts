@@ -55,7 +55,7 @@ describe('new project from a dataset folder', () => {
     expect(await page.textContent('[data-testid=project-name]')).toContain('Demo');
   });
 
-  it('imports a good dataset and opens it; the failed import\'s report is gone', async () => {
+  it("imports a good dataset and opens it; the failed import's report is gone", async () => {
     await importFolder(DEMO_DATASET, 'Second copy', 30); // it has its own split: the seed rate is not used
     await expect.poll(() => page.textContent('[data-testid=project-name]'), { timeout: 20_000 }).toBe('Second copy');
     expect(await page.textContent('[data-testid=counts-1]')).toMatch(/entities\s*340/);
@@ -71,7 +71,9 @@ describe('new project from a dataset folder', () => {
     await importFolder(nosplit, 'No split', 30);
     await expect.poll(() => page.textContent('[data-testid=project-name]'), { timeout: 20_000 }).toBe('No split');
     // 300 known pairs: 90 drawn for training (81 seeds + 9 validating), 210 held out — never "0 seeds"
-    expect(await page.textContent('[data-testid=link-counts]')).toMatch(/300 known pairs · 81 seeds \+ 9 for validation, 210 held out \(no split in the data: drawn at 30 % of the known pairs, seed 42\)/);
+    expect(await page.textContent('[data-testid=link-counts]')).toMatch(
+      /300 known pairs · 81 seeds \+ 9 for validation, 210 held out \(no split in the data: drawn at 30 % of the known pairs, seed 42\)/,
+    );
     // and that is what a round trains on: the first round's seed count
     await page.click('[data-testid=view-review]');
     expect(await page.textContent('[data-testid=round-estimate]')).toMatch(/^≈ \d+ s of training$/);

@@ -107,7 +107,12 @@ describe('review loop in the browser (demo)', () => {
     // names from URIs were detected (DBpedia's) and on by default: the first round proposes mostly
     // right pairs — checked against the demo's known links for the sources that have one
     expect(await page.isChecked('[data-testid=names-from-uris]')).toBe(true);
-    const links = new Map(readFileSync(join(DEMO_DATASET, 'ill_ent_ids'), 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number) as [number, number]));
+    const links = new Map(
+      readFileSync(join(DEMO_DATASET, 'ill_ent_ids'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').map(Number) as [number, number]),
+    );
     const known = readQueue(project, 1).filter((q) => links.has(q.source));
     const right = known.filter((q) => q.candidates[0]?.target === links.get(q.source)).length;
     console.log(`demo, first round (40 epochs, names from URIs): ${right} of ${known.length} first candidates right (${((100 * right) / known.length).toFixed(1)} %)`);
@@ -143,7 +148,11 @@ describe('review loop in the browser (demo)', () => {
     await page.keyboard.press('Control+z'); // the confirm
     await expect.poll(() => page.getAttribute(`.queue-row[data-source="${firstSource}"]`, 'data-status')).toBe('open');
     expect(await page.textContent('[data-testid=counts]')).toMatch(/^0 \/ 280 reviewed/);
-    expect(journalOf(project).slice(-2).map((e) => e.op)).toEqual(['clear', 'clear']);
+    expect(
+      journalOf(project)
+        .slice(-2)
+        .map((e) => e.op),
+    ).toEqual(['clear', 'clear']);
     await page.keyboard.press('y'); // the confirm again
     await expect.poll(() => page.getAttribute(`.queue-row[data-source="${firstSource}"]`, 'data-status')).toBe('confirmed');
     expect(await page.isEnabled('[data-testid=v-redo]')).toBe(true); // the reject can still be redone
@@ -251,7 +260,7 @@ describe('review loop in the browser (demo)', () => {
     expect(journalOf(project)).toHaveLength(lines + 2);
   });
 
-  it('holds 1-to-1 in the backend: a confirm from a window that has not seen another one\'s is refused, naming the standing pair; Shift+C replaces it', async () => {
+  it("holds 1-to-1 in the backend: a confirm from a window that has not seen another one's is refused, naming the standing pair; Shift+C replaces it", async () => {
     const names = await Project.open(project);
     const uriOf = (id: string | null) => names.nameOf(Number(id)).uri;
     const context = await browser.newContext({ viewport: { width: 1400, height: 950 } }); // its own cookie jar: the URL's token logs it in
@@ -284,7 +293,11 @@ describe('review loop in the browser (demo)', () => {
       // Shift+C: the standing pair withdrawn, then this one confirmed, as one undoable step
       await other.keyboard.press('Shift+C');
       await expect.poll(() => journalOf(project).length).toBe(lines + 3);
-      expect(journalOf(project).slice(-2).map((e) => [e.op, e.source, e.target])).toEqual([
+      expect(
+        journalOf(project)
+          .slice(-2)
+          .map((e) => [e.op, e.source, e.target]),
+      ).toEqual([
         ['clear', uriOf(src), uriOf(t1)],
         ['set', uriOf(src), uriOf(t2)],
       ]);
@@ -344,7 +357,12 @@ describe('review loop in the browser (demo)', () => {
       p.write(readFileSync(join(dir, 'alignment.rdf'), 'utf8'));
       p.end();
     });
-    expect(quads.filter((q) => q[1]!.endsWith('#entity2')).map((q) => q[2]).sort()).toEqual(nt.map((q) => q.object.value).sort());
+    expect(
+      quads
+        .filter((q) => q[1]!.endsWith('#entity2'))
+        .map((q) => q[2])
+        .sort(),
+    ).toEqual(nt.map((q) => q.object.value).sort());
     expect(quads.filter((q) => q[1]!.endsWith('#relation') && q[2] === '=')).toHaveLength(2);
     const tsv = parseCsv(readFileSync(join(dir, 'alignment.tsv'), 'utf8'), { delimiter: '\t', columns: true }) as Record<string, string>[];
     expect(tsv.map((r) => [r.source, r.target]).sort()).toEqual(confirmed);
@@ -352,7 +370,12 @@ describe('review loop in the browser (demo)', () => {
     expect(readFileSync(join(dir, 'alignment.csv'), 'utf8')).toContain(confirmed[0]![0]);
     expect(JSON.parse(readFileSync(join(dir, 'alignment.json'), 'utf8')).mappings).toHaveLength(2);
     expect(readFileSync(join(dir, 'alignment.sssom.tsv'), 'utf8')).toMatch(/^# curie_map:/);
-    expect(readFileSync(join(dir, 'sup_ent_ids'), 'utf8').trim().split('\n').map((l) => l.split('\t').length)).toEqual([2, 2]);
+    expect(
+      readFileSync(join(dir, 'sup_ent_ids'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').length),
+    ).toEqual([2, 2]);
   });
 
   it('retrains with the confirmed pairs (warm start), lists what changed, and rolls back', async () => {
@@ -400,7 +423,9 @@ describe('review loop in the browser (demo)', () => {
     // 90 right audits alone vouch for nothing at 99 % (at z = 2 their bound is .957, too low for the
     // open items they would vouch for): the preview says so and asks for more audits
     await page.click('[data-testid=accept-open]');
-    await expect.poll(() => page.textContent('[data-testid=accept-preview]')).toMatch(/90 audit verdicts \(90 found the first candidate right\).* no threshold yet.* review more items in the audit order/);
+    await expect
+      .poll(() => page.textContent('[data-testid=accept-preview]'))
+      .toMatch(/90 audit verdicts \(90 found the first candidate right\).* no threshold yet.* review more items in the audit order/);
     await page.click('[data-testid=accept-panel] >> text=Close');
     // the curator audits on, agreeing with the first candidates
     await agreeWith(70);
@@ -431,10 +456,15 @@ describe('entity images in the evidence (the demo with a generated picture per e
     cpSync(DEMO_DATASET, dataset, { recursive: true });
     mkdirSync(join(dataset, 'pics'));
     const lines: string[] = [];
-    for (const [side, file] of [[1, 'ent_ids_1'], [2, 'ent_ids_2']] as const) {
+    for (const [side, file] of [
+      [1, 'ent_ids_1'],
+      [2, 'ent_ids_2'],
+    ] as const) {
       for (const l of readFileSync(join(dataset, file), 'utf8').split('\n').filter(Boolean)) {
         const id = Number(l.split('\t')[0]);
-        await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: id % 256, g: (id * 7) % 256, b: 128 } } }).png().toFile(join(dataset, 'pics', `${id}.png`));
+        await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: id % 256, g: (id * 7) % 256, b: 128 } } })
+          .png()
+          .toFile(join(dataset, 'pics', `${id}.png`));
         lines.push(`${side}\t${id}\tpics/${id}.png`);
       }
     }
@@ -466,7 +496,10 @@ describe('entity images in the evidence (the demo with a generated picture per e
       await page.fill('input[type=search]', '');
       // both sides: one thumbnail each, fitted into 160 × 160 (320 × 240 → 160 × 120)
       const sizes = await page.$$eval('.entity-images .thumb img', (els) => els.map((e) => [(e as HTMLImageElement).naturalWidth, (e as HTMLImageElement).naturalHeight]));
-      expect(sizes).toEqual([[160, 120], [160, 120]]);
+      expect(sizes).toEqual([
+        [160, 120],
+        [160, 120],
+      ]);
       await page.screenshot({ path: join(shots, 'review-images.png') });
       expect(readdirSync(join(project, THUMBNAIL_DIR)).filter((f) => f.endsWith('.webp')).length).toBeGreaterThanOrEqual(2);
       await page.click('.entity-images .thumb >> nth=1');
@@ -512,7 +545,10 @@ describe.skipIf(skipWithout(FB_DB, existsSync(FB_DB)))('review latency on a 15k-
       expect(await page.textContent('[data-testid=counts]')).toMatch(/\/ 12,?\d{3} reviewed/);
       // the list is virtual: a few dozen rows in the DOM for 12k items
       expect(await page.$$eval('.queue-row', (e) => e.length)).toBeLessThan(100);
-      const xs = await latencies(page, Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 'n' : 's')));
+      const xs = await latencies(
+        page,
+        Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 'n' : 's')),
+      );
       report('15k', xs);
       expect(xs).toHaveLength(40);
     } finally {

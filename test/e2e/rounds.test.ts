@@ -20,7 +20,10 @@ function request(page: Page, channel: string, args: unknown): Promise<{ ok: bool
         ws.onopen = () => ws.send(JSON.stringify({ id: 1, channel, args }));
         ws.onmessage = (e) => {
           const msg = JSON.parse(String(e.data)) as { id?: number; envelope?: unknown };
-          if (msg.id === 1) (ws.close(), resolve(msg.envelope as never));
+          if (msg.id === 1) {
+            ws.close();
+            resolve(msg.envelope as never);
+          }
         };
       }),
     [channel, args] as const,

@@ -16,7 +16,17 @@ const SIZES = [
 ] as const;
 
 /** The selectors of what must be fully inside the window, on every screen where they exist. */
-const MUST_SHOW = ['[data-testid=train]', '[data-testid=v-confirm]', '[data-testid=v-skip]', '[data-testid=v-redo]', '[data-testid=help-open]', '[data-testid=new-project]', '[data-testid=projects]', '[data-testid=queue]', '[data-testid=evidence]'];
+const MUST_SHOW = [
+  '[data-testid=train]',
+  '[data-testid=v-confirm]',
+  '[data-testid=v-skip]',
+  '[data-testid=v-redo]',
+  '[data-testid=help-open]',
+  '[data-testid=new-project]',
+  '[data-testid=projects]',
+  '[data-testid=queue]',
+  '[data-testid=evidence]',
+];
 
 async function checkLayout(page: Page, name: string, size: { width: number; height: number }): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}-${size.width}x${size.height}.png`) });

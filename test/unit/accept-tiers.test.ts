@@ -39,7 +39,18 @@ describe('accept above threshold with a dirty tier', () => {
     const standing: VerdictEntry[] = [];
     let seq = 0;
     const verdict = (source: number, target: number, audit: boolean): VerdictEntry => ({
-      seq: ++seq, at: '', op: 'set', source: uri(source), target: uri(target), verdict: 'confirm', curator: 'c', round: 1, score: null, note: null, justification: 'manual', ...(audit && { audit }),
+      seq: ++seq,
+      at: '',
+      op: 'set',
+      source: uri(source),
+      target: uri(target),
+      verdict: 'confirm',
+      curator: 'c',
+      round: 1,
+      score: null,
+      note: null,
+      justification: 'manual',
+      ...(audit && { audit }),
     });
     let s = 0;
     // 300 audited clean anchors (the model agrees), all right
@@ -59,8 +70,16 @@ describe('accept above threshold with a dirty tier', () => {
     for (let i = 0; i < 2000; i++) standing.push(verdict(100000 + i, 200000 + i, false));
     // open: the 10 clean anchors the review has not reached, and 200 dirty ones, half wrong
     const open: number[] = [];
-    for (let i = 0; i < 10; i++, s++) (queue.push(anchored(s, true, i / 1000)), truth.set(s, 10000 + s), open.push(s));
-    for (let i = 0; i < 200; i++, s++) (queue.push(anchored(s, false, i / 1000)), truth.set(s, i % 2 === 0 ? 10000 + s : 20000 + s), open.push(s));
+    for (let i = 0; i < 10; i++, s++) {
+      queue.push(anchored(s, true, i / 1000));
+      truth.set(s, 10000 + s);
+      open.push(s);
+    }
+    for (let i = 0; i < 200; i++, s++) {
+      queue.push(anchored(s, false, i / 1000));
+      truth.set(s, i % 2 === 0 ? 10000 + s : 20000 + s);
+      open.push(s);
+    }
 
     const plan = planAcceptance(queue, standing, uri, 0.99);
     const confirmed = 2000 + 320; // every confirmation is right (the curator's word)
@@ -89,7 +108,18 @@ describe('accept above threshold over repeated acceptances', () => {
     const queue = [...Array.from({ length: 300 }, (_, i) => item(i, 1 - i / 300)), ...Array.from({ length: 1000 }, (_, i) => item(1000 + i, 1 - i / 1000))];
     let seq = 0;
     const entry = (source: number, target: number, audit: boolean, justification: 'manual' | 'threshold'): VerdictEntry => ({
-      seq: ++seq, at: '', op: 'set', source: uri(source), target: uri(target), verdict: 'confirm', curator: justification === 'manual' ? 'c' : 'model', round: 1, score: null, note: null, justification, ...(audit && { audit }),
+      seq: ++seq,
+      at: '',
+      op: 'set',
+      source: uri(source),
+      target: uri(target),
+      verdict: 'confirm',
+      curator: justification === 'manual' ? 'c' : 'model',
+      round: 1,
+      score: null,
+      note: null,
+      justification,
+      ...(audit && { audit }),
     });
     const audits = Array.from({ length: 300 }, (_, i) => entry(i, i % 60 === 59 ? 30000 + i : 10000 + i, true, 'manual'));
     const earlier = (justification: 'manual' | 'threshold') => Array.from({ length: 2000 }, (_, i) => entry(100000 + i, 200000 + i, false, justification));
@@ -109,14 +139,30 @@ describe('accept above threshold round after round', () => {
     let seq = 0;
     const standing: VerdictEntry[] = [];
     const confirm = (source: number, target: number, extra: Partial<VerdictEntry>): VerdictEntry => ({
-      seq: ++seq, at: '', op: 'set', source: uri(source), target: uri(target), verdict: 'confirm', curator: 'c', round: 1, score: null, note: null, justification: 'manual', ...extra,
+      seq: ++seq,
+      at: '',
+      op: 'set',
+      source: uri(source),
+      target: uri(target),
+      verdict: 'confirm',
+      curator: 'c',
+      round: 1,
+      score: null,
+      note: null,
+      justification: 'manual',
+      ...extra,
     });
     const truth = new Map<number, number>();
     // anchors the model also ranks first (one tier), right with probability tierRight
     const item = (source: number, confidence: number): QueueItem => ({
       source,
       candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {}, sameName: 'exact' }],
-      margin: confidence, reverseMargin: confidence, confidence, impact: 0, disagreement: 0, value: 0,
+      margin: confidence,
+      reverseMargin: confidence,
+      confidence,
+      impact: 0,
+      disagreement: 0,
+      value: 0,
     });
     const right = (i: number) => (i * 7919) % 1000 < tierRight * 1000;
     let s = 0;

@@ -86,7 +86,16 @@ describe('mmea inspect', () => {
     ...(['fr_en', 'zh_en'] as const).map((lang): [string, (j: Inspection) => void] => [
       `dbp15k/${lang}`,
       (j) => {
-        const want = { fr_en: [[19661, 105998, 903], [19993, 115722, 1208]], zh_en: [[19388, 70414, 1701], [19572, 95142, 1323]] }[lang];
+        const want = {
+          fr_en: [
+            [19661, 105998, 903],
+            [19993, 115722, 1208],
+          ],
+          zh_en: [
+            [19388, 70414, 1701],
+            [19572, 95142, 1323],
+          ],
+        }[lang];
         expect(j.graphs.map((g) => [g.entities, g.triples, g.relations])).toEqual(want);
         expect(j.links.total).toBe(15000);
       },
@@ -227,7 +236,13 @@ describe('mmea train / eval / propose', () => {
     }
     expect(res.result.last.epoch).toBe(8);
     // progress on stderr as JSON lines
-    expect(r.stderr.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'epoch' in l)).toHaveLength(8);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => 'epoch' in l),
+    ).toHaveLength(8);
   });
 
   it('evaluates the saved checkpoint to the same figures, and writes proposals', async () => {
@@ -241,7 +256,10 @@ describe('mmea train / eval / propose', () => {
     const file = join(tmp.path, 'proposals.jsonl');
     const p = await mmea('propose', '--data', DEMO_DATASET, '--checkpoint', join(out, 'checkpoints', 'last'), '--out', file, '--k', '5', '--json');
     expect(p.code).toBe(0);
-    const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [header, ...rows] = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(header).toMatchObject({ format: 'mmea-studio-proposals', k: 5, modalities: ['gph', 'rel', 'att'] });
     expect(rows).toHaveLength(header.queries);
     expect(rows.length).toBe(340 - 54); // KG1 entities outside the 54 training pairs
@@ -264,7 +282,12 @@ describe('mmea train / eval / propose', () => {
     const run = join(tmp.path, 'rate30');
     const trained = await mmea('train', '--data', DEMO_DATASET, '--out', run, '--rate', '0.3', '--epochs', '4', '--check-point', '4', '--json');
     expect(trained.code).toBe(0);
-    const logged = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'evaluation').at(-1);
+    const logged = readFileSync(join(run, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'evaluation')
+      .at(-1);
     const ck = join(run, 'checkpoints', 'last');
     // no --data, no --rate: the checkpoint's own data and 30 % split (the default 20 % one would put
     // training pairs into the test part)
@@ -431,7 +454,10 @@ describe('mmea encode-images', () => {
     expect(r.code).toBe(1); // line 5 is malformed: reported as an error, the rest encoded
     const res = JSON.parse(r.stdout);
     expect(res).toMatchObject({ images: 5, encoded: 4, dims: 1280 });
-    expect(res.problems.map((p: { line: number; severity: string }) => [p.line, p.severity])).toEqual([[5, 'error'], [3, 'warning']]);
+    expect(res.problems.map((p: { line: number; severity: string }) => [p.line, p.severity])).toEqual([
+      [5, 'error'],
+      [3, 'warning'],
+    ]);
     const vec = new Float32Array(readFileSync(join(dir, 'image_vectors.f32')).buffer.slice(0));
     expect(vec.length).toBe(4 * 1280);
     const row = (k: number) => vec.subarray(k * 1280, (k + 1) * 1280);
@@ -445,7 +471,6 @@ describe('mmea encode-images', () => {
     expect(json.graphs.map((g) => g.images)).toEqual([2, 2]); // KG1's entity 2 has only the unreadable file
   });
 });
-
 
 describe('the command line explains itself', () => {
   const tmp = tempDir();
@@ -473,12 +498,21 @@ describe('the command line explains itself', () => {
   it('says plainly when a folder is missing or a file was given for a folder', async () => {
     const missing = join(tmp.path, 'nope');
     const file = join(ROOT, 'README.md');
-    for (const args of [['inspect', missing], ['import', missing, '--project', join(tmp.path, 'p')], ['train', '--data', missing, '--out', join(tmp.path, 'run')], ['open', missing]]) {
+    for (const args of [
+      ['inspect', missing],
+      ['import', missing, '--project', join(tmp.path, 'p')],
+      ['train', '--data', missing, '--out', join(tmp.path, 'run')],
+      ['open', missing],
+    ]) {
       const r = await mmea(...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(new RegExp(`^mmea: ${missing}: no such folder \\(expected a (dataset|project) folder\\)`));
     }
-    for (const args of [['inspect', file], ['verdicts', '--project', file], ['export', '--project', file, '--out', join(tmp.path, 'x')]]) {
+    for (const args of [
+      ['inspect', file],
+      ['verdicts', '--project', file],
+      ['export', '--project', file, '--out', join(tmp.path, 'x')],
+    ]) {
       const r = await mmea(...args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(/: is a file, not a folder \(expected a (dataset|project) folder\)/);

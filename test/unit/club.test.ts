@@ -10,15 +10,30 @@ beforeAll(async () => {
 });
 
 const H = 4;
-const z1 = () => tf.tensor2d([[0.5, -1, 0.2, 0], [1, 0.3, -0.4, 0.8], [-0.6, 0.1, 0.9, -0.2]]);
-const z2 = () => tf.tensor2d([[0.1, 0.4, -0.3, 0.7], [-0.9, 0.2, 0.5, 0.1], [0.3, -0.8, 0.6, 0.4]]);
+const z1 = () =>
+  tf.tensor2d([
+    [0.5, -1, 0.2, 0],
+    [1, 0.3, -0.4, 0.8],
+    [-0.6, 0.1, 0.9, -0.2],
+  ]);
+const z2 = () =>
+  tf.tensor2d([
+    [0.1, 0.4, -0.3, 0.7],
+    [-0.9, 0.2, 0.5, 0.1],
+    [0.3, -0.8, 0.6, 0.4],
+  ]);
 const perm = Int32Array.from([2, 0, 1]);
 
 /** μ and logvar of row z by hand from the net's weights (Linear·ReLU·Linear, tanh for logvar). */
 function byHand(club: Club, m: string, z: number[]): { mu: number[]; logvar: number[] } {
   const get = (n: string) => club.params.get(n)!.arraySync() as number[][] | number[];
   const lin = (x: number[], W: number[][], b: number[]) => b.map((bj, j) => bj + x.reduce((s, xi, i) => s + xi * W[i]![j]!, 0));
-  const mlp = (a: string, b: string) => lin(lin(z, get(`${m}.${a}.W`) as number[][], get(`${m}.${a}.b`) as number[]).map((v) => Math.max(0, v)), get(`${m}.${b}.W`) as number[][], get(`${m}.${b}.b`) as number[]);
+  const mlp = (a: string, b: string) =>
+    lin(
+      lin(z, get(`${m}.${a}.W`) as number[][], get(`${m}.${a}.b`) as number[]).map((v) => Math.max(0, v)),
+      get(`${m}.${b}.W`) as number[][],
+      get(`${m}.${b}.b`) as number[],
+    );
   return { mu: mlp('mu1', 'mu2'), logvar: mlp('lv1', 'lv2').map(Math.tanh) };
 }
 

@@ -116,7 +116,10 @@ export function conformanceSuite(path: string, checkPath: () => void): void {
         const file = join(tmp.path, `${id}-proposals.jsonl`);
         const names = pairNames(pair);
         const written = await proposals(t, 3, file, names);
-        const [header, ...items] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        const [header, ...items] = readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
         expect(header.model).toBe(id);
         expect(header.modalities).toEqual(t.model.present);
         expect(items).toHaveLength(written.queries);

@@ -8,7 +8,21 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Parser as N3Parser } from 'n3';
 import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptKey, acceptThresholds, conflictOf, describeThresholds, disagreementOf, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, TIERS, wilsonLower, type QueueItem, type Thresholds } from '../../src/shared/curation';
+import {
+  acceptKey,
+  acceptThresholds,
+  conflictOf,
+  describeThresholds,
+  disagreementOf,
+  expectedValues,
+  NO_THRESHOLDS,
+  orderQueue,
+  takeAccepted,
+  TIERS,
+  wilsonLower,
+  type QueueItem,
+  type Thresholds,
+} from '../../src/shared/curation';
 import { planAcceptance, valuedQueue } from '../../src/engine/curation/accept';
 import type { VerdictEntry } from '../../src/shared/verdicts';
 import { EXPORT_FILES, EXPORT_FORMATS, iriOf, render, writeAtomic, writeExports, type Mapping } from '../../src/engine/curation/export';
@@ -21,7 +35,12 @@ afterAll(tmp.cleanup);
 const every = (t: number): Thresholds => Object.fromEntries(TIERS.map((x) => [x, t])) as Thresholds;
 /** one tier's calibration: the mutual bests without anchors ('model'), keys given as confidences */
 const modelThreshold = (samples: { confidence: number; correct: boolean }[], precision: number, delivered?: { confirmed: number; open: number[] }) =>
-  acceptThresholds(samples.map((x) => ({ tier: 'model' as const, key: x.confidence, correct: x.correct })), precision, 1, delivered && { confirmed: delivered.confirmed, open: delivered.open.map((key) => ({ tier: 'model' as const, key })) }).thresholds.model;
+  acceptThresholds(
+    samples.map((x) => ({ tier: 'model' as const, key: x.confidence, correct: x.correct })),
+    precision,
+    1,
+    delivered && { confirmed: delivered.confirmed, open: delivered.open.map((key) => ({ tier: 'model' as const, key })) },
+  ).thresholds.model;
 
 const item = (source: number, scores: number[], extra: Partial<QueueItem> = {}): QueueItem => ({
   source,
@@ -77,14 +96,23 @@ describe('review queue logic', () => {
     const t = modelThreshold(samples, 0.99);
     expect(t).toBeCloseTo(0.5025, 4); // all 200 right: bound 200/201 ≥ .99; one wrong more breaks it
     expect(modelThreshold(samples.slice(0, 50), 0.99)).toBe(Infinity); // too few to vouch for .99
-    expect(modelThreshold(Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })), 0.99)).toBe(-1);
+    expect(
+      modelThreshold(
+        Array.from({ length: 300 }, (_, i) => ({ confidence: -1 + i / 1000, correct: true })),
+        0.99,
+      ),
+    ).toBe(-1);
     // whatever the threshold, an item that is not a mutual best (confidence ≤ 0) is never taken
     const items = [item(1, [0.9, 0.5]), item(2, [0.5, 0.5]), { ...item(3, [0.8, 0.1]), confidence: -0.2 }];
     expect(takeAccepted(items, every(-Infinity), new Set()).map((q) => q.source)).toEqual([1]);
   });
 
   it('ranks what it accepts by the confidence plus the first candidate’s name similarity', () => {
-    const named = (source: number, confidence: number, name: number | null): QueueItem => ({ ...item(source, [0.9, 0.5]), confidence, candidates: [{ target: 100 + source, score: 0.9, cosine: 0.9, modalities: { gph: 0.5, name } }] });
+    const named = (source: number, confidence: number, name: number | null): QueueItem => ({
+      ...item(source, [0.9, 0.5]),
+      confidence,
+      candidates: [{ target: 100 + source, score: 0.9, cosine: 0.9, modalities: { gph: 0.5, name } }],
+    });
     expect(acceptKey(named(1, 0.1, 0.9))).toBeCloseTo(1.0, 9);
     expect(acceptKey(named(2, 0.1, null))).toBeCloseTo(-0.9, 9); // no name on a side: less evidence
     expect(acceptKey(item(3, [0.9, 0.5]))).toBeCloseTo(0.4 - 1, 9); // a dataset without names: the confidence, shifted
@@ -155,7 +183,18 @@ describe('accept above threshold', () => {
   const uri = (id: number) => `e${id}`;
   let seq = 0;
   const v = (source: number, target: number | null, verdict: VerdictEntry['verdict'], audit = false): VerdictEntry => ({
-    seq: ++seq, at: '', op: 'set', source: uri(source), target: target === null ? null : uri(target), verdict, curator: '', round: 1, score: null, note: null, justification: 'manual', ...(audit && { audit }),
+    seq: ++seq,
+    at: '',
+    op: 'set',
+    source: uri(source),
+    target: target === null ? null : uri(target),
+    verdict,
+    curator: '',
+    round: 1,
+    score: null,
+    note: null,
+    justification: 'manual',
+    ...(audit && { audit }),
   });
 
   it('orders audits as a fixed random sample of the mutual bests, then the rest', () => {
@@ -185,7 +224,15 @@ describe('accept above threshold', () => {
     expect(new Set(plan.accept.map((a) => a.target)).size).toBe(114);
     expect(plan.accept.every((a) => a.target === 1000 + a.source && a.confidence >= plan.thresholds.model && a.tier === 'model')).toBe(true);
     // without audits nothing is vouched for
-    expect(planAcceptance(queue, standing.map((x) => ({ ...x, audit: undefined })), uri, 0.99, 1)).toMatchObject({ thresholds: NO_THRESHOLDS, accept: [] });
+    expect(
+      planAcceptance(
+        queue,
+        standing.map((x) => ({ ...x, audit: undefined })),
+        uri,
+        0.99,
+        1,
+      ),
+    ).toMatchObject({ thresholds: NO_THRESHOLDS, accept: [] });
     // takeAccepted alone: most confident first, a used target passed over
     expect(takeAccepted(queue.slice(0, 4), every(-Infinity), new Set([1001])).map((q) => q.source)).toEqual([0, 2, 3]);
   });
@@ -207,9 +254,51 @@ describe('accept above threshold', () => {
 });
 
 const mappings: Mapping[] = [
-  { source: '/m/0gtx63s', target: '<http://dbpedia.org/resource/Rebecca_Hall>', sourceId: 0, targetId: 14951, sourceLabel: 'Rebecca "Becky" Hall', targetLabel: 'Rebecca_Hall', verdict: 'confirm', justification: 'manual', curator: 'ann', at: '2026-11-22T10:00:00.000Z', round: 2, score: 0.41, note: 'same films,\tsame birth date' },
-  { source: '/m/0515zg', target: 'http://dbpedia.org/resource/Perl', sourceId: 1, targetId: 14953, sourceLabel: 'Perl & co <lang>', targetLabel: 'Perl', verdict: 'confirm', justification: 'threshold', curator: 'model', at: '2026-11-22T10:01:00.000Z', round: 3, score: 0.77, note: null },
-  { source: '/m/08624h', target: 'http://dbpedia.org/resource/Perl', sourceId: 2, targetId: 14953, sourceLabel: 'x', targetLabel: 'Perl', verdict: 'reject', justification: 'manual', curator: 'ann', at: '2026-11-22T10:02:00.000Z', round: 3, score: 0.2, note: null },
+  {
+    source: '/m/0gtx63s',
+    target: '<http://dbpedia.org/resource/Rebecca_Hall>',
+    sourceId: 0,
+    targetId: 14951,
+    sourceLabel: 'Rebecca "Becky" Hall',
+    targetLabel: 'Rebecca_Hall',
+    verdict: 'confirm',
+    justification: 'manual',
+    curator: 'ann',
+    at: '2026-11-22T10:00:00.000Z',
+    round: 2,
+    score: 0.41,
+    note: 'same films,\tsame birth date',
+  },
+  {
+    source: '/m/0515zg',
+    target: 'http://dbpedia.org/resource/Perl',
+    sourceId: 1,
+    targetId: 14953,
+    sourceLabel: 'Perl & co <lang>',
+    targetLabel: 'Perl',
+    verdict: 'confirm',
+    justification: 'threshold',
+    curator: 'model',
+    at: '2026-11-22T10:01:00.000Z',
+    round: 3,
+    score: 0.77,
+    note: null,
+  },
+  {
+    source: '/m/08624h',
+    target: 'http://dbpedia.org/resource/Perl',
+    sourceId: 2,
+    targetId: 14953,
+    sourceLabel: 'x',
+    targetLabel: 'Perl',
+    verdict: 'reject',
+    justification: 'manual',
+    curator: 'ann',
+    at: '2026-11-22T10:02:00.000Z',
+    round: 3,
+    score: 0.2,
+    note: null,
+  },
 ];
 const meta = { name: 'Test & <project>', created: '2026-11-22T11:00:00.000Z', tool: 'test' };
 
@@ -250,10 +339,22 @@ describe('exports', () => {
   });
 
   it('TSV, CSV and SSSOM read back with csv-parse, provenance and awkward characters intact', () => {
-    for (const [format, delimiter] of [['tsv', '\t'], ['csv', ',']] as const) {
+    for (const [format, delimiter] of [
+      ['tsv', '\t'],
+      ['csv', ','],
+    ] as const) {
       const rows = parseCsv(render(format, mappings, meta), { delimiter, columns: true }) as Record<string, string>[];
       expect(rows).toHaveLength(3);
-      expect(rows[0]).toMatchObject({ source: '/m/0gtx63s', source_label: 'Rebecca "Becky" Hall', verdict: 'confirm', justification: 'manual', curator: 'ann', round: '2', score: '0.41', note: 'same films,\tsame birth date' });
+      expect(rows[0]).toMatchObject({
+        source: '/m/0gtx63s',
+        source_label: 'Rebecca "Becky" Hall',
+        verdict: 'confirm',
+        justification: 'manual',
+        curator: 'ann',
+        round: '2',
+        score: '0.41',
+        note: 'same films,\tsame birth date',
+      });
       expect(rows[2]!.verdict).toBe('reject');
     }
     const text = render('sssom', mappings, meta);
@@ -287,6 +388,7 @@ describe('exports', () => {
       { ...mappings[0]!, source: 'http://x.org/ok', target: 'http://y.org/ünï', sourceLabel: 'a', targetLabel: 'b' },
     ];
     const iris = nasty.map((m) => [iriOf(m.source, 1), iriOf(m.target, 2)]);
+    // eslint-disable-next-line no-control-regex -- an IRI must hold no control character
     for (const iri of iris.flat()) expect(iri).toMatch(/^[a-z][a-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`]*$/i);
     const nt = new N3Parser({ format: 'N-Triples' }).parse(render('nt', nasty, { ...meta, name: 'odd\u0002name' }));
     expect(nt.map((q) => [q.subject.value, q.object.value])).toEqual(iris);
@@ -340,7 +442,12 @@ describe('mmea simulate and mmea export (demo)', () => {
     const out = join(tmp.path, 'sim');
     const r = mmea(['simulate', '--data', DEMO_DATASET, '--out', out, '--round-size', '30', '--initial-epochs', '40', '--round-epochs', '10', '--max-verdicts', '90', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as { curve: { verdicts: number; confirmed: number; recall: number; precision: number; epoch: number }[]; reviewedFractionAt90Recall: number | null; pairsToFind: number; exports: string[] };
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      curve: { verdicts: number; confirmed: number; recall: number; precision: number; epoch: number }[];
+      reviewedFractionAt90Recall: number | null;
+      pairsToFind: number;
+      exports: string[];
+    };
     expect(result).toHaveProperty('reviewedFractionAt90Recall');
     expect(result.pairsToFind).toBe(240);
     expect(result.curve.map((p) => p.verdicts)).toEqual([0, 30, 60, 90]);

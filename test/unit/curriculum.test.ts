@@ -43,7 +43,15 @@ describe('curriculum grouping', () => {
     const emb = Array.from({ length: N }, () => Array.from({ length: 6 }, () => rand() * 2 - 1));
     // 9 pairs between ids 0–19 and 20–39 in a shuffled order; some ids below 9 appear as list rows
     const list: [number, number][] = [
-      [3, 25], [11, 31], [0, 20], [17, 38], [6, 22], [8, 29], [14, 33], [1, 27], [19, 21],
+      [3, 25],
+      [11, 31],
+      [0, 20],
+      [17, 38],
+      [6, 22],
+      [8, 29],
+      [14, 33],
+      [1, 27],
+      [19, 21],
     ];
     const E = tf.tensor2d(emb);
     for (const k of [1, 3, 5]) {

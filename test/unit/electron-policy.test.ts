@@ -19,7 +19,7 @@ describe('Electron window policy', () => {
     expect(appFile('mmea://app/../../etc/passwd', dir)).toBe(join(dir, 'etc', 'passwd'));
     expect(appFile('mmea://app/%2e%2e/%2e%2e/etc/passwd', dir)).toBe(join(dir, 'etc', 'passwd'));
     // an encoded slash is not a dot segment for the URL: decoded, it would climb out, so it is refused
-    for (const bad of [ 'mmea://app/..%2f..%2fsecret', 'mmea://other/index.html', 'file:///etc/passwd', 'https://evil.example/index.html', 'mmea://app/%E0%A4%A', 'not a url']) {
+    for (const bad of ['mmea://app/..%2f..%2fsecret', 'mmea://other/index.html', 'file:///etc/passwd', 'https://evil.example/index.html', 'mmea://app/%E0%A4%A', 'not a url']) {
       expect(appFile(bad, dir), bad).toBeNull();
     }
   });
@@ -35,7 +35,8 @@ describe('Electron window policy', () => {
   it('opens only allow-listed https links in the system browser', () => {
     expect(mayOpenExternal('https://github.com/zjukg/MEAformer')).toBe(true);
     expect(mayOpenExternal('https://mapping-commons.github.io/sssom/')).toBe(true);
-    for (const bad of ['http://github.com/x', 'https://github.com.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://evil.example/']) expect(mayOpenExternal(bad), bad).toBe(false);
+    for (const bad of ['http://github.com/x', 'https://github.com.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://evil.example/'])
+      expect(mayOpenExternal(bad), bad).toBe(false);
   });
 
   it('packages with the fuses that harden the binary', () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectFormat, FORMATS, readDataset } from '../../src/engine/data/formats';
+import { detectFormat, readDataset } from '../../src/engine/data/formats';
 import { literal, terms } from '../../src/engine/data/mmkb';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS } from '../../src/engine/features/build';
@@ -71,11 +71,7 @@ describe('dataset formats', () => {
   });
 
   it('tokenizes MMKB lines that are not valid N-Triples, and reads a release', async () => {
-    expect(terms('/m/01m4kpp <SameAs> <http://dbpedia.org/resource/Andy_Griffith> .')).toEqual([
-      '/m/01m4kpp',
-      '<SameAs>',
-      '<http://dbpedia.org/resource/Andy_Griffith>',
-    ]);
+    expect(terms('/m/01m4kpp <SameAs> <http://dbpedia.org/resource/Andy_Griffith> .')).toEqual(['/m/01m4kpp', '<SameAs>', '<http://dbpedia.org/resource/Andy_Griffith>']);
     expect(literal('"1.5"^^<http://www.w3.org/2001/XMLSchema#double>')).toBe('1.5');
     expect(literal('"a \\"q\\""@en')).toBe('a "q"');
     const r = new InputReport();
@@ -124,7 +120,9 @@ describe('dataset formats', () => {
   it('warns of a field with stray whitespace in the URI-named formats, naming file and line', async () => {
     const r = new InputReport();
     await readDataset(folder('tsv-spaces', { ...TSV, 'kg2/triples.tsv': 'paris_fr\tcapitale\tfrance_fr \n' }), r);
-    expect(r.issues).toContainEqual(expect.objectContaining({ file: 'kg2/triples.tsv', line: 1, severity: 'warning', message: expect.stringMatching(/^field 3 "france_fr " has leading or trailing whitespace/) }));
+    expect(r.issues).toContainEqual(
+      expect.objectContaining({ file: 'kg2/triples.tsv', line: 1, severity: 'warning', message: expect.stringMatching(/^field 3 "france_fr " has leading or trailing whitespace/) }),
+    );
     const o = new InputReport();
     await readDataset(folder('openea-spaces', { ...OPENEA, ent_links: ' http://en/a\thttp://fr/a\n' }), o);
     expect(o.issues).toContainEqual(expect.objectContaining({ file: 'ent_links', line: 1, message: expect.stringMatching(/^field 1 " http:\/\/en\/a"/) }));

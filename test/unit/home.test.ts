@@ -32,14 +32,27 @@ describe("the app's home", () => {
   });
 
   it('lists its projects and those opened from elsewhere; deletes only its own, never the open one', async () => {
-    const backend = new Backend({ home, resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine here'); }, mode: 'browser', version: '0' });
+    const backend = new Backend({
+      home,
+      resources: join(ROOT, 'resources'),
+      spawnEngine: () => {
+        throw new Error('no engine here');
+      },
+      mode: 'browser',
+      version: '0',
+    });
     try {
       await backend.open(outside); // remembered
       await backend.open(inside);
       const list = await backend.dispatch('project:list', {});
       expect(list).toMatchObject({ ok: true });
       const rows = (list as { result: { path: string; managed: boolean; open: boolean }[] }).result;
-      expect(rows.map((r) => [r.path, r.managed, r.open]).sort()).toEqual([[inside, true, true], [outside, false, false]].sort());
+      expect(rows.map((r) => [r.path, r.managed, r.open]).sort()).toEqual(
+        [
+          [inside, true, true],
+          [outside, false, false],
+        ].sort(),
+      );
       expect(await backend.dispatch('project:remove', { path: inside })).toMatchObject({ ok: false, error: { code: 'conflict' } });
       expect(existsSync(inside)).toBe(true);
       // a project from elsewhere is forgotten, its folder kept
@@ -49,7 +62,12 @@ describe("the app's home", () => {
       mkdirSync(join(inside, 'exports', '2026-x'), { recursive: true });
       writeFileSync(join(inside, 'exports', '2026-x', 'alignment.tsv'), 'x');
       expect(backend.exportFile('2026-x', 'alignment.tsv')).toBe(join(inside, 'exports', '2026-x', 'alignment.tsv'));
-      for (const [dir, name] of [['..', 'verdicts.jsonl'], ['2026-x', '../../project.json'], ['.', 'alignment.tsv'], ['2026-x', 'missing.tsv']]) {
+      for (const [dir, name] of [
+        ['..', 'verdicts.jsonl'],
+        ['2026-x', '../../project.json'],
+        ['.', 'alignment.tsv'],
+        ['2026-x', 'missing.tsv'],
+      ]) {
         expect(() => backend.exportFile(dir!, name!), `${dir}/${name}`).toThrow(/no (such )?export/);
       }
     } finally {
@@ -72,7 +90,15 @@ describe('what killed jobs left behind', () => {
     const roundScratch = join(project, 'rounds', '.partial-5678');
     mkdirSync(roundScratch, { recursive: true });
     writeFileSync(join(roundScratch, 'round.json'), '{');
-    const backend = new Backend({ home, resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine here'); }, mode: 'browser', version: '0' });
+    const backend = new Backend({
+      home,
+      resources: join(ROOT, 'resources'),
+      spawnEngine: () => {
+        throw new Error('no engine here');
+      },
+      mode: 'browser',
+      version: '0',
+    });
     try {
       expect(existsSync(importScratch)).toBe(false);
       expect(existsSync(project)).toBe(true); // a project is never taken for scratch

@@ -29,7 +29,10 @@ function baseDataset(dir: string): string {
   return dir;
 }
 /** A 4×4 PNG of one colour. */
-const png = (path: string, background: string) => sharp({ create: { width: 4, height: 4, channels: 3, background } }).png().toFile(path);
+const png = (path: string, background: string) =>
+  sharp({ create: { width: 4, height: 4, channels: 3, background } })
+    .png()
+    .toFile(path);
 
 describe('images', () => {
   const tmp = tempDir();
@@ -46,7 +49,9 @@ describe('images', () => {
     const vectors = Float32Array.from([3, 4, 0, 0, /**/ 0, 0, 6, 8, /**/ 1, 0, 0, 0]);
     writeFileSync(join(dir, 'image_vectors.npy'), Buffer.from(dump(vectors, [3, 4])));
     writeFileSync(join(dir, 'image_index.tsv'), '1\ta\t0\n1\tc\t1\n2\tx\t2\n1\tb\t7\n1\tnobody\t0\n1\ta\t2\n');
-    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } }).png().toFile(join(dir, 'pics', 'b.png'));
+    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } })
+      .png()
+      .toFile(join(dir, 'pics', 'b.png'));
     writeFileSync(join(dir, 'pics', 'broken.jpg'), 'not a jpeg');
     writeFileSync(join(dir, 'image_files.tsv'), '1\tb\tpics/b.png\n2\ty\tpics/broken.jpg\n');
     report = new InputReport();
@@ -153,8 +158,12 @@ describe('thumbnails', () => {
   const img = (name: string) => join(tmp.path, name);
 
   it('fits an image in the asked size, never enlarges, and serves the second ask from the disk cache', async () => {
-    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#36c' } }).png().toFile(img('wide.png'));
-    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } }).png().toFile(img('tiny.png'));
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#36c' } })
+      .png()
+      .toFile(img('wide.png'));
+    await sharp({ create: { width: 8, height: 6, channels: 3, background: '#c33' } })
+      .png()
+      .toFile(img('tiny.png'));
     const t = new Thumbnails(join(tmp.path, 'project'));
     const a = await t.get(img('wide.png'), 160);
     expect(a).toMatchObject({ width: 160, height: 120, original: { width: 400, height: 300 }, cached: false });
@@ -170,10 +179,15 @@ describe('thumbnails', () => {
 
   it('makes a new thumbnail when the image changes, and turns a camera’s EXIF orientation upright', async () => {
     const t = new Thumbnails(join(tmp.path, 'project2'));
-    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } }).png().toFile(img('changing.png'));
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } })
+      .png()
+      .toFile(img('changing.png'));
     expect(await t.get(img('changing.png'), 100)).toMatchObject({ width: 100, height: 75 });
     // orientation 6: stored 400 × 300, shown rotated 90° (300 × 400)
-    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } }).jpeg().withMetadata({ orientation: 6 }).toFile(img('changing.png'));
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3c6' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toFile(img('changing.png'));
     utimesSync(img('changing.png'), new Date(), new Date(Date.now() + 5000));
     expect(await t.get(img('changing.png'), 100)).toMatchObject({ width: 75, height: 100, original: { width: 300, height: 400 }, cached: false });
   });
@@ -221,12 +235,23 @@ describe('image files outside the dataset folder', () => {
     await png(outside, '#000');
     kg.images.files.push({ entity: kg.images.files[0]!.entity, path: outside });
     writeFileSync(join(project, 'kg.json'), JSON.stringify(kg));
-    const backend = new Backend({ home: join(tmp.path, 'home'), resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine'); }, mode: 'browser', version: '0' });
+    const backend = new Backend({
+      home: join(tmp.path, 'home'),
+      resources: join(ROOT, 'resources'),
+      spawnEngine: () => {
+        throw new Error('no engine');
+      },
+      mode: 'browser',
+      version: '0',
+    });
     try {
       await backend.open(project);
       const id = kg.images.files[0]!.entity;
       expect(await backend.dispatch('images:thumbnail', { id, index: 0, size: 32 })).toMatchObject({ ok: true });
-      expect(await backend.dispatch('images:thumbnail', { id, index: 1, size: 32 })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/outside the project's dataset folder/) } });
+      expect(await backend.dispatch('images:thumbnail', { id, index: 1, size: 32 })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden', message: expect.stringMatching(/outside the project's dataset folder/) },
+      });
     } finally {
       await backend.dispose();
     }

@@ -16,23 +16,27 @@ describe.skipIf(skipWithout(FB_DB, existsSync(FB_DB)))('mmea import, interrupted
   const tmp = tempDir();
   afterAll(tmp.cleanup);
 
-  it.each(['reading', 'writing project', 'features: structure', 'features: names'])('SIGINT at "%s" cancels it and leaves nothing', async (stage) => {
-    const project = join(tmp.path, stage.replace(/\W+/g, '-'));
-    const child = spawn(process.execPath, [CLI, 'import', FB_DB, '--project', project, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    let sent = false;
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      err += line + '\n';
-      if (!sent && line.includes(`"stage":"${stage}`)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(sent, `the import reported "${stage}"`).toBe(true);
-    expect(code).toBe(1);
-    expect(err).toMatch(/mmea: interrupted/);
-    expect(existsSync(project)).toBe(false);
-    expect(readdirSync(tmp.path).filter((n) => n.includes('.partial-'))).toEqual([]);
-  }, 60_000);
+  it.each(['reading', 'writing project', 'features: structure', 'features: names'])(
+    'SIGINT at "%s" cancels it and leaves nothing',
+    async (stage) => {
+      const project = join(tmp.path, stage.replace(/\W+/g, '-'));
+      const child = spawn(process.execPath, [CLI, 'import', FB_DB, '--project', project, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      let sent = false;
+      createInterface({ input: child.stderr }).on('line', (line) => {
+        err += line + '\n';
+        if (!sent && line.includes(`"stage":"${stage}`)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(sent, `the import reported "${stage}"`).toBe(true);
+      expect(code).toBe(1);
+      expect(err).toMatch(/mmea: interrupted/);
+      expect(existsSync(project)).toBe(false);
+      expect(readdirSync(tmp.path).filter((n) => n.includes('.partial-'))).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -76,7 +76,12 @@ describe('engine import structure', () => {
   });
 
   it('finds a cycle when there is one (the check itself)', () => {
-    const g = new Map([['/a.ts', ['/b.ts']], ['/b.ts', ['/c.ts']], ['/c.ts', ['/a.ts']], ['/d.ts', ['/a.ts']]]);
+    const g = new Map([
+      ['/a.ts', ['/b.ts']],
+      ['/b.ts', ['/c.ts']],
+      ['/c.ts', ['/a.ts']],
+      ['/d.ts', ['/a.ts']],
+    ]);
     expect(cycles(g)).toHaveLength(1);
   });
 

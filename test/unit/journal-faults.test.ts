@@ -6,7 +6,7 @@
 // mount one (root, as on CI); each through both appends, the CLI's sync one and the app's async one.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fdatasyncSync, ftruncateSync, writeSync } from 'node:fs';
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FS_IO, Journal, JOURNAL_FILE, type Entry, type JournalIo, type VerdictInput } from '../../src/engine/curation/journal';
@@ -70,7 +70,12 @@ describe('verdict journal under write faults', () => {
     expect(refused).toBeGreaterThan(0);
     // the file holds exactly the acknowledged lines, each whole
     expect(lines(dir).endsWith('\n')).toBe(true);
-    expect(lines(dir).trim().split('\n').map((l) => JSON.parse(l).seq)).toEqual(acked);
+    expect(
+      lines(dir)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual(acked);
     // space frees: the next verdict lands whole after them (not glued onto a fragment)
     io.free(10_000);
     const next = await append.one(verdict(99));
@@ -153,7 +158,12 @@ describe("the app's async append", () => {
     const late = journal.appendAsync(verdict(51));
     expect((await last).seq).toBe(22);
     await expect(late).rejects.toThrow(/closed/);
-    expect(lines(dir).trim().split('\n').map((l) => JSON.parse(l).seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    expect(
+      lines(dir)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
   });
 });
 
@@ -193,7 +203,12 @@ describe.skipIf(skipWithout('a mountable 64 KiB tmpfs (root)', disk !== null))('
     expect(acked.length).toBeGreaterThan(20);
     const text = lines(dir);
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.trim().split('\n').map((l) => JSON.parse(l).seq)).toEqual(acked);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual(acked);
     // space frees (the filler goes): appends go on, whole
     rmSync(join(dir, 'filler'));
     const more = [(await append.one(verdict(5000))).seq, (await append.one(verdict(5001))).seq];

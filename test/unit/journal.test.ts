@@ -67,7 +67,12 @@ describe('verdict journal', () => {
     }
     expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toBe(size); // nothing written
     // a batch is refused whole when a later line breaks what an earlier line of it confirms
-    expect(() => journal.appendAll([{ source: 'c', target: 'z', verdict: 'confirm' }, { source: 'd', target: 'z', verdict: 'confirm' }])).toThrow(/d → z .* c → z/);
+    expect(() =>
+      journal.appendAll([
+        { source: 'c', target: 'z', verdict: 'confirm' },
+        { source: 'd', target: 'z', verdict: 'confirm' },
+      ]),
+    ).toThrow(/d → z .* c → z/);
     expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).toBe(size);
     // confirming the same pair again, or a reject / clear freeing it, is no conflict
     journal.append({ source: 'a', target: 'x', verdict: 'confirm', note: 'again' });
@@ -77,7 +82,12 @@ describe('verdict journal', () => {
     const e = journal.append({ source: 'a', target: 'y', verdict: 'confirm', replace: true, curator: 'ann' });
     expect(e).toMatchObject({ source: 'a', target: 'y', verdict: 'confirm' });
     expect(e).not.toHaveProperty('replace');
-    expect(journal.history().slice(-3).map((h) => [h.op, h.source, h.target, h.note])).toEqual([
+    expect(
+      journal
+        .history()
+        .slice(-3)
+        .map((h) => [h.op, h.source, h.target, h.note]),
+    ).toEqual([
       ['clear', 'a', 'x', 'replaced by a → y'],
       ['clear', 'c', 'y', 'replaced by a → y'],
       ['set', 'a', 'y', null],
@@ -107,7 +117,12 @@ describe('verdict journal', () => {
     const dir = fresh();
     const { journal } = Journal.open(dir);
     journal.append({ source: 'a', target: 'x', verdict: 'confirm' });
-    expect(() => journal.appendAll([{ source: 'b', target: 'y', verdict: 'confirm' }, { source: 'c', verdict: 'confirm' }])).toThrow(/confirm needs a target/);
+    expect(() =>
+      journal.appendAll([
+        { source: 'b', target: 'y', verdict: 'confirm' },
+        { source: 'c', verdict: 'confirm' },
+      ]),
+    ).toThrow(/confirm needs a target/);
     expect(journal.lastSeq()).toBe(1);
     const got = journal.appendAll([
       { source: 'b', target: 'y', verdict: 'confirm', curator: 'model', justification: 'threshold' },
@@ -145,7 +160,7 @@ describe('verdict journal', () => {
     reopened.journal.close();
   });
 
-  it('lets one writer at a time open a journal, naming the one that holds it; takes over a dead one\'s lock', () => {
+  it("lets one writer at a time open a journal, naming the one that holds it; takes over a dead one's lock", () => {
     const dir = fresh();
     const first = Journal.open(dir).journal;
     expect(() => Journal.open(dir)).toThrow(new RegExp(`is open in another writer \\(process ${process.pid} on .*\\): close it there`));
@@ -168,7 +183,7 @@ describe('verdict journal', () => {
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
-  it('numbers new lines after the highest sequence number, even in a hand-edited file; limits a note\'s size', () => {
+  it("numbers new lines after the highest sequence number, even in a hand-edited file; limits a note's size", () => {
     const dir = fresh();
     const line = (seq: number, source: string) => JSON.stringify({ seq, at: '2026-11-22T00:00:00.000Z', source, verdict: 'none' });
     writeFileSync(join(dir, JOURNAL_FILE), [line(5, 'a'), line(2, 'b')].join('\n') + '\n');
@@ -239,7 +254,10 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1); // a line was refused
     expect(err).toContain(`stdin:2: not confirmed: ${left[0]} → ${right[1]} breaks 1-to-1 with the standing confirmation ${left[0]} → ${right[0]}`);
-    const acks = out.trim().split('\n').map((l) => JSON.parse(l) as { ack?: number; recorded?: number; confirmed?: number });
+    const acks = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ack?: number; recorded?: number; confirmed?: number });
     expect(acks.slice(0, 2).map((a) => a.ack)).toEqual([1, 3]); // the replace wrote a clear (2) before its confirm (3)
     expect(acks[2]).toMatchObject({ recorded: 2, confirmed: 1 });
     const { journal } = Journal.open(dir);
@@ -280,7 +298,12 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
       const feed = () => {
         // keep a few verdicts in flight; each carries its own note so it can be recognised later
         while (!stopped && pending.length < 8) {
-          const v = { source: left[Math.floor(rand() * left.length)]!, target: right[Math.floor(rand() * right.length)]!, verdict: rand() < 0.7 ? 'confirm' : 'reject', note: `r${round}-${pending.length}-${rand().toString(36).slice(2, 8)}` };
+          const v = {
+            source: left[Math.floor(rand() * left.length)]!,
+            target: right[Math.floor(rand() * right.length)]!,
+            verdict: rand() < 0.7 ? 'confirm' : 'reject',
+            note: `r${round}-${pending.length}-${rand().toString(36).slice(2, 8)}`,
+          };
           pending.push(v);
           // random pairs break 1-to-1: a confirm replaces what it breaks (a refused line gets no ack)
           child.stdin.write(JSON.stringify(v.verdict === 'confirm' ? { ...v, replace: true } : v) + '\n');
@@ -327,7 +350,7 @@ describe('mmea verdicts, killed with SIGKILL while verdicts are being sent', () 
   });
 });
 
-describe('the contract\'s verdict channels (what the review screen calls)', () => {
+describe("the contract's verdict channels (what the review screen calls)", () => {
   it('record a verdict once on disk, refuse unknown entities and malformed verdicts, list what stands', async () => {
     const home = join(tmp.path, 'home');
     mkdirSync(home);

@@ -188,7 +188,12 @@ describe.skipIf(skipWithout('the native GAT kernels (npm run setup builds them)'
     expectClose(fNative.out, fTs.out, 1e-6);
     expectClose(fNative.alpha[1]!, fTs.alpha[1]!, 1e-6);
     const dOutN = randn(graph.outputs * D);
-    const sums = (): GatBackwardSums => ({ dX: new Float32Array(5 * D), dw: new Float32Array(heads * D), ds2: [new Float64Array(5), new Float64Array(5)], dv1: [new Float64Array(D), new Float64Array(D)] });
+    const sums = (): GatBackwardSums => ({
+      dX: new Float32Array(5 * D),
+      dw: new Float32Array(heads * D),
+      ds2: [new Float64Array(5), new Float64Array(5)],
+      dv1: [new Float64Array(D), new Float64Array(D)],
+    });
     const bNative = sums();
     const bTs = sums();
     native!.gatBackwardRows({ X: Xn, D, w: wn, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bNative }, 0, graph.outputs);

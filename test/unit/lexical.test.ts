@@ -24,15 +24,28 @@ describe('name anchors', () => {
   it('anchors a name held by one unaligned entity on each side, exact before base, a target once', () => {
     // sources 0.., targets 100..
     const names = new Map<number, string | null>([
-      [0, 'Perl'], [100, 'Perl'], // exact, unique
-      [1, 'Columbus'], [101, 'Columbus'], [102, 'Columbus'], // two targets: no anchor
-      [2, 'Hulk'], [103, 'Hulk_(film)'], // base tier
-      [3, 'Lost'], [4, 'LOST'], [104, 'Lost'], // two sources: no anchor
-      [5, 'Management'], [105, 'Management_(film)'], [106, 'Management_(book)'], // base key held twice
-      [6, 'Drag queen'], [107, 'Drag_queen_(film)'], [108, 'drag queen'], // exact wins; the base pair is not made
-      [7, null], [109, null], // no names
-      [8, 'Columbus, Georgia'], [110, 'Columbus_(Georgia)'], // no: base keys "columbus" held twice a side (1, 101, 102)
-      [9, 'Motörhead'], [111, 'Motorhead'], // base tier: diacritics
+      [0, 'Perl'],
+      [100, 'Perl'], // exact, unique
+      [1, 'Columbus'],
+      [101, 'Columbus'],
+      [102, 'Columbus'], // two targets: no anchor
+      [2, 'Hulk'],
+      [103, 'Hulk_(film)'], // base tier
+      [3, 'Lost'],
+      [4, 'LOST'],
+      [104, 'Lost'], // two sources: no anchor
+      [5, 'Management'],
+      [105, 'Management_(film)'],
+      [106, 'Management_(book)'], // base key held twice
+      [6, 'Drag queen'],
+      [107, 'Drag_queen_(film)'],
+      [108, 'drag queen'], // exact wins; the base pair is not made
+      [7, null],
+      [109, null], // no names
+      [8, 'Columbus, Georgia'],
+      [110, 'Columbus_(Georgia)'], // no: base keys "columbus" held twice a side (1, 101, 102)
+      [9, 'Motörhead'],
+      [111, 'Motorhead'], // base tier: diacritics
     ]);
     const a = nameAnchors((r) => names.get(r) ?? null, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111]);
     expect(Object.fromEntries(a)).toEqual({

@@ -17,7 +17,10 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4) => {
 describe('ICL', () => {
   it('equals the hand-computed value for two orthogonal pairs', () => {
     // a = b = e1, e2: row 1 of the left block is [1, 0 | masked, 0] / τ
-    const a = tf.tensor2d([[1, 0], [0, 1]]);
+    const a = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
     const tau = 0.5;
     // −log(e^2 / (e^2 + e^0 + e^0)) for every row, both blocks alike
     const expected = -Math.log(Math.exp(2) / (Math.exp(2) + 2));
@@ -73,7 +76,10 @@ describe('automatic loss weighting', () => {
     const fused = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor, s1: tf.Tensor, s2: tf.Tensor) => {
       const w1 = tf.reshape(tf.mul(tf.exp(tf.neg(s1)), cl), []) as tf.Scalar;
       const w2 = tf.reshape(tf.mul(tf.exp(tf.neg(s2)), al * al), []) as tf.Scalar;
-      const terms = [{ tau: 0.1, target: null, weight: w1 }, { tau: 4, target, weight: w2 }];
+      const terms = [
+        { tau: 0.1, target: null, weight: w1 },
+        { tau: 4, target, weight: w2 },
+      ];
       return tf.add(modalityLoss(x as tf.Tensor2D, y as tf.Tensor2D, terms), tf.add(tf.mul(tf.sum(s1), cl), tf.mul(tf.sum(s2), al))) as tf.Scalar;
     })([a, b, sCl, sAl]);
     const plain = tf.valueAndGrads((x: tf.Tensor, y: tf.Tensor, s1: tf.Tensor, s2: tf.Tensor) => {
@@ -89,8 +95,15 @@ describe('automatic loss weighting', () => {
 describe('mutual nearest neighbours', () => {
   it('keeps only the pairs that are each other’s best match', () => {
     // left 0 ↔ right 1 mutually; left 1's best is right 1 too (taken by left 0, not mutual); left 2 ↔ right 0
-    const left = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1]]);
-    const right = tf.tensor2d([[0, 1], [1, 0]]);
+    const left = tf.tensor2d([
+      [1, 0],
+      [0.9, 0.1],
+      [0, 1],
+    ]);
+    const right = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(Array.from(mutualNearest(left, right, 2))).toEqual([0, 1, 2, 0]);
   });
 });

@@ -25,7 +25,10 @@ function goldFirst(n: number): { left: tf.Tensor2D; right: tf.Tensor2D } {
   let x = 5;
   const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const S = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0.3 + 0.1 * rand() : 0.02 * rand())));
-  const right = tf.tensor2d(Array.from({ length: n }, (_, j) => S.map((row) => row[j]!)), [n, n]);
+  const right = tf.tensor2d(
+    Array.from({ length: n }, (_, j) => S.map((row) => row[j]!)),
+    [n, n],
+  );
   return { left: tf.eye(n) as tf.Tensor2D, right };
 }
 
@@ -45,7 +48,10 @@ describe('rank of a gold pair', () => {
   it.each(KERNELS)('with exact ties, counts the tied candidates of lower index above the gold (%s)', (kernel) => {
     const n = 40;
     const row = Float32Array.from({ length: 8 }, (_, i) => (i === 0 ? 1 : 0));
-    const same = tf.tensor2d(Array.from({ length: n }, () => [...row]), [n, 8]); // every score ties
+    const same = tf.tensor2d(
+      Array.from({ length: n }, () => [...row]),
+      [n, 8],
+    ); // every score ties
     const gold = Int32Array.from({ length: 2 * n }, (_, k) => k >> 1);
     for (const csls of [0, 3]) {
       const m = evaluate(same, same, gold, { csls, kernel });

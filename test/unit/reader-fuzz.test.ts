@@ -25,7 +25,10 @@ const entity1 = String(demo.ent_ids_1).split('\n')[0]!.split('\t')[1]!;
 const ids: Files = {
   ...demo,
   attr: 'height|||1.5^^^width|||2|||double\n\nheight|||3\n',
-  'names.json': JSON.stringify([[0, ['Paris']], [1, ['la', 'ville']]]),
+  'names.json': JSON.stringify([
+    [0, ['Paris']],
+    [1, ['la', 'ville']],
+  ]),
   'vectors.txt': '2 3\nparis 0.1 0.2 0.3\nla 1 0 0\n',
   'image_vectors.f32': Buffer.from(new Float32Array([1, 0, 0, 1]).buffer),
   'image_vectors.json': '{"dims": 2}',
@@ -43,7 +46,23 @@ const SOURCES: Record<string, { files: Files; options: (dir: string) => ReadOpti
 
 const binary = Buffer.from(Array.from({ length: 1 << 16 }, (_, i) => (i * 7919 + 13) % 256));
 /** Files whose integers are ids: in them "ids too large" must be noticed. */
-const idFiles = new Set(['ent_ids_1', 'ent_ids_2', 'triples_1', 'triples_2', 'ill_ent_ids', 'sup_ent_ids', 'dev_ent_ids', 'rel_ids_1', 'rel_ids_2', 'names_1', 'names.json', 'image_index.tsv', 'entity2id.txt', 'relation2id.txt', 'train2id.txt']);
+const idFiles = new Set([
+  'ent_ids_1',
+  'ent_ids_2',
+  'triples_1',
+  'triples_2',
+  'ill_ent_ids',
+  'sup_ent_ids',
+  'dev_ent_ids',
+  'rel_ids_1',
+  'rel_ids_2',
+  'names_1',
+  'names.json',
+  'image_index.tsv',
+  'entity2id.txt',
+  'relation2id.txt',
+  'train2id.txt',
+]);
 const extremes = ['3000000000', '99999999999999999999', '2147483648'];
 
 interface Damage {
@@ -68,7 +87,10 @@ const DAMAGES: Damage[] = [
     kind: 'extreme ids',
     make: (p, b) => {
       let k = 0;
-      writeFileSync(p, b.toString('utf8').replace(/(?<![\w.:/-])\d+(?![\w.])/g, () => extremes[k++ % extremes.length]!));
+      writeFileSync(
+        p,
+        b.toString('utf8').replace(/(?<![\w.:/-])\d+(?![\w.])/g, () => extremes[k++ % extremes.length]!),
+      );
     },
     noticed: (f) => idFiles.has(f),
   },
@@ -122,7 +144,10 @@ describe('every reader against every class of bad input', () => {
           const known = namesIn(dir);
           for (const issue of report.issues) expect(known.has(issue.file), `${what}: an issue names ${issue.file}`).toBe(true);
           if (damage.noticed(file)) {
-            expect(report.issues.some((i) => i.file === file || i.file === basename(file)), `${what}: no issue names it\n${report.format()}`).toBe(true);
+            expect(
+              report.issues.some((i) => i.file === file || i.file === basename(file)),
+              `${what}: no issue names it\n${report.format()}`,
+            ).toBe(true);
           }
           checked.push(what);
         }

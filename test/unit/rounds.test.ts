@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRound, isHeldOut, listRounds, readQueue, rollBack, roundDir } from '../../src/engine/curation/rounds';
 import { Project } from '../../src/engine/data/project';
-import { ROUND_DEFAULTS } from '../../src/shared/curation';
 import { labelFromUri } from '../../src/engine/data/kg';
 import { baseKey, nameKey } from '../../src/engine/curation/lexical';
 import { importJob } from '../../src/engine/jobs/import';
@@ -56,7 +55,11 @@ describe('curation rounds', () => {
       expect(parts).toHaveLength(Object.keys(c.modalities).length);
       expect(Math.abs(parts.reduce((a, b) => a + b, 0) - c.cosine)).toBeLessThan(1e-3);
     }
-    expect(readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(54);
+    expect(
+      readFileSync(join(roundDir(project, 1), 'seeds.tsv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(54);
     // confirm 30 of the queue's first candidates, reject one, and say one source has no counterpart
     const uri = (id: number) => names.nameOf(id).uri;
     const confirmed = queue.slice(0, 30).map((q) => [uri(q.source), uri(q.candidates[0]!.target)] as [string, string]);
@@ -75,7 +78,11 @@ describe('curation rounds', () => {
     expect(rejectedItem.candidates.map((c) => c.target)).not.toContain(queue[30]!.candidates[0]!.target); // never proposed again
     expect(q2.some((q) => q.source === queue[31]!.source)).toBe(false);
     for (const q of queue.slice(0, 3)) expect(q2.some((x) => x.source === q.source)).toBe(true);
-    expect(readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8').trim().split('\n')).toHaveLength(54 + 30 - held);
+    expect(
+      readFileSync(join(roundDir(project, 2), 'seeds.tsv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(54 + 30 - held);
     expect(second.changed.every((c) => c.before !== c.after)).toBe(true);
   }, 300_000);
 
@@ -164,7 +171,15 @@ describe('the backend serves rounds and queues from a cache', () => {
     await importJob({ source: DEMO_DATASET, project: dir }, ctx());
     await roundJob({ project: dir, epochs: 2, k: 3, confirmed: [], rejected: [], none: [] }, ctx());
     await roundJob({ project: dir, epochs: 2, k: 3, confirmed: [], rejected: [], none: [] }, ctx());
-    const backend = new Backend({ home: join(tmp.path, 'home'), resources: join(ROOT, 'resources'), spawnEngine: () => { throw new Error('no engine here'); }, mode: 'browser', version: '0' });
+    const backend = new Backend({
+      home: join(tmp.path, 'home'),
+      resources: join(ROOT, 'resources'),
+      spawnEngine: () => {
+        throw new Error('no engine here');
+      },
+      mode: 'browser',
+      version: '0',
+    });
     try {
       await backend.open(dir);
       const queue = async () => ((await backend.dispatch('curation:queue', {})) as { result: { round: { round: number }; items: unknown[] } }).result;

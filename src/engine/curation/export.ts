@@ -57,6 +57,7 @@ const COLUMNS = ['source', 'target', 'source_label', 'target_label', 'verdict', 
 export function iriOf(uri: string, side: 1 | 2): string {
   const u = uri.startsWith('<') && uri.endsWith('>') ? uri.slice(1, -1) : uri;
   // an IRI as RFC 3987 / N-Triples' IRIREF allow it (no spaces, controls, or <>"{}|\^`)
+  // eslint-disable-next-line no-control-regex -- control characters are what this excludes
   if (/^[a-z][a-z0-9+.-]*:[^\x00-\x20<>"{}|\\^`\x7f]*$/i.test(u)) return u;
   return `urn:mmea:kg${side}:${encodeURIComponent(u)}`;
 }
@@ -66,7 +67,15 @@ function rows(ms: Mapping[]): unknown[][] {
 }
 
 // characters XML 1.0 does not allow at all become U+FFFD, then the five markup characters are escaped
-const xml = (s: string) => s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const xml = (s: string) =>
+  s
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 function alignmentXml(ms: Mapping[], meta: ExportMeta): string {
   const cells = ms
@@ -194,7 +203,10 @@ export function render(format: ExportFormat, ms: Mapping[], meta: ExportMeta): s
     case 'sssom':
       return sssom(ms, meta);
     case 'seeds':
-      return ms.filter((m) => m.verdict === 'confirm').map((m) => `${m.sourceId}\t${m.targetId}\n`).join('');
+      return ms
+        .filter((m) => m.verdict === 'confirm')
+        .map((m) => `${m.sourceId}\t${m.targetId}\n`)
+        .join('');
   }
 }
 

@@ -54,7 +54,7 @@ type FileOp = { kind: 'write'; buffer: Uint8Array; offset: number; length: numbe
 type Steps = Generator<FileOp, void, number>;
 
 function runSync(steps: Steps, fd: number, io: JournalIo): void {
-  for (let next = steps.next(0); !next.done; ) {
+  for (let next = steps.next(0); !next.done;) {
     const op = next.value;
     let result = 0;
     try {
@@ -70,7 +70,7 @@ function runSync(steps: Steps, fd: number, io: JournalIo): void {
 }
 
 async function runAsync(steps: Steps, fd: number, io: JournalIo): Promise<void> {
-  for (let next = steps.next(0); !next.done; ) {
+  for (let next = steps.next(0); !next.done;) {
     const op = next.value;
     let result = 0;
     try {
@@ -98,7 +98,6 @@ export function unknownEntity(project: { hasUri(side: 1 | 2, uri: string): boole
   if (target !== null && !project.hasUri(2, target)) return `no KG2 entity ${JSON.stringify(target)}`;
   return null;
 }
-
 
 export class Journal {
   private readonly entries: Entry[] = [];
@@ -192,7 +191,10 @@ export class Journal {
     unconfirm(this.bySource, this.byTarget, e.source, e.target);
     if (e.op === 'clear') this.current.delete(key);
     else this.current.set(key, e);
-    if (e.op === 'set' && e.verdict === 'confirm' && e.target !== null) (this.bySource.set(e.source, e.target), this.byTarget.set(e.target, e.source));
+    if (e.op === 'set' && e.verdict === 'confirm' && e.target !== null) {
+      this.bySource.set(e.source, e.target);
+      this.byTarget.set(e.target, e.source);
+    }
   }
 
   /** Appends a verdict; returns it once its line is on disk (written and flushed). Throws on a
@@ -267,7 +269,7 @@ export class Journal {
       let written = 0;
       for (const e of entries) {
         const line = Buffer.from(JSON.stringify(e) + '\n');
-        for (let offset = 0; offset < line.length; ) {
+        for (let offset = 0; offset < line.length;) {
           const n = yield { kind: 'write', buffer: line, offset, length: line.length - offset };
           if (!(n > 0)) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
           offset += n;
@@ -285,7 +287,10 @@ export class Journal {
         cut = false; // reopening drops the torn tail (Journal.open)
       }
       const err = e as NodeJS.ErrnoException;
-      throw new MmeaError('io', `${this.path}: the verdict could not be written (${err.code ?? 'error'}: ${err.message}); nothing was recorded${cut ? '' : ', and the partial line could not be cut off: it will be on the next open'}`);
+      throw new MmeaError(
+        'io',
+        `${this.path}: the verdict could not be written (${err.code ?? 'error'}: ${err.message}); nothing was recorded${cut ? '' : ', and the partial line could not be cut off: it will be on the next open'}`,
+      );
     }
   }
 
@@ -359,7 +364,10 @@ function withReplacements(vs: Parsed[], bySource: Map<string, string>, byTarget:
       }
     }
     unconfirm(bySource, byTarget, v.source, v.target);
-    if (v.op === 'set' && v.verdict === 'confirm' && v.target !== null) (bySource.set(v.source, v.target), byTarget.set(v.target, v.source));
+    if (v.op === 'set' && v.verdict === 'confirm' && v.target !== null) {
+      bySource.set(v.source, v.target);
+      byTarget.set(v.target, v.source);
+    }
     out.push(v);
   }
   return out;

@@ -30,7 +30,17 @@ export async function proposals(
   const write = async (o: unknown) => {
     if (!out.write(JSON.stringify(o) + '\n')) await once(out, 'drain');
   };
-  await write({ format: 'mmea-studio-proposals', model: t.model.id, epoch: t.epoch, k: Math.min(k, right.length), csls: t.options.csls, modalities: t.model.present, weights: t.modalityWeights(), queries: left.length, candidates: right.length });
+  await write({
+    format: 'mmea-studio-proposals',
+    model: t.model.id,
+    epoch: t.epoch,
+    k: Math.min(k, right.length),
+    csls: t.options.csls,
+    modalities: t.model.present,
+    weights: t.modalityWeights(),
+    queries: left.length,
+    candidates: right.length,
+  });
   for (const { source, candidates, ...rest } of items) {
     await write({ source: { id: source, ...entityOf(source) }, candidates: candidates.map(({ target, ...c }) => ({ id: target, ...entityOf(target), ...c })), ...rest });
   }

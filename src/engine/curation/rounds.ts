@@ -48,7 +48,11 @@ export function listRounds(project: string): RoundInfo[] {
 
 /** The last round not rolled back, or null. */
 export function currentRound(project: string): RoundInfo | null {
-  return listRounds(project).filter((r) => !r.rolledBack).pop() ?? null;
+  return (
+    listRounds(project)
+      .filter((r) => !r.rolledBack)
+      .pop() ?? null
+  );
 }
 
 export function readQueue(project: string, n: number): QueueItem[] {

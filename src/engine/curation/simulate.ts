@@ -19,7 +19,21 @@
 // what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
 // used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
-import { ACCEPT_PRECISION, ACCEPT_Z, acceptable, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, orderQueue, takeAccepted, tierOf, type QueueItem, type QueueOrder, type Tier } from '../../shared/curation';
+import {
+  ACCEPT_PRECISION,
+  ACCEPT_Z,
+  acceptable,
+  acceptKey,
+  acceptThresholds,
+  expectedValues,
+  NO_THRESHOLDS,
+  orderQueue,
+  takeAccepted,
+  tierOf,
+  type QueueItem,
+  type QueueOrder,
+  type Tier,
+} from '../../shared/curation';
 import type { Verdict } from '../../shared/verdicts';
 import type { Project } from '../data/project';
 import { rowsById, type Features } from '../features/build';
@@ -101,14 +115,7 @@ export interface SimulateHooks {
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-export async function simulate(
-  project: Project,
-  features: Features,
-  train: TrainOptions,
-  o: SimulateOptions,
-  out: string,
-  hooks: SimulateHooks = {},
-): Promise<SimulateResult> {
+export async function simulate(project: Project, features: Features, train: TrainOptions, o: SimulateOptions, out: string, hooks: SimulateHooks = {}): Promise<SimulateResult> {
   const f = features;
   const t0 = performance.now();
   const rowOf = rowsById(f.rowIds);
@@ -147,8 +154,8 @@ export async function simulate(
     for (let round = 0; ; round++) {
       const aligned = new Uint8Array(f.rows);
       for (let i = 0; i < seeds.length; i++) aligned[seeds[i]!] = 1;
-      for (const [s, t] of confirmed) if (!heldOut.has(s)) (aligned[s] = 1, (aligned[t] = 1));
-      for (const [s, { target }] of accepted) (aligned[s] = 1, (aligned[target] = 1));
+      for (const [s, t] of confirmed) if (!heldOut.has(s)) aligned[s] = aligned[t] = 1;
+      for (const [s, { target }] of accepted) aligned[s] = aligned[target] = 1;
       // held-out pairs stay in the queue for calibration but are not reviewed again
       const sources: number[] = [];
       const targets: number[] = [];
@@ -194,7 +201,17 @@ export async function simulate(
         const tier = tierOf(q)!;
         const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier, key: acceptKey(q), risk: risk![tier] };
         accepted.set(s, a);
-        journal.append({ source: uri(s), target: uri(a.target), verdict: 'confirm', curator: 'model', round, score: a.score, justification: 'threshold', risk: a.risk, note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}` });
+        journal.append({
+          source: uri(s),
+          target: uri(a.target),
+          verdict: 'confirm',
+          curator: 'model',
+          round,
+          score: a.score,
+          justification: 'threshold',
+          risk: a.risk,
+          note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}`,
+        });
       }
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
@@ -208,7 +225,11 @@ export async function simulate(
         confirmed: confirmed.size,
         confirmedRecall: r4(confirmedRight / N),
         accepted: accepted.size,
-        thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, t]) => Number.isFinite(t)).map(([k, t]) => [k, r4(t)])),
+        thresholds: Object.fromEntries(
+          Object.entries(thresholds)
+            .filter(([, t]) => Number.isFinite(t))
+            .map(([k, t]) => [k, r4(t)]),
+        ),
         recall: r4(right / N),
         precision: delivered ? r4(right / delivered) : 1,
         heldOut: heldOut.size ? { pairs: heldOut.size, hits1: r4(hits / heldOut.size) } : null,

@@ -8,7 +8,7 @@ export type WriteFn = (fd: number, buffer: Uint8Array, offset: number, length: n
 
 /** Writes all of `buf` at the file's position; throws when a write fails or takes no bytes. */
 export function writeAll(fd: number, buf: Uint8Array, write: WriteFn = writeSync): void {
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     const n = write(fd, buf, off, buf.length - off);
     if (!(n > 0)) throw Object.assign(new Error('the write took no bytes'), { code: 'EIO' });
     off += n;

@@ -73,7 +73,13 @@ export async function loadEncoder(spec: EncoderSpec): Promise<ImageEncoder> {
   let out: tf.LayersModel = m;
   if (layer) {
     const l = m.layers.find((x) => x.name === layer);
-    if (!l) throw new Error(`${spec.model}: no layer ${layer} (layers: ${m.layers.slice(-8).map((x) => x.name).join(', ')}, …)`);
+    if (!l)
+      throw new Error(
+        `${spec.model}: no layer ${layer} (layers: ${m.layers
+          .slice(-8)
+          .map((x) => x.name)
+          .join(', ')}, …)`,
+      );
     out = tf.model({ inputs: m.inputs, outputs: l.output as tf.SymbolicTensor });
   }
   return { name, size, encode: (x) => tf.tidy(() => flat(out.predict(x) as tf.Tensor)), dispose: () => m.dispose() };

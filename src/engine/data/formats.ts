@@ -42,20 +42,11 @@ export function detectFormat(dir: string): DatasetFormat | null {
   return DETECT.find(([, test]) => test(dir))?.[0] ?? null;
 }
 
-export async function readDataset(
-  dir: string,
-  report: InputReport,
-  options: ReadOptions = {},
-  progress: (f: number, stage: string) => void = () => {},
-  signal?: AbortSignal,
-): Promise<KgPair> {
+export async function readDataset(dir: string, report: InputReport, options: ReadOptions = {}, progress: (f: number, stage: string) => void = () => {}, signal?: AbortSignal): Promise<KgPair> {
   requireFolder(dir, 'a dataset folder');
   const format = options.format ?? detectFormat(dir);
   if (!format) {
-    throw new MmeaError(
-      'bad-input',
-      `${dir}: no dataset found (looked for kg1/triples.tsv, rel_triples_1, ent_ids_1 or *_SameAsLink.txt; see docs/formats.md)`,
-    );
+    throw new MmeaError('bad-input', `${dir}: no dataset found (looked for kg1/triples.tsv, rel_triples_1, ent_ids_1 or *_SameAsLink.txt; see docs/formats.md)`);
   }
   const looks = Object.fromEntries(DETECT)[format]!;
   if (!looks(dir)) throw new MmeaError('bad-input', `${dir}: does not hold a dataset in the ${format} format`);
@@ -68,14 +59,7 @@ export async function readDataset(
   return pair;
 }
 
-function readGraphs(
-  dir: string,
-  format: DatasetFormat,
-  report: InputReport,
-  options: ReadOptions,
-  progress: (f: number, stage: string) => void,
-  signal?: AbortSignal,
-): Promise<KgPair> {
+function readGraphs(dir: string, format: DatasetFormat, report: InputReport, options: ReadOptions, progress: (f: number, stage: string) => void, signal?: AbortSignal): Promise<KgPair> {
   switch (format) {
     case 'ids':
       return readIdFormat(dir, report, progress, signal, { namesJson: options.names });

@@ -31,13 +31,7 @@ export interface IdFormatOptions {
   namesJson?: string;
 }
 
-export async function readIdFormat(
-  dir: string,
-  report: InputReport,
-  progress: ReadProgress = () => {},
-  signal?: AbortSignal,
-  options: IdFormatOptions = {},
-): Promise<KgPair> {
+export async function readIdFormat(dir: string, report: InputReport, progress: ReadProgress = () => {}, signal?: AbortSignal, options: IdFormatOptions = {}): Promise<KgPair> {
   const check = () => signal?.throwIfAborted();
   const where = new Map<number, { side: Side; index: number }>();
   const sides: KgSide[] = [];
@@ -65,26 +59,32 @@ export async function readIdFormat(
       report.error(file, null, 'file is missing');
     } else {
       const lineOfUri = new Map<string, number>();
-      const count = await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-        const id = parseId(fields[0]);
-        if (id === null || fields.length < 2 || fields[1]!.length === 0) {
-          report.error(file, number, `expected "<integer id>\\t<entity URI>"${idTooLarge(fields[0])}`);
-          return;
-        }
-        if (where.has(id)) {
-          const prev = where.get(id)!;
-          report.error(file, number, `entity id ${id} is already used (ent_ids_${prev.side})`);
-          return;
-        }
-        const uri = fields[1]!;
-        const first = lineOfUri.get(uri);
-        if (first !== undefined) report.warning(file, number, `URI ${uri} is also the entity of line ${first}: two ids for one entity`);
-        else lineOfUri.set(uri, number);
-        where.set(id, { side, index: s.ids.length });
-        s.ids.push(id);
-        s.uris.push(uri);
-        s.names.push(null);
-      }, { signal });
+      const count = await eachLine(
+        join(dir, file),
+        file,
+        report,
+        ({ number, fields }) => {
+          const id = parseId(fields[0]);
+          if (id === null || fields.length < 2 || fields[1]!.length === 0) {
+            report.error(file, number, `expected "<integer id>\\t<entity URI>"${idTooLarge(fields[0])}`);
+            return;
+          }
+          if (where.has(id)) {
+            const prev = where.get(id)!;
+            report.error(file, number, `entity id ${id} is already used (ent_ids_${prev.side})`);
+            return;
+          }
+          const uri = fields[1]!;
+          const first = lineOfUri.get(uri);
+          if (first !== undefined) report.warning(file, number, `URI ${uri} is also the entity of line ${first}: two ids for one entity`);
+          else lineOfUri.set(uri, number);
+          where.set(id, { side, index: s.ids.length });
+          s.ids.push(id);
+          s.uris.push(uri);
+          s.names.push(null);
+        },
+        { signal },
+      );
       if (count === 0) report.error(file, null, `is empty: KG${s.side} needs its entities, one "<id>\\t<URI>" per line`);
     }
     s.nameFromFile = new Uint8Array(s.ids.length);
@@ -100,12 +100,18 @@ export async function readIdFormat(
   const relNames = new Map<number, string>();
   for (const file of relFiles) {
     let declared = 0;
-    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      declared++;
-      const id = parseId(fields[0]);
-      if (id === null || fields.length < 2) report.error(file, number, `expected "<integer id>\\t<relation name>"${idTooLarge(fields[0])}`);
-      else relNames.set(id, fields[1]!);
-    }, { signal });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        declared++;
+        const id = parseId(fields[0]);
+        if (id === null || fields.length < 2) report.error(file, number, `expected "<integer id>\\t<relation name>"${idTooLarge(fields[0])}`);
+        else relNames.set(id, fields[1]!);
+      },
+      { signal },
+    );
     // rel_ids_k declares KG k's relations; a shared rel_ids declares both graphs'
     if (file === 'rel_ids_1') s1.relationsDeclared = declared;
     else if (file === 'rel_ids_2') s2.relationsDeclared = declared;
@@ -119,27 +125,33 @@ export async function readIdFormat(
       continue;
     }
     const out: number[] = [];
-    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      const h = parseId(fields[0]);
-      const r = parseId(fields[1]);
-      const t = parseId(fields[2]);
-      if (h === null || r === null || t === null || fields.length !== 3) {
-        report.error(file, number, `expected three integer ids "head relation tail"${idTooLarge(...fields)}`);
-        return;
-      }
-      const hs = sideOf(h);
-      const ts = sideOf(t);
-      if (!hs || !ts) {
-        report.error(file, number, `unknown entity id ${!hs ? h : t}`);
-        return;
-      }
-      if (hs.side !== s.side || ts.side !== s.side) {
-        report.error(file, number, `entity id ${hs.side !== s.side ? h : t} belongs to KG${hs.side !== s.side ? hs.side : ts.side}`);
-        return;
-      }
-      out.push(h, r, t);
-      if (!s.relations.has(r)) s.relations.set(r, relNames.get(r) ?? `relation ${r}`);
-    }, { ws: true, signal });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        const h = parseId(fields[0]);
+        const r = parseId(fields[1]);
+        const t = parseId(fields[2]);
+        if (h === null || r === null || t === null || fields.length !== 3) {
+          report.error(file, number, `expected three integer ids "head relation tail"${idTooLarge(...fields)}`);
+          return;
+        }
+        const hs = sideOf(h);
+        const ts = sideOf(t);
+        if (!hs || !ts) {
+          report.error(file, number, `unknown entity id ${!hs ? h : t}`);
+          return;
+        }
+        if (hs.side !== s.side || ts.side !== s.side) {
+          report.error(file, number, `entity id ${hs.side !== s.side ? h : t} belongs to KG${hs.side !== s.side ? hs.side : ts.side}`);
+          return;
+        }
+        out.push(h, r, t);
+        if (!s.relations.has(r)) s.relations.set(r, relNames.get(r) ?? `relation ${r}`);
+      },
+      { ws: true, signal },
+    );
     const { kept, duplicates } = withoutDuplicateTriples(Int32Array.from(out));
     if (duplicates > 0) report.warning(file, null, `${duplicates} duplicate triple line(s) ignored`);
     s.triples = kept;
@@ -152,18 +164,24 @@ export async function readIdFormat(
   for (const s of sides) {
     const file = `names_${s.side}`;
     if (existsSync(join(dir, file))) {
-      await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-        const id = parseId(fields[0]);
-        const w = id === null ? undefined : sideOf(id);
-        if (id === null || fields.length < 2) {
-          report.error(file, number, `expected "<integer id>\\t<name>"${idTooLarge(fields[0])}`);
-        } else if (!w || w.side !== s.side) {
-          report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
-        } else if (fields[1]!.trim().length > 0) {
-          s.names[w.index] = fields[1]!.replace(/_/g, ' ');
-          s.nameFromFile[w.index] = 1;
-        }
-      }, { signal });
+      await eachLine(
+        join(dir, file),
+        file,
+        report,
+        ({ number, fields }) => {
+          const id = parseId(fields[0]);
+          const w = id === null ? undefined : sideOf(id);
+          if (id === null || fields.length < 2) {
+            report.error(file, number, `expected "<integer id>\\t<name>"${idTooLarge(fields[0])}`);
+          } else if (!w || w.side !== s.side) {
+            report.warning(file, number, `entity id ${id} is not in ent_ids_${s.side}`);
+          } else if (fields[1]!.trim().length > 0) {
+            s.names[w.index] = fields[1]!.replace(/_/g, ' ');
+            s.nameFromFile[w.index] = 1;
+          }
+        },
+        { signal },
+      );
     }
   }
 
@@ -174,20 +192,26 @@ export async function readIdFormat(
   let dhmeaAttrs: Map<number, [string, string][]> | null = null;
   if (existsSync(join(dir, 'attr'))) {
     dhmeaAttrs = new Map();
-    await eachLine(join(dir, 'attr'), 'attr', report, ({ number, text: row }) => {
-      const i = number - 1;
-      const pairs: [string, string][] = [];
-      for (const item of row.split('^^^')) {
-        const parts = item.split('|||');
-        if (parts.length < 2 || parts.length > 3 || parts[0]!.length === 0) {
-          report.error('attr', i + 1, `expected name|||value[|||type] items joined by ^^^, got "${item.slice(0, 60)}"`);
-          continue;
+    await eachLine(
+      join(dir, 'attr'),
+      'attr',
+      report,
+      ({ number, text: row }) => {
+        const i = number - 1;
+        const pairs: [string, string][] = [];
+        for (const item of row.split('^^^')) {
+          const parts = item.split('|||');
+          if (parts.length < 2 || parts.length > 3 || parts[0]!.length === 0) {
+            report.error('attr', i + 1, `expected name|||value[|||type] items joined by ^^^, got "${item.slice(0, 60)}"`);
+            continue;
+          }
+          pairs.push([parts[0]!, parts[1]!]);
         }
-        pairs.push([parts[0]!, parts[1]!]);
-      }
-      if (!sideOf(i)) report.warning('attr', i + 1, `line ${i + 1} has attributes but entity id ${i} is in neither graph`);
-      dhmeaAttrs!.set(i, pairs);
-    }, { signal, textOnly: true });
+        if (!sideOf(i)) report.warning('attr', i + 1, `line ${i + 1} has attributes but entity id ${i} is in neither graph`);
+        dhmeaAttrs!.set(i, pairs);
+      },
+      { signal, textOnly: true },
+    );
   }
 
   // attributes: names only (training_attrs) and values (attr_triples), keyed by entity URI
@@ -211,27 +235,39 @@ export async function readIdFormat(
     };
     const valuesFile = `attr_triples_${s.side}`;
     if (existsSync(join(dir, valuesFile))) {
-      await eachLine(join(dir, valuesFile), valuesFile, report, ({ number, fields }) => {
-        if (fields.length < 3) {
-          report.error(valuesFile, number, 'expected "<entity>\\t<attribute>\\t<value>"');
-          return;
-        }
-        const e = byUri.get(fields[0]!);
-        if (e === undefined) {
-          report.warning(valuesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
-          return;
-        }
-        add(e, fields[1]!, fields.slice(2).join('\t'));
-        withValue.add(`${e}\t${fields[1]}`);
-      }, { signal });
+      await eachLine(
+        join(dir, valuesFile),
+        valuesFile,
+        report,
+        ({ number, fields }) => {
+          if (fields.length < 3) {
+            report.error(valuesFile, number, 'expected "<entity>\\t<attribute>\\t<value>"');
+            return;
+          }
+          const e = byUri.get(fields[0]!);
+          if (e === undefined) {
+            report.warning(valuesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
+            return;
+          }
+          add(e, fields[1]!, fields.slice(2).join('\t'));
+          withValue.add(`${e}\t${fields[1]}`);
+        },
+        { signal },
+      );
     }
     const namesFile = `training_attrs_${s.side}`;
     if (existsSync(join(dir, namesFile))) {
-      await eachLine(join(dir, namesFile), namesFile, report, ({ number, fields }) => {
-        const e = byUri.get(fields[0]!);
-        if (e === undefined) report.warning(namesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
-        else for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
-      }, { signal });
+      await eachLine(
+        join(dir, namesFile),
+        namesFile,
+        report,
+        ({ number, fields }) => {
+          const e = byUri.get(fields[0]!);
+          if (e === undefined) report.warning(namesFile, number, `entity ${fields[0]} is not in ent_ids_${s.side}`);
+          else for (const a of fields.slice(1)) if (a.length > 0 && !withValue.has(`${e}\t${a}`)) add(e, a, null);
+        },
+        { signal },
+      );
     }
     if (dhmeaAttrs) {
       for (const [id, pairs] of dhmeaAttrs) {
@@ -251,26 +287,32 @@ export async function readIdFormat(
   const readPairs = async (file: string): Promise<{ pairs: Int32Array; lines: number[] }> => {
     const out: number[] = [];
     const at: number[] = [];
-    const count = await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      const a = parseId(fields[0]);
-      const b = parseId(fields[1]);
-      if (a === null || b === null || fields.length !== 2) {
-        report.error(file, number, `expected two integer ids "left right"${idTooLarge(...fields)}`);
-        return;
-      }
-      const wa = sideOf(a);
-      const wb = sideOf(b);
-      if (!wa || !wb) {
-        report.error(file, number, `unknown entity id ${!wa ? a : b}`);
-        return;
-      }
-      if (wa.side !== 1 || wb.side !== 2) {
-        report.error(file, number, `a link must go from KG1 to KG2 (got KG${wa.side} -> KG${wb.side})`);
-        return;
-      }
-      out.push(a, b);
-      at.push(number);
-    }, { ws: true, signal });
+    const count = await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        const a = parseId(fields[0]);
+        const b = parseId(fields[1]);
+        if (a === null || b === null || fields.length !== 2) {
+          report.error(file, number, `expected two integer ids "left right"${idTooLarge(...fields)}`);
+          return;
+        }
+        const wa = sideOf(a);
+        const wb = sideOf(b);
+        if (!wa || !wb) {
+          report.error(file, number, `unknown entity id ${!wa ? a : b}`);
+          return;
+        }
+        if (wa.side !== 1 || wb.side !== 2) {
+          report.error(file, number, `a link must go from KG1 to KG2 (got KG${wa.side} -> KG${wb.side})`);
+          return;
+        }
+        out.push(a, b);
+        at.push(number);
+      },
+      { ws: true, signal },
+    );
     if (count === 0) report.error(file, null, 'is empty: the known pairs are needed, one "<id1> <id2>" per line');
     return { pairs: Int32Array.from(out), lines: at };
   };
@@ -329,12 +371,7 @@ function checkOneToOne(links: Int32Array, lineNumbers: number[], file: string, r
 
 /** DBP15K translated names: a JSON list of [id, [token, …]]; the name is the tokens joined by spaces.
  *  Streamed item by item (stream-json), so the file is never one string or one parsed tree. */
-async function readNamesJson(
-  path: string,
-  sideOf: (id: number) => { side: Side; index: number } | undefined,
-  sides: KgSide[],
-  report: InputReport,
-): Promise<void> {
+async function readNamesJson(path: string, sideOf: (id: number) => { side: Side; index: number } | undefined, sides: KgSide[], report: InputReport): Promise<void> {
   const file = basename(path);
   await requireRegularFile(path);
   // pipeline: a parse error destroys every stage, so the loop below throws it instead of hanging

@@ -23,7 +23,11 @@ export function hasImages(dir: string): boolean {
 function nonFinite(data: Float32Array, dims: number): string | null {
   let count = 0;
   let first = -1;
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) (count++, first < 0 && (first = i));
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i]!)) {
+      count++;
+      if (first < 0) first = i;
+    }
   return count === 0 ? null : `${count} value(s) are NaN or infinite (the first at row ${Math.floor(first / dims)}, column ${first % dims})`;
 }
 

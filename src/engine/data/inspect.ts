@@ -77,9 +77,7 @@ export function inspectPair(path: string, pair: KgPair | null, format: string, r
     path,
     format,
     graphs: pair ? pair.sides.filter((s) => !SINGLE_GRAPH_FORMATS.includes(pair.format as never) || s.side === 1).map(graph) : [],
-    links: pair
-      ? { total: pair.links.length / 2, train: pair.train.length / 2, valid: (pair.valid?.length ?? 0) / 2, test: pair.test.length / 2 }
-      : { total: 0, train: 0, valid: 0, test: 0 },
+    links: pair ? { total: pair.links.length / 2, train: pair.train.length / 2, valid: (pair.valid?.length ?? 0) / 2, test: pair.test.length / 2 } : { total: 0, train: 0, valid: 0, test: 0 },
     report: { errors, warnings: report.issues.length - report.issues.filter((i) => i.severity === 'error').length, ...r },
   };
 }

@@ -79,7 +79,12 @@ export async function eachLine(
     const fields = split(text, ws);
     if (!ws && !options.textOnly) {
       const k = fields.findIndex((f) => f.length > 0 && f !== f.trim());
-      if (k >= 0) report.warning(file, number, `field ${k + 1} ${JSON.stringify(fields[k])} has leading or trailing whitespace: kept as written, so it names something other than ${JSON.stringify(fields[k]!.trim())}`);
+      if (k >= 0)
+        report.warning(
+          file,
+          number,
+          `field ${k + 1} ${JSON.stringify(fields[k])} has leading or trailing whitespace: kept as written, so it names something other than ${JSON.stringify(fields[k]!.trim())}`,
+        );
     }
     onLine({ number, fields, text });
   };

@@ -43,13 +43,7 @@ export function looksLikeMmkb(dir: string): boolean {
   return mmkbPairs(dir).length > 0;
 }
 
-export async function readMmkb(
-  dir: string,
-  report: InputReport,
-  options: { kg2?: string } = {},
-  progress: (f: number, stage: string) => void = () => {},
-  signal?: AbortSignal,
-): Promise<KgPair> {
+export async function readMmkb(dir: string, report: InputReport, options: { kg2?: string } = {}, progress: (f: number, stage: string) => void = () => {}, signal?: AbortSignal): Promise<KgPair> {
   const available = mmkbPairs(dir);
   const kg2 = options.kg2 ?? available[0]!;
   if (!available.includes(kg2)) report.error(`${kg2}_SameAsLink.txt`, null, `file is missing (found links for: ${available.join(', ')})`);
@@ -59,10 +53,16 @@ export async function readMmkb(
   const b = new PairBuilder(`FB15K-${kg2}`, 'mmkb');
   const names = ['FB15K', kg2] as const;
   const each = async (file: string, f: (t: string[], line: number) => void) => {
-    await eachLine(join(dir, file), file, report, ({ number, text }) => {
-      const line = text.trim();
-      if (!line.startsWith('#')) f(terms(line), number);
-    }, { signal, textOnly: true });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, text }) => {
+        const line = text.trim();
+        if (!line.startsWith('#')) f(terms(line), number);
+      },
+      { signal, textOnly: true },
+    );
   };
   for (const side of [1, 2] as const) {
     const file = `${names[side - 1]}_EntityTriples.txt`;
@@ -104,4 +104,3 @@ export async function readMmkb(
   progress(1, 'links and images');
   return b.build();
 }
-

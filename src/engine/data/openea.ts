@@ -27,47 +27,59 @@ export function openEAFolds(dir: string): string[] {
   return found;
 }
 
-export async function readOpenEA(
-  dir: string,
-  report: InputReport,
-  options: { fold?: string } = {},
-  progress: (f: number, stage: string) => void = () => {},
-  signal?: AbortSignal,
-): Promise<KgPair> {
+export async function readOpenEA(dir: string, report: InputReport, options: { fold?: string } = {}, progress: (f: number, stage: string) => void = () => {}, signal?: AbortSignal): Promise<KgPair> {
   const b = new PairBuilder(basename(dir), 'openea');
   for (const side of [1, 2] as const) {
     const file = `rel_triples_${side}`;
-    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      if (fields.length !== 3 || fields.some((f) => f.length === 0)) report.error(file, number, 'expected "head\\trelation\\ttail"');
-      else b.triple(side, fields[0]!, fields[1]!, fields[2]!);
-    }, { signal });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        if (fields.length !== 3 || fields.some((f) => f.length === 0)) report.error(file, number, 'expected "head\\trelation\\ttail"');
+        else b.triple(side, fields[0]!, fields[1]!, fields[2]!);
+      },
+      { signal },
+    );
     progress(0.3 * side, `relation triples of KG${side}`);
     signal?.throwIfAborted();
   }
   for (const side of [1, 2] as const) {
     const file = `attr_triples_${side}`;
     if (!existsSync(join(dir, file))) continue;
-    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      if (fields.length < 3 || fields[0]!.length === 0) {
-        report.error(file, number, 'expected "entity\\tattribute\\tvalue"');
-        return;
-      }
-      if (!b.has(side, fields[0]!)) report.warning(file, number, `entity ${fields[0]} has no relation triple`);
-      b.attribute(side, fields[0]!, fields[1]!, fields.slice(2).join('\t'));
-    }, { signal });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        if (fields.length < 3 || fields[0]!.length === 0) {
+          report.error(file, number, 'expected "entity\\tattribute\\tvalue"');
+          return;
+        }
+        if (!b.has(side, fields[0]!)) report.warning(file, number, `entity ${fields[0]} has no relation triple`);
+        b.attribute(side, fields[0]!, fields[1]!, fields.slice(2).join('\t'));
+      },
+      { signal },
+    );
   }
   progress(0.75, 'attributes');
   const readLinks = async (file: string, part: LinkPart) => {
-    await eachLine(join(dir, file), file, report, ({ number, fields }) => {
-      if (fields.length !== 2) {
-        report.error(file, number, 'expected "kg1-entity\\tkg2-entity"');
-        return;
-      }
-      for (const side of [1, 2] as const) {
-        if (!b.has(side, fields[side - 1]!)) report.warning(file, number, `entity ${fields[side - 1]} is not in KG${side}'s triples`);
-      }
-      b.link(fields[0]!, fields[1]!, part);
-    }, { signal });
+    await eachLine(
+      join(dir, file),
+      file,
+      report,
+      ({ number, fields }) => {
+        if (fields.length !== 2) {
+          report.error(file, number, 'expected "kg1-entity\\tkg2-entity"');
+          return;
+        }
+        for (const side of [1, 2] as const) {
+          if (!b.has(side, fields[side - 1]!)) report.warning(file, number, `entity ${fields[side - 1]} is not in KG${side}'s triples`);
+        }
+        b.link(fields[0]!, fields[1]!, part);
+      },
+      { signal },
+    );
   };
   if (existsSync(join(dir, 'ent_links'))) await readLinks('ent_links', 'all');
   else report.warning('ent_links', null, 'file is missing: no links');
@@ -75,10 +87,11 @@ export async function readOpenEA(
   const fold = options.fold ?? folds[0];
   if (fold !== undefined) {
     if (!folds.includes(fold)) report.error(fold, null, `no fold folder ${fold} (found: ${folds.join(', ') || 'none'})`);
-    else for (const part of ['train', 'valid', 'test'] as const) {
-      const f = join(fold, `${part}_links`);
-      if (existsSync(join(dir, f))) await readLinks(f, part);
-    }
+    else
+      for (const part of ['train', 'valid', 'test'] as const) {
+        const f = join(fold, `${part}_links`);
+        if (existsSync(join(dir, f))) await readLinks(f, part);
+      }
   }
   progress(1, 'links');
   return b.build();

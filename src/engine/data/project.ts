@@ -12,16 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  EntityDetail,
-  EntityRow,
-  GraphSummary,
-  Neighbourhood,
-  NeighbourhoodEdge,
-  NeighbourhoodNode,
-  ProjectSummary,
-  Side,
-} from '../../shared/types';
+import type { EntityDetail, EntityRow, GraphSummary, Neighbourhood, NeighbourhoodEdge, NeighbourhoodNode, ProjectSummary, Side } from '../../shared/types';
 import { settingsWithSplit, splitSizes } from '../features/build';
 import { MmeaError } from '../../shared/errors';
 import { requireFolder } from './folder';
@@ -391,14 +382,15 @@ export async function readProjectPair(path: string): Promise<KgPair> {
     valid: Int32Array.from(kg.valid ?? []),
     test: Int32Array.from(kg.test),
     images: await readStoredImages(path, kg),
-    ...(kg.nameVectors && kg.nameVectors.dims > 0 && {
-      nameVectors: {
-        dims: kg.nameVectors.dims,
-        source: kg.nameVectors.source,
-        vectors: new Float32Array(await readBytes(join(path, 'name_vectors.f32'))),
-        entity: new Int32Array(await readBytes(join(path, 'name_vector_entity.i32'))),
-      },
-    }),
+    ...(kg.nameVectors &&
+      kg.nameVectors.dims > 0 && {
+        nameVectors: {
+          dims: kg.nameVectors.dims,
+          source: kg.nameVectors.source,
+          vectors: new Float32Array(await readBytes(join(path, 'name_vectors.f32'))),
+          entity: new Int32Array(await readBytes(join(path, 'name_vector_entity.i32'))),
+        },
+      }),
   };
 }
 

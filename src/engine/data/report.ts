@@ -57,9 +57,7 @@ export class InputReport {
 
   /** One line per issue: `file:line: error: message`. */
   format(): string {
-    const lines = this.issues.map(
-      (i) => `${i.file}${i.line === null ? '' : `:${i.line}`}: ${i.severity}: ${i.message}`,
-    );
+    const lines = this.issues.map((i) => `${i.file}${i.line === null ? '' : `:${i.line}`}: ${i.severity}: ${i.message}`);
     for (const [file, n] of this.suppressed) lines.push(`${file}: ${n} more problem(s) not listed`);
     return lines.join('\n');
   }

@@ -66,7 +66,10 @@ export class Thumbnails {
     };
     await mkdir(this.dir, { recursive: true });
     // image first, its metadata last: a half-written entry has no .json and is made again
-    for (const [p, data] of [[path, out.data], [meta, JSON.stringify(m)]] as const) {
+    for (const [p, data] of [
+      [path, out.data],
+      [meta, JSON.stringify(m)],
+    ] as const) {
       const tmp = `${p}.${process.pid}.tmp`;
       await writeFile(tmp, data);
       await rename(tmp, p);

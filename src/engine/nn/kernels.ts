@@ -168,19 +168,26 @@ export function gatBackward(
   const task: GatBackwardTask = { X, D, w, a, heads, g, f, dOut, acc };
   // with a kernel pool, each other thread sums its rows' contributions into sums of its own, added
   // to the first thread's in thread order (so a run is deterministic for a given thread count)
-  parallelRows(g, 'gatBackwardRows', { X, D, w, a, heads, g, f, dOut }, (i0, i1) => gatBackwardRows(task, i0, i1), () => ({
-    dX: sharedF32(X.length),
-    dw: sharedF32(w.length),
-    ds2: Array.from({ length: heads }, () => sharedF64(rowsX)),
-    dv1: Array.from({ length: heads }, () => sharedF64(D)),
-  }), (part) => {
-    addInto(acc.dX, part.dX);
-    addInto(acc.dw, part.dw);
-    for (let k = 0; k < heads; k++) {
-      addInto(acc.ds2[k]!, part.ds2[k]!);
-      addInto(acc.dv1[k]!, part.dv1[k]!);
-    }
-  });
+  parallelRows(
+    g,
+    'gatBackwardRows',
+    { X, D, w, a, heads, g, f, dOut },
+    (i0, i1) => gatBackwardRows(task, i0, i1),
+    () => ({
+      dX: sharedF32(X.length),
+      dw: sharedF32(w.length),
+      ds2: Array.from({ length: heads }, () => sharedF64(rowsX)),
+      dv1: Array.from({ length: heads }, () => sharedF64(D)),
+    }),
+    (part) => {
+      addInto(acc.dX, part.dX);
+      addInto(acc.dw, part.dw);
+      for (let k = 0; k < heads; k++) {
+        addInto(acc.ds2[k]!, part.ds2[k]!);
+        addInto(acc.dv1[k]!, part.dv1[k]!);
+      }
+    },
+  );
   const { dX, dw } = acc;
   const da = new Float32Array(a.length);
   for (let k = 0; k < heads; k++) {

@@ -150,14 +150,7 @@ const MIN_EDGES_PER_THREAD = 20_000;
  * `partial`, each worker sums into a fresh set of sums (shared arrays) instead of `args.acc`, and
  * `merge` adds them to this thread's in worker order once all are done.
  */
-export function parallelRows<S>(
-  g: AggGraph,
-  task: string,
-  args: object,
-  local: (i0: number, i1: number) => void,
-  partial?: () => S,
-  merge?: (sums: S) => void,
-): void {
+export function parallelRows<S>(g: AggGraph, task: string, args: object, local: (i0: number, i1: number) => void, partial?: () => S, merge?: (sums: S) => void): void {
   const edges = g.indptr[g.outputs]!;
   const threads = Math.min(kernelThreads(), Math.max(1, Math.floor(edges / MIN_EDGES_PER_THREAD)));
   inRanges(threads > 1 ? rowRanges(g, Math.min(threads, pool().length + 1)) : [[0, g.outputs]], task, args, local, partial, merge);

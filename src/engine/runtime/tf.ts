@@ -9,7 +9,6 @@ export { tf };
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-
 let chosen: BackendName | null = null;
 
 async function tryBackend(name: BackendName): Promise<boolean> {

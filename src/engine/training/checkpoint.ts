@@ -11,7 +11,6 @@ import type { ReadOptions } from '../data/formats';
 import { readTree, replaceTree } from '../data/tree';
 import type { FeatureSettings, Features } from '../features/build';
 import { adamwState, restoreAdamW } from '../nn/adamw';
-import { tf } from '../runtime/tf';
 import { DEFAULT_MODEL, MODELS, optionsOf, type ModelId } from '../../shared/models';
 import { MmeaError } from '../../shared/errors';
 import type { Trainer, TrainOptions } from './trainer';

@@ -27,8 +27,7 @@ export function curriculumList(pairs: Int32Array, emb: tf.Tensor2D, k: number, b
   const n = pairs.length / 2;
   const N = emb.shape[0];
   const firstRow = new Map<number, number>(); // id → first list row containing it
-  for (let p = 0; p < n; p++)
-    for (const id of [pairs[2 * p]!, pairs[2 * p + 1]!]) if (!firstRow.has(id)) firstRow.set(id, p);
+  for (let p = 0; p < n; p++) for (const id of [pairs[2 * p]!, pairs[2 * p + 1]!]) if (!firstRow.has(id)) firstRow.set(id, p);
   const columns = Int32Array.from([...firstRow.keys()].map((id) => id - 1).filter((j) => j >= 0 && j < N)).sort();
   const out: number[] = [];
   if (columns.length === 0 || n === 0) return pairs.slice();

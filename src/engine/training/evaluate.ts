@@ -87,7 +87,11 @@ function topMean(v: Float32Array, from: number, count: number, k: number): numbe
   }
   let s = 0;
   let n = 0;
-  for (const x of top) if (x > -Infinity) (s += x, n++);
+  for (const x of top)
+    if (x > -Infinity) {
+      s += x;
+      n++;
+    }
   return n ? s / n : 0;
 }
 
@@ -102,8 +106,10 @@ function top3Mean(v: Float32Array, from: number, count: number): number {
     if (x <= c) continue;
     if (x > b) {
       c = b;
-      if (x > a) (b = a), (a = x);
-      else b = x;
+      if (x > a) {
+        b = a;
+        a = x;
+      } else b = x;
     } else c = x;
   }
   return (a + b + c) / 3;
@@ -194,7 +200,11 @@ function penalties(blocks: Blocks, nL: number, nR: number, k: number): { r: Floa
   for (let j = 0; j < nR; j++) {
     let s = 0;
     let n = 0;
-    for (let p = 0; p < k; p++) if (colTop[p]![j]! > -Infinity) (s += colTop[p]![j]!, n++);
+    for (let p = 0; p < k; p++)
+      if (colTop[p]![j]! > -Infinity) {
+        s += colTop[p]![j]!;
+        n++;
+      }
     c[j] = n ? s / n : 0;
   }
   return { r, c };
@@ -229,7 +239,11 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
     const l2r = new Int32Array(P).fill(1);
     const r2l = new Int32Array(P).fill(1);
     // a NaN score (a diverged model) ranks last, never first
-    for (let p = 0; p < P; p++) if (Number.isNaN(goldScore[p]!)) (l2r[p] = nR, (r2l[p] = nL));
+    for (let p = 0; p < P; p++)
+      if (Number.isNaN(goldScore[p]!)) {
+        l2r[p] = nR;
+        r2l[p] = nL;
+      }
     const rightOf = Int32Array.from({ length: P }, (_, p) => gold[2 * p + 1]!);
     for (let b = 0; b < blocks.n; b++) {
       const s = blocks.get(b);
@@ -336,8 +350,14 @@ export function mutualNearest(left: tf.Tensor2D, right: tf.Tensor2D, blockRows =
         let best = -Infinity;
         for (let j = 0; j < nR; j++) {
           const x = s[i * nR + j]!;
-          if (x > best) (best = x, (rowBest[row] = j));
-          if (x > colScore[j]!) (colScore[j] = x, (colBest[j] = row));
+          if (x > best) {
+            best = x;
+            rowBest[row] = j;
+          }
+          if (x > colScore[j]!) {
+            colScore[j] = x;
+            colBest[j] = row;
+          }
         }
       }
     }

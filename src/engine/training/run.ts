@@ -56,33 +56,57 @@ export async function trainRun(
     if (run.resume) {
       await loadCheckpoint(last, trainer);
       // the evaluations up to the checkpoint count for selection; later lines (after it) are dropped
-      const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; epoch: number });
+      const lines = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; epoch: number });
       const kept = lines.filter((l) => l.epoch <= trainer.epoch);
       writeFileSync(log, kept.map((l) => JSON.stringify(l) + '\n').join(''));
       previous = kept.filter((l) => l.type === 'evaluation') as unknown as Evaluation[];
     }
     const split = { ...recordedSplit(features.split), source: features.split.source };
-    writeFileSync(join(out, 'run.json'), JSON.stringify({ model: options.model, data: run.data, options, features: settings, backend: run.backend, threads: kernelThreads(), kernels: kernelImplementation(), gemm: nativeDense()?.isa ?? null, modalities: trainer.model.present, split }, null, 2));
+    writeFileSync(
+      join(out, 'run.json'),
+      JSON.stringify(
+        {
+          model: options.model,
+          data: run.data,
+          options,
+          features: settings,
+          backend: run.backend,
+          threads: kernelThreads(),
+          kernels: kernelImplementation(),
+          gemm: nativeDense()?.isa ?? null,
+          modalities: trainer.model.present,
+          split,
+        },
+        null,
+        2,
+      ),
+    );
     let seconds = 0;
     let seen = 0;
     let lastEval: Evaluation | null = null;
-    const result = await trainer.run({
-      onEpoch: (e) => {
-        appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
-        seconds += e.seconds;
-        seen++;
-        hooks.onEpoch?.(e, ((options.epochs - e.epoch) * seconds) / seen, lastEval);
+    const result = await trainer.run(
+      {
+        onEpoch: (e) => {
+          appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
+          seconds += e.seconds;
+          seen++;
+          hooks.onEpoch?.(e, ((options.epochs - e.epoch) * seconds) / seen, lastEval);
+        },
+        onEvaluation: async (e, selected) => {
+          appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
+          lastEval = e;
+          hooks.onEvaluation?.(e, selected);
+          const source: CheckpointSource = { data: run.data, read: run.read ?? {}, features: settings };
+          await saveCheckpoint(last, trainer, source);
+          if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer, source);
+        },
+        shouldStop: hooks.shouldStop,
       },
-      onEvaluation: async (e, selected) => {
-        appendFileSync(log, JSON.stringify({ type: 'evaluation', selected, ...e }) + '\n');
-        lastEval = e;
-        hooks.onEvaluation?.(e, selected);
-        const source: CheckpointSource = { data: run.data, read: run.read ?? {}, features: settings };
-        await saveCheckpoint(last, trainer, source);
-        if (selected) await saveCheckpoint(join(out, 'checkpoints', 'selected'), trainer, source);
-      },
-      shouldStop: hooks.shouldStop,
-    }, previous);
+      previous,
+    );
     const final: RunResult = {
       result: { validationSelected: summary(result.validationSelected), bestOnTest: summary(result.bestOnTest), last: summary(result.last) },
       epochs: result.epochs,

@@ -132,7 +132,21 @@ export class Backend {
         const note = (a: AcceptPlan['accept'][number]) =>
           `acceptKey ${a.confidence.toFixed(4)} ≥ the ${a.tier} tier's threshold ${plan.thresholds[a.tier].toFixed(4)} (calibrated on its ${plan.tierAudits[a.tier] ?? 0} audit verdicts for a delivered precision ${precision})`;
         const recorded = apply
-          ? (await journal.appendAllAsync(plan.accept.map((a) => ({ source: uri(a.source), target: uri(a.target), verdict: 'confirm' as const, curator: 'model', round: round.round, score: a.score, justification: 'threshold' as const, risk: a.risk, note: note(a) })))).length
+          ? (
+              await journal.appendAllAsync(
+                plan.accept.map((a) => ({
+                  source: uri(a.source),
+                  target: uri(a.target),
+                  verdict: 'confirm' as const,
+                  curator: 'model',
+                  round: round.round,
+                  score: a.score,
+                  justification: 'threshold' as const,
+                  risk: a.risk,
+                  note: note(a),
+                })),
+              )
+            ).length
           : 0;
         return { rule, audits: plan.audits, auditsRight: plan.auditsRight, confirmed: plan.confirmed, accepted: plan.accept.length, recorded };
       },
@@ -237,9 +251,7 @@ export class Backend {
       const source = join(this.options.resources, 'demo', 'dataset');
       if (!existsSync(source)) throw new MmeaError('not-found', `demo dataset missing: ${source}`);
       // two windows asking at once share one import
-      this.demoImport ??= this.jobs
-        .wait(this.jobs.start('import', { source, project: target, name: 'Demo: FB15K–DB15K slice' }, 'import of the demo project'))
-        .finally(() => (this.demoImport = null));
+      this.demoImport ??= this.jobs.wait(this.jobs.start('import', { source, project: target, name: 'Demo: FB15K–DB15K slice' }, 'import of the demo project')).finally(() => (this.demoImport = null));
       await this.demoImport;
     }
     return this.open(target);
@@ -248,7 +260,8 @@ export class Backend {
   /** One round at a time per project: what changes the rounds waits for the running one. */
   private refuseWhileRoundRuns(p: Project, doing: string): void {
     const running = this.jobs.running('round', p.path);
-    if (running) throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it before ${doing}`);
+    if (running)
+      throw new MmeaError('conflict', `a round is already running on ${p.manifest.name} (started ${new Date(running.startedAt).toLocaleTimeString()}): wait for it or cancel it before ${doing}`);
   }
 
   /** The file `name` of the open project's export `dir` (browser mode's downloads), or an error:
@@ -263,7 +276,12 @@ export class Backend {
 
   /** A fresh folder under <home>/projects named after the project. */
   private newProjectPath(name: string): string {
-    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'project';
+    const slug =
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60) || 'project';
     const base = this.home.projectsDir;
     let path = join(base, slug);
     for (let i = 2; existsSync(path); i++) path = join(base, `${slug}-${i}`);

@@ -51,9 +51,7 @@ export class JobManager {
         return;
       }
       // a job that did not finish may have left scratch files
-      void Promise.all(
-        JOBS[kind].scratchPaths(params as never, jobId).map((p) => rm(p, { recursive: true, force: true })),
-      ).finally(() => {
+      void Promise.all(JOBS[kind].scratchPaths(params as never, jobId).map((p) => rm(p, { recursive: true, force: true }))).finally(() => {
         if (state === 'cancelled') {
           this.send('jobs:cancelled', { jobId, kind, project });
           rejectJob(new MmeaError('cancelled', `job ${jobId} was cancelled`));

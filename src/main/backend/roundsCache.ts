@@ -30,7 +30,11 @@ export class RoundsCache {
 
   /** The last round not rolled back, or null. */
   current(project: string): RoundInfo | null {
-    return this.list(project).filter((r) => !r.rolledBack).at(-1) ?? null;
+    return (
+      this.list(project)
+        .filter((r) => !r.rolledBack)
+        .at(-1) ?? null
+    );
   }
 
   /** Round n's review queue (parsed once). */

@@ -89,7 +89,9 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       }
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${basename(file)}"` });
       if (req.method === 'HEAD') return void res.end();
-      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      createReadStream(file)
+        .on('error', () => res.destroy())
+        .pipe(res);
       return;
     }
     serveStatic(req, res, () => {
@@ -107,12 +109,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy()); // a client that resets mid-handshake
     const url = new URL(req.url ?? '/', 'http://placeholder');
-    const reason =
-      url.pathname !== '/ws'
-        ? 'not found'
-        : !allowedOrigins().has(req.headers.origin ?? '')
-          ? 'cross-origin request'
-          : refuse(req, url);
+    const reason = url.pathname !== '/ws' ? 'not found' : !allowedOrigins().has(req.headers.origin ?? '') ? 'cross-origin request' : refuse(req, url);
     if (reason) {
       socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nForbidden: ${reason}\n`);
       return;

@@ -36,7 +36,14 @@ function fieldOf(key: string, p: JsonProp): OptionField {
   const base = { key, flag: p.flag ?? kebab(key), default: p.default, description: p.description ?? '' };
   const bounds = { ...(p.minimum !== undefined && { min: p.minimum }), ...(p.exclusiveMinimum !== undefined && { min: p.exclusiveMinimum }), ...(p.maximum !== undefined && { max: p.maximum }) };
   if (p.enum) return { ...base, kind: 'choice', values: p.enum };
-  if (p.type === 'array') return { ...base, kind: 'list', ...(p.items?.enum ? { item: 'choice', values: p.items.enum } : { item: 'integer', ...(p.items?.minimum !== undefined && { min: p.items.minimum }), ...(p.items?.maximum !== undefined && { max: p.items.maximum }) }) };
+  if (p.type === 'array')
+    return {
+      ...base,
+      kind: 'list',
+      ...(p.items?.enum
+        ? { item: 'choice', values: p.items.enum }
+        : { item: 'integer', ...(p.items?.minimum !== undefined && { min: p.items.minimum }), ...(p.items?.maximum !== undefined && { max: p.items.maximum }) }),
+    };
   if (p.type === 'boolean') return { ...base, kind: 'boolean' };
   if (p.type === 'integer') return { ...base, kind: 'integer', ...bounds };
   if (p.type === 'number') return { ...base, kind: 'number', ...bounds };

@@ -29,7 +29,12 @@ export const modelOptions = union((id) => MODELS[id].options.extend({ model: z.l
  *  options; the rest take the model's defaults (optionsOf). An option of another model is an error. */
 export const modelOptionsInput = z.preprocess(
   (o) => (o && typeof o === 'object' && !('model' in o) ? { ...o, model: DEFAULT_MODEL } : o),
-  union((id) => MODELS[id].options.partial().strict().extend({ model: z.literal(id) })),
+  union((id) =>
+    MODELS[id].options
+      .partial()
+      .strict()
+      .extend({ model: z.literal(id) }),
+  ),
 ) as unknown as z.ZodType<ModelOptionsInput, unknown>;
 /** Options as given: a model id (HUMEA when absent) and some of that model's options. */
 export type ModelOptionsInput = { [I in ModelId]: Partial<z.input<(typeof MODELS)[I]['options']>> & { model?: I } }[ModelId];

@@ -9,9 +9,6 @@ export const mcleaOptions = commonOptions
     // run_mmkb.sh passes --w_name --w_char, store_false flags: names and characters are off
     modalities: modalitiesOption(['gph', 'img', 'rel', 'att']),
     projection: z.number().int().min(1).max(4096).default(100).describe('output width of the Linear encoder of each feature modality'),
-    recreateOptimizer: z
-      .boolean()
-      .default(true)
-      .describe("the reference's quirk: from il-start on, AdamW is re-created at lr/5 every epoch, iterative or not (methods.md §0.7)"),
+    recreateOptimizer: z.boolean().default(true).describe("the reference's quirk: from il-start on, AdamW is re-created at lr/5 every epoch, iterative or not (methods.md §0.7)"),
   });
 export type McleaOptions = z.output<typeof mcleaOptions>;

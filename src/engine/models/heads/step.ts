@@ -93,7 +93,12 @@ export function headsStep<F extends HeadsForward>(
   const prof = process.env.MMEA_PROFILE
     ? (label: string) => {
         const m = process.memoryUsage();
-        console.error(label, (performance.now() - t0).toFixed(0), 'ms', JSON.stringify({ ...tf.memory(), rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers) }));
+        console.error(
+          label,
+          (performance.now() - t0).toFixed(0),
+          'ms',
+          JSON.stringify({ ...tf.memory(), rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external), arrayBuffersMB: mb(m.arrayBuffers) }),
+        );
       }
     : () => {};
   // pass 1
@@ -170,7 +175,10 @@ export function headsStep<F extends HeadsForward>(
   } catch (err) {
     failure = err as Error;
   }
-  finish([...done.values()].flatMap((r) => (r.job ? [r.job] : [])), failure);
+  finish(
+    [...done.values()].flatMap((r) => (r.job ? [r.job] : [])),
+    failure,
+  );
   for (const [b, { args }] of done) results[b] = [tf.scalar(args.value[0]!), ...args.grads.map((g, k) => tf.tensor(g, args.inputs[k]!.shape))];
   // summed in batch order, whichever thread computed a batch
   for (const out of results) {

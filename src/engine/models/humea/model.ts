@@ -98,7 +98,10 @@ export class Humea {
     const xw = lin(W, 'W');
     // b_e·W_e for every expert: the diagonal blocks of b · W (E × E·H), cheap next to x · W
     const bw = matMul(this.p(`${m}.b`) as unknown as tf.Tensor2D, W);
-    const offsets = tf.concat(Array.from({ length: E }, (_, e) => tf.slice(bw, [e, e * H], [1, H])), 1);
+    const offsets = tf.concat(
+      Array.from({ length: E }, (_, e) => tf.slice(bw, [e, e * H], [1, H])),
+      1,
+    );
     const experts = tf.reshape(tf.sub(xw, offsets), [P, E, H]) as tf.Tensor3D;
     let logits = lin(this.p(`${m}.gate`) as unknown as tf.Tensor2D, 'gate');
     if (training) {
@@ -120,7 +123,9 @@ export class Humea {
     const k = Math.min(this.config.topk, C);
     let masked = pi;
     if (k < C) {
-      const order = Array.from(pi.dataSync()).map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+      const order = Array.from(pi.dataSync())
+        .map((v, i) => [v, i] as const)
+        .sort((a, b) => b[0] - a[0]);
       const mask = new Float32Array(C);
       for (let i = 0; i < k; i++) mask[order[i]![1]] = 1;
       masked = tf.mul(pi, tf.tensor1d(mask));

@@ -71,7 +71,10 @@ export const useCurationStore = defineStore('curation', () => {
       if (v.verdict !== 'confirm' || v.target === null) continue;
       const s = idOf.value.get(v.source);
       const t = idOf.value.get(v.target);
-      if (s !== undefined && t !== undefined) (bySource.set(s, t), byTarget.set(t, s));
+      if (s !== undefined && t !== undefined) {
+        bySource.set(s, t);
+        byTarget.set(t, s);
+      }
     }
     return { bySource, byTarget };
   });
@@ -216,7 +219,15 @@ export const useCurationStore = defineStore('curation', () => {
       for (const c of changes) {
         const target = direction === 'forward' ? c.after : c.before;
         const entry = target
-          ? await api.verdicts.record({ source: c.source, target: c.target, verdict: target.verdict, curator: curator.value, round: round.value?.round ?? 0, score: scoreOf(c.source, c.target), ...(target.audit && { audit: true }) })
+          ? await api.verdicts.record({
+              source: c.source,
+              target: c.target,
+              verdict: target.verdict,
+              curator: curator.value,
+              round: round.value?.round ?? 0,
+              score: scoreOf(c.source, c.target),
+              ...(target.audit && { audit: true }),
+            })
           : await api.verdicts.record({ op: 'clear', source: c.source, target: c.target });
         const key = keyOf(c.source, c.target);
         if (entry.op === 'clear') standing.delete(key);
@@ -321,7 +332,12 @@ export const useCurationStore = defineStore('curation', () => {
 
   /** The clears of the standing confirmations a confirm of (source, target) breaks. */
   function withdrawals(source: number, target: number): Step['changes'] {
-    return brokenPairs(source, target, confirmed.value.bySource, confirmed.value.byTarget).map(([bs, bt]) => ({ source: uri(bs), target: uri(bt), before: standing.get(keyOf(uri(bs), uri(bt))), after: null }));
+    return brokenPairs(source, target, confirmed.value.bySource, confirmed.value.byTarget).map(([bs, bt]) => ({
+      source: uri(bs),
+      target: uri(bt),
+      before: standing.get(keyOf(uri(bs), uri(bt))),
+      after: null,
+    }));
   }
 
   /** The next item that is still open, after the selected one (wrapping round to the top), else the next one. */
@@ -414,8 +430,48 @@ export const useCurationStore = defineStore('curation', () => {
   }
 
   return {
-    round, rounds, items, entities, standing, order, filter, search, blind, curator, selected, candidate, error, saving, history, loading, lastExport,
-    label, uri, confirmed, verdictOf, shownTarget, statusOf, counts, visible, current, conflict, detail, evidenceOf, neighbourhood, thumbnail, accept,
-    load, verdict, select, advance, undo, redo, setCurator, train, rollback, restore, exportAll,
+    round,
+    rounds,
+    items,
+    entities,
+    standing,
+    order,
+    filter,
+    search,
+    blind,
+    curator,
+    selected,
+    candidate,
+    error,
+    saving,
+    history,
+    loading,
+    lastExport,
+    label,
+    uri,
+    confirmed,
+    verdictOf,
+    shownTarget,
+    statusOf,
+    counts,
+    visible,
+    current,
+    conflict,
+    detail,
+    evidenceOf,
+    neighbourhood,
+    thumbnail,
+    accept,
+    load,
+    verdict,
+    select,
+    advance,
+    undo,
+    redo,
+    setCurator,
+    train,
+    rollback,
+    restore,
+    exportAll,
   };
 });

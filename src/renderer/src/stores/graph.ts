@@ -54,10 +54,7 @@ export const useGraphStore = defineStore('graph', () => {
     s.loading = true;
     const my = ++seq[side].select;
     try {
-      const [detail, neighbourhood] = await Promise.all([
-        getApi().graph.entity({ id }),
-        getApi().graph.neighbourhood({ id, hops: s.hops, maxNodes: 200 }),
-      ]);
+      const [detail, neighbourhood] = await Promise.all([getApi().graph.entity({ id }), getApi().graph.neighbourhood({ id, hops: s.hops, maxNodes: 200 })]);
       if (my !== seq[side].select) return;
       s.detail = detail;
       s.neighbourhood = neighbourhood;
