@@ -19,6 +19,7 @@ import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/ru
 import { proposals } from '../engine/curation/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/runtime/tf';
 import { Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
+import { splitOptions } from '../shared/models/split';
 import { modelFlagsHelp, modelFlagTable, modelOptionsFrom, UsageError } from './modelFlags';
 
 export { UsageError };
@@ -34,8 +35,8 @@ export const TRAIN_USAGE = `training (see docs/cli.md):
   models [--json]       the models, their papers, modalities and options
 data and run options:
   --data DIR            a project folder or a dataset folder (any format of mmea inspect)
-  --rate R              seeded split with this training fraction (ignores the dataset's split files)
-  --valid-fraction F    part of the training pairs held out for model selection (0.1)
+  --rate R              ${splitOptions.shape.rate.description}
+  --valid-fraction F    ${splitOptions.shape.validFraction.description}
   --word-vectors W      a dataset folder's names get word vectors: wink | FILE (the 'word' modality)
   --backend B           auto | ${BACKENDS.join(' | ')}
   --threads N           threads of the hand-written graph kernels (default: the machine's cores, at
@@ -89,8 +90,8 @@ export function applyThreads(v: Values): void {
 function settingsOf(v: Values): FeatureSettings {
   return settingsWithSplit(
     {
-      rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1),
-      validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => x >= 0 && x < 1),
+      rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => splitOptions.shape.rate.safeParse(x).success),
+      validFraction: v['valid-fraction'] === undefined ? undefined : num(v['valid-fraction'], 'valid-fraction', 0, (x) => splitOptions.shape.validFraction.safeParse(x).success),
     },
     v['names-from-uris'],
   );

@@ -11,6 +11,7 @@ import { VerdictInput, type VerdictEntry } from './verdicts';
 import { ACCEPT_PRECISION, type QueueItem } from './curation';
 import { EXPORT_FORMATS } from './exportFormats';
 import { modelOptionsInput } from './models';
+import { splitOptions } from './models/split';
 
 const side = z.union([z.literal(1), z.literal(2)]);
 const entityId = z.number().int().nonnegative();
@@ -45,9 +46,7 @@ export const trainParams = z.object({
   out: path.optional(),
   /** the model (HUMEA when absent) and any of its options (shared/models: the rest take its defaults) */
   options: modelOptionsInput.optional(),
-  /** training fraction of a seeded split (ignores the dataset's split files) */
-  rate: z.number().gt(0).lt(1).optional(),
-  validFraction: z.number().min(0).lt(1).optional(),
+  ...splitOptions.shape,
   resume: z.boolean().optional(),
 });
 export type TrainParams = z.infer<typeof trainParams>;
