@@ -3,10 +3,11 @@
 // term (club.ts, methods.md §1.2).
 import type { HumeaOptions } from '../../../shared/models/humea';
 import type { Features } from '../../features/build';
-import { AdamW, ADAMW_DEFAULTS, adamwState, restoreAdamW, type AdamWState } from '../../nn/adamw';
+import { adamwState, restoreAdamW, type AdamWState } from '../../nn/adamw';
+import { HeadsModel } from '../heads/model';
 import { tf } from '../../runtime/tf';
 import { headsStep, type ExtraTerm } from '../heads/step';
-import type { AlignmentModel, BatchPlan, Embeddings, ExtraState } from '../types';
+import type { BatchPlan, ExtraState } from '../types';
 import type { Modality } from '../modalities';
 import { Club, clubDraw } from './club';
 import { Humea, type Forward } from './model';
@@ -20,30 +21,15 @@ function expertPair(x: tf.Tensor3D, [i, j]: [number, number]): [tf.Tensor2D, tf.
 
 type ClubState = AdamWState & { step: number };
 
-export class HumeaModel implements AlignmentModel {
+export class HumeaModel extends HeadsModel<Forward, Humea, HumeaOptions & { model: 'humea' }> {
   readonly id = 'humea' as const;
-  readonly encoder: Humea;
-  readonly params: Map<string, tf.Variable>;
-  readonly optimizer: AdamW;
   /** CLUB's estimator nets, when miLoss > 0 and a modality has experts */
   readonly club: Club | null;
 
-  constructor(
-    features: Features,
-    readonly options: HumeaOptions & { model: 'humea' },
-  ) {
-    this.encoder = new Humea(features, options);
-    const M = this.encoder.present.length;
-    this.params = new Map(this.encoder.params);
-    this.params.set('awl.cl', tf.variable(tf.zeros([M]), true, `${this.encoder.prefix}.awl.cl`));
-    this.params.set('awl.al', tf.variable(tf.zeros([M]), true, `${this.encoder.prefix}.awl.al`));
-    this.optimizer = new AdamW(this.params, { ...ADAMW_DEFAULTS, lr: options.lr, weightDecay: options.weightDecay });
+  constructor(features: Features, options: HumeaOptions & { model: 'humea' }) {
+    super(new Humea(features, options), options);
     const moe = this.encoder.present.filter((m) => m !== 'gph');
     this.club = options.miLoss > 0 && moe.length > 0 ? new Club(moe, options.hidden, options.seed, this.encoder.prefix) : null;
-  }
-
-  get present(): Modality[] {
-    return this.encoder.present;
   }
 
   step(plan: BatchPlan): number {
@@ -72,21 +58,6 @@ export class HumeaModel implements AlignmentModel {
     };
   }
 
-  embeddings(training = false, epoch = 0): Embeddings {
-    const [joint, ...mods] = tf.tidy(() => {
-      const f = this.encoder.forward(null, training, this.options.seed * 7 + epoch);
-      return [f.joint, ...f.mods.values()];
-    });
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])) };
-  }
-
-  modalityWeights(): Record<string, number> {
-    const w = tf.tidy(() => this.encoder.modalityWeights());
-    const d = w.dataSync();
-    w.dispose();
-    return Object.fromEntries(this.present.map((m, i) => [m, d[i]!]));
-  }
-
   saveExtra(): ExtraState {
     const c = this.club;
     return { club: c && { ...adamwState(c.params, c.optimizer), step: c.optimizer.step } };
@@ -100,11 +71,8 @@ export class HumeaModel implements AlignmentModel {
     this.club.optimizer.step = saved.step;
   }
 
-  dispose(): void {
-    this.encoder.dispose();
-    this.optimizer.dispose();
-    this.params.get('awl.cl')?.dispose();
-    this.params.get('awl.al')?.dispose();
+  override dispose(): void {
+    super.dispose();
     this.club?.dispose();
   }
 }

@@ -3,33 +3,17 @@
 // step per epoch, and the reference's iterative quirk as an option (recreateOptimizer).
 import type { McleaOptions } from '../../../shared/models/mclea';
 import type { Features } from '../../features/build';
-import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
-import { tf } from '../../runtime/tf';
+import { ADAMW_DEFAULTS } from '../../nn/adamw';
+import { HeadsModel } from '../heads/model';
 import { headsStep } from '../heads/step';
-import type { Modality } from '../modalities';
-import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
-import { Mclea } from './model';
+import type { BatchPlan } from '../types';
+import { Mclea, type McleaForward } from './model';
 
-export class McleaModel implements AlignmentModel {
+export class McleaModel extends HeadsModel<McleaForward, Mclea, McleaOptions & { model: 'mclea' }> {
   readonly id = 'mclea' as const;
-  readonly encoder: Mclea;
-  readonly params: Map<string, tf.Variable>;
-  readonly optimizer: AdamW;
 
-  constructor(
-    features: Features,
-    readonly options: McleaOptions & { model: 'mclea' },
-  ) {
-    this.encoder = new Mclea(features, options);
-    const M = this.encoder.present.length;
-    this.params = new Map(this.encoder.params);
-    this.params.set('awl.cl', tf.variable(tf.zeros([M]), true, `${this.encoder.prefix}.awl.cl`));
-    this.params.set('awl.al', tf.variable(tf.zeros([M]), true, `${this.encoder.prefix}.awl.al`));
-    this.optimizer = new AdamW(this.params, { ...ADAMW_DEFAULTS, lr: options.lr, weightDecay: options.weightDecay });
-  }
-
-  get present(): Modality[] {
-    return this.encoder.present;
+  constructor(features: Features, options: McleaOptions & { model: 'mclea' }) {
+    super(new Mclea(features, options), options);
   }
 
   step(plan: BatchPlan): number {
@@ -40,27 +24,5 @@ export class McleaModel implements AlignmentModel {
       this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
     }
     return headsStep(this.encoder, this.params, this.optimizer, { ...o, without: [] }, plan);
-  }
-
-  embeddings(): Embeddings {
-    const [joint, ...mods] = tf.tidy(() => {
-      const f = this.encoder.forward(null);
-      return [f.joint, ...f.mods.values()];
-    });
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])) };
-  }
-
-  modalityWeights(): Record<string, number> {
-    const w = tf.tidy(() => this.encoder.modalityWeights());
-    const d = w.dataSync();
-    w.dispose();
-    return Object.fromEntries(this.present.map((m, i) => [m, d[i]!]));
-  }
-
-  dispose(): void {
-    this.encoder.dispose();
-    this.optimizer.dispose();
-    this.params.get('awl.cl')?.dispose();
-    this.params.get('awl.al')?.dispose();
   }
 }
