@@ -98,7 +98,7 @@ describe('review loop in the browser (demo)', () => {
     expect(await page.$$eval('.loss-chart canvas', (c) => c.length)).toBeGreaterThan(0); // the live loss chart was drawn
     // with the validation curve: the round table shows the validation seeds' H@1
     await page.click('[data-testid=tab-rounds]');
-    expect(await page.textContent('.round-table tr[data-round="1"] td:nth-child(7)')).toMatch(/^\d+\.\d%$/);
+    expect(await page.textContent('.round-table tr[data-round="1"] [data-testid=round-valid]')).toMatch(/^\d+\.\d%$/);
     await page.click('[data-testid=tab-rounds]');
     await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
     const counts = await page.textContent('[data-testid=counts]');
@@ -384,11 +384,15 @@ describe('review loop in the browser (demo)', () => {
     await page.click('[data-testid=train]');
     await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 180_000 }).toBe('Round 2');
     await expect.poll(() => page.$$eval('.round-table tr[data-round]', (e) => e.length)).toBe(2);
-    const second = await page.$$eval('.round-table tr[data-round="2"] td', (tds) => tds.map((t) => t.textContent));
-    expect(second[1]).toBe('1'); // warm-started from round 1
-    expect(second[2]).toBe('50'); // its epochs go on from 40
+    const cell = (id: string) => page.textContent(`.round-table tr[data-round="2"] [data-testid=${id}]`);
+    expect(await cell('round-model')).toBe('HUMEA'); // the model it trained
+    expect(await cell('round-from')).toBe('1'); // warm-started from round 1
+    // its epochs go on from the epoch round 1 stands at (its validation-selected one, of 10, 20, 30, 40)
+    const first = Number(await page.textContent('.round-table tr[data-round="1"] [data-testid=round-epoch]'));
+    expect([10, 20, 30, 40]).toContain(first);
+    expect(await cell('round-epoch')).toBe(String(first + 10));
     // the confirmed pairs trained, but for those in the held-out tenth
-    expect(Number(second[3])).toBe(standingConfirmed(project).filter(([source]) => !isHeldOut(source)).length);
+    expect(Number(await cell('round-confirmed'))).toBe(standingConfirmed(project).filter(([source]) => !isHeldOut(source)).length);
     expect(await page.textContent('[data-testid=tab-changed]')).toMatch(/what changed \(\d+\)/);
     await page.click('[data-testid=rollback]');
     await page.click('[data-testid=rollback-yes]'); // it asks first
