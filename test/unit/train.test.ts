@@ -1,11 +1,13 @@
 // HUMEA on the bundled demo slice (real FB15K–DB15K entities): training lowers the loss and lifts
 // Hits@1 far above chance; tensors do not leak across steps; runs are deterministic given the seed,
 // and a run resumed from a checkpoint continues exactly as the uninterrupted one.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
-import { loadCheckpoint, saveCheckpoint } from '../../src/engine/training/checkpoint';
+import { loadCheckpoint, readCheckpointOptions, saveCheckpoint } from '../../src/engine/training/checkpoint';
 import { Humea } from '../../src/engine/models/humea/model';
 import type { HumeaModel } from '../../src/engine/models/humea';
 import { gatGraph } from '../../src/engine/nn/gat';
@@ -164,6 +166,31 @@ describe('HUMEA training on the demo slice', () => {
     await loadCheckpoint(tmp.path, c);
     expect([c.step(), c.step(), c.step()]).toEqual(continued);
     for (const t of [a, c]) t.dispose();
+  });
+
+  it('loads a checkpoint written before the model zoo (no model id) as HUMEA, and names an unknown model', async () => {
+    const a = new Trainer(features, options);
+    const dir = join(tmp.path, 'pre-zoo');
+    try {
+      a.step();
+      await saveCheckpoint(dir, a);
+      // as the versions before the model zoo wrote it: no `model` in the manifest nor in its options
+      const file = join(dir, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      delete manifest.model;
+      delete manifest.options.model;
+      writeFileSync(file, JSON.stringify(manifest));
+      expect((await readCheckpointOptions(dir)).model).toBe('humea');
+      const b = new Trainer(features, options);
+      await loadCheckpoint(dir, b);
+      expect(b.epoch).toBe(1);
+      expect([b.step()]).toEqual([a.step()]);
+      b.dispose();
+      writeFileSync(file, JSON.stringify({ ...manifest, model: 'future-model' }));
+      await expect(readCheckpointOptions(dir)).rejects.toThrow(/model 'future-model', which this version does not have \(humea, mclea/);
+    } finally {
+      a.dispose();
+    }
   });
 
   it('with CLUB, trains its estimator beside the encoder and resumes both exactly', async () => {
