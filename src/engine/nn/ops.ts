@@ -4,6 +4,7 @@
 // aggregation through the kernels in kernels.ts.
 import { tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
+import { relationSets, rreaBackward, rreaForward, type RelationGraph } from './rrea';
 
 /**
  * Forward results kept between the two passes of a training step (models/heads/step.ts): the loss heads run
@@ -94,4 +95,24 @@ export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = '
     return { value, gradFunc: (dy, saved) => tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D) };
   });
   return f(W) as tf.Tensor2D;
+}
+
+/** One RREA layer (rrea.ts) over `graph`: H (rows × d), the relation table (relations × d), the
+ *  attention kernel k (d); its output is already through tanh. */
+export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, graph: RelationGraph): tf.Tensor2D {
+  const d = H.shape[1];
+  const f = tf.customGrad((h, r, kt) => {
+    const hd = (h as tf.Tensor).dataSync() as Float32Array;
+    const kd = (kt as tf.Tensor).dataSync() as Float32Array;
+    const sets = relationSets(graph, (r as tf.Tensor).dataSync() as Float32Array, d);
+    const fwd = rreaForward(graph, hd, d, sets, kd);
+    return {
+      value: tf.tensor2d(fwd.out, [graph.rows, d]),
+      gradFunc: (dy) => {
+        const g = rreaBackward(graph, hd, d, sets, kd, fwd, (dy as tf.Tensor).dataSync() as Float32Array);
+        return [tf.tensor2d(g.dH, H.shape), tf.tensor2d(g.dRel, rel.shape), tf.tensor1d(g.dk)];
+      },
+    };
+  });
+  return f(H, rel, k) as tf.Tensor2D;
 }
