@@ -56,8 +56,9 @@ export interface QueueEmbeddings {
   joint: tf.Tensor2D;
   /** each modality's unit embeddings, its coverage and the model's fusion weight w_m */
   mods: { m: Modality; data: Float32Array; dims: number; mask: Uint8Array; weight: number }[];
-  /** per row, the norm of the unnormalised joint (√Σ w_m² ‖ê_m‖²) */
-  jointNorm: Float32Array;
+  /** per row, the norm of the unnormalised joint (√Σ w_m² ‖ê_m‖²); null when the model's joint is no
+   *  weighted concatenation of its modalities (then no modality's share of the cosine is shown) */
+  jointNorm: Float32Array | null;
 }
 
 export function queueEmbeddings(t: Trainer): QueueEmbeddings {
@@ -74,6 +75,7 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
     return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! };
   });
   tf.dispose(normed);
+  if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null };
   const jointNorm = new Float32Array(f.rows);
   for (const { data, dims, weight } of mods) {
     for (let r = 0; r < f.rows; r++) {
@@ -146,14 +148,22 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
       const modalities: Record<string, number | null> = {};
       const contributions: Record<string, number> = {};
       const missing: NonNullable<Candidate['missing']> = {};
-      const norms = own.jointNorm[src]! * own.jointNorm[dst]!;
+      const jointNorm = own.jointNorm;
+      const norms = jointNorm ? jointNorm[src]! * jointNorm[dst]! : 0;
       for (const { m, data, dims, mask, weight } of mods) {
         const c = dot(data, dims, src, dst);
         modalities[m] = mask[src] && mask[dst] ? round4(c) : null;
         if (!mask[src] || !mask[dst]) missing[m] = !mask[src] && !mask[dst] ? 'both' : !mask[src] ? 'source' : 'target';
-        contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
+        if (jointNorm) contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
       }
-      const candidate: Candidate = { target: f.rowIds[dst]!, score: round4(score), cosine: round4(cosine), modalities, contributions, ...(Object.keys(missing).length > 0 && { missing }) };
+      const candidate: Candidate = {
+        target: f.rowIds[dst]!,
+        score: round4(score),
+        cosine: round4(cosine),
+        modalities,
+        ...(jointNorm && { contributions }),
+        ...(Object.keys(missing).length > 0 && { missing }),
+      };
       if (col === anchored) candidate.sameName = req.anchors!.get(src)!.match;
       candidates.push(candidate);
     }

@@ -21,6 +21,9 @@ export interface BatchPlan {
 export interface Embeddings {
   joint: tf.Tensor2D;
   mods: Map<Modality, tf.Tensor2D>;
+  /** whether the joint is the concatenation of w_m · n(e_m) over `mods` with the global weights
+   *  (HUMEA, MCLEA): then each modality's share of a pair's joint cosine is evidence to show */
+  concatenated: boolean;
 }
 
 /** State a checkpoint keeps beside the parameters and their optimizer (e.g. HUMEA's CLUB nets). */

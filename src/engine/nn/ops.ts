@@ -116,3 +116,22 @@ export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, grap
   });
   return f(H, rel, k) as tf.Tensor2D;
 }
+
+/** Rows `rows` of x (repeats allowed), with the gradient a row scatter-add written in TypeScript
+ *  (tf.gather has no gradient on wasm). */
+export function takeRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  const [n, d] = x.shape;
+  const f = tf.customGrad((t) => ({
+    value: tf.gather(t as tf.Tensor2D, rows),
+    gradFunc: (dy) => {
+      const src = (dy as tf.Tensor).dataSync();
+      const out = new Float32Array(n * d);
+      for (let i = 0; i < rows.length; i++) {
+        const o = rows[i]! * d;
+        for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
+      }
+      return tf.tensor2d(out, [n, d]);
+    },
+  }));
+  return f(x) as tf.Tensor2D;
+}

@@ -6,16 +6,21 @@ import { MODALITY_ORDER, type Modality } from './modalities';
 
 const int = () => z.number().int();
 
+/** Seed pairs per batch, with a model's default. */
+export const batchSizeOption = (def: number) => int().min(2).max(100000).default(def).describe('seed pairs per batch').meta({ flag: 'bsize' });
+/** The first epoch of pseudo-labelling (and of the reference's optimizer re-creation), with a model's default. */
+export const ilStartOption = (def: number) => int().nonnegative().default(def).describe('first epoch of iterative pseudo-labelling');
+
 export const commonOptions = z.object({
   seed: int().nonnegative().default(42).describe('seed of the initialisation, the batch order and the gate noise'),
   epochs: int().nonnegative().max(100000).default(1000).describe('epochs to train'),
-  batchSize: int().min(2).max(100000).default(512).describe('seed pairs per batch').meta({ flag: 'bsize' }),
+  batchSize: batchSizeOption(512),
   lr: z.number().positive().default(5e-4).describe('AdamW learning rate'),
   weightDecay: z.number().nonnegative().default(0.01).describe('AdamW decoupled weight decay'),
   checkPoint: int().min(1).max(100000).default(10).describe('evaluate (and checkpoint) every this many epochs'),
   csls: int().nonnegative().max(100).default(3).describe('CSLS k of the evaluation (0: plain cosine)'),
   iterative: z.enum(['off', 'mnn', 'calibrated']).default('off').describe('pseudo-labels: off | mnn (mutual nearest neighbours, methods.md §0.7) | calibrated (§8)'),
-  ilStart: int().nonnegative().default(500).describe('first epoch of iterative pseudo-labelling'),
+  ilStart: ilStartOption(500),
   semiLearnStep: int().min(1).default(5).describe('epochs between two pseudo-label checks'),
 });
 

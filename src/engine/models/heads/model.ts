@@ -48,7 +48,7 @@ export abstract class HeadsModel<F extends HeadsForward & { joint: tf.Tensor2D }
       const f = this.encoder.forward(null, training, this.options.seed * 7 + epoch);
       return [f.joint, ...f.mods.values()];
     });
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])) };
+    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: true };
   }
 
   modalityWeights(): Record<string, number> {

@@ -1,0 +1,158 @@
+// LoginMEA's encoder (ECAI 2024; methods.md §4, models.md; reference sutaoyu/LoginMEA src/models.py,
+// MultiModalEncoderMrFusion): a structure encoder — the mean of a free entity table over each node's
+// neighbourhood, then RREA layers (nn/rrea.ts) — and a joint encoder — the same layers (their own
+// attention kernels, the shared relation table) over the adaptive low-rank fusion (LMF) of the
+// feature modalities. Final embedding [structure ‖ joint] (3H + (M + 2)H with two layers).
+import type { LoginmeaOptions } from '../../../shared/models/loginmea';
+import type { Features } from '../../features/build';
+import { l2normalize, matMul, rreaLayer, spmm } from '../../nn/ops';
+import { relationGraph, type RelationGraph } from '../../nn/rrea';
+import { mulberry32 } from '../../random';
+import type { SparseRows } from '../../runtime/layouts';
+import { tf } from '../../runtime/tf';
+import { inputDims, modalityInput, presentModalities, rowsTimes, type Modality, type ModalityInput } from '../modalities';
+
+export type LoginmeaConfig = Pick<LoginmeaOptions, 'seed' | 'hidden' | 'gnnLayers' | 'rank' | 'modalities'>;
+
+export interface LoginmeaForward {
+  /** the final embedding [structure ‖ joint], not normalised */
+  joint: tf.Tensor2D;
+  /** the structure encoder's output and each feature modality's encoder output */
+  mods: Map<Modality, tf.Tensor2D>;
+  /** rows × feature modalities: the fusion's per-entity modality attention (null without features) */
+  attention: tf.Tensor2D | null;
+}
+
+/** Each row's neighbours and itself, each weighted 1/count: the structure input's mean. */
+function meanAdjacency(g: RelationGraph): SparseRows {
+  const indptr = new Int32Array(g.rows + 1);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < g.rows; i++) {
+    const nb = [i, ...g.src.subarray(g.indptr[i]!, g.indptr[i + 1]!)];
+    for (const j of nb) {
+      indices.push(j);
+      values.push(1 / nb.length);
+    }
+    indptr[i + 1] = indices.length;
+  }
+  return { rows: Int32Array.from({ length: g.rows }, (_, i) => i), indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
+}
+
+let instances = 0;
+
+export class Loginmea {
+  readonly present: Modality[];
+  /** the feature modalities the joint encoder fuses, in `present` order */
+  readonly fused: Modality[];
+  readonly params = new Map<string, tf.Variable>();
+  readonly prefix = `loginmea${instances++}`;
+  readonly graph: RelationGraph;
+  private readonly mean: SparseRows;
+  private readonly inputs = new Map<Modality, ModalityInput>();
+
+  constructor(
+    readonly features: Features,
+    readonly config: LoginmeaConfig,
+  ) {
+    this.present = presentModalities(features, config.modalities);
+    if (!this.present.includes('gph')) throw new Error('LoginMEA needs the structure (gph): its encoders are graph layers');
+    this.fused = this.present.filter((m) => m !== 'gph');
+    this.graph = relationGraph(features.rows, features.graph);
+    this.mean = meanAdjacency(this.graph);
+    const { hidden: H, rank: R, seed } = config;
+    const rand = mulberry32(seed);
+    const s = () => Math.floor(rand() * 2 ** 31);
+    const xavierUniform = (shape: [number, number]) => tf.randomUniform(shape, -Math.sqrt(6 / (shape[0] + shape[1])), Math.sqrt(6 / (shape[0] + shape[1])), 'float32', s());
+    this.add('ent', xavierUniform([features.rows, H]));
+    this.add('rel', xavierUniform([this.graph.relations, H]));
+    // attention kernels: xavier_uniform on (H, 1)
+    const kernel = () => tf.randomUniform([H], -Math.sqrt(6 / (H + 1)), Math.sqrt(6 / (H + 1)), 'float32', s());
+    for (let l = 0; l < config.gnnLayers; l++) this.add(`gph.k${l}`, kernel());
+    if (this.fused.length === 0) return; // structure only: no joint encoder (the reference's final_fusion_type -1)
+    for (const m of this.fused) {
+      const input = modalityInput(features, m as Exclude<Modality, 'gph'>);
+      this.inputs.set(m, input);
+      const bound = 1 / Math.sqrt(inputDims(input)); // nn.Linear's initialisation
+      this.add(`${m}.W`, tf.randomUniform([inputDims(input), H], -bound, bound, 'float32', s()));
+      this.add(`${m}.b`, tf.randomUniform([H], -bound, bound, 'float32', s()));
+    }
+    for (let l = 0; l < config.gnnLayers; l++) this.add(`joint.k${l}`, kernel());
+    this.add('joint.mix', tf.ones([this.fused.length])); // the early fusion's weights (softmax)
+    this.add('joint.attn', tf.randomUniform([H, 1], -1 / Math.sqrt(H), 1 / Math.sqrt(H), 'float32', s())); // Linear(H → 1), no bias
+    // LMF factors (rank, H + 1, H), xavier_normal as PyTorch computes its fans for a 3-d tensor, stored
+    // as (H + 1) × (rank · H): column block ρ is factor ρ
+    const std = Math.sqrt(2 / ((H + 1) * H + R * H));
+    for (const m of this.fused) this.add(`joint.lmf.${m}`, tf.randomNormal([H + 1, R * H], 0, std, 'float32', s()));
+    this.add('joint.lmf.w', tf.randomNormal([R], 0, Math.sqrt(2 / (1 + R)), 'float32', s()));
+    this.add('joint.lmf.b', tf.zeros([H]));
+  }
+
+  private add(name: string, t: tf.Tensor): tf.Variable {
+    const v = tf.variable(t, true, `${this.prefix}.${name}`);
+    t.dispose();
+    this.params.set(name, v);
+    return v;
+  }
+
+  private p<T extends tf.Tensor = tf.Tensor2D>(name: string): T {
+    return this.params.get(name)! as unknown as T;
+  }
+
+  /** RREA layers from input h⁰ with kernels `<branch>.k<l>`: [h⁰ ‖ h¹ ‖ …] pieces. */
+  private layers(h0: tf.Tensor2D, branch: 'gph' | 'joint'): tf.Tensor2D[] {
+    const out = [h0];
+    for (let l = 0; l < this.config.gnnLayers; l++) out.push(rreaLayer(out.at(-1)!, this.p('rel'), this.p<tf.Tensor1D>(`${branch}.k${l}`), this.graph));
+    return out;
+  }
+
+  /** Every entity's embeddings (LoginMEA has no train-time randomness). */
+  forward(): LoginmeaForward {
+    const all = this.mean.rows;
+    const gph = tf.concat(this.layers(tf.tanh(spmm(this.mean, this.p('ent'))), 'gph'), 1) as tf.Tensor2D;
+    const mods = new Map<Modality, tf.Tensor2D>([['gph', gph]]);
+    if (this.fused.length === 0) return { joint: gph, mods, attention: null };
+    const x = this.fused.map((m) => {
+      const e = tf.add(rowsTimes(m, this.inputs.get(m)!, all)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)) as tf.Tensor2D;
+      mods.set(m, e);
+      return e;
+    });
+    const normed = x.map((e) => l2normalize(e));
+    // early fusion: the softmax-weighted concatenation of the normalised modalities
+    const mix = tf.softmax(this.p<tf.Tensor1D>('joint.mix'));
+    const early = tf.concat(
+      normed.map((n, k) => tf.mul(n, tf.reshape(tf.slice(mix, k, 1), []))),
+      1,
+    );
+    const { attention, fused } = this.lmf(x, normed);
+    const joint = tf.concat([tf.tanh(early), ...this.layers(tf.tanh(fused), 'joint').slice(1)], 1);
+    return { joint: tf.concat([gph, joint], 1) as tf.Tensor2D, mods, attention };
+  }
+
+  /** The adaptive low-rank fusion (rank R): per-entity modality attention a = softmax_m(tanh(x_m) · u),
+   *  z_m = [1 ‖ a_m n(x_m)], P_m = z_m F_m (rows × R·H), out = Σ_ρ w_ρ Π_m P_m[ρ] + b. */
+  lmf(x: tf.Tensor2D[], normed: tf.Tensor2D[]): { attention: tf.Tensor2D; fused: tf.Tensor2D } {
+    const { hidden: H, rank: R } = this.config;
+    const N = x[0]!.shape[0];
+    const scores = tf.concat(
+      x.map((e) => matMul(tf.tanh(e), this.p('joint.attn'))),
+      1,
+    );
+    const attention = tf.softmax(scores, 1) as tf.Tensor2D;
+    const ones = tf.ones([N, 1]);
+    let product: tf.Tensor | null = null;
+    this.fused.forEach((m, k) => {
+      const a = tf.slice(attention, [0, k], [N, 1]);
+      const z = tf.concat([ones, tf.mul(normed[k]!, a)], 1) as tf.Tensor2D;
+      const P = matMul(z, this.p(`joint.lmf.${m}`));
+      product = product ? tf.mul(product, P) : P;
+    });
+    const byRank = tf.reshape(product!, [N, R, H]);
+    const fused = tf.add(tf.sum(tf.mul(byRank, tf.reshape(this.p<tf.Tensor1D>('joint.lmf.w'), [1, R, 1])), 1), this.p<tf.Tensor1D>('joint.lmf.b')) as tf.Tensor2D;
+    return { attention, fused };
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}

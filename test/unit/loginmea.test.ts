@@ -1,0 +1,101 @@
+// LoginMEA's own parts (src/engine/models/loginmea/README.md): the adaptive low-rank fusion and the
+// one-directional InfoNCE against their formulas written out directly, and the encoder's shapes.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readDataset } from '../../src/engine/data/formats';
+import { InputReport } from '../../src/engine/data/report';
+import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
+import { infoNce } from '../../src/engine/models/loginmea/loss';
+import { Loginmea } from '../../src/engine/models/loginmea/model';
+import { mulberry32 } from '../../src/engine/random';
+import { initBackend, tf } from '../../src/engine/runtime/tf';
+import { loginmeaOptions } from '../../src/shared/models/loginmea';
+import { DEMO_DATASET } from '../helpers';
+
+let features: Features;
+beforeAll(async () => {
+  await initBackend('wasm');
+  features = buildFeatures(await readDataset(DEMO_DATASET, new InputReport()), DEFAULT_SETTINGS);
+});
+const rand = mulberry32(9);
+const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+const norm = (v: number[]) => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+
+describe('LoginMEA', () => {
+  it('fuses the modalities with the adaptive low-rank formula', () => {
+    const H = 3;
+    const R = 2;
+    const enc = new Loginmea(features, loginmeaOptions.parse({ hidden: H, rank: R }));
+    try {
+      expect(enc.fused).toEqual(['rel', 'att']);
+      const N = 4;
+      const xs = enc.fused.map(() => randn(N * H));
+      const { attention, fused } = tf.tidy(() => {
+        const x = xs.map((d) => tf.tensor2d(d, [N, H]));
+        const normed = x.map((t) => tf.div(t, tf.norm(t, 'euclidean', 1, true)) as tf.Tensor2D);
+        const r = enc.lmf(x, normed);
+        return { attention: r.attention.arraySync() as number[][], fused: r.fused.arraySync() as number[][] };
+      });
+      const p = (name: string) => Array.from(enc.params.get(name)!.dataSync());
+      const u = p('joint.attn');
+      const w = p('joint.lmf.w');
+      const b = p('joint.lmf.b');
+      for (let i = 0; i < N; i++) {
+        const x = xs.map((d) => Array.from(d.subarray(i * H, (i + 1) * H)));
+        // a_m = softmax_m(tanh(x_m) · u)
+        const s = x.map((v) => v.reduce((acc, y, c) => acc + Math.tanh(y) * u[c]!, 0));
+        const z = s.map((v) => Math.exp(v - Math.max(...s)));
+        const a = z.map((v) => v / z.reduce((q, y) => q + y, 0));
+        a.forEach((v, m) => expect(attention[i]![m]!).toBeCloseTo(v, 5));
+        // out_c = Σ_ρ w_ρ Π_m ([1 ‖ a_m n(x_m)] · F_m[:, ρ·H + c]) + b_c
+        for (let c = 0; c < H; c++) {
+          let out = b[c]!;
+          for (let rho = 0; rho < R; rho++) {
+            let prod = 1;
+            enc.fused.forEach((m, k) => {
+              const F = p(`joint.lmf.${m}`); // (H + 1) × (R·H)
+              const zz = [1, ...norm(x[k]!).map((y) => a[k]! * y)];
+              prod *= zz.reduce((acc, y, row) => acc + y * F[row * R * H + rho * H + c]!, 0);
+            });
+            out += w[rho]! * prod;
+          }
+          expect(fused[i]![c]!).toBeCloseTo(out, 5);
+        }
+      }
+    } finally {
+      enc.dispose();
+    }
+  });
+
+  it('scores a batch with the left → right InfoNCE (the other graph’s rows as the only negatives)', () => {
+    const B = 3;
+    const d = 4;
+    const l = Array.from({ length: B }, () => norm(Array.from(randn(d))));
+    const r = Array.from({ length: B }, () => norm(Array.from(randn(d))));
+    const tau = 0.1;
+    const got = tf.tidy(() => infoNce(tf.tensor2d(l), tf.tensor2d(r), tau).dataSync()[0]!);
+    let want = 0;
+    for (let i = 0; i < B; i++) {
+      const s = r.map((rr) => rr.reduce((acc, y, c) => acc + y * l[i]![c]!, 0) / tau);
+      const max = Math.max(...s);
+      want += max + Math.log(s.reduce((acc, v) => acc + Math.exp(v - max), 0)) - s[i]!;
+    }
+    expect(got).toBeCloseTo(want / B, 4);
+  });
+
+  it('builds [structure ‖ joint]: 3H for the structure, (modalities + 2)H for the joint', () => {
+    const enc = new Loginmea(features, loginmeaOptions.parse({ hidden: 8 }));
+    try {
+      const shapes = tf.tidy(() => {
+        const f = enc.forward();
+        return { joint: f.joint.shape, gph: f.mods.get('gph')!.shape, attention: f.attention!.shape };
+      });
+      expect(shapes).toEqual({ joint: [features.rows, 3 * 8 + 4 * 8], gph: [features.rows, 24], attention: [features.rows, 2] });
+      expect(enc.params.get('rel')!.shape).toEqual([enc.graph.relations, 8]);
+    } finally {
+      enc.dispose();
+    }
+  });
+});
