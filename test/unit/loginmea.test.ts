@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
+import { lowRankFusion } from '../../src/engine/models/loginmea/lmf';
 import { infoNce } from '../../src/engine/models/loginmea/loss';
 import { Loginmea } from '../../src/engine/models/loginmea/model';
 import { mulberry32 } from '../../src/engine/random';
@@ -67,6 +68,37 @@ describe('LoginMEA', () => {
     } finally {
       enc.dispose();
     }
+  });
+
+  it('computes the fusion in chunks of rows with the plain tape’s values and gradients', () => {
+    const [N, H, R, M] = [7, 3, 2, 2];
+    const zs = Array.from({ length: M }, () => tf.tensor2d(randn(N * (H + 1)), [N, H + 1]));
+    const Fs = Array.from({ length: M }, () => tf.tensor2d(randn((H + 1) * R * H), [H + 1, R * H]));
+    const w = tf.tensor1d(randn(R));
+    const b = tf.tensor1d(randn(H));
+    const dy = tf.tensor2d(randn(N * H), [N, H]);
+    const plain = (...x: tf.Tensor[]) => {
+      const prod = x
+        .slice(0, M)
+        .map((z, m) => tf.matMul(z as tf.Tensor2D, x[M + m] as tf.Tensor2D))
+        .reduce((a, p) => tf.mul(a, p));
+      return tf.add(tf.sum(tf.mul(tf.reshape(prod, [N, R, H]), tf.reshape(x[2 * M]!, [1, R, 1])), 1), x[2 * M + 1]!);
+    };
+    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 3); // chunks of 3, 3 and 1 rows
+    const inputs = [...zs, ...Fs, w, b];
+    const loss =
+      (f: (...x: tf.Tensor[]) => tf.Tensor) =>
+      (...x: tf.Tensor[]) =>
+        tf.sum(tf.mul(f(...x), dy)) as tf.Scalar;
+    const close = (a: tf.Tensor, want: tf.Tensor) => {
+      const [x, y] = [a.dataSync(), want.dataSync()];
+      expect(x.length).toBe(y.length);
+      for (let k = 0; k < x.length; k++) expect(x[k]!).toBeCloseTo(y[k]!, 4);
+    };
+    close(chunked(...inputs), plain(...inputs));
+    const got = tf.grads(loss(chunked))(inputs);
+    const want = tf.grads(loss(plain))(inputs);
+    got.forEach((g, k) => close(g, want[k]!));
   });
 
   it('scores a batch with the left → right InfoNCE (the other graph’s rows as the only negatives)', () => {

@@ -11,6 +11,7 @@ import { mulberry32 } from '../../random';
 import type { SparseRows } from '../../runtime/layouts';
 import { tf } from '../../runtime/tf';
 import { inputDims, modalityInput, presentModalities, rowsTimes, type Modality, type ModalityInput } from '../modalities';
+import { lowRankFusion } from './lmf';
 
 export type LoginmeaConfig = Pick<LoginmeaOptions, 'seed' | 'hidden' | 'gnnLayers' | 'rank' | 'modalities'>;
 
@@ -132,7 +133,7 @@ export class Loginmea {
   /** The adaptive low-rank fusion (rank R): per-entity modality attention a = softmax_m(tanh(x_m) · u),
    *  z_m = [1 ‖ a_m n(x_m)], P_m = z_m F_m (rows × R·H), out = Σ_ρ w_ρ Π_m P_m[ρ] + b. */
   lmf(x: tf.Tensor2D[], normed: tf.Tensor2D[]): { attention: tf.Tensor2D; fused: tf.Tensor2D } {
-    const { hidden: H, rank: R } = this.config;
+    const R = this.config.rank;
     const N = x[0]!.shape[0];
     const scores = tf.concat(
       x.map((e) => matMul(tf.tanh(e), this.p('joint.attn'))),
@@ -140,15 +141,14 @@ export class Loginmea {
     );
     const attention = tf.softmax(scores, 1) as tf.Tensor2D;
     const ones = tf.ones([N, 1]);
-    let product: tf.Tensor | null = null;
-    this.fused.forEach((m, k) => {
-      const a = tf.slice(attention, [0, k], [N, 1]);
-      const z = tf.concat([ones, tf.mul(normed[k]!, a)], 1) as tf.Tensor2D;
-      const P = matMul(z, this.p(`joint.lmf.${m}`));
-      product = product ? tf.mul(product, P) : P;
-    });
-    const byRank = tf.reshape(product!, [N, R, H]);
-    const fused = tf.add(tf.sum(tf.mul(byRank, tf.reshape(this.p<tf.Tensor1D>('joint.lmf.w'), [1, R, 1])), 1), this.p<tf.Tensor1D>('joint.lmf.b')) as tf.Tensor2D;
+    const zs = this.fused.map((_, k) => tf.concat([ones, tf.mul(normed[k]!, tf.slice(attention, [0, k], [N, 1]))], 1) as tf.Tensor2D);
+    const fused = lowRankFusion(
+      zs,
+      this.fused.map((m) => this.p(`joint.lmf.${m}`)),
+      this.p<tf.Tensor1D>('joint.lmf.w'),
+      this.p<tf.Tensor1D>('joint.lmf.b'),
+      R,
+    );
     return { attention, fused };
   }
 
