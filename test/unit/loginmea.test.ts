@@ -117,14 +117,15 @@ describe('LoginMEA', () => {
     expect(got).toBeCloseTo(want / B, 4);
   });
 
-  it('builds [structure ‖ joint]: 3H for the structure, (modalities + 2)H for the joint', () => {
+  it('builds [structure ‖ joint]: 3H for the structure, (modalities + 2)H for the joint, in column blocks', () => {
     const enc = new Loginmea(features, loginmeaOptions.parse({ hidden: 8 }));
     try {
       const shapes = tf.tidy(() => {
         const f = enc.forward();
-        return { joint: f.joint.shape, gph: f.mods.get('gph')!.shape, attention: f.attention!.shape };
+        return { joint: f.joint.shape, gph: f.mods.get('gph')!.shape, attention: f.attention!.shape, pieces: f.pieces.map((p) => p.shape[1]) };
       });
-      expect(shapes).toEqual({ joint: [features.rows, 3 * 8 + 4 * 8], gph: [features.rows, 24], attention: [features.rows, 2] });
+      // structure h⁰, h¹, h²; then the early fusion (two modalities) and the joint layers' h¹, h²
+      expect(shapes).toEqual({ joint: [features.rows, 3 * 8 + 4 * 8], gph: [features.rows, 24], attention: [features.rows, 2], pieces: [8, 8, 8, 16, 8, 8] });
       expect(enc.params.get('rel')!.shape).toEqual([enc.graph.relations, 8]);
     } finally {
       enc.dispose();

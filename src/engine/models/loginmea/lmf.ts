@@ -2,7 +2,7 @@
 // in chunks of rows with nothing kept for the backward pass but the inputs: under a plain gradient
 // tape the rank products of every entity (rows × rank·H per modality, 267 MB each on FB15K-DB15K) and
 // their products stay alive until the backward pass, which overflowed the wasm heap. The backward
-// recomputes them chunk by chunk.
+// recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
 import { tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
@@ -21,14 +21,20 @@ export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor
     const inputs = args.slice(0, -1) as tf.Tensor[];
     save(inputs);
     const [z, F, wt, bt] = [inputs.slice(0, M) as tf.Tensor2D[], inputs.slice(M, 2 * M) as tf.Tensor2D[], inputs[2 * M] as tf.Tensor1D, inputs[2 * M + 1] as tf.Tensor1D];
-    const parts = chunks.map(([s, n]) =>
-      tf.tidy(() => {
-        const prod = products(z, F, s, n).reduce((a, p) => tf.mul(a, p));
-        return tf.add(tf.sum(tf.mul(tf.reshape(prod, [n, rank, H]), tf.reshape(wt, [1, rank, 1])), 1), bt);
-      }),
-    );
-    const value = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-    if (parts.length > 1) tf.dispose(parts);
+    // under a gradient tape, the ops run here are recorded too and their saved tensors outlive any
+    // tidy: each chunk's result is read out and everything made for it disposed by hand (the tape
+    // never follows these nodes: the op's output is its own)
+    const out = new Float32Array(N * H);
+    for (const [s, n] of chunks) {
+      const made: tf.Tensor[] = [];
+      const k = <T extends tf.Tensor>(t: T): T => (made.push(t), t);
+      const P = z.map((zm, m) => k(tf.matMul(k(tf.slice(zm, [s, 0], [n, -1])), F[m]!)));
+      const prod = P.slice(1).reduce((a, p) => k(tf.mul(a, p)), P[0]!);
+      const o = k(tf.add(k(tf.sum(k(tf.mul(k(tf.reshape(prod, [n, rank, H])), k(tf.reshape(wt, [1, rank, 1])))), 1)), bt));
+      out.set(o.dataSync(), s * H);
+      tf.dispose(made);
+    }
+    const value = tf.tensor2d(out, [N, H]);
     return {
       value,
       gradFunc: (dy, saved) => {

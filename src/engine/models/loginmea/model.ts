@@ -16,8 +16,9 @@ import { lowRankFusion } from './lmf';
 export type LoginmeaConfig = Pick<LoginmeaOptions, 'seed' | 'hidden' | 'gnnLayers' | 'rank' | 'modalities'>;
 
 export interface LoginmeaForward {
-  /** the final embedding [structure ‖ joint], not normalised */
-  joint: tf.Tensor2D;
+  /** the final embedding [structure ‖ joint], not normalised, in its column blocks (a training step
+   *  takes its batches' rows from each, never concatenating every entity's 2,400 columns) */
+  pieces: tf.Tensor2D[];
   /** the structure encoder's output and each feature modality's encoder output */
   mods: Map<Modality, tf.Tensor2D>;
   /** rows × feature modalities: the fusion's per-entity modality attention (null without features) */
@@ -107,12 +108,18 @@ export class Loginmea {
     return out;
   }
 
-  /** Every entity's embeddings (LoginMEA has no train-time randomness). */
-  forward(): LoginmeaForward {
+  /** Every entity's final embedding, [structure ‖ joint], and its parts (LoginMEA has no train-time randomness). */
+  forward(): LoginmeaForward & { joint: tf.Tensor2D } {
+    const f = this.forwardPieces();
+    return { ...f, joint: tf.concat(f.pieces, 1) as tf.Tensor2D };
+  }
+
+  forwardPieces(): LoginmeaForward {
     const all = this.mean.rows;
-    const gph = tf.concat(this.layers(tf.tanh(spmm(this.mean, this.p('ent'))), 'gph'), 1) as tf.Tensor2D;
+    const structure = this.layers(tf.tanh(spmm(this.mean, this.p('ent'))), 'gph');
+    const gph = tf.concat(structure, 1) as tf.Tensor2D;
     const mods = new Map<Modality, tf.Tensor2D>([['gph', gph]]);
-    if (this.fused.length === 0) return { joint: gph, mods, attention: null };
+    if (this.fused.length === 0) return { pieces: structure, mods, attention: null };
     const x = this.fused.map((m) => {
       const e = tf.add(rowsTimes(m, this.inputs.get(m)!, all)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)) as tf.Tensor2D;
       mods.set(m, e);
@@ -126,8 +133,7 @@ export class Loginmea {
       1,
     );
     const { attention, fused } = this.lmf(x, normed);
-    const joint = tf.concat([tf.tanh(early), ...this.layers(tf.tanh(fused), 'joint').slice(1)], 1);
-    return { joint: tf.concat([gph, joint], 1) as tf.Tensor2D, mods, attention };
+    return { pieces: [...structure, tf.tanh(early) as tf.Tensor2D, ...this.layers(tf.tanh(fused), 'joint').slice(1)], mods, attention };
   }
 
   /** The adaptive low-rank fusion (rank R): per-entity modality attention a = softmax_m(tanh(x_m) · u),
