@@ -70,7 +70,10 @@ describe('LoginMEA', () => {
     }
   });
 
-  it('computes the fusion in chunks of rows with the plain tape’s values and gradients', () => {
+  it.each([
+    ['native products where built', 'auto'],
+    ['tfjs products', 'tfjs'],
+  ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel) => {
     const [N, H, R, M] = [7, 3, 2, 2];
     const zs = Array.from({ length: M }, () => tf.tensor2d(randn(N * (H + 1)), [N, H + 1]));
     const Fs = Array.from({ length: M }, () => tf.tensor2d(randn((H + 1) * R * H), [H + 1, R * H]));
@@ -84,7 +87,7 @@ describe('LoginMEA', () => {
         .reduce((a, p) => tf.mul(a, p));
       return tf.add(tf.sum(tf.mul(tf.reshape(prod, [N, R, H]), tf.reshape(x[2 * M]!, [1, R, 1])), 1), x[2 * M + 1]!);
     };
-    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 3); // chunks of 3, 3 and 1 rows
+    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 3, kernel); // chunks of 3, 3 and 1 rows
     const inputs = [...zs, ...Fs, w, b];
     const loss =
       (f: (...x: tf.Tensor[]) => tf.Tensor) =>

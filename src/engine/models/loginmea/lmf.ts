@@ -3,12 +3,15 @@
 // tape the rank products of every entity (rows × rank·H per modality, 267 MB each on FB15K-DB15K) and
 // their products stay alive until the backward pass, which overflowed the wasm heap. The backward
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
+import { nativeABt, nativeGemmOn, transposed } from '../../nn/gemm';
 import { tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
 
-/** zs[m]: rows × (H + 1); Fs[m]: (H + 1) × (R·H); w: R; b: H. */
-export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK): tf.Tensor2D {
+/** zs[m]: rows × (H + 1); Fs[m]: (H + 1) × (R·H); w: R; b: H. `kernel`: 'auto' runs the products
+ *  natively where the native dense kernels are built (nn/gemm.ts), 'tfjs' always in tfjs. */
+export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
+  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(zs, Fs, w, b, rank, chunk);
   const M = zs.length;
   const N = zs[0]!.shape[0];
   const H = b.shape[0];
@@ -73,6 +76,80 @@ export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor
         });
         tf.dispose(Ft);
         return [...dzFull, ...dF, dw, tf.sum(dy as tf.Tensor2D, 0)];
+      },
+    };
+  });
+  return f(...zs, ...Fs, w, b) as tf.Tensor2D;
+}
+
+/** The same op with its products in the native dense kernels and the rest in TypeScript loops. */
+function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk: number): tf.Tensor2D {
+  const M = zs.length;
+  const N = zs[0]!.shape[0];
+  const H = b.shape[0];
+  const K = H + 1;
+  const RH = rank * H;
+  const gemm = (a: Float32Array, bt: Float32Array, n: number, k: number) => nativeABt(a, bt, n, k)!;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    const z = inputs.slice(0, M).map((t) => t.dataSync() as Float32Array);
+    const F = inputs.slice(M, 2 * M).map((t) => t.dataSync() as Float32Array); // K × RH
+    const Ft = F.map((x) => transposed(x, K, RH)); // RH × K: P = z F = z (Fᵀ)ᵀ
+    const wd = inputs[2 * M]!.dataSync() as Float32Array;
+    const bd = inputs[2 * M + 1]!.dataSync() as Float32Array;
+    /** rows [s, s + n) of every modality's rank products, n × RH each */
+    const products = (s: number, n: number) => z.map((zm, m) => gemm(zm.subarray(s * K, (s + n) * K), Ft[m]!, RH, K));
+    const out = new Float32Array(N * H);
+    for (let s = 0; s < N; s += chunk) {
+      const n = Math.min(chunk, N - s);
+      const P = products(s, n);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < H; c++) {
+          let v = bd[c]!;
+          for (let r = 0; r < rank; r++) {
+            let p = 1;
+            for (const Pm of P) p *= Pm[i * RH + r * H + c]!;
+            v += wd[r]! * p;
+          }
+          out[(s + i) * H + c] = v;
+        }
+      }
+    }
+    return {
+      value: tf.tensor2d(out, [N, H]),
+      gradFunc: (dy) => {
+        const g = (dy as tf.Tensor).dataSync() as Float32Array;
+        const dz = z.map((x) => new Float32Array(x.length));
+        const dF = F.map(() => new Float64Array(K * RH));
+        const dw = new Float64Array(rank);
+        const db = new Float64Array(H);
+        for (let s = 0; s < N; s += chunk) {
+          const n = Math.min(chunk, N - s);
+          const P = products(s, n);
+          for (let i = 0; i < n; i++) for (let c = 0; c < H; c++) db[c]! += g[(s + i) * H + c]!;
+          for (let m = 0; m < M; m++) {
+            // dP_m = (dy ⊗ w) ⊙ Π of the other modalities' products; dw from the full product (m = 0)
+            const dP = new Float32Array(n * RH);
+            for (let i = 0; i < n; i++) {
+              for (let r = 0; r < rank; r++) {
+                for (let c = 0; c < H; c++) {
+                  const at = i * RH + r * H + c;
+                  let others = 1;
+                  for (let q = 0; q < M; q++) if (q !== m) others *= P[q]![at]!;
+                  const gy = g[(s + i) * H + c]!;
+                  dP[at] = gy * wd[r]! * others;
+                  if (m === 0) dw[r]! += gy * others * P[0]![at]!;
+                }
+              }
+            }
+            // dz = dP Fᵀ (n × K); dF += zᵀ dP (K × RH)
+            dz[m]!.set(gemm(dP, F[m]!, K, RH), s * K);
+            const part = gemm(transposed(z[m]!.subarray(s * K, (s + n) * K), n, K), transposed(dP, n, RH), RH, n);
+            const acc = dF[m]!;
+            for (let x = 0; x < acc.length; x++) acc[x]! += part[x]!;
+          }
+        }
+        return [...dz.map((x) => tf.tensor2d(x, [N, K])), ...dF.map((x) => tf.tensor2d(Float32Array.from(x), [K, RH])), tf.tensor1d(Float32Array.from(dw)), tf.tensor1d(Float32Array.from(db))];
       },
     };
   });
