@@ -1,4 +1,4 @@
-// Native versions of the GAT layer's row kernels (src/engine/model/kernels.ts gatForwardRows and
+// Native versions of the GAT layer's row kernels (src/engine/nn/kernels.ts gatForwardRows and
 // gatBackwardRows), written because speed demands it: the TypeScript loops cost ~2.5 ns per
 // multiply-add, most of a training step. Same task objects, same arithmetic in the same order
 // (double accumulators, float storage, no contraction into fused multiply-adds), so results match the
@@ -8,6 +8,7 @@
 
 #include "napi_ctx.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -222,12 +223,129 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
+// The RREA layer's row kernels (src/engine/nn/rrea.ts rreaForwardRowsTs and rreaBackwardRowsTs), the
+// same arithmetic in the same order with double accumulators.
+struct Rrea {
+  int32_t* indptr;
+  int32_t* src;
+  int32_t* set;
+  const float* H;
+  int d;
+  const float* r;
+  float* out;
+  float* alpha;
+};
+
+Rrea rreaOf(Ctx& c, napi_value task) {
+  napi_value g = c.prop(task, "g");
+  Rrea t;
+  t.indptr = c.i32(c.prop(g, "indptr"), "g.indptr");
+  t.src = c.i32(c.prop(g, "src"), "g.src");
+  t.set = c.i32(c.prop(g, "set"), "g.set");
+  t.H = c.f32(c.prop(task, "H"), "H");
+  t.d = static_cast<int>(c.num(task, "d"));
+  t.r = c.f32(c.prop(task, "r"), "r");
+  t.out = c.f32(c.prop(task, "out"), "out");
+  t.alpha = c.f32(c.prop(task, "alpha"), "alpha");
+  return t;
+}
+
+// rreaForwardRows(task, i0, i1): task = {g: {indptr, src, set}, H, d, r, logit, out, alpha}
+napi_value RreaForwardRows(napi_env env, napi_callback_info info) {
+  napi_value task;
+  int64_t i0, i1;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const Rrea t = rreaOf(c, task);
+  const float* logit = c.f32(c.prop(task, "logit"), "logit");
+  if (!c.ok) return nullptr;
+  const int d = t.d;
+  std::vector<double> acc(d);
+  for (int64_t i = i0; i < i1; i++) {
+    const int e0 = t.indptr[i], e1 = t.indptr[i + 1];
+    if (e0 == e1) continue;
+    double max = -std::numeric_limits<double>::infinity();
+    for (int e = e0; e < e1; e++) max = std::max(max, static_cast<double>(logit[t.set[e]]));
+    double z = 0;
+    for (int e = e0; e < e1; e++) {
+      t.alpha[e] = static_cast<float>(std::exp(static_cast<double>(logit[t.set[e]]) - max));
+      z += static_cast<double>(t.alpha[e]);
+    }
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int e = e0; e < e1; e++) {
+      t.alpha[e] = static_cast<float>(static_cast<double>(t.alpha[e]) / z);
+      const double a = t.alpha[e];
+      const float* h = t.H + static_cast<size_t>(t.src[e]) * d;
+      const float* rc = t.r + static_cast<size_t>(t.set[e]) * d;
+      double s = 0;
+      for (int x = 0; x < d; x++) s += static_cast<double>(h[x]) * static_cast<double>(rc[x]);
+      for (int x = 0; x < d; x++) acc[x] += a * (static_cast<double>(h[x]) - 2 * s * static_cast<double>(rc[x]));
+    }
+    float* o = t.out + static_cast<size_t>(i) * d;
+    for (int x = 0; x < d; x++) o[x] = static_cast<float>(std::tanh(acc[x]));
+  }
+  return nullptr;
+}
+
+// rreaBackwardRows(task, i0, i1): task = {g, H, d, r, out, alpha, dOut, acc: {dH, dr, dlogit}}
+napi_value RreaBackwardRows(napi_env env, napi_callback_info info) {
+  napi_value task;
+  int64_t i0, i1;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const Rrea t = rreaOf(c, task);
+  const float* dOut = c.f32(c.prop(task, "dOut"), "dOut");
+  napi_value accObj = c.prop(task, "acc");
+  float* dH = c.f32(c.prop(accObj, "dH"), "acc.dH");
+  double* dr = c.f64(c.prop(accObj, "dr"), "acc.dr");
+  double* dlogit = c.f64(c.prop(accObj, "dlogit"), "acc.dlogit");
+  if (!c.ok) return nullptr;
+  const int d = t.d;
+  std::vector<double> gi(d), da;
+  for (int64_t i = i0; i < i1; i++) {
+    const int e0 = t.indptr[i], e1 = t.indptr[i + 1];
+    if (e0 == e1) continue;
+    const float* o = t.out + static_cast<size_t>(i) * d;
+    const float* go = dOut + static_cast<size_t>(i) * d;
+    for (int x = 0; x < d; x++) {
+      const double v = o[x];
+      gi[x] = static_cast<double>(go[x]) * (1 - v * v);
+    }
+    da.assign(static_cast<size_t>(e1 - e0), 0.0);
+    double mean = 0;
+    for (int e = e0; e < e1; e++) {
+      const double a = t.alpha[e];
+      const float* h = t.H + static_cast<size_t>(t.src[e]) * d;
+      float* dh = dH + static_cast<size_t>(t.src[e]) * d;
+      const float* rc = t.r + static_cast<size_t>(t.set[e]) * d;
+      double* drc = dr + static_cast<size_t>(t.set[e]) * d;
+      double s = 0, gr = 0, gm = 0;
+      for (int x = 0; x < d; x++) {
+        s += static_cast<double>(h[x]) * static_cast<double>(rc[x]);
+        gr += gi[x] * static_cast<double>(rc[x]);
+      }
+      for (int x = 0; x < d; x++) gm += gi[x] * (static_cast<double>(h[x]) - 2 * s * static_cast<double>(rc[x]));
+      da[e - e0] = gm;
+      mean += a * gm;
+      for (int x = 0; x < d; x++) {
+        dh[x] = static_cast<float>(static_cast<double>(dh[x]) + a * (gi[x] - 2 * gr * static_cast<double>(rc[x])));
+        drc[x] -= 2 * a * (gr * static_cast<double>(h[x]) + s * gi[x]);
+      }
+    }
+    for (int e = e0; e < e1; e++) dlogit[t.set[e]] += static_cast<double>(t.alpha[e]) * (da[e - e0] - mean);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gatForwardRows", nullptr, ForwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatBackwardRows", nullptr, BackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rreaForwardRows", nullptr, RreaForwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rreaBackwardRows", nullptr, RreaBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

@@ -5,8 +5,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tripleCsr } from '../../src/engine/data/csr';
 import { rreaLayer } from '../../src/engine/nn/ops';
-import { relationGraph, relationSets, rreaForward, type RelationGraph } from '../../src/engine/nn/rrea';
+import { relationGraph, relationSets, rreaBackwardRowsTs, rreaForward, rreaForwardRowsTs, type RelationGraph, type RreaBackwardTask, type RreaForwardTask } from '../../src/engine/nn/rrea';
+import { nativeAddonPath, nativeKernels } from '../../src/engine/runtime/native';
+import { skipWithout } from '../helpers';
 import { mulberry32 } from '../../src/engine/random';
+import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 
 beforeAll(async () => {
@@ -122,5 +125,64 @@ describe('RREA', () => {
         expect(grads[n]![at]!).toBeCloseTo(numeric, 2);
       }
     });
+  });
+
+  const built = !skipWithout('the native kernels addon (npm run setup builds it)', nativeAddonPath('kernels') !== null);
+  it.runIf(built)('runs natively with the TypeScript kernels’ values (native/kernels.cc)', () => {
+    const g = randomGraph(7, 200, 12, 900);
+    const d = 16;
+    const rand = mulberry32(4);
+    const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+    const H = randn(g.rows * d);
+    const sets = relationSets(g, randn(g.relations * d), d);
+    const C = g.setPtr.length - 1;
+    const logit = randn(C);
+    const fwd = () => ({ g, H, d, r: sets.r, logit, out: new Float32Array(g.rows * d), alpha: new Float32Array(g.src.length) }) as RreaForwardTask;
+    const [ts, nat] = [fwd(), fwd()];
+    rreaForwardRowsTs(ts, 0, g.rows);
+    nativeKernels()!.rreaForwardRows(nat, 0, g.rows);
+    const near = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
+      let worst = 0;
+      for (let x = 0; x < a.length; x++) worst = Math.max(worst, Math.abs(a[x]! - b[x]!) / (1e-6 + Math.abs(b[x]!)));
+      expect(worst).toBeLessThan(tol);
+    };
+    near(nat.out, ts.out, 1e-4); // the C library's exp and tanh against V8's, in float32 storage
+    near(nat.alpha, ts.alpha, 1e-5);
+    const dOut = randn(g.rows * d);
+    const bwd = () =>
+      ({ g, H, d, r: sets.r, out: ts.out, alpha: ts.alpha, dOut, acc: { dH: new Float32Array(g.rows * d), dr: new Float64Array(C * d), dlogit: new Float64Array(C) } }) as RreaBackwardTask;
+    const [tb, nb] = [bwd(), bwd()];
+    rreaBackwardRowsTs(tb, 0, g.rows);
+    nativeKernels()!.rreaBackwardRows(nb, 0, g.rows);
+    near(nb.acc.dH, tb.acc.dH, 1e-4);
+    near(nb.acc.dr, tb.acc.dr, 1e-6);
+    near(nb.acc.dlogit, tb.acc.dlogit, 1e-6);
+    expect(Math.max(...Array.from(tb.acc.dH, Math.abs))).toBeGreaterThan(1e-3);
+  });
+
+  it('splits a large graph’s rows over the kernel threads with the one-thread values (backward sums merged)', () => {
+    const g = randomGraph(8, 3000, 20, 40000);
+    const d = 8;
+    const rand = mulberry32(5);
+    const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+    const H = tf.tensor2d(randn(g.rows * d), [g.rows, d]);
+    const rel = tf.tensor2d(randn(g.relations * d), [g.relations, d]);
+    const k = tf.tensor1d(randn(d));
+    const w = tf.tensor2d(randn(g.rows * d), [g.rows, d]);
+    const grads = () =>
+      tf
+        .grads((h: tf.Tensor, r: tf.Tensor, kk: tf.Tensor) => tf.sum(tf.mul(rreaLayer(h as tf.Tensor2D, r as tf.Tensor2D, kk as tf.Tensor1D, g), w)))([H, rel, k])
+        .map((t) => Array.from(t.dataSync()));
+    const threads = kernelThreads();
+    try {
+      setKernelThreads(1);
+      const one = grads();
+      setKernelThreads(2);
+      expect(workerCount()).toBe(1);
+      const two = grads();
+      one.forEach((a, n) => a.forEach((x, i) => expect(two[n]![i]!).toBeCloseTo(x, 4)));
+    } finally {
+      setKernelThreads(threads);
+    }
   });
 });

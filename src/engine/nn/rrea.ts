@@ -10,6 +10,9 @@
 // ~10,300 distinct relation sets, so the set vectors are computed once per pass and indexed.
 // test/unit/rrea.test.ts checks both passes against plain tfjs ops and finite differences.
 import type { TripleCsr } from '../data/csr';
+import type { AggGraph } from '../runtime/layouts';
+import { nativeKernels } from '../runtime/native';
+import { parallelRows, sharedF32, sharedF64 } from '../runtime/pool';
 
 /** Edges by destination, each with its source row and its relation set. */
 export interface RelationGraph {
@@ -102,7 +105,24 @@ export interface RreaForward {
   alpha: Float32Array;
 }
 
-/** One RREA layer over input rows H (rows × d), set vectors `sets`, attention kernel k (d). */
+/** The rows a layer's kernels split between threads: destinations by edge count. */
+const rowsOf = (g: RelationGraph): AggGraph => ({ outputs: g.rows, indptr: g.indptr, indices: g.src, self: new Int32Array(0) });
+
+/** What a forward row range reads and writes (shared memory when threads run it). */
+export interface RreaForwardTask {
+  g: Pick<RelationGraph, 'indptr' | 'src' | 'set'>;
+  H: Float32Array;
+  d: number;
+  /** sets × d, normalised */
+  r: Float32Array;
+  /** per set, r_c · k */
+  logit: Float32Array;
+  out: Float32Array;
+  alpha: Float32Array;
+}
+
+/** One RREA layer over input rows H (rows × d), set vectors `sets`, attention kernel k (d); the rows
+ *  split over the kernel threads, natively (native/kernels.cc) where the addon is built. */
 export function rreaForward(g: RelationGraph, H: Float32Array, d: number, sets: RreaSets, k: Float32Array): RreaForward {
   const { r } = sets;
   const C = g.setPtr.length - 1;
@@ -112,10 +132,21 @@ export function rreaForward(g: RelationGraph, H: Float32Array, d: number, sets: 
     for (let x = 0; x < d; x++) s += r[c * d + x]! * k[x]!;
     logit[c] = s;
   }
-  const out = new Float32Array(g.rows * d);
-  const alpha = new Float32Array(g.src.length);
+  const task: RreaForwardTask = { g: { indptr: g.indptr, src: g.src, set: g.set }, H, d, r, logit, out: sharedF32(g.rows * d), alpha: sharedF32(g.src.length) };
+  parallelRows(rowsOf(g), 'rreaForwardRows', task, (i0, i1) => rreaForwardRows(task, i0, i1));
+  return { out: task.out, alpha: task.alpha };
+}
+
+export function rreaForwardRows(t: RreaForwardTask, i0: number, i1: number): void {
+  const native = nativeKernels();
+  if (native) native.rreaForwardRows(t, i0, i1);
+  else rreaForwardRowsTs(t, i0, i1);
+}
+
+export function rreaForwardRowsTs(t: RreaForwardTask, i0: number, i1: number): void {
+  const { g, H, d, r, logit, out, alpha } = t;
   const acc = new Float64Array(d);
-  for (let i = 0; i < g.rows; i++) {
+  for (let i = i0; i < i1; i++) {
     const e0 = g.indptr[i]!;
     const e1 = g.indptr[i + 1]!;
     if (e0 === e1) continue; // no neighbour: tanh(0) = 0
@@ -134,7 +165,6 @@ export function rreaForward(g: RelationGraph, H: Float32Array, d: number, sets: 
     }
     for (let x = 0; x < d; x++) out[i * d + x] = Math.tanh(acc[x]!);
   }
-  return { out, alpha };
 }
 
 export interface RreaGradients {
@@ -144,49 +174,34 @@ export interface RreaGradients {
   dk: Float32Array;
 }
 
+/** What a backward row range reads, and the sums it adds into (its own when a thread runs it). */
+export interface RreaBackwardTask extends Omit<RreaForwardTask, 'logit'> {
+  dOut: Float32Array;
+  acc: { dH: Float32Array; dr: Float64Array; dlogit: Float64Array };
+}
+
 /** The gradients of a layer's output (dOut, rows × d) with respect to H, the relation table and k. */
 export function rreaBackward(g: RelationGraph, H: Float32Array, d: number, sets: RreaSets, k: Float32Array, fwd: RreaForward, dOut: Float32Array): RreaGradients {
   const { r, norm } = sets;
   const C = g.setPtr.length - 1;
-  const dH = new Float32Array(H.length);
-  const dr = new Float64Array(C * d);
-  const dlogit = new Float64Array(C);
-  const gi = new Float64Array(d);
-  const dAlpha = new Float64Array(256);
-  for (let i = 0; i < g.rows; i++) {
-    const e0 = g.indptr[i]!;
-    const e1 = g.indptr[i + 1]!;
-    if (e0 === e1) continue;
-    // through tanh
-    for (let x = 0; x < d; x++) {
-      const o = fwd.out[i * d + x]!;
-      gi[x] = dOut[i * d + x]! * (1 - o * o);
-    }
-    const da = e1 - e0 <= dAlpha.length ? dAlpha : new Float64Array(e1 - e0);
-    let mean = 0; // Σ α_e dα_e
-    for (let e = e0; e < e1; e++) {
-      const a = fwd.alpha[e]!;
-      const h = g.src[e]! * d;
-      const rc = g.set[e]! * d;
-      let s = 0; // h_j · r_c
-      let gr = 0; // g_i · r_c
-      let gm = 0; // g_i · m_e
-      for (let x = 0; x < d; x++) {
-        s += H[h + x]! * r[rc + x]!;
-        gr += gi[x]! * r[rc + x]!;
-      }
-      for (let x = 0; x < d; x++) gm += gi[x]! * (H[h + x]! - 2 * s * r[rc + x]!);
-      da[e - e0] = gm;
-      mean += a * gm;
-      // the message's gradient α g_i, through the reflection (I − 2 r rᵀ, symmetric) to h_j, and to r_c
-      for (let x = 0; x < d; x++) {
-        dH[h + x]! += a * (gi[x]! - 2 * gr * r[rc + x]!);
-        dr[rc + x]! -= 2 * a * (gr * H[h + x]! + s * gi[x]!);
-      }
-    }
-    // through the softmax to the set's logit
-    for (let e = e0; e < e1; e++) dlogit[g.set[e]!]! += fwd.alpha[e]! * (da[e - e0]! - mean);
-  }
+  const acc = { dH: sharedF32(H.length), dr: sharedF64(C * d), dlogit: sharedF64(C) };
+  const base = { g: { indptr: g.indptr, src: g.src, set: g.set }, H, d, r, out: fwd.out, alpha: fwd.alpha, dOut };
+  const task: RreaBackwardTask = { ...base, acc };
+  // each other thread sums its rows' contributions into sums of its own, added to the first thread's
+  // in thread order (so a run is deterministic for a given thread count), as the GAT's backward
+  parallelRows(
+    rowsOf(g),
+    'rreaBackwardRows',
+    base,
+    (i0, i1) => rreaBackwardRows(task, i0, i1),
+    () => ({ dH: sharedF32(H.length), dr: sharedF64(C * d), dlogit: sharedF64(C) }),
+    (part) => {
+      for (let x = 0; x < part.dH.length; x++) acc.dH[x]! += part.dH[x]!;
+      for (let x = 0; x < part.dr.length; x++) acc.dr[x]! += part.dr[x]!;
+      for (let x = 0; x < part.dlogit.length; x++) acc.dlogit[x]! += part.dlogit[x]!;
+    },
+  );
+  const { dH, dr, dlogit } = acc;
   // logit_c = r_c · k
   const dk = new Float32Array(d);
   for (let c = 0; c < C; c++) {
@@ -209,4 +224,51 @@ export function rreaBackward(g: RelationGraph, H: Float32Array, d: number, sets:
     }
   }
   return { dH, dRel, dk };
+}
+
+export function rreaBackwardRows(t: RreaBackwardTask, i0: number, i1: number): void {
+  const native = nativeKernels();
+  if (native) native.rreaBackwardRows(t, i0, i1);
+  else rreaBackwardRowsTs(t, i0, i1);
+}
+
+export function rreaBackwardRowsTs(t: RreaBackwardTask, i0: number, i1: number): void {
+  const { g, H, d, r, out, alpha, dOut } = t;
+  const { dH, dr, dlogit } = t.acc;
+  const gi = new Float64Array(d);
+  let da = new Float64Array(256);
+  for (let i = i0; i < i1; i++) {
+    const e0 = g.indptr[i]!;
+    const e1 = g.indptr[i + 1]!;
+    if (e0 === e1) continue;
+    // through tanh
+    for (let x = 0; x < d; x++) {
+      const o = out[i * d + x]!;
+      gi[x] = dOut[i * d + x]! * (1 - o * o);
+    }
+    if (e1 - e0 > da.length) da = new Float64Array(e1 - e0);
+    let mean = 0; // Σ α_e dα_e
+    for (let e = e0; e < e1; e++) {
+      const a = alpha[e]!;
+      const h = g.src[e]! * d;
+      const rc = g.set[e]! * d;
+      let s = 0; // h_j · r_c
+      let gr = 0; // g_i · r_c
+      let gm = 0; // g_i · m_e
+      for (let x = 0; x < d; x++) {
+        s += H[h + x]! * r[rc + x]!;
+        gr += gi[x]! * r[rc + x]!;
+      }
+      for (let x = 0; x < d; x++) gm += gi[x]! * (H[h + x]! - 2 * s * r[rc + x]!);
+      da[e - e0] = gm;
+      mean += a * gm;
+      // the message's gradient α g_i, through the reflection (I − 2 r rᵀ, symmetric) to h_j, and to r_c
+      for (let x = 0; x < d; x++) {
+        dH[h + x]! += a * (gi[x]! - 2 * gr * r[rc + x]!);
+        dr[rc + x]! -= 2 * a * (gr * H[h + x]! + s * gi[x]!);
+      }
+    }
+    // through the softmax to the set's logit
+    for (let e = e0; e < e1; e++) dlogit[g.set[e]!]! += alpha[e]! * (da[e - e0]! - mean);
+  }
 }

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { gatBackwardRows, gatForwardRows } from '../nn/kernels';
+import { rreaBackwardRows, rreaForwardRows } from '../nn/rrea';
 import { nativeDense, type NativeDense } from './native';
 
 // Every task brings fresh SharedArrayBuffers (its inputs and outputs), which this thread's handles
@@ -32,6 +33,8 @@ type Task = (args: never, i0: number, i1: number) => void | Promise<void>;
 const TASKS: Record<string, Task> = {
   gatForwardRows,
   gatBackwardRows,
+  rreaForwardRows,
+  rreaBackwardRows,
   similarityRows: (args, i0, i1) => dense('similarityRows').similarityRows(args, i0, i1),
   spmmRows: (args, i0, i1) => dense('spmmRows').spmmRows(args, i0, i1),
   // model code the runtime runs on its threads, one line per model task. tfjs is loaded by the

@@ -6,10 +6,13 @@
 import { appFile, nodeRequire } from '../modules';
 import type { SparseRows } from './layouts';
 
-/** native/kernels.cc: the GAT layer's row kernels, the same arithmetic as kernels.ts. */
+/** native/kernels.cc: the GAT layer's and the RREA layer's row kernels, the same arithmetic as
+ *  nn/kernels.ts and nn/rrea.ts. */
 export interface NativeKernels {
   gatForwardRows(task: object, i0: number, i1: number): void;
   gatBackwardRows(task: object, i0: number, i1: number): void;
+  rreaForwardRows(task: object, i0: number, i1: number): void;
+  rreaBackwardRows(task: object, i0: number, i1: number): void;
 }
 
 /** native/dense.cc's generic kernels: the evaluation's similarity rows and the sparse rows × dense
