@@ -10,7 +10,11 @@ import { Loginmea } from '../../src/engine/models/loginmea/model';
 import { mulberry32 } from '../../src/engine/random';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { loginmeaOptions } from '../../src/shared/models/loginmea';
-import { DEMO_DATASET } from '../helpers';
+import { nativeGemmOn } from '../../src/engine/nn/gemm';
+import { nativeAddonPath } from '../../src/engine/runtime/native';
+import { DEMO_DATASET, skipWithout } from '../helpers';
+
+const denseBuilt = !skipWithout('the native dense addon (npm run setup builds it)', nativeAddonPath('dense') !== null);
 
 let features: Features;
 beforeAll(async () => {
@@ -74,6 +78,8 @@ describe('LoginMEA', () => {
     ['native products where built', 'auto'],
     ['tfjs products', 'tfjs'],
   ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel) => {
+    // 'auto' takes the native products exactly when the addon is built (and on CI it must be)
+    if (kernel === 'auto') expect(nativeGemmOn()).toBe(denseBuilt);
     const [N, H, R, M] = [7, 3, 2, 2];
     const zs = Array.from({ length: M }, () => tf.tensor2d(randn(N * (H + 1)), [N, H + 1]));
     const Fs = Array.from({ length: M }, () => tf.tensor2d(randn((H + 1) * R * H), [H + 1, R * H]));

@@ -117,21 +117,24 @@ export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, grap
   return f(H, rel, k) as tf.Tensor2D;
 }
 
-/** Rows `rows` of x (repeats allowed), with the gradient a row scatter-add written in TypeScript
- *  (tf.gather has no gradient on wasm). */
+/** Σ of the rows of `g` that map to the same target row (the gradient of a gather by `at`):
+ *  plain TypeScript, as wasm has no UnsortedSegmentSum. */
+export function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number): tf.Tensor2D {
+  const d = g.shape[1];
+  const src = g.dataSync();
+  const out = new Float32Array(targets * d);
+  for (let i = 0; i < at.length; i++) {
+    const o = at[i]! * d;
+    for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
+  }
+  return tf.tensor2d(out, [targets, d]);
+}
+
+/** Rows `rows` of x (repeats allowed), with scatterAddRows as the gradient (tf.gather has none on wasm). */
 export function takeRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
-  const [n, d] = x.shape;
   const f = tf.customGrad((t) => ({
     value: tf.gather(t as tf.Tensor2D, rows),
-    gradFunc: (dy) => {
-      const src = (dy as tf.Tensor).dataSync();
-      const out = new Float32Array(n * d);
-      for (let i = 0; i < rows.length; i++) {
-        const o = rows[i]! * d;
-        for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
-      }
-      return tf.tensor2d(out, [n, d]);
-    },
+    gradFunc: (dy) => scatterAddRows(dy as tf.Tensor2D, rows, x.shape[0]),
   }));
   return f(x) as tf.Tensor2D;
 }

@@ -7,7 +7,7 @@
 // that reuses pass 1's products (Memo) and the same gate noise.
 import type { Modality } from '../../../shared/models/modalities';
 import type { AdamW } from '../../nn/adamw';
-import type { Memo } from '../../nn/ops';
+import { scatterAddRows, type Memo } from '../../nn/ops';
 import { isCpuBackend, nativeDenseOn } from '../../runtime/native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../../runtime/pool';
 import { currentBackend, tf } from '../../runtime/tf';
@@ -50,19 +50,6 @@ function uniqueRows(rows: Int32Array): { rows: Int32Array; at: Int32Array | null
   });
   if (index.size === rows.length) return { rows, at: null };
   return { rows: Int32Array.from(index.keys()), at };
-}
-
-/** Σ of the rows of `g` that map to the same target row (the gradient of a gather by `at`):
- *  plain TypeScript, as wasm has no UnsortedSegmentSum. */
-function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number): tf.Tensor2D {
-  const d = g.shape[1];
-  const src = g.dataSync();
-  const out = new Float32Array(targets * d);
-  for (let i = 0; i < at.length; i++) {
-    const o = at[i]! * d;
-    for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
-  }
-  return tf.tensor2d(out, [targets, d]);
 }
 
 /**
