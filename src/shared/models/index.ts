@@ -3,11 +3,13 @@
 // flags and help, `mmea models`, the contract and the app's settings form are derived from here.
 import { z } from 'zod';
 import { humeaOptions } from './humea';
+import { loginmeaOptions } from './loginmea';
 import { mcleaOptions } from './mclea';
 
 export const MODELS = {
   humea: { title: 'HUMEA', paper: 'On Modality Weighting and Specificity for MMEA (AAAI 2026)', options: humeaOptions },
   mclea: { title: 'MCLEA', paper: 'Multi-modal Contrastive Representation Learning for Entity Alignment (COLING 2022)', options: mcleaOptions },
+  loginmea: { title: 'LoginMEA', paper: 'LoginMEA: Local-to-Global Interaction Network for Multi-modal Entity Alignment (ECAI 2024)', options: loginmeaOptions },
 } as const;
 
 export type ModelId = keyof typeof MODELS;

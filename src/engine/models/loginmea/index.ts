@@ -1,0 +1,82 @@
+// LoginMEA as a model of the zoo (methods.md §4): its encoder (model.ts) under one left → right
+// InfoNCE on the normalised final embedding (τ 0.1, in-batch negatives of the other graph only), the
+// batch losses summed into one AdamW step per epoch, and the reference's re-create-AdamW-at-lr/5 quirk
+// from il-start (50) on as an option. One forward of every entity per epoch: the graph layers need
+// every row anyway.
+import type { LoginmeaOptions } from '../../../shared/models/loginmea';
+import type { Features } from '../../features/build';
+import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { l2normalize, takeRows } from '../../nn/ops';
+import { infoNce } from './loss';
+import { tf } from '../../runtime/tf';
+import type { Modality } from '../modalities';
+import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
+import { Loginmea } from './model';
+
+export class LoginmeaModel implements AlignmentModel {
+  readonly id = 'loginmea' as const;
+  readonly encoder: Loginmea;
+  readonly params: Map<string, tf.Variable>;
+  readonly optimizer: AdamW;
+
+  constructor(
+    features: Features,
+    readonly options: LoginmeaOptions & { model: 'loginmea' },
+  ) {
+    this.encoder = new Loginmea(features, options);
+    this.params = this.encoder.params;
+    this.optimizer = new AdamW(this.params, { ...ADAMW_DEFAULTS, lr: options.lr, weightDecay: options.weightDecay });
+  }
+
+  get present(): Modality[] {
+    return this.encoder.present;
+  }
+
+  step(plan: BatchPlan): number {
+    const o = this.options;
+    // as MCLEA's: `if epoch == epoch >= il_start` holds at every epoch from il_start on (methods.md §4)
+    if (o.recreateOptimizer && plan.epoch >= o.ilStart) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
+    const { value, grads } = tf.variableGrads(() => {
+      const f = l2normalize(this.encoder.forward().joint);
+      let loss: tf.Tensor = tf.scalar(0);
+      for (const [at, size] of plan.batches) {
+        const l = takeRows(f, plan.rows.subarray(at, at + size));
+        const r = takeRows(f, plan.rows.subarray(at + size, at + 2 * size));
+        loss = tf.add(loss, infoNce(l, r, o.tau));
+      }
+      return loss as tf.Scalar;
+    }, [...this.params.values()]);
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, v] of this.params) if (grads[v.name]) byName[name] = grads[v.name]!;
+    this.optimizer.apply(byName);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    return loss;
+  }
+
+  embeddings(): Embeddings {
+    const [joint, attention, ...mods] = tf.tidy(() => {
+      const f = this.encoder.forward();
+      return [f.joint, f.attention ?? tf.zeros([0, 0]), ...f.mods.values()];
+    });
+    attention!.dispose();
+    // the final embedding is no weighted concatenation of the modalities' (no contributions to show)
+    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: false };
+  }
+
+  /** The structure's part is not weighted (1); each feature modality's is its mean per-entity attention. */
+  modalityWeights(): Record<string, number> {
+    const mean = tf.tidy(() => {
+      const { attention } = this.encoder.forward();
+      return attention ? tf.mean(attention, 0) : tf.zeros([0]);
+    });
+    const d = mean.dataSync();
+    mean.dispose();
+    return Object.fromEntries(this.present.map((m) => [m, m === 'gph' ? 1 : d[this.encoder.fused.indexOf(m)]!]));
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.optimizer.dispose();
+  }
+}
