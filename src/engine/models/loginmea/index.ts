@@ -37,12 +37,18 @@ export class LoginmeaModel implements AlignmentModel {
     // as MCLEA's: `if epoch == epoch >= il_start` holds at every epoch from il_start on (methods.md §4)
     if (o.recreateOptimizer && plan.epoch >= o.ilStart) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
     const { value, grads } = tf.variableGrads(() => {
-      const f = l2normalize(this.encoder.forward().joint);
+      // each batch's rows of each column block, then normalised: never all entities × 2,400 columns
+      const { pieces } = this.encoder.forwardPieces();
+      const rowsOf = (rows: Int32Array) =>
+        l2normalize(
+          tf.concat(
+            pieces.map((p) => takeRows(p, rows)),
+            1,
+          ) as tf.Tensor2D,
+        );
       let loss: tf.Tensor = tf.scalar(0);
       for (const [at, size] of plan.batches) {
-        const l = takeRows(f, plan.rows.subarray(at, at + size));
-        const r = takeRows(f, plan.rows.subarray(at + size, at + 2 * size));
-        loss = tf.add(loss, infoNce(l, r, o.tau));
+        loss = tf.add(loss, infoNce(rowsOf(plan.rows.subarray(at, at + size)), rowsOf(plan.rows.subarray(at + size, at + 2 * size)), o.tau));
       }
       return loss as tf.Scalar;
     }, [...this.params.values()]);
