@@ -3,7 +3,7 @@
     {
       "target_name": "mmea_kernels",
       "sources": ["kernels.cc"],
-      "cflags_cc": ["-O3", "-ffp-contract=off", "-std=c++17"],
+      "cflags_cc": ["-O3", "-ffp-contract=off", "-fopenmp-simd", "-std=c++17"],
       "defines": ["NAPI_VERSION=8"]
     },
     {
