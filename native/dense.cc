@@ -404,6 +404,154 @@ napi_value SimilarityRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The low-rank multimodal fusion (LoginMEA; src/engine/models/loginmea/lmf.ts says the same in tfjs
+// ops): out = Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b over M modalities, z_m rows × K, F_m K × (R·H), each rank
+// ρ a column block of H. A row range per thread (pool.ts), in chunks of LMF_CHUNK rows so the rank
+// products (chunk × R·H per modality) stay in cache; nothing kept for the backward pass, which
+// recomputes them (on FB15K-DB15K all rows' products are 267 MB per modality).
+const int LMF_CHUNK = 64;
+
+struct Lmf {
+  int M = 0, K = 0, R = 0, H = 0;
+  std::vector<const float*> z, F;
+  const float* w = nullptr;
+  size_t rows = 0;
+};
+
+Lmf lmfOf(Ctx& c, napi_value task) {
+  Lmf t;
+  t.M = static_cast<int>(c.num(task, "M"));
+  t.K = static_cast<int>(c.num(task, "K"));
+  t.R = static_cast<int>(c.num(task, "R"));
+  t.H = static_cast<int>(c.num(task, "H"));
+  if (!c.ok) return t;
+  if (t.M < 1 || t.K < 1 || t.R < 1 || t.H < 1) {
+    c.fail("lmf: M, K, R and H must be positive");
+    return t;
+  }
+  napi_value zs = c.prop(task, "z"), Fs = c.prop(task, "F");
+  size_t nw = 0;
+  t.w = c.f32(c.prop(task, "w"), "w", &nw);
+  for (int m = 0; m < t.M && c.ok; m++) {
+    size_t nz = 0, nF = 0;
+    t.z.push_back(c.f32(c.at(zs, m), "z[m]", &nz));
+    t.F.push_back(c.f32(c.at(Fs, m), "F[m]", &nF));
+    if (!c.ok) break;
+    if (nF != static_cast<size_t>(t.K) * t.R * t.H || nz % t.K != 0 || (m > 0 && nz / t.K != t.rows)) c.fail("lmf: z[m] or F[m] has the wrong size");
+    t.rows = nz / t.K;
+  }
+  if (c.ok && nw != static_cast<size_t>(t.R)) c.fail("lmf: w has the wrong size");
+  return t;
+}
+
+/** P[m] (n × R·H) = rows [s, s + n) of z[m] times F[m]. */
+void lmfProducts(const Lmf& t, int64_t s, int n, std::vector<std::vector<float>>& P) {
+  const int RH = t.R * t.H;
+  for (int m = 0; m < t.M; m++) gemm(n, RH, t.K, t.z[m] + s * t.K, t.K, t.F[m], RH, false, P[m].data(), RH, false);
+}
+
+// lmfForwardRows(task, i0, i1): task = {M, K, R, H, z: [M], F: [M], w, b, out}; out rows i0..i1.
+napi_value LmfForwardRows(napi_env env, napi_callback_info info) {
+  napi_value task;
+  int64_t i0 = 0, i1 = 0;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const Lmf t = lmfOf(c, task);
+  size_t nb = 0, no = 0;
+  const float* b = c.f32(c.prop(task, "b"), "b", &nb);
+  float* out = c.f32(c.prop(task, "out"), "out", &no);
+  if (!c.ok) return nullptr;
+  if (nb != static_cast<size_t>(t.H) || no != t.rows * t.H || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > t.rows) {
+    c.fail("lmfForwardRows: sizes do not match");
+    return nullptr;
+  }
+  const int RH = t.R * t.H;
+  std::vector<std::vector<float>> P(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * RH));
+  std::vector<float> prod(RH);
+  for (int64_t s = i0; s < i1; s += LMF_CHUNK) {
+    const int n = static_cast<int>(std::min<int64_t>(LMF_CHUNK, i1 - s));
+    lmfProducts(t, s, n, P);
+    for (int i = 0; i < n; i++) {
+      const size_t row = static_cast<size_t>(i) * RH;
+      std::copy(P[0].data() + row, P[0].data() + row + RH, prod.data());
+      for (int m = 1; m < t.M; m++)
+        for (int x = 0; x < RH; x++) prod[x] *= P[m][row + x];
+      float* o = out + (s + i) * t.H;
+      for (int h = 0; h < t.H; h++) o[h] = b[h];
+      for (int r = 0; r < t.R; r++)
+        for (int h = 0; h < t.H; h++) o[h] += t.w[r] * prod[static_cast<size_t>(r) * t.H + h];
+    }
+  }
+  return nullptr;
+}
+
+// lmfBackwardRows(task, i0, i1): task = {M, K, R, H, z, F, w, dy, dz: [M], acc: {dF: [M], dw}};
+// writes dz[m]'s rows i0..i1 and adds rows i0..i1's share into acc.dF[m] (K × R·H) and acc.dw (R,
+// doubles). db = Σ_i dy_i is the caller's.
+napi_value LmfBackwardRows(napi_env env, napi_callback_info info) {
+  napi_value task;
+  int64_t i0 = 0, i1 = 0;
+  if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
+  Ctx c{env};
+  const Lmf t = lmfOf(c, task);
+  size_t ny = 0;
+  const float* dy = c.f32(c.prop(task, "dy"), "dy", &ny);
+  napi_value acc = c.prop(task, "acc");
+  napi_value dzs = c.prop(task, "dz");
+  napi_value dFs = c.prop(acc, "dF");
+  double* dw = c.f64(c.prop(acc, "dw"), "acc.dw");
+  std::vector<float*> dz, dF;
+  const int RH = t.R * t.H;
+  for (int m = 0; m < t.M && c.ok; m++) {
+    size_t nz = 0, nF = 0;
+    dz.push_back(c.f32(c.at(dzs, m), "dz[m]", &nz));
+    dF.push_back(c.f32(c.at(dFs, m), "acc.dF[m]", &nF));
+    if (c.ok && (nz != t.rows * t.K || nF != static_cast<size_t>(t.K) * RH)) c.fail("lmfBackwardRows: dz[m] or acc.dF[m] has the wrong size");
+  }
+  if (!c.ok) return nullptr;
+  if (ny != t.rows * t.H || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > t.rows) {
+    c.fail("lmfBackwardRows: sizes do not match");
+    return nullptr;
+  }
+  std::vector<std::vector<float>> P(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * RH));
+  std::vector<float> dP(static_cast<size_t>(LMF_CHUNK) * RH), zt(static_cast<size_t>(t.K) * LMF_CHUNK);
+  std::vector<double> dwSum(t.R, 0.0);
+  for (int64_t s = i0; s < i1; s += LMF_CHUNK) {
+    const int n = static_cast<int>(std::min<int64_t>(LMF_CHUNK, i1 - s));
+    lmfProducts(t, s, n, P);
+    const size_t len = static_cast<size_t>(n) * RH;
+    for (int m = 0; m < t.M; m++) {
+      // dP_m = (dy ⊗ w) ⊙ Π of the other modalities' products; dw from the full product (m = 0)
+      std::fill(dP.begin(), dP.begin() + len, 1.0f);
+      for (int q = 0; q < t.M; q++)
+        if (q != m)
+          for (size_t x = 0; x < len; x++) dP[x] *= P[q][x];
+      for (int i = 0; i < n; i++) {
+        const float* g = dy + (s + i) * t.H;
+        for (int r = 0; r < t.R; r++) {
+          float* d = dP.data() + static_cast<size_t>(i) * RH + static_cast<size_t>(r) * t.H;
+          if (m == 0) {
+            const float* p0 = P[0].data() + static_cast<size_t>(i) * RH + static_cast<size_t>(r) * t.H;
+            double dwr = 0;
+            for (int h = 0; h < t.H; h++) dwr += static_cast<double>(g[h] * d[h] * p0[h]);
+            dwSum[r] += dwr;
+          }
+          const float wr = t.w[r];
+          for (int h = 0; h < t.H; h++) d[h] *= g[h] * wr;
+        }
+      }
+      // dz_m = dP_m F_mᵀ (n × K); dF_m += z_mᵀ dP_m (K × R·H), z's chunk transposed first
+      gemm(n, t.K, RH, dP.data(), RH, t.F[m], RH, true, dz[m] + s * t.K, t.K, false);
+      const float* zm = t.z[m] + s * t.K;
+      for (int i = 0; i < n; i++)
+        for (int k = 0; k < t.K; k++) zt[static_cast<size_t>(k) * n + i] = zm[static_cast<size_t>(i) * t.K + k];
+      gemm(t.K, RH, n, zt.data(), n, dP.data(), RH, false, dF[m], RH, true);
+    }
+  }
+  for (int r = 0; r < t.R; r++) dw[r] += dwSum[r];
+  return nullptr;
+}
+
 // kernels.ts SparseRows: rows picked (repeats allowed) from a CSR matrix.
 struct Sparse {
   const int32_t* rows = nullptr;
@@ -492,8 +640,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"similarityRows", nullptr, SimilarityRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"spmmRows", nullptr, SpmmRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"spmmBack", nullptr, SpmmBack, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lmfForwardRows", nullptr, LmfForwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lmfBackwardRows", nullptr, LmfBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // which build of the matrix product this machine runs (runs record it)
   napi_value isa;
   napi_create_string_utf8(env, GEMM.isa, NAPI_AUTO_LENGTH, &isa);

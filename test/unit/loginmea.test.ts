@@ -12,6 +12,7 @@ import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { loginmeaOptions } from '../../src/shared/models/loginmea';
 import { nativeGemmOn } from '../../src/engine/nn/gemm';
 import { nativeAddonPath } from '../../src/engine/runtime/native';
+import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
 import { DEMO_DATASET, skipWithout } from '../helpers';
 
 const denseBuilt = !skipWithout('the native dense addon (npm run setup builds it)', nativeAddonPath('dense') !== null);
@@ -75,12 +76,15 @@ describe('LoginMEA', () => {
   });
 
   it.each([
-    ['native products where built', 'auto'],
-    ['tfjs products', 'tfjs'],
-  ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel) => {
+    ['native products where built, one thread', 'auto', 1],
+    ['native products where built, two threads', 'auto', 2],
+    ['tfjs products', 'tfjs', 1],
+  ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel, threads) => {
     // 'auto' takes the native products exactly when the addon is built (and on CI it must be)
     if (kernel === 'auto') expect(nativeGemmOn()).toBe(denseBuilt);
-    const [N, H, R, M] = [7, 3, 2, 2];
+    // three modalities (each one's gradient is the product of the two others'); 150 rows: the native
+    // kernel's chunks of 64 rows, split over the threads with their own sums of dF and dw
+    const [N, H, R, M] = [150, 3, 2, 3];
     const zs = Array.from({ length: M }, () => tf.tensor2d(randn(N * (H + 1)), [N, H + 1]));
     const Fs = Array.from({ length: M }, () => tf.tensor2d(randn((H + 1) * R * H), [H + 1, R * H]));
     const w = tf.tensor1d(randn(R));
@@ -93,7 +97,7 @@ describe('LoginMEA', () => {
         .reduce((a, p) => tf.mul(a, p));
       return tf.add(tf.sum(tf.mul(tf.reshape(prod, [N, R, H]), tf.reshape(x[2 * M]!, [1, R, 1])), 1), x[2 * M + 1]!);
     };
-    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 3, kernel); // chunks of 3, 3 and 1 rows
+    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 64, kernel); // the tfjs path's chunks: 64, 64 and 22 rows
     const inputs = [...zs, ...Fs, w, b];
     const loss =
       (f: (...x: tf.Tensor[]) => tf.Tensor) =>
@@ -102,12 +106,19 @@ describe('LoginMEA', () => {
     const close = (a: tf.Tensor, want: tf.Tensor) => {
       const [x, y] = [a.dataSync(), want.dataSync()];
       expect(x.length).toBe(y.length);
-      for (let k = 0; k < x.length; k++) expect(x[k]!).toBeCloseTo(y[k]!, 4);
+      for (let k = 0; k < x.length; k++) expect(x[k]!).toBeCloseTo(y[k]!, 3);
     };
-    close(chunked(...inputs), plain(...inputs));
-    const got = tf.grads(loss(chunked))(inputs);
-    const want = tf.grads(loss(plain))(inputs);
-    got.forEach((g, k) => close(g, want[k]!));
+    const before = kernelThreads();
+    try {
+      setKernelThreads(threads);
+      if (threads > 1) expect(workerCount()).toBe(threads - 1);
+      close(chunked(...inputs), plain(...inputs));
+      const got = tf.grads(loss(chunked))(inputs);
+      const want = tf.grads(loss(plain))(inputs);
+      got.forEach((g, k) => close(g, want[k]!));
+    } finally {
+      setKernelThreads(before);
+    }
   });
 
   it('scores a batch with the left → right InfoNCE (the other graph’s rows as the only negatives)', () => {
@@ -124,6 +135,28 @@ describe('LoginMEA', () => {
       want += max + Math.log(s.reduce((acc, v) => acc + Math.exp(v - max), 0)) - s[i]!;
     }
     expect(got).toBeCloseTo(want / B, 4);
+  });
+
+  it('computes the InfoNCE and its gradients natively with the tfjs formula’s values (two threads)', () => {
+    expect(nativeGemmOn()).toBe(denseBuilt);
+    const [B, d] = [150, 5]; // rows split over the threads' products
+    const l = tf.tidy(() => tf.div(tf.tensor2d(randn(B * d), [B, d]), 2)) as tf.Tensor2D;
+    const r = tf.tidy(() => tf.div(tf.tensor2d(randn(B * d), [B, d]), 2)) as tf.Tensor2D;
+    const before = kernelThreads();
+    try {
+      setKernelThreads(2);
+      const run = (kernel: 'auto' | 'tfjs') => {
+        const [lv, rv] = [tf.variable(l, true, `l${kernel}`), tf.variable(r, true, `r${kernel}`)];
+        const { value, grads } = tf.variableGrads(() => tf.mul(infoNce(lv, rv, 0.1, kernel), 3) as tf.Scalar, [lv, rv]);
+        return [value.dataSync(), grads[lv.name]!.dataSync(), grads[rv.name]!.dataSync()];
+      };
+      const [native, plain] = [run('auto'), run('tfjs')];
+      expect(native.length).toBe(3);
+      native.forEach((a, n) => a.forEach((x, i) => expect(x).toBeCloseTo(plain[n]![i]!, 4)));
+      expect(Math.max(...Array.from(plain[1]!, Math.abs))).toBeGreaterThan(1e-3);
+    } finally {
+      setKernelThreads(before);
+    }
   });
 
   it('builds [structure ‖ joint]: 3H for the structure, (modalities + 2)H for the joint, in column blocks', () => {

@@ -15,6 +15,17 @@ export interface NativeKernels {
   rreaBackwardRows(task: object, i0: number, i1: number): void;
 }
 
+/** The low-rank fusion's inputs: M modalities' rows × K inputs z[m] and K × (R·H) factors F[m], rank weights w. */
+export interface LmfTask {
+  M: number;
+  K: number;
+  R: number;
+  H: number;
+  z: Float32Array[];
+  F: Float32Array[];
+  w: Float32Array;
+}
+
 /** native/dense.cc's generic kernels: the evaluation's similarity rows and the sparse rows × dense
  *  products of sparse inputs (the same addon's loss heads are typed in models/heads/task.ts). */
 export interface NativeDense {
@@ -24,6 +35,10 @@ export interface NativeDense {
   spmmRows(task: SparseRows & { W: Float32Array; C: number; out: Float32Array }, i0: number, i1: number): void;
   /** kernels.ts spmmBackward, added into task.dW */
   spmmBack(task: SparseRows & { dOut: Float32Array; C: number; dW: Float32Array }): void;
+  /** rows i0..i1 of the low-rank fusion (nn/lmf.ts) into task.out */
+  lmfForwardRows(task: LmfTask & { b: Float32Array; out: Float32Array }, i0: number, i1: number): void;
+  /** rows i0..i1 of the low-rank fusion's gradients: dz[m]'s rows written, dF[m] and dw added into */
+  lmfBackwardRows(task: LmfTask & { dy: Float32Array; dz: Float32Array[]; acc: { dF: Float32Array[]; dw: Float64Array } }, i0: number, i1: number): void;
   /** the build of the matrix product chosen for this CPU when the addon loaded: avx512, avx2, sse, generic */
   readonly isa: string;
 }

@@ -157,12 +157,12 @@ export function parallelRows<S>(g: AggGraph, task: string, args: object, local: 
 }
 
 /** Runs `task` over rows 0..n in equal ranges, one per thread (the first here, `local`), at least
- *  `minRows` rows each; `args` in shared memory as for parallelRows. */
-export function splitRows(n: number, minRows: number, task: string, args: object, local: (i0: number, i1: number) => void): void {
+ *  `minRows` rows each; `args` in shared memory, and `partial` / `merge` as for parallelRows. */
+export function splitRows<S>(n: number, minRows: number, task: string, args: object, local: (i0: number, i1: number) => void, partial?: () => S, merge?: (sums: S) => void): void {
   const parts = Math.max(1, Math.min(kernelThreads(), pool().length + 1, Math.floor(n / Math.max(1, minRows))));
   const ranges: [number, number][] = [];
   for (let t = 0; t < parts; t++) ranges.push([Math.floor((n * t) / parts), Math.floor((n * (t + 1)) / parts)]);
-  inRanges(ranges, task, args, local);
+  inRanges(ranges, task, args, local, partial, merge);
 }
 
 function inRanges<S>(ranges: [number, number][], task: string, args: object, local: (i0: number, i1: number) => void, partial?: () => S, merge?: (sums: S) => void): void {

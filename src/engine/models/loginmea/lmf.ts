@@ -3,15 +3,17 @@
 // tape the rank products of every entity (rows × rank·H per modality, 267 MB each on FB15K-DB15K) and
 // their products stay alive until the backward pass, which overflowed the wasm heap. The backward
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
-import { nativeABt, nativeGemmOn, transposed } from '../../nn/gemm';
-import { tf } from '../../runtime/tf';
+import { nativeGemmOn } from '../../nn/gemm';
+import { nativeDenseOn, type LmfTask } from '../../runtime/native';
+import { sharedF32, sharedF64, splitRows } from '../../runtime/pool';
+import { currentBackend, tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
 
 /** zs[m]: rows × (H + 1); Fs[m]: (H + 1) × (R·H); w: R; b: H. `kernel`: 'auto' runs the products
  *  natively where the native dense kernels are built (nn/gemm.ts), 'tfjs' always in tfjs. */
 export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
-  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(zs, Fs, w, b, rank, chunk);
+  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(zs, Fs, w, b, rank);
   const M = zs.length;
   const N = zs[0]!.shape[0];
   const H = b.shape[0];
@@ -82,74 +84,51 @@ export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor
   return f(...zs, ...Fs, w, b) as tf.Tensor2D;
 }
 
-/** The same op with its products in the native dense kernels and the rest in TypeScript loops. */
-function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk: number): tf.Tensor2D {
+/** The same op in the native dense kernels (native/dense.cc lmfForwardRows / lmfBackwardRows): the
+ *  rows split over the kernel threads, each thread's share of dF and dw summed into its own and added
+ *  in thread order. (`chunk` is the tfjs path's; the native one chunks rows by itself.) */
+function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
   const M = zs.length;
   const N = zs[0]!.shape[0];
   const H = b.shape[0];
   const K = H + 1;
-  const RH = rank * H;
-  const gemm = (a: Float32Array, bt: Float32Array, n: number, k: number) => nativeABt(a, bt, n, k)!;
+  const dense = nativeDenseOn(currentBackend())!;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
-    const z = inputs.slice(0, M).map((t) => t.dataSync() as Float32Array);
-    const F = inputs.slice(M, 2 * M).map((t) => t.dataSync() as Float32Array); // K × RH
-    const Ft = F.map((x) => transposed(x, K, RH)); // RH × K: P = z F = z (Fᵀ)ᵀ
-    const wd = inputs[2 * M]!.dataSync() as Float32Array;
-    const bd = inputs[2 * M + 1]!.dataSync() as Float32Array;
-    /** rows [s, s + n) of every modality's rank products, n × RH each */
-    const products = (s: number, n: number) => z.map((zm, m) => gemm(zm.subarray(s * K, (s + n) * K), Ft[m]!, RH, K));
-    const out = new Float32Array(N * H);
-    for (let s = 0; s < N; s += chunk) {
-      const n = Math.min(chunk, N - s);
-      const P = products(s, n);
-      for (let i = 0; i < n; i++) {
-        for (let c = 0; c < H; c++) {
-          let v = bd[c]!;
-          for (let r = 0; r < rank; r++) {
-            let p = 1;
-            for (const Pm of P) p *= Pm[i * RH + r * H + c]!;
-            v += wd[r]! * p;
-          }
-          out[(s + i) * H + c] = v;
-        }
-      }
-    }
+    const base: LmfTask = {
+      M,
+      K,
+      R: rank,
+      H,
+      z: inputs.slice(0, M).map((t) => t.dataSync() as Float32Array),
+      F: inputs.slice(M, 2 * M).map((t) => t.dataSync() as Float32Array),
+      w: inputs[2 * M]!.dataSync() as Float32Array,
+    };
+    const fwd = { ...base, b: inputs[2 * M + 1]!.dataSync() as Float32Array, out: sharedF32(N * H) };
+    splitRows(N, 64, 'lmfForwardRows', fwd, (i0, i1) => dense.lmfForwardRows(fwd, i0, i1));
     return {
-      value: tf.tensor2d(out, [N, H]),
+      value: tf.tensor2d(fwd.out, [N, H]),
       gradFunc: (dy) => {
         const g = (dy as tf.Tensor).dataSync() as Float32Array;
-        const dz = z.map((x) => new Float32Array(x.length));
-        const dF = F.map(() => new Float64Array(K * RH));
-        const dw = new Float64Array(rank);
-        const db = new Float64Array(H);
-        for (let s = 0; s < N; s += chunk) {
-          const n = Math.min(chunk, N - s);
-          const P = products(s, n);
-          for (let i = 0; i < n; i++) for (let c = 0; c < H; c++) db[c]! += g[(s + i) * H + c]!;
-          for (let m = 0; m < M; m++) {
-            // dP_m = (dy ⊗ w) ⊙ Π of the other modalities' products; dw from the full product (m = 0)
-            const dP = new Float32Array(n * RH);
-            for (let i = 0; i < n; i++) {
-              for (let r = 0; r < rank; r++) {
-                for (let c = 0; c < H; c++) {
-                  const at = i * RH + r * H + c;
-                  let others = 1;
-                  for (let q = 0; q < M; q++) if (q !== m) others *= P[q]![at]!;
-                  const gy = g[(s + i) * H + c]!;
-                  dP[at] = gy * wd[r]! * others;
-                  if (m === 0) dw[r]! += gy * others * P[0]![at]!;
-                }
-              }
-            }
-            // dz = dP Fᵀ (n × K); dF += zᵀ dP (K × RH)
-            dz[m]!.set(gemm(dP, F[m]!, K, RH), s * K);
-            const part = gemm(transposed(z[m]!.subarray(s * K, (s + n) * K), n, K), transposed(dP, n, RH), RH, n);
-            const acc = dF[m]!;
-            for (let x = 0; x < acc.length; x++) acc[x]! += part[x]!;
-          }
-        }
-        return [...dz.map((x) => tf.tensor2d(x, [N, K])), ...dF.map((x) => tf.tensor2d(Float32Array.from(x), [K, RH])), tf.tensor1d(Float32Array.from(dw)), tf.tensor1d(Float32Array.from(db))];
+        const sums = () => ({ dF: base.F.map((x) => sharedF32(x.length)), dw: sharedF64(rank) });
+        const acc = sums();
+        const back = { ...base, dy: g, dz: base.z.map((x) => sharedF32(x.length)) };
+        splitRows(
+          N,
+          64,
+          'lmfBackwardRows',
+          back,
+          (i0, i1) => dense.lmfBackwardRows({ ...back, acc }, i0, i1),
+          sums,
+          (part) => {
+            part.dF.forEach((x, m) => {
+              const to = acc.dF[m]!;
+              for (let k = 0; k < x.length; k++) to[k]! += x[k]!;
+            });
+            for (let r = 0; r < rank; r++) acc.dw[r]! += part.dw[r]!;
+          },
+        );
+        return [...back.dz.map((x) => tf.tensor2d(x, [N, K])), ...acc.dF.map((x) => tf.tensor2d(x, [K, rank * H])), tf.tensor1d(Float32Array.from(acc.dw)), tf.sum(dy as tf.Tensor2D, 0)];
       },
     };
   });
