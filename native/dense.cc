@@ -409,7 +409,7 @@ napi_value SimilarityRows(napi_env env, napi_callback_info info) {
 // ρ a column block of H. A row range per thread (pool.ts), in chunks of LMF_CHUNK rows so the rank
 // products (chunk × R·H per modality) stay in cache; nothing kept for the backward pass, which
 // recomputes them (on FB15K-DB15K all rows' products are 267 MB per modality).
-const int LMF_CHUNK = 64;
+const int LMF_CHUNK = 256;
 
 struct Lmf {
   int M = 0, K = 0, R = 0, H = 0;

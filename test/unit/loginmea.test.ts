@@ -164,10 +164,14 @@ describe('LoginMEA', () => {
     try {
       const shapes = tf.tidy(() => {
         const f = enc.forward();
-        return { joint: f.joint.shape, gph: f.mods.get('gph')!.shape, attention: f.attention!.shape, pieces: f.pieces.map((p) => p.shape[1]) };
+        const parts = enc.forwardPieces();
+        const some = enc.rowsOf(parts, Int32Array.from([3, 0, 3]));
+        // a step's rows of the final embedding are those rows of the whole one
+        expect(Array.from(some.dataSync()).slice(0, f.joint.shape[1])).toEqual(Array.from(tf.slice(f.joint, [3, 0], [1, -1]).dataSync()));
+        return { joint: f.joint.shape, gph: f.mods.get('gph')!.shape, attention: f.attention!.shape, pieces: [...parts.structure, ...parts.joint].map((p) => p.shape[1]), some: some.shape };
       });
-      // structure h⁰, h¹, h²; then the early fusion (two modalities) and the joint layers' h¹, h²
-      expect(shapes).toEqual({ joint: [features.rows, 3 * 8 + 4 * 8], gph: [features.rows, 24], attention: [features.rows, 2], pieces: [8, 8, 8, 16, 8, 8] });
+      // structure h⁰, h¹, h², the joint layers' h¹, h²; between them in the final embedding the early fusion (two modalities)
+      expect(shapes).toEqual({ joint: [features.rows, 3 * 8 + 4 * 8], gph: [features.rows, 24], attention: [features.rows, 2], pieces: [8, 8, 8, 8, 8], some: [3, 3 * 8 + 4 * 8] });
       expect(enc.params.get('rel')!.shape).toEqual([enc.graph.relations, 8]);
     } finally {
       enc.dispose();

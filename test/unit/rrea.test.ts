@@ -96,6 +96,24 @@ describe('RREA', () => {
     });
   });
 
+  it('reads a relation table afresh once it has changed (the layers of a step share its set vectors)', () => {
+    const g = randomGraph(3, 30, 4, 120);
+    const d = 5;
+    const rand = mulberry32(8);
+    const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+    const H = tf.tensor2d(randn(g.rows * d), [g.rows, d]);
+    const k = tf.tensor1d(randn(d));
+    const rel = tf.variable(tf.tensor2d(randn(g.relations * d), [g.relations, d]));
+    const first = rreaLayer(H, rel, k, g).dataSync();
+    expect(rreaLayer(H, rel, k, g).dataSync()).toEqual(first); // the same table: the same layer
+    const next = randn(g.relations * d);
+    rel.assign(tf.tensor2d(next, [g.relations, d])); // as AdamW updates it
+    const after = rreaLayer(H, rel, k, g).dataSync();
+    expect(after).not.toEqual(first);
+    expect(after).toEqual(rreaLayer(H, tf.tensor2d(next, [g.relations, d]), k, g).dataSync());
+    rel.dispose();
+  });
+
   it('matches finite differences of its own forward', () => {
     const g = randomGraph(5, 12, 4, 30);
     const d = 5;

@@ -4,7 +4,7 @@
 // aggregation through the kernels in kernels.ts.
 import { tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
-import { relationSets, rreaBackward, rreaForward, type RelationGraph } from './rrea';
+import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
 
 /**
  * Forward results kept between the two passes of a training step (models/heads/step.ts): the loss heads run
@@ -104,7 +104,7 @@ export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, grap
   const f = tf.customGrad((h, r, kt) => {
     const hd = (h as tf.Tensor).dataSync() as Float32Array;
     const kd = (kt as tf.Tensor).dataSync() as Float32Array;
-    const sets = relationSets(graph, (r as tf.Tensor).dataSync() as Float32Array, d);
+    const sets = setsOf(graph, r as tf.Tensor2D);
     const fwd = rreaForward(graph, hd, d, sets, kd);
     return {
       value: tf.tensor2d(fwd.out, [graph.rows, d]),
@@ -115,6 +115,20 @@ export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, grap
     };
   });
   return f(H, rel, k) as tf.Tensor2D;
+}
+
+// The set vectors of the last relation table a graph's layers read: a model's layers share one table
+// (LoginMEA's four per step), so they are computed once per step. Keyed by the table's data: a
+// tensor's data never changes under one dataId (a variable's assign gives it a new one).
+const lastSets = new WeakMap<RelationGraph, { data: object; sets: RreaSets }>();
+
+function setsOf(graph: RelationGraph, rel: tf.Tensor2D): RreaSets {
+  const data = rel.dataId as object;
+  const known = lastSets.get(graph);
+  if (known?.data === data) return known.sets;
+  const sets = relationSets(graph, rel.dataSync() as Float32Array, rel.shape[1]);
+  lastSets.set(graph, { data, sets });
+  return sets;
 }
 
 /** Σ of the rows of `g` that map to the same target row (the gradient of a gather by `at`):

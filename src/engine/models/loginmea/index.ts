@@ -6,7 +6,7 @@
 import type { LoginmeaOptions } from '../../../shared/models/loginmea';
 import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
-import { l2normalize, takeRows } from '../../nn/ops';
+import { l2normalize } from '../../nn/ops';
 import { infoNce } from './loss';
 import { tf } from '../../runtime/tf';
 import type { Modality } from '../modalities';
@@ -38,14 +38,8 @@ export class LoginmeaModel implements AlignmentModel {
     if (o.recreateOptimizer && plan.epoch >= o.ilStart) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
     const { value, grads } = tf.variableGrads(() => {
       // each batch's rows of each column block, then normalised: never all entities × 2,400 columns
-      const { pieces } = this.encoder.forwardPieces();
-      const rowsOf = (rows: Int32Array) =>
-        l2normalize(
-          tf.concat(
-            pieces.map((p) => takeRows(p, rows)),
-            1,
-          ) as tf.Tensor2D,
-        );
+      const f = this.encoder.forwardPieces();
+      const rowsOf = (rows: Int32Array) => l2normalize(this.encoder.rowsOf(f, rows));
       let loss: tf.Tensor = tf.scalar(0);
       for (const [at, size] of plan.batches) {
         loss = tf.add(loss, infoNce(rowsOf(plan.rows.subarray(at, at + size)), rowsOf(plan.rows.subarray(at + size, at + 2 * size)), o.tau));
@@ -63,7 +57,7 @@ export class LoginmeaModel implements AlignmentModel {
   embeddings(): Embeddings {
     const [joint, attention, ...mods] = tf.tidy(() => {
       const f = this.encoder.forward();
-      return [f.joint, f.attention ?? tf.zeros([0, 0]), ...f.mods.values()];
+      return [f.joint, f.attention ?? tf.zeros([0, 0]), ...this.present.map((m) => f.mods.get(m)!)];
     });
     attention!.dispose();
     // the final embedding is no weighted concatenation of the modalities' (no contributions to show)
@@ -72,10 +66,8 @@ export class LoginmeaModel implements AlignmentModel {
 
   /** The structure's part is not weighted (1); each feature modality's is its mean per-entity attention. */
   modalityWeights(): Record<string, number> {
-    const mean = tf.tidy(() => {
-      const { attention } = this.encoder.forward();
-      return attention ? tf.mean(attention, 0) : tf.zeros([0]);
-    });
+    // the encoders and the attention only: no graph layer, no fusion
+    const mean = tf.tidy(() => (this.encoder.fused.length ? tf.mean(this.encoder.attention(this.encoder.encode()), 0) : tf.zeros([0])));
     const d = mean.dataSync();
     mean.dispose();
     return Object.fromEntries(this.present.map((m) => [m, m === 'gph' ? 1 : d[this.encoder.fused.indexOf(m)]!]));

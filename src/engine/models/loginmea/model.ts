@@ -5,7 +5,7 @@
 // feature modalities. Final embedding [structure ‖ joint] (3H + (M + 2)H with two layers).
 import type { LoginmeaOptions } from '../../../shared/models/loginmea';
 import type { Features } from '../../features/build';
-import { l2normalize, matMul, rreaLayer, spmm } from '../../nn/ops';
+import { l2normalize, matMul, rreaLayer, spmm, takeRows } from '../../nn/ops';
 import { relationGraph, type RelationGraph } from '../../nn/rrea';
 import { mulberry32 } from '../../random';
 import type { SparseRows } from '../../runtime/layouts';
@@ -16,11 +16,16 @@ import { lowRankFusion } from './lmf';
 export type LoginmeaConfig = Pick<LoginmeaOptions, 'seed' | 'hidden' | 'gnnLayers' | 'rank' | 'modalities'>;
 
 export interface LoginmeaForward {
-  /** the final embedding [structure ‖ joint], not normalised, in its column blocks (a training step
-   *  takes its batches' rows from each, never concatenating every entity's 2,400 columns) */
-  pieces: tf.Tensor2D[];
-  /** the structure encoder's output and each feature modality's encoder output */
-  mods: Map<Modality, tf.Tensor2D>;
+  /** the structure encoder's layers h⁰ … h^L (every entity) */
+  structure: tf.Tensor2D[];
+  /** the joint encoder's layers h¹ … h^L (every entity; its h⁰ slot is the early fusion) */
+  joint: tf.Tensor2D[];
+  /** the early fusion's inputs: each feature modality's encoder output normalised, and the softmax of
+   *  its global weights (computed for the rows asked for only: see rowsOf) */
+  normed: tf.Tensor2D[];
+  mix: tf.Tensor1D | null;
+  /** each feature modality's encoder output */
+  encoded: Map<Modality, tf.Tensor2D>;
   /** rows × feature modalities: the fusion's per-entity modality attention (null without features) */
   attention: tf.Tensor2D | null;
 }
@@ -109,43 +114,64 @@ export class Loginmea {
   }
 
   /** Every entity's final embedding, [structure ‖ joint], and its parts (LoginMEA has no train-time randomness). */
-  forward(): LoginmeaForward & { joint: tf.Tensor2D } {
+  forward(): { joint: tf.Tensor2D; mods: Map<Modality, tf.Tensor2D>; attention: tf.Tensor2D | null } {
     const f = this.forwardPieces();
-    return { ...f, joint: tf.concat(f.pieces, 1) as tf.Tensor2D };
+    const mods = new Map<Modality, tf.Tensor2D>([['gph', tf.concat(f.structure, 1) as tf.Tensor2D], ...f.encoded]);
+    return { joint: this.rowsOf(f), mods, attention: f.attention };
+  }
+
+  /** The final embedding [structure ‖ early fusion ‖ joint layers] of `rows` (every row when absent),
+   *  not normalised. A training step asks for its batches' rows only: the early fusion (tanh of the
+   *  weighted modalities) is then computed for them alone, and no all-entities × 2,400 matrix exists. */
+  rowsOf(f: LoginmeaForward, rows?: Int32Array): tf.Tensor2D {
+    const at = (x: tf.Tensor2D) => (rows ? takeRows(x, rows) : x);
+    const early = f.mix
+      ? [
+          tf.tanh(
+            tf.concat(
+              f.normed.map((n, k) => tf.mul(at(n), tf.reshape(tf.slice(f.mix!, k, 1), []))),
+              1,
+            ),
+          ) as tf.Tensor2D,
+        ]
+      : [];
+    return tf.concat([...f.structure.map(at), ...early, ...f.joint.map(at)], 1) as tf.Tensor2D;
   }
 
   forwardPieces(): LoginmeaForward {
-    const all = this.mean.rows;
     const structure = this.layers(tf.tanh(spmm(this.mean, this.p('ent'))), 'gph');
-    const gph = tf.concat(structure, 1) as tf.Tensor2D;
-    const mods = new Map<Modality, tf.Tensor2D>([['gph', gph]]);
-    if (this.fused.length === 0) return { pieces: structure, mods, attention: null };
-    const x = this.fused.map((m) => {
-      const e = tf.add(rowsTimes(m, this.inputs.get(m)!, all)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)) as tf.Tensor2D;
-      mods.set(m, e);
-      return e;
-    });
+    const encoded = new Map<Modality, tf.Tensor2D>();
+    if (this.fused.length === 0) return { structure, joint: [], normed: [], mix: null, encoded, attention: null };
+    const x = this.encode();
+    this.fused.forEach((m, k) => encoded.set(m, x[k]!));
     const normed = x.map((e) => l2normalize(e));
-    // early fusion: the softmax-weighted concatenation of the normalised modalities
-    const mix = tf.softmax(this.p<tf.Tensor1D>('joint.mix'));
-    const early = tf.concat(
-      normed.map((n, k) => tf.mul(n, tf.reshape(tf.slice(mix, k, 1), []))),
-      1,
-    );
     const { attention, fused } = this.lmf(x, normed);
-    return { pieces: [...structure, tf.tanh(early) as tf.Tensor2D, ...this.layers(tf.tanh(fused), 'joint').slice(1)], mods, attention };
+    // early fusion: the softmax-weighted concatenation of the normalised modalities (rowsOf)
+    const mix = tf.softmax(this.p<tf.Tensor1D>('joint.mix')) as tf.Tensor1D;
+    return { structure, joint: this.layers(tf.tanh(fused), 'joint').slice(1), normed, mix, encoded, attention };
   }
 
-  /** The adaptive low-rank fusion (rank R): per-entity modality attention a = softmax_m(tanh(x_m) · u),
+  /** Each feature modality's encoder output, every entity: Linear(input → H). */
+  encode(): tf.Tensor2D[] {
+    return this.fused.map((m) => tf.add(rowsTimes(m, this.inputs.get(m)!, this.mean.rows)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)) as tf.Tensor2D);
+  }
+
+  /** The per-entity modality attention of the encoder outputs x: a = softmax_m(tanh(x_m) · u). */
+  attention(x: tf.Tensor2D[]): tf.Tensor2D {
+    return tf.softmax(
+      tf.concat(
+        x.map((e) => matMul(tf.tanh(e), this.p('joint.attn'))),
+        1,
+      ),
+      1,
+    ) as tf.Tensor2D;
+  }
+
+  /** The adaptive low-rank fusion (rank R): per-entity modality attention a (above),
    *  z_m = [1 ‖ a_m n(x_m)], P_m = z_m F_m (rows × R·H), out = Σ_ρ w_ρ Π_m P_m[ρ] + b. */
   lmf(x: tf.Tensor2D[], normed: tf.Tensor2D[]): { attention: tf.Tensor2D; fused: tf.Tensor2D } {
-    const R = this.config.rank;
     const N = x[0]!.shape[0];
-    const scores = tf.concat(
-      x.map((e) => matMul(tf.tanh(e), this.p('joint.attn'))),
-      1,
-    );
-    const attention = tf.softmax(scores, 1) as tf.Tensor2D;
+    const attention = this.attention(x);
     const ones = tf.ones([N, 1]);
     const zs = this.fused.map((_, k) => tf.concat([ones, tf.mul(normed[k]!, tf.slice(attention, [0, k], [N, 1]))], 1) as tf.Tensor2D);
     const fused = lowRankFusion(
@@ -153,7 +179,7 @@ export class Loginmea {
       this.fused.map((m) => this.p(`joint.lmf.${m}`)),
       this.p<tf.Tensor1D>('joint.lmf.w'),
       this.p<tf.Tensor1D>('joint.lmf.b'),
-      R,
+      this.config.rank,
     );
     return { attention, fused };
   }
