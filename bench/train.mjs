@@ -16,6 +16,10 @@
 //   mclea      MCLEA on FB15K-DB15K partialFB, its 20 % split, no hold-out, 140 epochs: the settings of
 //              the authors' code run here (epochs 30 / 100 / 140, models.md)
 //   mclea-full MCLEA, the honest protocol (10 % of the training pairs held out for selection), 1000 epochs
+//   loginmea   LoginMEA on FB15K-DB15K partialFB, its 20 % split, the honest protocol, its script's
+//              schedule (1000 epochs, lr 5e-4, the optimizer re-created at lr/5 from epoch 50)
+//   loginmea-iterative  the same with mutual-nearest-neighbour pseudo-labels from epoch 50 every 5
+//   loginmea-dbp15k     LoginMEA on DBP15K zh_en and fr_en, 30 % seeds, without names
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,6 +58,12 @@ const PRESETS = {
   ],
   mclea: [['MCLEA FB15K-DB15K 20 % (no hold-out)', ['--data', fb, '--model', 'mclea', '--valid-fraction', '0', '--epochs', '140', '--check-point', '10']]],
   'mclea-full': [['MCLEA FB15K-DB15K 20 %', ['--data', fb, '--model', 'mclea', '--epochs', '1000']]],
+  loginmea: [['LoginMEA FB15K-DB15K 20 %', ['--data', fb, '--model', 'loginmea', '--epochs', '1000']]],
+  'loginmea-iterative': [['LoginMEA FB15K-DB15K 20 % iterative', ['--data', fb, '--model', 'loginmea', '--epochs', '1000', '--iterative', 'mnn']]],
+  'loginmea-dbp15k': [
+    ['LoginMEA DBP15K zh_en 30 %', ['--data', d('dbp15k/zh_en'), '--model', 'loginmea', '--rate', '0.3', '--epochs', '1000']],
+    ['LoginMEA DBP15K fr_en 30 %', ['--data', d('dbp15k/fr_en'), '--model', 'loginmea', '--rate', '0.3', '--epochs', '1000']],
+  ],
   openea: [['OpenEA EN_FR_15K_V1 20 %', ['--data', d('openea15k/OEA_EN_FR_15K_V1'), '--rate', '0.2', '--modalities', 'gph,att', '--epochs', '300']]],
 };
 const preset = positionals[0];
