@@ -18,6 +18,10 @@ export interface Candidate {
    *  cosine is Σ_m w_m² cos_m / (‖joint_s‖ ‖joint_t‖). A missing modality adds what the model's
    *  stand-in vectors add (the model does use them). Absent in queues written before it existed. */
   contributions?: Record<string, number>;
+  /** the model's own modality weights for this source and this target, where the model weighs each
+   *  entity's modalities itself (LoginMEA's fusion attention); absent for models whose weights are
+   *  the same for every entity, and in queues written before it existed */
+  entityWeights?: { source: Record<string, number>; target: Record<string, number> };
   /** which side lacks each modality that is missing for the pair (absent: both have it; absent
    *  altogether in queues written before it existed) */
   missing?: Record<string, 'source' | 'target' | 'both'>;

@@ -1,7 +1,8 @@
 // Choosing the model of a round in the app, in headless Chromium over browser mode on the demo: the
 // rounds bar offers every registered model with a settings form generated from its options schema;
 // a round trained with MCLEA is recorded and shown as MCLEA's, and switching back to HUMEA starts
-// afresh instead of loading MCLEA's parameters.
+// afresh instead of loading MCLEA's parameters; a round trained with LoginMEA shows its own
+// per-entity modality weights in the evidence panel.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -65,6 +66,30 @@ describe('the model of a round (demo)', () => {
     await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 2');
     expect(round(2)).toMatchObject({ model: 'humea', warmStartFrom: null, epoch: 5 });
     expect(await page.textContent('[data-round="2"] [data-testid=round-model]')).toBe('HUMEA');
+    expect(app.problems).toEqual([]);
+  });
+
+  it('trains a round with LoginMEA; the evidence panel shows the pair’s own modality weights', async () => {
+    await page.selectOption('[data-testid=model-select]', 'loginmea');
+    expect(await page.textContent('[data-testid=settings-summary]')).toBe(`${MODELS.loginmea.title} settings`);
+    expect(await options()).toContain('rank');
+    await page.fill('[data-option=hidden] input', '16');
+    await page.dispatchEvent('[data-option=hidden] input', 'change');
+    await page.fill('.round-line .epochs', '3');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 3');
+    expect(round(3)).toMatchObject({ model: 'loginmea', warmStartFrom: null, epoch: 3 });
+    expect(await page.textContent('[data-round="3"] [data-testid=round-model]')).toBe('LoginMEA'); // the rounds table is still open
+    await page.click('[data-testid=tab-rounds]'); // back to the review
+    await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
+    // the fused modalities (relations, attributes): source / target weights, each side's summing to 1
+    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
+    expect(cells).toHaveLength(2);
+    for (const side of [0, 1]) {
+      const w = cells.map((c) => Number(c.split(' / ')[side]));
+      expect(Math.abs(w[0]! + w[1]! - 1)).toBeLessThan(0.002);
+    }
+    expect(await page.$$eval('.modalities td.contribution', (tds) => tds.map((t) => t.textContent!.trim()).filter(Boolean))).toEqual([]);
     expect(app.problems).toEqual([]);
   });
 });

@@ -122,6 +122,28 @@ describe('curation rounds', () => {
     expect(manifest).toMatchObject({ epoch: best.epoch, options: { lr: 0.05, checkPoint: 5 } });
   }, 300_000);
 
+  it('a LoginMEA round’s queue carries each pair’s own modality weights, and no cosine shares', async () => {
+    const other = join(tmp.path, 'demo-loginmea');
+    await importJob({ source: DEMO_DATASET, project: other }, ctx());
+    const info = await roundJob({ ...params({}), project: other, epochs: 3, options: { model: 'loginmea', hidden: 16 } }, ctx());
+    expect(info).toMatchObject({ round: 1, epoch: 3 });
+    const candidates = readQueue(other, 1).flatMap((q) => q.candidates);
+    expect(candidates.length).toBeGreaterThan(0);
+    const sourceWeights = new Set<string>();
+    for (const c of candidates) {
+      // its final embedding is no weighted concatenation: no modality's share of the cosine to show
+      expect(c.contributions).toBeUndefined();
+      // the fusion's attention over the feature modalities (not the structure), each entity's own
+      const w = c.entityWeights!;
+      for (const side of [w.source, w.target]) {
+        expect(Object.keys(side).sort()).toEqual(['att', 'rel']);
+        expect(Math.abs(side.att! + side.rel! - 1)).toBeLessThan(2e-4);
+      }
+      sourceWeights.add(JSON.stringify(w.source));
+    }
+    expect(sourceWeights.size).toBeGreaterThan(1); // per entity, not one global weight
+  }, 300_000);
+
   it('names from URIs: the first round chooses, later rounds keep it; verdicts that flipped are listed', async () => {
     const other = join(tmp.path, 'demo-names');
     await importJob({ source: DEMO_DATASET, project: other }, ctx());

@@ -9,6 +9,7 @@ import type { NameMatch } from './lexical';
 import { disagreementOf, expectedValues, type Candidate, type QueueItem } from '../../shared/curation';
 import { topCandidates } from '../training/evaluate';
 import type { Modality } from '../../shared/models/modalities';
+import { disposeEmbeddings } from '../models/embeddings';
 import { l2normalize } from '../nn/ops';
 import { tf } from '../runtime/tf';
 import type { Trainer } from '../training/trainer';
@@ -50,6 +51,12 @@ function impactOf(f: Features, a: number, b: number, aligned: Uint8Array | undef
   return seen.size;
 }
 
+/** Row `row`'s own modality weights, rounded as the queue's other figures. */
+function weightsOf(w: NonNullable<QueueEmbeddings['entityWeights']>, row: number): Record<string, number> {
+  const M = w.modalities.length;
+  return Object.fromEntries(w.modalities.map((m, k) => [m, round4(w.data[row * M + k]!)]));
+}
+
 /** What a queue is built from: the normalised joint embedding of every row (on the backend) and
  *  each modality's normalised embedding (read back, for the per-modality cosines). One forward. */
 export interface QueueEmbeddings {
@@ -59,6 +66,8 @@ export interface QueueEmbeddings {
   /** per row, the norm of the unnormalised joint (√Σ w_m² ‖ê_m‖²); null when the model's joint is no
    *  weighted concatenation of its modalities (then no modality's share of the cosine is shown) */
   jointNorm: Float32Array | null;
+  /** the model's own per-entity modality weights (rows × modalities), where it has them */
+  entityWeights: { modalities: Modality[]; data: Float32Array } | null;
 }
 
 export function queueEmbeddings(t: Trainer): QueueEmbeddings {
@@ -68,14 +77,15 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
   const present = t.model.present;
   const fw = t.model.embeddings();
   const [joint, ...normed] = tf.tidy(() => [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))]);
-  tf.dispose([fw.joint, ...fw.mods.values()]);
+  const entityWeights = fw.entityWeights ? { modalities: fw.entityWeights.modalities, data: fw.entityWeights.weights.dataSync() as Float32Array } : null;
+  disposeEmbeddings(fw);
   const weights = t.modalityWeights();
   const mods = present.map((m, k) => {
     const data = normed[k]!.dataSync() as Float32Array;
     return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! };
   });
   tf.dispose(normed);
-  if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null };
+  if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null, entityWeights };
   const jointNorm = new Float32Array(f.rows);
   for (const { data, dims, weight } of mods) {
     for (let r = 0; r < f.rows; r++) {
@@ -85,7 +95,7 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
     }
   }
   for (let r = 0; r < f.rows; r++) jointNorm[r] = Math.sqrt(jointNorm[r]!);
-  return { joint: joint as tf.Tensor2D, mods, jointNorm };
+  return { joint: joint as tf.Tensor2D, mods, jointNorm, entityWeights };
 }
 
 /** The queue for `req`; with `emb` (queueEmbeddings of the same model) several queues share one
@@ -162,6 +172,7 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
         cosine: round4(cosine),
         modalities,
         ...(jointNorm && { contributions }),
+        ...(own.entityWeights && { entityWeights: { source: weightsOf(own.entityWeights, src), target: weightsOf(own.entityWeights, dst) } }),
         ...(Object.keys(missing).length > 0 && { missing }),
       };
       if (col === anchored) candidate.sameName = req.anchors!.get(src)!.match;

@@ -24,6 +24,10 @@ export interface Embeddings {
   /** whether the joint is the concatenation of w_m · n(e_m) over `mods` with the global weights
    *  (HUMEA, MCLEA): then each modality's share of a pair's joint cosine is evidence to show */
   concatenated: boolean;
+  /** the model's own per-entity modality weights (rows × modalities, each row's weights for those
+   *  modalities), for models that weigh each entity's modalities themselves (LoginMEA's fusion
+   *  attention); the review screen shows them for the pair */
+  entityWeights?: { modalities: Modality[]; weights: tf.Tensor2D };
 }
 
 /** State a checkpoint keeps beside the parameters and their optimizer (e.g. HUMEA's CLUB nets). */

@@ -8,6 +8,7 @@ import type { ModelOptions } from '../../shared/models';
 import type { Features } from '../features/build';
 import { l2normalize } from '../nn/ops';
 import { mulberry32, permutation } from '../random';
+import { disposeEmbeddings } from '../models/embeddings';
 import { createModel } from '../models/registry';
 import type { AlignmentModel } from '../models/types';
 import { tf } from '../runtime/tf';
@@ -92,11 +93,11 @@ export class Trainer {
     if (k === 0) this.curriculum = null;
     else if (k !== null) {
       // the reference groups by this epoch's (training-mode) joint embeddings of every entity
-      const { joint, mods } = this.model.embeddings(true, e);
+      const e2 = this.model.embeddings(true, e);
       try {
-        this.curriculum = curriculumList(pairs, joint, k);
+        this.curriculum = curriculumList(pairs, e2.joint, k);
       } finally {
-        tf.dispose([joint, ...mods.values()]);
+        disposeEmbeddings(e2);
       }
     }
     return this.curriculum ?? pairs;
@@ -129,11 +130,11 @@ export class Trainer {
 
   /** Normalised joint embeddings of every entity (evaluation mode). */
   embed(): tf.Tensor2D {
-    const { joint, mods } = this.model.embeddings();
+    const e = this.model.embeddings();
     try {
-      return tf.tidy(() => l2normalize(joint));
+      return tf.tidy(() => l2normalize(e.joint));
     } finally {
-      tf.dispose([joint, ...mods.values()]);
+      disposeEmbeddings(e);
     }
   }
 

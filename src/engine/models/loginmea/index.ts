@@ -59,9 +59,12 @@ export class LoginmeaModel implements AlignmentModel {
       const f = this.encoder.forward();
       return [f.joint, f.attention ?? tf.zeros([0, 0]), ...this.present.map((m) => f.mods.get(m)!)];
     });
-    attention!.dispose();
-    // the final embedding is no weighted concatenation of the modalities' (no contributions to show)
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: false };
+    // the final embedding is no weighted concatenation of the modalities' (no contributions to show);
+    // each entity's own weights are the fusion's attention over its feature modalities
+    const out: Embeddings = { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: false };
+    if (this.encoder.fused.length > 0) out.entityWeights = { modalities: this.encoder.fused, weights: attention as tf.Tensor2D };
+    else attention!.dispose();
+    return out;
   }
 
   /** The structure's part is not weighted (1); each feature modality's is its mean per-entity attention. */
