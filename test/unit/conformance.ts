@@ -10,6 +10,7 @@ import { InputReport } from '../../src/engine/data/report';
 import { pairNames } from '../../src/engine/curation/lexical';
 import { proposals } from '../../src/engine/curation/propose';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
+import { disposeEmbeddings } from '../../src/engine/models/embeddings';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/training/checkpoint';
 import { Trainer } from '../../src/engine/training/trainer';
@@ -45,14 +46,22 @@ export function conformanceSuite(path: string, checkPath: () => void): void {
         const test = features.split.test.length / 2;
         expect(result.last!.test!.mean.hits1).toBeGreaterThan(12 / test); // chance is 1/240
         expect(result.evaluations.map((e) => e.epoch)).toEqual([15, 30]);
-        const { joint, mods, concatenated } = t.model.embeddings();
+        const emb = t.model.embeddings();
+        const { joint, mods, concatenated, entityWeights } = emb;
         expect([...mods.keys()]).toEqual(t.model.present);
         for (const m of mods.values()) expect(m.shape[0]).toBe(features.rows);
         expect(joint.shape[0]).toBe(features.rows);
         // a weighted concatenation of the modalities is as wide as they are together
         if (concatenated) expect(joint.shape[1]).toBe([...mods.values()].reduce((s, m) => s + m.shape[1], 0));
         expect(joint.dataSync().every(Number.isFinite)).toBe(true);
-        tf.dispose([joint, ...mods.values()]);
+        if (entityWeights) {
+          // a model's own per-entity weights: one row per entity, over modalities it has, summing to 1
+          expect(entityWeights.weights.shape).toEqual([features.rows, entityWeights.modalities.length]);
+          for (const m of entityWeights.modalities) expect(t.model.present).toContain(m);
+          const sums = tf.tidy(() => tf.sum(entityWeights.weights, 1).dataSync());
+          for (const x of sums) expect(x).toBeCloseTo(1, 4);
+        }
+        disposeEmbeddings(emb);
         const w = t.model.modalityWeights();
         expect(Object.keys(w)).toEqual(t.model.present);
         for (const x of Object.values(w)) expect(x).toBeGreaterThan(0);

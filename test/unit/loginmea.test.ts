@@ -7,6 +7,11 @@ import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine
 import { lowRankFusion } from '../../src/engine/models/loginmea/lmf';
 import { infoNce } from '../../src/engine/models/loginmea/loss';
 import { Loginmea } from '../../src/engine/models/loginmea/model';
+import type { LoginmeaModel } from '../../src/engine/models/loginmea';
+import { disposeEmbeddings } from '../../src/engine/models/embeddings';
+import { createModel } from '../../src/engine/models/registry';
+import { l2normalize } from '../../src/engine/nn/ops';
+import { optionsOf } from '../../src/shared/models';
 import { mulberry32 } from '../../src/engine/random';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { loginmeaOptions } from '../../src/shared/models/loginmea';
@@ -24,6 +29,7 @@ beforeAll(async () => {
 });
 const rand = mulberry32(9);
 const randn = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+const paramsOf = (m: { params: Map<string, tf.Variable> }) => new Map([...m.params].map(([k, v]) => [k, Array.from(v.dataSync())]));
 const norm = (v: number[]) => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
@@ -41,8 +47,8 @@ describe('LoginMEA', () => {
       const { attention, fused } = tf.tidy(() => {
         const x = xs.map((d) => tf.tensor2d(d, [N, H]));
         const normed = x.map((t) => tf.div(t, tf.norm(t, 'euclidean', 1, true)) as tf.Tensor2D);
-        const r = enc.lmf(x, normed);
-        return { attention: r.attention.arraySync() as number[][], fused: r.fused.arraySync() as number[][] };
+        const r = enc.fuse(x, normed);
+        return { attention: r.attention!.arraySync() as number[][], fused: r.fused.arraySync() as number[][] };
       });
       const p = (name: string) => Array.from(enc.params.get(name)!.dataSync());
       const u = p('joint.attn');
@@ -72,6 +78,92 @@ describe('LoginMEA', () => {
       }
     } finally {
       enc.dispose();
+    }
+  });
+
+  it('fuses without the low rank (sum), without adaptive weights, and by a Linear over the concatenation', () => {
+    const H = 3;
+    const N = 4;
+    const xs = ['rel', 'att'].map(() => randn(N * H));
+    const rows = (d: Float32Array) => Array.from({ length: N }, (_, i) => norm(Array.from(d.subarray(i * H, (i + 1) * H))));
+    const fuseWith = (o: object) => {
+      const enc = new Loginmea(features, loginmeaOptions.parse({ hidden: H, ...o }));
+      try {
+        let out!: { a: number[][] | null; fused: number[][]; W: number[] | null; b: number[] | null; lmf: number[] | null };
+        tf.tidy(() => {
+          const x = xs.map((d) => tf.tensor2d(d, [N, H]));
+          const r = enc.fuse(
+            x,
+            x.map((t) => l2normalize(t)),
+          );
+          const p = (name: string) => (enc.params.has(name) ? Array.from(enc.params.get(name)!.dataSync()) : null);
+          out = { a: (r.attention?.arraySync() as number[][]) ?? null, fused: r.fused.arraySync() as number[][], W: p('joint.concat.W'), b: p('joint.concat.b'), lmf: p('joint.lmf.w') };
+        });
+        return out;
+      } finally {
+        enc.dispose();
+      }
+    };
+    const n = xs.map(rows);
+    // w/o low-rank: Σ_m a_m n(x_m), no LMF factors
+    const sum = fuseWith({ fusion: 'sum' });
+    expect(sum.lmf).toBeNull();
+    for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) expect(sum.fused[i]![c]!).toBeCloseTo(sum.a![i]![0]! * n[0]![i]![c]! + sum.a![i]![1]! * n[1]![i]![c]!, 5);
+    // w/o adaptive weights: every weight 1, no attention
+    const flat = fuseWith({ fusion: 'sum', adaptiveWeights: false });
+    expect(flat.a).toBeNull();
+    for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) expect(flat.fused[i]![c]!).toBeCloseTo(n[0]![i]![c]! + n[1]![i]![c]!, 5);
+    // concatenation: [a_1 n(x_1) ‖ a_2 n(x_2)] W + b, W (2H × H)
+    const cat = fuseWith({ fusion: 'concat' });
+    for (let i = 0; i < N; i++) {
+      const v = [...n[0]![i]!.map((y) => cat.a![i]![0]! * y), ...n[1]![i]!.map((y) => cat.a![i]![1]! * y)];
+      for (let c = 0; c < H; c++)
+        expect(cat.fused[i]![c]!).toBeCloseTo(
+          v.reduce((s, y, k) => s + y * cat.W![k * H + c]!, cat.b![c]!),
+          5,
+        );
+    }
+  });
+
+  it.each([
+    ['LoginMEA', {}, 3 * 8 + 4 * 8, ['rel', 'att'], 'rel'],
+    ['the diag GAT for RREA', { graphLayer: 'gat' }, 3 * 8 + 4 * 8, ['rel', 'att'], 'gph.gat0.w'],
+    ['GAM: the structure fused as a modality, no joint layers', { paradigm: 'gam' }, 3 * 8 + 8, ['gph', 'rel', 'att'], 'joint.lmf.gph'],
+    ['GUM: graph layers on each modality, then fused', { paradigm: 'gum' }, 3 * 8 + 2 * 8 + 8, ['rel', 'att'], 'att.k1'],
+  ] as const)('builds the variant %s: its width, what it fuses, its parameters; a step trains it', (_, o, width, fusedModalities, param) => {
+    const model = createModel(features, optionsOf({ model: 'loginmea', hidden: 8, ...o }));
+    try {
+      const enc = (model as LoginmeaModel).encoder;
+      expect(enc.fusedModalities).toEqual(fusedModalities);
+      expect(enc.params.has(param)).toBe(true);
+      if ('graphLayer' in o) expect(enc.params.has('rel')).toBe(false);
+      const emb = model.embeddings();
+      expect(emb.joint.shape).toEqual([features.rows, width]);
+      expect(emb.entityWeights!.modalities).toEqual(fusedModalities);
+      disposeEmbeddings(emb);
+      const rows = Int32Array.from(features.split.train.subarray(0, 64));
+      const plan = { epoch: 0, rows: Int32Array.from([...rows.filter((_, k) => k % 2 === 0), ...rows.filter((_, k) => k % 2 === 1)]), batches: [[0, 32]] as [number, number][] };
+      const before = paramsOf(model);
+      expect(Number.isFinite(model.step(plan))).toBe(true);
+      // every parameter of the variant is trained (no dead branch)
+      for (const [k, v] of paramsOf(model)) expect(v, k).not.toEqual(before.get(k));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('trains with ICL instead of InfoNCE (both directions, intra-graph negatives)', () => {
+    const model = createModel(features, optionsOf({ model: 'loginmea', hidden: 8, loss: 'icl' }));
+    const plain = createModel(features, optionsOf({ model: 'loginmea', hidden: 8 }));
+    try {
+      const rows = Int32Array.from(features.split.train.subarray(0, 64));
+      const plan = { epoch: 0, rows: Int32Array.from([...rows.filter((_, k) => k % 2 === 0), ...rows.filter((_, k) => k % 2 === 1)]), batches: [[0, 32]] as [number, number][] };
+      const [a, b] = [model.step(plan), plain.step(plan)];
+      expect(Number.isFinite(a)).toBe(true);
+      expect(a).not.toBeCloseTo(b, 3); // the same start, another loss
+    } finally {
+      model.dispose();
+      plain.dispose();
     }
   });
 

@@ -6,6 +6,7 @@
 import type { LoginmeaOptions } from '../../../shared/models/loginmea';
 import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { icl } from '../../nn/losses';
 import { l2normalize } from '../../nn/ops';
 import { infoNce } from './loss';
 import { tf } from '../../runtime/tf';
@@ -42,7 +43,9 @@ export class LoginmeaModel implements AlignmentModel {
       const rowsOf = (rows: Int32Array) => l2normalize(this.encoder.rowsOf(f, rows));
       let loss: tf.Tensor = tf.scalar(0);
       for (const [at, size] of plan.batches) {
-        loss = tf.add(loss, infoNce(rowsOf(plan.rows.subarray(at, at + size)), rowsOf(plan.rows.subarray(at + size, at + 2 * size)), o.tau));
+        const [l, r] = [rowsOf(plan.rows.subarray(at, at + size)), rowsOf(plan.rows.subarray(at + size, at + 2 * size))];
+        // the ablation 'ICL instead of InfoNCE': MCLEA's and HUMEA's in-batch loss, both directions
+        loss = tf.add(loss, o.loss === 'icl' ? icl(l, r, o.tau) : infoNce(l, r, o.tau));
       }
       return loss as tf.Scalar;
     }, [...this.params.values()]);
@@ -62,18 +65,26 @@ export class LoginmeaModel implements AlignmentModel {
     // the final embedding is no weighted concatenation of the modalities' (no contributions to show);
     // each entity's own weights are the fusion's attention over its feature modalities
     const out: Embeddings = { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: false };
-    if (this.encoder.fused.length > 0) out.entityWeights = { modalities: this.encoder.fused, weights: attention as tf.Tensor2D };
+    if (this.encoder.attends) out.entityWeights = { modalities: this.encoder.fusedModalities, weights: attention as tf.Tensor2D };
     else attention!.dispose();
     return out;
   }
 
-  /** The structure's part is not weighted (1); each feature modality's is its mean per-entity attention. */
+  /** Each fused modality's mean per-entity attention; the structure's part is not weighted (1). */
   modalityWeights(): Record<string, number> {
-    // the encoders and the attention only: no graph layer, no fusion
-    const mean = tf.tidy(() => (this.encoder.fused.length ? tf.mean(this.encoder.attention(this.encoder.encode()), 0) : tf.zeros([0])));
+    const mean = tf.tidy(() => {
+      const e = this.encoder;
+      if (!e.attends) return tf.zeros([0]);
+      // LoginMEA's attention reads the encoders alone (no graph layer, no fusion); GAM's and GUM's
+      // read graph layers' outputs: a whole forward
+      return tf.mean(e.paradigm === 'login' ? e.attention(e.encode()) : e.forwardPieces().attention!, 0);
+    });
     const d = mean.dataSync();
     mean.dispose();
-    return Object.fromEntries(this.present.map((m) => [m, m === 'gph' ? 1 : d[this.encoder.fused.indexOf(m)]!]));
+    // a modality outside the fusion (the structure but in GAM), or every one without adaptive
+    // weights, weighs 1
+    const at = (m: Modality) => this.encoder.fusedModalities.indexOf(m);
+    return Object.fromEntries(this.present.map((m) => [m, d.length > 0 && at(m) >= 0 ? d[at(m)]! : 1]));
   }
 
   dispose(): void {
