@@ -10,7 +10,9 @@ import { batchHeads, type HeadsArgs } from '../../src/engine/models/heads/task';
 /** The addon's loss heads (typed with the model code, models/heads/task.ts). */
 const nativeHeads = () => nativeDense() as unknown as { batchHeads(a: HeadsArgs): void };
 import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine/nn/kernels';
+import { tanh } from '../../src/engine/nn/ops';
 import { nativeAddonPath, nativeDense } from '../../src/engine/runtime/native';
+import { kernelThreads, setKernelThreads } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { mulberry32 } from '../../src/engine/random';
 import { skipWithout } from '../helpers';
@@ -146,5 +148,21 @@ describe.runIf(built)('native loss heads and similarity rows (native/dense.cc, b
     expectClose(dW, spmmBackwardTs(x, dOut, 10, C), 1e-6);
     expect(() => nativeDense()!.spmmRows({ ...x, W, C, out: new Float32Array(3) }, 0, 8)).toThrow(/sizes/);
     expect(() => (nativeDense()!.spmmBack as () => void)()).toThrow(/expected \(task\)/);
+  });
+
+  it('compute tanh over rows split between two threads, with tf.tanh’s values and gradient (ops.ts tanh)', () => {
+    const before = kernelThreads();
+    try {
+      setKernelThreads(2);
+      const x = tf.tensor2d(randn(600 * 7, 3), [600, 7]); // two ranges of at least 256 rows
+      const dy = tf.tensor2d(randn(600 * 7), [600, 7]);
+      const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tanh(t as tf.Tensor2D), dy)));
+      const plain = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.tanh(t), dy)));
+      expectClose(tanh(x).dataSync(), tf.tanh(x).dataSync(), 1e-6);
+      expectClose(ours(x).dataSync(), plain(x).dataSync(), 1e-6);
+      expect(() => nativeDense()!.tanhRows({ x: new Float32Array(6), out: new Float32Array(5), d: 3 }, 0, 2)).toThrow(/sizes/);
+    } finally {
+      setKernelThreads(before);
+    }
   });
 });

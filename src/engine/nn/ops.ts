@@ -2,7 +2,9 @@
 // it stays fast on every backend (environment.md): no matMul with transposeA/B (10–40× slower on
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
 // aggregation through the kernels in kernels.ts.
-import { tf } from '../runtime/tf';
+import { nativeDenseOn } from '../runtime/native';
+import { sharedF32, splitRows } from '../runtime/pool';
+import { currentBackend, tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
 
@@ -74,6 +76,23 @@ export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: 
 
 /** Row-wise L2 normalisation, x / max(‖x‖, eps) as F.normalize, written as x · rsqrt(max(‖x‖², eps²))
  *  so an all-zero row (an entity without the modality) has a zero gradient, not sqrt's infinite one. */
+/** tanh of a matrix: in the native dense kernels on the CPU backends (rows split over the kernel
+ *  threads; tfjs's Tanh on wasm is a scalar loop on one thread), in tfjs elsewhere. The gradient,
+ *  dy (1 − y²), in tfjs ops. */
+export function tanh(x: tf.Tensor2D): tf.Tensor2D {
+  const dense = nativeDenseOn(currentBackend());
+  if (!dense) return tf.tanh(x);
+  const [rows, d] = x.shape;
+  const f = tf.customGrad((t, save) => {
+    const task = { x: (t as tf.Tensor).dataSync() as Float32Array, out: sharedF32(rows * d), d };
+    splitRows(rows, 256, 'tanhRows', task, (i0, i1) => dense.tanhRows(task, i0, i1));
+    const y = tf.tensor2d(task.out, [rows, d]);
+    (save as tf.GradSaveFunc)([y]);
+    return { value: y, gradFunc: (dy, [sy]) => tf.mul(dy, tf.sub(1, tf.square(sy!))) };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
 export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
 }

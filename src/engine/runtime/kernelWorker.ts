@@ -38,6 +38,7 @@ const TASKS: Record<string, Task> = {
   similarityRows: (args, i0, i1) => dense('similarityRows').similarityRows(args, i0, i1),
   spmmRows: (args, i0, i1) => dense('spmmRows').spmmRows(args, i0, i1),
   lmfForwardRows: (args, i0, i1) => dense('lmfForwardRows').lmfForwardRows(args, i0, i1),
+  tanhRows: (args, i0, i1) => dense('tanhRows').tanhRows(args, i0, i1),
   lmfBackwardRows: (args, i0, i1) => dense('lmfBackwardRows').lmfBackwardRows(args, i0, i1),
   // model code the runtime runs on its threads, one line per model task. tfjs is loaded by the
   // first batch only: a worker that only runs the GAT kernels never needs it

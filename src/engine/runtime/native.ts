@@ -35,6 +35,8 @@ export interface NativeDense {
   spmmRows(task: SparseRows & { W: Float32Array; C: number; out: Float32Array }, i0: number, i1: number): void;
   /** kernels.ts spmmBackward, added into task.dW */
   spmmBack(task: SparseRows & { dOut: Float32Array; C: number; dW: Float32Array }): void;
+  /** rows i0..i1 (d wide) of tanh(x) into task.out */
+  tanhRows(task: { x: Float32Array; out: Float32Array; d: number }, i0: number, i1: number): void;
   /** rows i0..i1 of the low-rank fusion (nn/lmf.ts) into task.out */
   lmfForwardRows(task: LmfTask & { b: Float32Array; out: Float32Array }, i0: number, i1: number): void;
   /** rows i0..i1 of the low-rank fusion's gradients: dz[m]'s rows written, dF[m] and dw added into */

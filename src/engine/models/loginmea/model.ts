@@ -9,7 +9,7 @@
 import type { LoginmeaOptions } from '../../../shared/models/loginmea';
 import type { Features } from '../../features/build';
 import { gatGraph } from '../../nn/gat';
-import { gatLayer, l2normalize, matMul, rreaLayer, spmm, takeRows } from '../../nn/ops';
+import { gatLayer, l2normalize, matMul, rreaLayer, spmm, takeRows, tanh } from '../../nn/ops';
 import { relationGraph, type RelationGraph } from '../../nn/rrea';
 import { mulberry32 } from '../../random';
 import type { AggGraph, SparseRows } from '../../runtime/layouts';
@@ -150,7 +150,7 @@ export class Loginmea {
       const h = out.at(-1)!;
       out.push(
         this.gat
-          ? (tf.tanh(gatLayer(h, this.p(`${branch}.gat${l}.w`), this.p(`${branch}.gat${l}.a`), this.gat)) as tf.Tensor2D)
+          ? (tanh(gatLayer(h, this.p(`${branch}.gat${l}.w`), this.p(`${branch}.gat${l}.a`), this.gat)) as tf.Tensor2D)
           : rreaLayer(h, this.p('rel'), this.p<tf.Tensor1D>(`${branch}.k${l}`), this.graph),
       );
     }
@@ -171,7 +171,7 @@ export class Loginmea {
     const at = (x: tf.Tensor2D) => (rows ? takeRows(x, rows) : x);
     const early = f.mix
       ? [
-          tf.tanh(
+          tanh(
             tf.concat(
               f.normed.map((n, k) => tf.mul(at(n), tf.reshape(tf.slice(f.mix!, k, 1), []))),
               1,
@@ -183,18 +183,18 @@ export class Loginmea {
   }
 
   forwardPieces(): LoginmeaForward {
-    const structure = this.layers(tf.tanh(spmm(this.mean, this.p('ent'))), 'gph');
+    const structure = this.layers(tanh(spmm(this.mean, this.p('ent'))), 'gph');
     const encoded = new Map<Modality, tf.Tensor2D>();
     if (this.fused.length === 0) return { structure, joint: [], normed: [], mix: null, encoded, attention: null };
     const x = this.encode();
     this.fused.forEach((m, k) => encoded.set(m, x[k]!));
     // GUM refines each modality with its own graph layers before the fusion; GAM fuses the
     // structure's last layer with the feature modalities
-    const inputs = this.paradigm === 'gum' ? x.map((e, k) => this.layers(tf.tanh(e), this.fused[k]!).at(-1)!) : this.paradigm === 'gam' ? [structure.at(-1)!, ...x] : x;
+    const inputs = this.paradigm === 'gum' ? x.map((e, k) => this.layers(tanh(e), this.fused[k]!).at(-1)!) : this.paradigm === 'gam' ? [structure.at(-1)!, ...x] : x;
     const normed = inputs.map((e) => l2normalize(e));
     const { attention, fused } = this.fuse(inputs, normed);
     const mix = this.paradigm === 'gam' ? null : (tf.softmax(this.p<tf.Tensor1D>('joint.mix')) as tf.Tensor1D);
-    const joint = this.paradigm === 'login' ? this.layers(tf.tanh(fused), 'joint').slice(1) : [tf.tanh(fused) as tf.Tensor2D];
+    const joint = this.paradigm === 'login' ? this.layers(tanh(fused), 'joint').slice(1) : [tanh(fused) as tf.Tensor2D];
     return { structure, joint, normed: mix ? normed : [], mix, encoded, attention };
   }
 
@@ -207,7 +207,7 @@ export class Loginmea {
   attention(x: tf.Tensor2D[]): tf.Tensor2D {
     return tf.softmax(
       tf.concat(
-        x.map((e) => matMul(tf.tanh(e), this.p('joint.attn'))),
+        x.map((e) => matMul(tanh(e), this.p('joint.attn'))),
         1,
       ),
       1,
