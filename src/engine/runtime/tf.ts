@@ -19,12 +19,36 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     }
     if (name === 'wasm') {
       nodeRequire('@tensorflow/tfjs-backend-wasm');
+      shareOnIdentity();
       return await tf.setBackend('wasm');
     }
     return await tf.setBackend('cpu');
   } catch {
     return false;
   }
+}
+
+/**
+ * tfjs-backend-wasm's Identity copies the tensor's bytes, and the engine clones through it every
+ * tensor a kernel or a custom gradient saves for the backward pass: a training step copied its large
+ * activations over and over (~10 % of a LoginMEA step on FB15K-DB15K). Tensors are immutable and the
+ * wasm backend counts references per buffer — its own Reshape shares its input's — so Identity shares
+ * the buffer too, as the cpu backend's does. (Strings keep the original kernel.)
+ */
+function shareOnIdentity(): void {
+  const original = tf.getKernel(tf.Identity, 'wasm');
+  if (!original || (original as { shares?: boolean }).shares) return;
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    ...original,
+    shares: true,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  } as tf.KernelConfig);
 }
 
 /** Picks the backend (once per process) and returns its name. */
