@@ -229,7 +229,7 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
 // LoginMEA step on FB15K-DB15K in doubles (four layers over 646,806 edges × 300 columns each way), so
 // the per-edge dot products and updates run in float, vectorised (omp simd reductions; a build per
 // instruction set where GCC can clone functions), with g·m_e = g·h_j − 2(h_j·r_c)(g·r_c) instead of
-// a third pass. Only the per-set sums dr and dlogit, which gather many edges each, stay in double.
+// a third pass, and the per-set sums dr in float too (dlogit, a scalar per set, stays in double).
 // test/unit/rrea.test.ts holds them to the TypeScript kernels within float32 tolerance.
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && !defined(__clang__)
 #define MMEA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -309,7 +309,7 @@ napi_value RreaForwardRows(napi_env env, napi_callback_info info) {
 }
 
 MMEA_CLONES
-void rreaBackwardRange(const Rrea& t, const float* dOut, float* dH, double* dr, double* dlogit, int64_t i0, int64_t i1) {
+void rreaBackwardRange(const Rrea& t, const float* dOut, float* dH, float* dr, double* dlogit, int64_t i0, int64_t i1) {
   const int d = t.d;
   std::vector<float> giv(d);
   float* gi = giv.data();
@@ -328,7 +328,7 @@ void rreaBackwardRange(const Rrea& t, const float* dOut, float* dH, double* dr, 
       const float* __restrict h = t.H + static_cast<size_t>(t.src[e]) * d;
       float* __restrict dh = dH + static_cast<size_t>(t.src[e]) * d;
       const float* __restrict rc = t.r + static_cast<size_t>(t.set[e]) * d;
-      double* __restrict drc = dr + static_cast<size_t>(t.set[e]) * d;
+      float* __restrict drc = dr + static_cast<size_t>(t.set[e]) * d;
       float s = 0, gr = 0, gh = 0;
 #pragma omp simd reduction(+ : s, gr, gh)
       for (int x = 0; x < d; x++) {
@@ -344,7 +344,7 @@ void rreaBackwardRange(const Rrea& t, const float* dOut, float* dH, double* dr, 
 #pragma omp simd
       for (int x = 0; x < d; x++) {
         dh[x] += a * gi[x] - agr2 * rc[x];
-        drc[x] -= static_cast<double>(a2 * gr * h[x] + as2 * gi[x]);
+        drc[x] -= a2 * gr * h[x] + as2 * gi[x];
       }
     }
     for (int e = e0; e < e1; e++) dlogit[t.set[e]] += static_cast<double>(t.alpha[e]) * (da[e - e0] - mean);
@@ -361,7 +361,7 @@ napi_value RreaBackwardRows(napi_env env, napi_callback_info info) {
   const float* dOut = c.f32(c.prop(task, "dOut"), "dOut");
   napi_value accObj = c.prop(task, "acc");
   float* dH = c.f32(c.prop(accObj, "dH"), "acc.dH");
-  double* dr = c.f64(c.prop(accObj, "dr"), "acc.dr");
+  float* dr = c.f32(c.prop(accObj, "dr"), "acc.dr");
   double* dlogit = c.f64(c.prop(accObj, "dlogit"), "acc.dlogit");
   if (!c.ok) return nullptr;
   rreaBackwardRange(t, dOut, dH, dr, dlogit, i0, i1);

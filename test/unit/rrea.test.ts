@@ -171,7 +171,7 @@ describe('RREA', () => {
     near(nat.alpha, ts.alpha, 1e-5);
     const dOut = randn(g.rows * d);
     const bwd = () =>
-      ({ g, H, d, r: sets.r, out: ts.out, alpha: ts.alpha, dOut, acc: { dH: new Float32Array(g.rows * d), dr: new Float64Array(C * d), dlogit: new Float64Array(C) } }) as RreaBackwardTask;
+      ({ g, H, d, r: sets.r, out: ts.out, alpha: ts.alpha, dOut, acc: { dH: new Float32Array(g.rows * d), dr: new Float32Array(C * d), dlogit: new Float64Array(C) } }) as RreaBackwardTask;
     const [tb, nb] = [bwd(), bwd()];
     rreaBackwardRowsTs(tb, 0, g.rows);
     nativeKernels()!.rreaBackwardRows(nb, 0, g.rows);

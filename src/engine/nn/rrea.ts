@@ -177,14 +177,17 @@ export interface RreaGradients {
 /** What a backward row range reads, and the sums it adds into (its own when a thread runs it). */
 export interface RreaBackwardTask extends Omit<RreaForwardTask, 'logit'> {
   dOut: Float32Array;
-  acc: { dH: Float32Array; dr: Float64Array; dlogit: Float64Array };
+  /** dr in float like dH: per edge the backward pass reads and writes a set's row of it, and in
+   *  doubles that traffic was a fifth of a LoginMEA step (the sums over a set's edges stay exact
+   *  enough: test/unit/rrea.test.ts) */
+  acc: { dH: Float32Array; dr: Float32Array; dlogit: Float64Array };
 }
 
 /** The gradients of a layer's output (dOut, rows × d) with respect to H, the relation table and k. */
 export function rreaBackward(g: RelationGraph, H: Float32Array, d: number, sets: RreaSets, k: Float32Array, fwd: RreaForward, dOut: Float32Array): RreaGradients {
   const { r, norm } = sets;
   const C = g.setPtr.length - 1;
-  const acc = { dH: sharedF32(H.length), dr: sharedF64(C * d), dlogit: sharedF64(C) };
+  const acc = { dH: sharedF32(H.length), dr: sharedF32(C * d), dlogit: sharedF64(C) };
   const base = { g: { indptr: g.indptr, src: g.src, set: g.set }, H, d, r, out: fwd.out, alpha: fwd.alpha, dOut };
   const task: RreaBackwardTask = { ...base, acc };
   // each other thread sums its rows' contributions into sums of its own, added to the first thread's
@@ -194,7 +197,7 @@ export function rreaBackward(g: RelationGraph, H: Float32Array, d: number, sets:
     'rreaBackwardRows',
     base,
     (i0, i1) => rreaBackwardRows(task, i0, i1),
-    () => ({ dH: sharedF32(H.length), dr: sharedF64(C * d), dlogit: sharedF64(C) }),
+    () => ({ dH: sharedF32(H.length), dr: sharedF32(C * d), dlogit: sharedF64(C) }),
     (part) => {
       for (let x = 0; x < part.dH.length; x++) acc.dH[x]! += part.dH[x]!;
       for (let x = 0; x < part.dr.length; x++) acc.dr[x]! += part.dr[x]!;
