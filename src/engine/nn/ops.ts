@@ -3,7 +3,7 @@
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
 // aggregation through the kernels in kernels.ts.
 import { nativeDenseOn } from '../runtime/native';
-import { sharedF32, splitRows } from '../runtime/pool';
+import { shareable, sharedF32, splitRows } from '../runtime/pool';
 import { currentBackend, tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
@@ -121,7 +121,7 @@ export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = '
 export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, graph: RelationGraph): tf.Tensor2D {
   const d = H.shape[1];
   const f = tf.customGrad((h, r, kt) => {
-    const hd = (h as tf.Tensor).dataSync() as Float32Array;
+    const hd = shareable((h as tf.Tensor).dataSync() as Float32Array); // read by the forward and the backward
     const kd = (kt as tf.Tensor).dataSync() as Float32Array;
     const sets = setsOf(graph, r as tf.Tensor2D);
     const fwd = rreaForward(graph, hd, d, sets, kd);

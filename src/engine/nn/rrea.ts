@@ -81,7 +81,7 @@ export interface RreaSets {
 /** The normalised relation-set vectors r_c from the relation table `rel` (relations × d). */
 export function relationSets(g: RelationGraph, rel: Float32Array, d: number): RreaSets {
   const C = g.setPtr.length - 1;
-  const r = new Float32Array(C * d);
+  const r = sharedF32(C * d); // read by every layer of the step, forward and backward: shared once
   const norm = new Float32Array(C);
   for (let c = 0; c < C; c++) {
     const o = c * d;

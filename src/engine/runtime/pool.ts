@@ -113,6 +113,16 @@ export function sharedF32(n: number): Float32Array {
   return kernelThreads() > 1 ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
 }
 
+/** `x` in memory the kernel threads can read: itself when it already is (or one thread runs), else a
+ *  copy. A kernel's input used by several calls (a layer's forward and backward) is made shareable
+ *  once, instead of being copied again at each call. */
+export function shareable(x: Float32Array): Float32Array {
+  if (kernelThreads() === 1 || x.buffer instanceof SharedArrayBuffer) return x;
+  const out = sharedF32(x.length);
+  out.set(x);
+  return out;
+}
+
 export function sharedF64(n: number): Float64Array {
   return kernelThreads() > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
 }

@@ -5,7 +5,7 @@
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
 import { nativeGemmOn } from '../../nn/gemm';
 import { nativeDenseOn, type LmfTask } from '../../runtime/native';
-import { sharedF32, sharedF64, splitRows } from '../../runtime/pool';
+import { shareable, sharedF32, sharedF64, splitRows } from '../../runtime/pool';
 import { currentBackend, tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
@@ -100,8 +100,9 @@ function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: t
       K,
       R: rank,
       H,
-      z: inputs.slice(0, M).map((t) => t.dataSync() as Float32Array),
-      F: inputs.slice(M, 2 * M).map((t) => t.dataSync() as Float32Array),
+      // shared once: the backward pass reads them again
+      z: inputs.slice(0, M).map((t) => shareable(t.dataSync() as Float32Array)),
+      F: inputs.slice(M, 2 * M).map((t) => shareable(t.dataSync() as Float32Array)),
       w: inputs[2 * M]!.dataSync() as Float32Array,
     };
     const fwd = { ...base, b: inputs[2 * M + 1]!.dataSync() as Float32Array, out: sharedF32(N * H) };
