@@ -76,14 +76,21 @@ function usageLine(f: OptionField): string {
   return `${left.length < 30 ? left.padEnd(30) : `${left}\n${''.padEnd(30)}`} ${f.description} (${def})`;
 }
 
-/** The help of the model flags: the options every model shares, then each model's own. */
+/** The help of the model flags: the options every model shares (with the default model's
+ *  defaults), then each model's own and the shared ones whose default is its own. */
 export function modelFlagsHelp(): string {
-  const common = new Set(Object.keys(commonOptions.shape));
-  const lines = [`model options (\`mmea models\` lists the models; defaults are each reference's):`, `  --model ID`.padEnd(30) + ` ${MODEL_IDS.join(' | ')} (${DEFAULT_MODEL})`, ' every model:'];
-  for (const f of optionFields(DEFAULT_MODEL)) if (common.has(f.key)) lines.push(usageLine(f));
+  const common = new Map(optionFields(DEFAULT_MODEL).map((f) => [f.key, f]));
+  for (const key of common.keys()) if (!(key in commonOptions.shape)) common.delete(key);
+  const same = (f: OptionField) => JSON.stringify(f.default) === JSON.stringify(common.get(f.key)!.default);
+  const lines = [
+    `model options (\`mmea models\` lists the models; defaults are each reference's):`,
+    `  --model ID`.padEnd(30) + ` ${MODEL_IDS.join(' | ')} (${DEFAULT_MODEL})`,
+    ` every model (${DEFAULT_MODEL}'s defaults):`,
+  ];
+  for (const f of common.values()) lines.push(usageLine(f));
   for (const id of MODEL_IDS) {
     lines.push(` ${id} (${MODELS[id].title}):`);
-    for (const f of optionFields(id)) if (!common.has(f.key)) lines.push(usageLine(f));
+    for (const f of optionFields(id)) if (!common.has(f.key) || !same(f)) lines.push(usageLine(f));
   }
   return lines.join('\n');
 }

@@ -484,7 +484,13 @@ describe('the command line explains itself', () => {
       expect(r.stdout, c).toContain(c === 'inspect' || c === 'import' || c === 'open' || c === 'encode-images' ? `${c} <` : `${c} `);
     }
     expect((await mmea('--help')).code).toBe(0);
-    expect((await mmea('train', '-h')).stdout).toContain('--epochs');
+    const train = (await mmea('train', '-h')).stdout;
+    expect(train).toContain('--epochs');
+    // a shared option whose default is a model's own is listed again under that model, with it
+    const loginmea = train.slice(train.indexOf(' loginmea (LoginMEA):'));
+    expect(loginmea).toMatch(/--bsize N +seed pairs per batch \(3500\)/);
+    expect(loginmea).toMatch(/--il-start N +first epoch of iterative pseudo-labelling \(50\)/);
+    expect(loginmea).not.toContain('--seed N');
   });
 
   it('suggests the command meant by a mistyped one', async () => {
