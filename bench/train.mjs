@@ -20,6 +20,8 @@
 //              schedule (1000 epochs, lr 5e-4, the optimizer re-created at lr/5 from epoch 50)
 //   loginmea-iterative  the same with mutual-nearest-neighbour pseudo-labels from epoch 50 every 5
 //   loginmea-dbp15k     LoginMEA on DBP15K zh_en and fr_en, 30 % seeds, without names
+//   zoo-speed  every registered model on FB15K-DB15K 20 %, 20 epochs each, one after another: the
+//              side-by-side speed and memory (the steady s/epoch is the median of epochs 2–20)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -64,6 +66,7 @@ const PRESETS = {
     ['LoginMEA DBP15K zh_en 30 %', ['--data', d('dbp15k/zh_en'), '--model', 'loginmea', '--rate', '0.3', '--epochs', '1000']],
     ['LoginMEA DBP15K fr_en 30 %', ['--data', d('dbp15k/fr_en'), '--model', 'loginmea', '--rate', '0.3', '--epochs', '1000']],
   ],
+  'zoo-speed': ['humea', 'mclea', 'loginmea'].map((m) => [`${m} FB15K-DB15K 20 % speed`, ['--data', fb, '--model', m, '--epochs', '20', '--check-point', '20']]),
   openea: [['OpenEA EN_FR_15K_V1 20 %', ['--data', d('openea15k/OEA_EN_FR_15K_V1'), '--rate', '0.2', '--modalities', 'gph,att', '--epochs', '300']]],
 };
 const preset = positionals[0];
@@ -102,11 +105,17 @@ for (const [label, args] of PRESETS[preset]) {
   for (const [k, e] of Object.entries(r.result)) {
     if (e) console.log(`| ${k} | ${e.epoch} | ${f3(e.mean.hits1)} | ${f3(e.mean.hits5)} | ${f3(e.mean.hits10)} | ${f3(e.mean.mrr)} | ${e.mean.mr.toFixed(1)} |`);
   }
-  const curve = readFileSync(join(out, 'log.jsonl'), 'utf8')
+  const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.type === 'evaluation');
+    .map((l) => JSON.parse(l));
+  const curve = log.filter((l) => l.type === 'evaluation');
+  // the first epoch carries the warm-up (graph building, first allocations): the median of the rest
+  const steady = log
+    .filter((l) => l.type === 'epoch' && l.epoch > 1)
+    .map((l) => l.seconds)
+    .sort((a, b) => a - b);
+  if (steady.length) console.log(`steady s/epoch (median of epochs 2–${steady.length + 1}): ${steady[steady.length >> 1].toFixed(2)}`);
   console.log(
     `curve (epoch: test H@1 / MRR${curve[0]?.valid ? ', valid MRR' : ''}): ` +
       curve.map((e) => `${e.epoch}: ${f3(e.test.mean.hits1)} / ${f3(e.test.mean.mrr)}${e.valid ? `, ${f3(e.valid.mean.mrr)}` : ''}`).join('; '),
