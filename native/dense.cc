@@ -405,15 +405,19 @@ napi_value SimilarityRows(napi_env env, napi_callback_info info) {
 }
 
 // The low-rank multimodal fusion (LoginMEA; src/engine/models/loginmea/lmf.ts says the same in tfjs
-// ops): out = Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b over M modalities, z_m rows × K, F_m K × (R·H), each rank
-// ρ a column block of H. A row range per thread (pool.ts), in chunks of LMF_CHUNK rows so the rank
-// products (chunk × R·H per modality) stay in cache; nothing kept for the backward pass, which
-// recomputes them (on FB15K-DB15K all rows' products are 267 MB per modality).
+// ops): out = Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b over M modalities, z_m = [1 ‖ a_m x_m] (x_m rows × H, the
+// normalised modality; a rows × M, the per-entity weights, or none: all 1), F_m (H + 1) × (R·H), each
+// rank ρ a column block of H. z_m is built here chunk by chunk rather than given (two rows × 301
+// matrices per modality and their gradients fewer in memory on FB15K-DB15K). A row range per thread
+// (pool.ts), in chunks of LMF_CHUNK rows so the rank products (chunk × R·H per modality) stay in
+// cache; nothing kept for the backward pass, which recomputes them (all rows' products are 267 MB per
+// modality on FB15K-DB15K).
 const int LMF_CHUNK = 256;
 
 struct Lmf {
   int M = 0, K = 0, R = 0, H = 0;
-  std::vector<const float*> z, F;
+  std::vector<const float*> x, F;
+  const float* a = nullptr;  // rows × M, or null
   const float* w = nullptr;
   size_t rows = 0;
 };
@@ -421,36 +425,57 @@ struct Lmf {
 Lmf lmfOf(Ctx& c, napi_value task) {
   Lmf t;
   t.M = static_cast<int>(c.num(task, "M"));
-  t.K = static_cast<int>(c.num(task, "K"));
-  t.R = static_cast<int>(c.num(task, "R"));
   t.H = static_cast<int>(c.num(task, "H"));
+  t.R = static_cast<int>(c.num(task, "R"));
+  t.K = t.H + 1;
   if (!c.ok) return t;
-  if (t.M < 1 || t.K < 1 || t.R < 1 || t.H < 1) {
-    c.fail("lmf: M, K, R and H must be positive");
+  if (t.M < 1 || t.R < 1 || t.H < 1) {
+    c.fail("lmf: M, R and H must be positive");
     return t;
   }
-  napi_value zs = c.prop(task, "z"), Fs = c.prop(task, "F");
-  size_t nw = 0;
+  napi_value xs = c.prop(task, "x"), Fs = c.prop(task, "F"), a = c.prop(task, "a");
+  size_t nw = 0, na = 0;
   t.w = c.f32(c.prop(task, "w"), "w", &nw);
   for (int m = 0; m < t.M && c.ok; m++) {
-    size_t nz = 0, nF = 0;
-    t.z.push_back(c.f32(c.at(zs, m), "z[m]", &nz));
+    size_t nx = 0, nF = 0;
+    t.x.push_back(c.f32(c.at(xs, m), "x[m]", &nx));
     t.F.push_back(c.f32(c.at(Fs, m), "F[m]", &nF));
     if (!c.ok) break;
-    if (nF != static_cast<size_t>(t.K) * t.R * t.H || nz % t.K != 0 || (m > 0 && nz / t.K != t.rows)) c.fail("lmf: z[m] or F[m] has the wrong size");
-    t.rows = nz / t.K;
+    if (nF != static_cast<size_t>(t.K) * t.R * t.H || nx % t.H != 0 || (m > 0 && nx / t.H != t.rows)) c.fail("lmf: x[m] or F[m] has the wrong size");
+    t.rows = nx / t.H;
+  }
+  if (!c.ok) return t;
+  napi_valuetype at;
+  napi_typeof(c.env, a, &at);
+  if (at != napi_null) {
+    t.a = c.f32(a, "a", &na);
+    if (c.ok && na != t.rows * t.M) c.fail("lmf: a has the wrong size");
   }
   if (c.ok && nw != static_cast<size_t>(t.R)) c.fail("lmf: w has the wrong size");
   return t;
 }
 
-/** P[m] (n × R·H) = rows [s, s + n) of z[m] times F[m]. */
-void lmfProducts(const Lmf& t, int64_t s, int n, std::vector<std::vector<float>>& P) {
-  const int RH = t.R * t.H;
-  for (int m = 0; m < t.M; m++) gemm(n, RH, t.K, t.z[m] + s * t.K, t.K, t.F[m], RH, false, P[m].data(), RH, false);
+/** z (n × K) of modality m for rows [s, s + n): [1 ‖ a_m x_m]. */
+void lmfInput(const Lmf& t, int m, int64_t s, int n, float* z) {
+  for (int i = 0; i < n; i++) {
+    const float am = t.a ? t.a[(s + i) * t.M + m] : 1.0f;
+    const float* xi = t.x[m] + (s + i) * t.H;
+    float* zi = z + static_cast<size_t>(i) * t.K;
+    zi[0] = 1;
+    for (int h = 0; h < t.H; h++) zi[1 + h] = am * xi[h];
+  }
 }
 
-// lmfForwardRows(task, i0, i1): task = {M, K, R, H, z: [M], F: [M], w, b, out}; out rows i0..i1.
+/** P[m] (n × R·H) = z_m F_m for rows [s, s + n); Z[m] gets z_m. */
+void lmfProducts(const Lmf& t, int64_t s, int n, std::vector<std::vector<float>>& Z, std::vector<std::vector<float>>& P) {
+  const int RH = t.R * t.H;
+  for (int m = 0; m < t.M; m++) {
+    lmfInput(t, m, s, n, Z[m].data());
+    gemm(n, RH, t.K, Z[m].data(), t.K, t.F[m], RH, false, P[m].data(), RH, false);
+  }
+}
+
+// lmfForwardRows(task, i0, i1): task = {M, R, H, x: [M], a, F: [M], w, b, out}; out rows i0..i1.
 napi_value LmfForwardRows(napi_env env, napi_callback_info info) {
   napi_value task;
   int64_t i0 = 0, i1 = 0;
@@ -467,10 +492,11 @@ napi_value LmfForwardRows(napi_env env, napi_callback_info info) {
   }
   const int RH = t.R * t.H;
   std::vector<std::vector<float>> P(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * RH));
+  std::vector<std::vector<float>> Z(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * t.K));
   std::vector<float> prod(RH);
   for (int64_t s = i0; s < i1; s += LMF_CHUNK) {
     const int n = static_cast<int>(std::min<int64_t>(LMF_CHUNK, i1 - s));
-    lmfProducts(t, s, n, P);
+    lmfProducts(t, s, n, Z, P);
     for (int i = 0; i < n; i++) {
       const size_t row = static_cast<size_t>(i) * RH;
       std::copy(P[0].data() + row, P[0].data() + row + RH, prod.data());
@@ -485,40 +511,43 @@ napi_value LmfForwardRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// lmfBackwardRows(task, i0, i1): task = {M, K, R, H, z, F, w, dy, dz: [M], acc: {dF: [M], dw}};
-// writes dz[m]'s rows i0..i1 and adds rows i0..i1's share into acc.dF[m] (K × R·H) and acc.dw (R,
-// doubles). db = Σ_i dy_i is the caller's.
+// lmfBackwardRows(task, i0, i1): task = {M, R, H, x, a, F, w, dy, dx: [M], da, acc: {dF: [M], dw}};
+// writes rows i0..i1 of dx[m] (through z_m = [1 ‖ a_m x_m]: a_m dz_m[1:]) and of da (rows × M:
+// dz_m[1:] · x_m; absent without a), and adds rows i0..i1's share into acc.dF[m] ((H + 1) × R·H) and
+// acc.dw (R, doubles). db = Σ_i dy_i is the caller's.
 napi_value LmfBackwardRows(napi_env env, napi_callback_info info) {
   napi_value task;
   int64_t i0 = 0, i1 = 0;
   if (!mmea::taskRows(env, info, &task, &i0, &i1)) return nullptr;
   Ctx c{env};
   const Lmf t = lmfOf(c, task);
-  size_t ny = 0;
+  size_t ny = 0, nda = 0;
   const float* dy = c.f32(c.prop(task, "dy"), "dy", &ny);
+  float* da = t.a ? c.f32(c.prop(task, "da"), "da", &nda) : nullptr;
   napi_value acc = c.prop(task, "acc");
-  napi_value dzs = c.prop(task, "dz");
+  napi_value dxs = c.prop(task, "dx");
   napi_value dFs = c.prop(acc, "dF");
   double* dw = c.f64(c.prop(acc, "dw"), "acc.dw");
-  std::vector<float*> dz, dF;
+  std::vector<float*> dx, dF;
   const int RH = t.R * t.H;
   for (int m = 0; m < t.M && c.ok; m++) {
-    size_t nz = 0, nF = 0;
-    dz.push_back(c.f32(c.at(dzs, m), "dz[m]", &nz));
+    size_t nx = 0, nF = 0;
+    dx.push_back(c.f32(c.at(dxs, m), "dx[m]", &nx));
     dF.push_back(c.f32(c.at(dFs, m), "acc.dF[m]", &nF));
-    if (c.ok && (nz != t.rows * t.K || nF != static_cast<size_t>(t.K) * RH)) c.fail("lmfBackwardRows: dz[m] or acc.dF[m] has the wrong size");
+    if (c.ok && (nx != t.rows * t.H || nF != static_cast<size_t>(t.K) * RH)) c.fail("lmfBackwardRows: dx[m] or acc.dF[m] has the wrong size");
   }
   if (!c.ok) return nullptr;
-  if (ny != t.rows * t.H || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > t.rows) {
+  if (ny != t.rows * t.H || (t.a && nda != t.rows * t.M) || i0 < 0 || i1 < i0 || static_cast<size_t>(i1) > t.rows) {
     c.fail("lmfBackwardRows: sizes do not match");
     return nullptr;
   }
   std::vector<std::vector<float>> P(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * RH));
-  std::vector<float> dP(static_cast<size_t>(LMF_CHUNK) * RH), zt(static_cast<size_t>(t.K) * LMF_CHUNK);
+  std::vector<std::vector<float>> Z(t.M, std::vector<float>(static_cast<size_t>(LMF_CHUNK) * t.K));
+  std::vector<float> dP(static_cast<size_t>(LMF_CHUNK) * RH), zt(static_cast<size_t>(t.K) * LMF_CHUNK), dz(static_cast<size_t>(LMF_CHUNK) * t.K);
   std::vector<double> dwSum(t.R, 0.0);
   for (int64_t s = i0; s < i1; s += LMF_CHUNK) {
     const int n = static_cast<int>(std::min<int64_t>(LMF_CHUNK, i1 - s));
-    lmfProducts(t, s, n, P);
+    lmfProducts(t, s, n, Z, P);
     const size_t len = static_cast<size_t>(n) * RH;
     for (int m = 0; m < t.M; m++) {
       // dP_m = (dy ⊗ w) ⊙ Π of the other modalities' products; dw from the full product (m = 0)
@@ -540,9 +569,22 @@ napi_value LmfBackwardRows(napi_env env, napi_callback_info info) {
           for (int h = 0; h < t.H; h++) d[h] *= g[h] * wr;
         }
       }
-      // dz_m = dP_m F_mᵀ (n × K); dF_m += z_mᵀ dP_m (K × R·H), z's chunk transposed first
-      gemm(n, t.K, RH, dP.data(), RH, t.F[m], RH, true, dz[m] + s * t.K, t.K, false);
-      const float* zm = t.z[m] + s * t.K;
+      // dz_m = dP_m F_mᵀ (n × K), then through z_m = [1 ‖ a_m x_m] to x_m and a_m
+      gemm(n, t.K, RH, dP.data(), RH, t.F[m], RH, true, dz.data(), t.K, false);
+      for (int i = 0; i < n; i++) {
+        const float* dzi = dz.data() + static_cast<size_t>(i) * t.K + 1;
+        const float* xi = t.x[m] + (s + i) * t.H;
+        float* dxi = dx[m] + (s + i) * t.H;
+        const float am = t.a ? t.a[(s + i) * t.M + m] : 1.0f;
+        double dam = 0;
+        for (int h = 0; h < t.H; h++) {
+          dxi[h] = am * dzi[h];
+          dam += static_cast<double>(dzi[h]) * xi[h];
+        }
+        if (da) da[(s + i) * t.M + m] = static_cast<float>(dam);
+      }
+      // dF_m += z_mᵀ dP_m (K × R·H), z's chunk transposed first
+      const float* zm = Z[m].data();
       for (int i = 0; i < n; i++)
         for (int k = 0; k < t.K; k++) zt[static_cast<size_t>(k) * n + i] = zm[static_cast<size_t>(i) * t.K + k];
       gemm(t.K, RH, n, zt.data(), n, dP.data(), RH, false, dF[m], RH, true);

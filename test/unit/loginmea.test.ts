@@ -168,35 +168,51 @@ describe('LoginMEA', () => {
   });
 
   it.each([
-    ['native products where built, one thread', 'auto', 1],
-    ['native products where built, two threads', 'auto', 2],
-    ['tfjs products', 'tfjs', 1],
-  ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel, threads) => {
+    ['native, one thread', 'auto', 1, true],
+    ['native, two threads', 'auto', 2, true],
+    ['native, two threads, no per-entity weights', 'auto', 2, false],
+    ['tfjs', 'tfjs', 1, true],
+  ] as const)('computes the fusion in chunks of rows with the plain tape’s values and gradients (%s)', (_, kernel, threads, weighted) => {
     // 'auto' takes the native products exactly when the addon is built (and on CI it must be)
     if (kernel === 'auto') expect(nativeGemmOn()).toBe(denseBuilt);
-    // three modalities (each one's gradient is the product of the two others'); 150 rows: the native
-    // kernel's chunks of 64 rows, split over the threads with their own sums of dF and dw
-    const [N, H, R, M] = [150, 3, 2, 3];
-    const zs = Array.from({ length: M }, () => tf.tensor2d(randn(N * (H + 1)), [N, H + 1]));
+    // three modalities (each one's gradient is the product of the two others'); 600 rows: the native
+    // kernel's chunks of 256 rows, split over the threads with their own sums of dF and dw
+    const [N, H, R, M] = [600, 3, 2, 3];
+    const xs = Array.from({ length: M }, () => tf.tensor2d(randn(N * H), [N, H]));
+    const a = tf.tensor2d(randn(N * M), [N, M]);
     const Fs = Array.from({ length: M }, () => tf.tensor2d(randn((H + 1) * R * H), [H + 1, R * H]));
     const w = tf.tensor1d(randn(R));
     const b = tf.tensor1d(randn(H));
     const dy = tf.tensor2d(randn(N * H), [N, H]);
+    // z_m = [1 ‖ a_m x_m], then Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b, in plain ops
     const plain = (...x: tf.Tensor[]) => {
+      const at = weighted ? (x[2 * M + 2] as tf.Tensor2D) : null;
       const prod = x
         .slice(0, M)
+        .map((xm, m) => tf.concat([tf.ones([N, 1]), at ? tf.mul(xm, tf.slice(at, [0, m], [N, 1])) : xm], 1))
         .map((z, m) => tf.matMul(z as tf.Tensor2D, x[M + m] as tf.Tensor2D))
-        .reduce((a, p) => tf.mul(a, p));
+        .reduce((p, q) => tf.mul(p, q));
       return tf.add(tf.sum(tf.mul(tf.reshape(prod, [N, R, H]), tf.reshape(x[2 * M]!, [1, R, 1])), 1), x[2 * M + 1]!);
     };
-    const chunked = (...x: tf.Tensor[]) => lowRankFusion(x.slice(0, M) as tf.Tensor2D[], x.slice(M, 2 * M) as tf.Tensor2D[], x[2 * M] as tf.Tensor1D, x[2 * M + 1] as tf.Tensor1D, R, 64, kernel); // the tfjs path's chunks: 64, 64 and 22 rows
-    const inputs = [...zs, ...Fs, w, b];
+    // the tfjs path's chunks: 256, 256 and 88 rows
+    const chunked = (...x: tf.Tensor[]) =>
+      lowRankFusion(
+        x.slice(0, M) as tf.Tensor2D[],
+        weighted ? (x[2 * M + 2] as tf.Tensor2D) : null,
+        x.slice(M, 2 * M) as tf.Tensor2D[],
+        x[2 * M] as tf.Tensor1D,
+        x[2 * M + 1] as tf.Tensor1D,
+        R,
+        256,
+        kernel,
+      );
+    const inputs = [...xs, ...Fs, w, b, ...(weighted ? [a] : [])];
     const loss =
       (f: (...x: tf.Tensor[]) => tf.Tensor) =>
       (...x: tf.Tensor[]) =>
         tf.sum(tf.mul(f(...x), dy)) as tf.Scalar;
-    const close = (a: tf.Tensor, want: tf.Tensor) => {
-      const [x, y] = [a.dataSync(), want.dataSync()];
+    const close = (got: tf.Tensor, want: tf.Tensor) => {
+      const [x, y] = [got.dataSync(), want.dataSync()];
       expect(x.length).toBe(y.length);
       for (let k = 0; k < x.length; k++) expect(x[k]!).toBeCloseTo(y[k]!, 3);
     };
@@ -207,26 +223,11 @@ describe('LoginMEA', () => {
       close(chunked(...inputs), plain(...inputs));
       const got = tf.grads(loss(chunked))(inputs);
       const want = tf.grads(loss(plain))(inputs);
+      expect(got).toHaveLength(inputs.length); // x, F, w, b and a: every input has its gradient
       got.forEach((g, k) => close(g, want[k]!));
     } finally {
       setKernelThreads(before);
     }
-  });
-
-  it('scores a batch with the left → right InfoNCE (the other graph’s rows as the only negatives)', () => {
-    const B = 3;
-    const d = 4;
-    const l = Array.from({ length: B }, () => norm(Array.from(randn(d))));
-    const r = Array.from({ length: B }, () => norm(Array.from(randn(d))));
-    const tau = 0.1;
-    const got = tf.tidy(() => infoNce(tf.tensor2d(l), tf.tensor2d(r), tau).dataSync()[0]!);
-    let want = 0;
-    for (let i = 0; i < B; i++) {
-      const s = r.map((rr) => rr.reduce((acc, y, c) => acc + y * l[i]![c]!, 0) / tau);
-      const max = Math.max(...s);
-      want += max + Math.log(s.reduce((acc, v) => acc + Math.exp(v - max), 0)) - s[i]!;
-    }
-    expect(got).toBeCloseTo(want / B, 4);
   });
 
   it('computes the InfoNCE and its gradients natively with the tfjs formula’s values (two threads)', () => {

@@ -15,13 +15,14 @@ export interface NativeKernels {
   rreaBackwardRows(task: object, i0: number, i1: number): void;
 }
 
-/** The low-rank fusion's inputs: M modalities' rows × K inputs z[m] and K × (R·H) factors F[m], rank weights w. */
+/** The low-rank fusion's inputs: M modalities' rows × H inputs x[m], their per-entity weights a
+ *  (rows × M, or null: all 1), the (H + 1) × (R·H) factors F[m], rank weights w. */
 export interface LmfTask {
   M: number;
-  K: number;
   R: number;
   H: number;
-  z: Float32Array[];
+  x: Float32Array[];
+  a: Float32Array | null;
   F: Float32Array[];
   w: Float32Array;
 }
@@ -39,8 +40,8 @@ export interface NativeDense {
   tanhRows(task: { x: Float32Array; out: Float32Array; d: number }, i0: number, i1: number): void;
   /** rows i0..i1 of the low-rank fusion (nn/lmf.ts) into task.out */
   lmfForwardRows(task: LmfTask & { b: Float32Array; out: Float32Array }, i0: number, i1: number): void;
-  /** rows i0..i1 of the low-rank fusion's gradients: dz[m]'s rows written, dF[m] and dw added into */
-  lmfBackwardRows(task: LmfTask & { dy: Float32Array; dz: Float32Array[]; acc: { dF: Float32Array[]; dw: Float64Array } }, i0: number, i1: number): void;
+  /** rows i0..i1 of the low-rank fusion's gradients: dx[m]'s and da's rows written, dF[m] and dw added into */
+  lmfBackwardRows(task: LmfTask & { dy: Float32Array; dx: Float32Array[]; da: Float32Array; acc: { dF: Float32Array[]; dw: Float64Array } }, i0: number, i1: number): void;
   /** the build of the matrix product chosen for this CPU when the addon loaded: avx512, avx2, sse, generic */
   readonly isa: string;
 }

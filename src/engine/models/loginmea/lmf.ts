@@ -1,5 +1,6 @@
-// The low-rank multimodal fusion's products as one op, out = Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b, computed
-// in chunks of rows with nothing kept for the backward pass but the inputs: under a plain gradient
+// The low-rank multimodal fusion's products as one op, out = Σ_ρ w_ρ Π_m (z_m F_m)[ρ] + b with
+// z_m = [1 ‖ a_m x_m] (x_m a normalised modality, a_m its per-entity weight), computed in chunks of
+// rows with nothing kept for the backward pass but the inputs: under a plain gradient
 // tape the rank products of every entity (rows × rank·H per modality, 267 MB each on FB15K-DB15K) and
 // their products stay alive until the backward pass, which overflowed the wasm heap. The backward
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
@@ -10,10 +11,19 @@ import { currentBackend, tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
 
-/** zs[m]: rows × (H + 1); Fs[m]: (H + 1) × (R·H); w: R; b: H. `kernel`: 'auto' runs the products
- *  natively where the native dense kernels are built (nn/gemm.ts), 'tfjs' always in tfjs. */
-export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
-  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(zs, Fs, w, b, rank);
+/** xs[m]: rows × H; a: rows × M (null: every weight 1); Fs[m]: (H + 1) × (R·H); w: R; b: H.
+ *  `kernel`: 'auto' runs it natively where the native dense kernels are built (nn/gemm.ts, with z_m
+ *  built chunk by chunk there), 'tfjs' always in tfjs. */
+export function lowRankFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
+  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(xs, a, Fs, w, b, rank);
+  const N = xs[0]!.shape[0];
+  const ones = tf.ones([N, 1]);
+  const zs = xs.map((x, m) => tf.concat([ones, a ? tf.mul(x, tf.slice(a, [0, m], [N, 1])) : x], 1) as tf.Tensor2D);
+  return chunkedFusion(zs, Fs, w, b, rank, chunk);
+}
+
+/** The fusion in tfjs ops from the z_m, by chunks of rows. */
+function chunkedFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk: number): tf.Tensor2D {
   const M = zs.length;
   const N = zs[0]!.shape[0];
   const H = b.shape[0];
@@ -86,24 +96,23 @@ export function lowRankFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor
 
 /** The same op in the native dense kernels (native/dense.cc lmfForwardRows / lmfBackwardRows): the
  *  rows split over the kernel threads, each thread's share of dF and dw summed into its own and added
- *  in thread order. (`chunk` is the tfjs path's; the native one chunks rows by itself.) */
-function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
-  const M = zs.length;
-  const N = zs[0]!.shape[0];
+ *  in thread order; dx and da rows written by the thread that owns them. */
+function nativeFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
+  const M = xs.length;
+  const N = xs[0]!.shape[0];
   const H = b.shape[0];
-  const K = H + 1;
   const dense = nativeDenseOn(currentBackend())!;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const base: LmfTask = {
       M,
-      K,
       R: rank,
       H,
       // shared once: the backward pass reads them again
-      z: inputs.slice(0, M).map((t) => shareable(t.dataSync() as Float32Array)),
+      x: inputs.slice(0, M).map((t) => shareable(t.dataSync() as Float32Array)),
       F: inputs.slice(M, 2 * M).map((t) => shareable(t.dataSync() as Float32Array)),
       w: inputs[2 * M]!.dataSync() as Float32Array,
+      a: a ? shareable(inputs[2 * M + 2]!.dataSync() as Float32Array) : null,
     };
     const fwd = { ...base, b: inputs[2 * M + 1]!.dataSync() as Float32Array, out: sharedF32(N * H) };
     splitRows(N, 64, 'lmfForwardRows', fwd, (i0, i1) => dense.lmfForwardRows(fwd, i0, i1));
@@ -113,7 +122,7 @@ function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: t
         const g = (dy as tf.Tensor).dataSync() as Float32Array;
         const sums = () => ({ dF: base.F.map((x) => sharedF32(x.length)), dw: sharedF64(rank) });
         const acc = sums();
-        const back = { ...base, dy: g, dz: base.z.map((x) => sharedF32(x.length)) };
+        const back = { ...base, dy: g, dx: base.x.map((x) => sharedF32(x.length)), da: sharedF32(a ? N * M : 0) };
         splitRows(
           N,
           64,
@@ -129,9 +138,15 @@ function nativeFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: t
             for (let r = 0; r < rank; r++) acc.dw[r]! += part.dw[r]!;
           },
         );
-        return [...back.dz.map((x) => tf.tensor2d(x, [N, K])), ...acc.dF.map((x) => tf.tensor2d(x, [K, rank * H])), tf.tensor1d(Float32Array.from(acc.dw)), tf.sum(dy as tf.Tensor2D, 0)];
+        return [
+          ...back.dx.map((x) => tf.tensor2d(x, [N, H])),
+          ...acc.dF.map((x) => tf.tensor2d(x, [H + 1, rank * H])),
+          tf.tensor1d(Float32Array.from(acc.dw)),
+          tf.sum(dy as tf.Tensor2D, 0),
+          ...(a ? [tf.tensor2d(back.da, [N, M])] : []),
+        ];
       },
     };
   });
-  return f(...zs, ...Fs, w, b) as tf.Tensor2D;
+  return f(...xs, ...Fs, w, b, ...(a ? [a] : [])) as tf.Tensor2D;
 }

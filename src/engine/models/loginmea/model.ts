@@ -220,12 +220,13 @@ export class Loginmea {
   fuse(x: tf.Tensor2D[], normed: tf.Tensor2D[]): { attention: tf.Tensor2D | null; fused: tf.Tensor2D } {
     const N = x[0]!.shape[0];
     const attention = this.adaptive ? this.attention(x) : null;
-    const weighted = normed.map((n, k) => (attention ? (tf.mul(n, tf.slice(attention, [0, k], [N, 1])) as tf.Tensor2D) : n));
-    if (this.fusion === 'sum') return { attention, fused: weighted.reduce((a, b) => tf.add(a, b)) };
-    if (this.fusion === 'concat') return { attention, fused: tf.add(matMul(tf.concat(weighted, 1) as tf.Tensor2D, this.p('joint.concat.W')), this.p('joint.concat.b')) as tf.Tensor2D };
-    const ones = tf.ones([N, 1]);
+    const weighted = () => normed.map((n, k) => (attention ? (tf.mul(n, tf.slice(attention, [0, k], [N, 1])) as tf.Tensor2D) : n));
+    if (this.fusion === 'sum') return { attention, fused: weighted().reduce((a, b) => tf.add(a, b)) };
+    if (this.fusion === 'concat') return { attention, fused: tf.add(matMul(tf.concat(weighted(), 1) as tf.Tensor2D, this.p('joint.concat.W')), this.p('joint.concat.b')) as tf.Tensor2D };
+    // the low-rank fusion weighs the modalities itself (z_m = [1 ‖ a_m n(x_m)], built inside it)
     const fused = lowRankFusion(
-      weighted.map((w) => tf.concat([ones, w], 1) as tf.Tensor2D),
+      normed,
+      attention,
       this.fusedModalities.map((m) => this.p(`joint.lmf.${m}`)),
       this.p<tf.Tensor1D>('joint.lmf.w'),
       this.p<tf.Tensor1D>('joint.lmf.b'),
