@@ -93,11 +93,11 @@ export class Trainer {
     if (k === 0) this.curriculum = null;
     else if (k !== null) {
       // the reference groups by this epoch's (training-mode) joint embeddings of every entity
-      const e2 = this.model.embeddings(true, e);
+      const emb = this.model.embeddings(true, e);
       try {
-        this.curriculum = curriculumList(pairs, e2.joint, k);
+        this.curriculum = curriculumList(pairs, emb.joint, k);
       } finally {
-        disposeEmbeddings(e2);
+        disposeEmbeddings(emb);
       }
     }
     return this.curriculum ?? pairs;
