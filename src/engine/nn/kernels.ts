@@ -6,7 +6,7 @@
 // them against numerical gradients. The GAT layer's rows are split between threads by pool.ts.
 import { nativeDense, nativeKernels } from '../runtime/native';
 import type { AggGraph, SparseRows } from '../runtime/layouts';
-import { parallelRows, sharedF32, sharedF64, splitRows } from '../runtime/pool';
+import { addInto, parallelRows, sharedF32, sharedF64, splitRows } from '../runtime/pool';
 
 export type { AggGraph, SparseRows };
 
@@ -233,10 +233,6 @@ export interface GatBackwardTask {
   f: GatForward;
   dOut: Float32Array;
   acc: GatBackwardSums;
-}
-
-function addInto(to: Float32Array | Float64Array, from: Float32Array | Float64Array): void {
-  for (let i = 0; i < to.length; i++) to[i]! += from[i]!;
 }
 
 /** Output rows i0..i1-1 of gatBackward's pass over the rows, summed into `t.acc` (native kernel

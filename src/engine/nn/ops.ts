@@ -74,8 +74,6 @@ export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: 
   return f(X, w, a) as tf.Tensor2D;
 }
 
-/** Row-wise L2 normalisation, x / max(‖x‖, eps) as F.normalize, written as x · rsqrt(max(‖x‖², eps²))
- *  so an all-zero row (an entity without the modality) has a zero gradient, not sqrt's infinite one. */
 /** tanh of a matrix: in the native dense kernels on the CPU backends (rows split over the kernel
  *  threads; tfjs's Tanh on wasm is a scalar loop on one thread), in tfjs elsewhere. The gradient,
  *  dy (1 − y²), in tfjs ops. */
@@ -93,6 +91,8 @@ export function tanh(x: tf.Tensor2D): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
+/** Row-wise L2 normalisation, x / max(‖x‖, eps) as F.normalize, written as x · rsqrt(max(‖x‖², eps²))
+ *  so an all-zero row (an entity without the modality) has a zero gradient, not sqrt's infinite one. */
 export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
 }

@@ -12,7 +12,7 @@
 import type { TripleCsr } from '../data/csr';
 import type { AggGraph } from '../runtime/layouts';
 import { nativeKernels } from '../runtime/native';
-import { parallelRows, sharedF32, sharedF64 } from '../runtime/pool';
+import { addInto, parallelRows, sharedF32, sharedF64 } from '../runtime/pool';
 
 /** Edges by destination, each with its source row and its relation set. */
 export interface RelationGraph {
@@ -199,9 +199,9 @@ export function rreaBackward(g: RelationGraph, H: Float32Array, d: number, sets:
     (i0, i1) => rreaBackwardRows(task, i0, i1),
     () => ({ dH: sharedF32(H.length), dr: sharedF32(C * d), dlogit: sharedF64(C) }),
     (part) => {
-      for (let x = 0; x < part.dH.length; x++) acc.dH[x]! += part.dH[x]!;
-      for (let x = 0; x < part.dr.length; x++) acc.dr[x]! += part.dr[x]!;
-      for (let x = 0; x < part.dlogit.length; x++) acc.dlogit[x]! += part.dlogit[x]!;
+      addInto(acc.dH, part.dH);
+      addInto(acc.dr, part.dr);
+      addInto(acc.dlogit, part.dlogit);
     },
   );
   const { dH, dr, dlogit } = acc;

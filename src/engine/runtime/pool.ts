@@ -123,6 +123,11 @@ export function shareable(x: Float32Array): Float32Array {
   return out;
 }
 
+/** to += from, elementwise: how a worker's partial sums are merged into this thread's (parallelRows). */
+export function addInto(to: Float32Array | Float64Array, from: Float32Array | Float64Array): void {
+  for (let i = 0; i < to.length; i++) to[i]! += from[i]!;
+}
+
 export function sharedF64(n: number): Float64Array {
   return kernelThreads() > 1 ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
 }

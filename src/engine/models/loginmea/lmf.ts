@@ -4,18 +4,18 @@
 // tape the rank products of every entity (rows × rank·H per modality, 267 MB each on FB15K-DB15K) and
 // their products stay alive until the backward pass, which overflowed the wasm heap. The backward
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
-import { nativeGemmOn } from '../../nn/gemm';
-import { nativeDenseOn, type LmfTask } from '../../runtime/native';
-import { shareable, sharedF32, sharedF64, splitRows } from '../../runtime/pool';
+import { nativeDenseOn, type LmfTask, type NativeDense } from '../../runtime/native';
+import { addInto, shareable, sharedF32, sharedF64, splitRows } from '../../runtime/pool';
 import { currentBackend, tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
 
 /** xs[m]: rows × H; a: rows × M (null: every weight 1); Fs[m]: (H + 1) × (R·H); w: R; b: H.
- *  `kernel`: 'auto' runs it natively where the native dense kernels are built (nn/gemm.ts, with z_m
+ *  `kernel`: 'auto' runs it natively where the native dense kernels are built (runtime/native.ts, with z_m
  *  built chunk by chunk there), 'tfjs' always in tfjs. */
 export function lowRankFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number, chunk = CHUNK, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor2D {
-  if (kernel === 'auto' && nativeGemmOn()) return nativeFusion(xs, a, Fs, w, b, rank);
+  const dense = kernel === 'auto' ? nativeDenseOn(currentBackend()) : null;
+  if (dense) return nativeFusion(dense, xs, a, Fs, w, b, rank);
   const N = xs[0]!.shape[0];
   const ones = tf.ones([N, 1]);
   const zs = xs.map((x, m) => tf.concat([ones, a ? tf.mul(x, tf.slice(a, [0, m], [N, 1])) : x], 1) as tf.Tensor2D);
@@ -97,11 +97,10 @@ function chunkedFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: 
 /** The same op in the native dense kernels (native/dense.cc lmfForwardRows / lmfBackwardRows): the
  *  rows split over the kernel threads, each thread's share of dF and dw summed into its own and added
  *  in thread order; dx and da rows written by the thread that owns them. */
-function nativeFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
+function nativeFusion(dense: NativeDense, xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
   const M = xs.length;
   const N = xs[0]!.shape[0];
   const H = b.shape[0];
-  const dense = nativeDenseOn(currentBackend())!;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, -1) as tf.Tensor[];
     const base: LmfTask = {
@@ -131,11 +130,8 @@ function nativeFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.Tensor2D[
           (i0, i1) => dense.lmfBackwardRows({ ...back, acc }, i0, i1),
           sums,
           (part) => {
-            part.dF.forEach((x, m) => {
-              const to = acc.dF[m]!;
-              for (let k = 0; k < x.length; k++) to[k]! += x[k]!;
-            });
-            for (let r = 0; r < rank; r++) acc.dw[r]! += part.dw[r]!;
+            part.dF.forEach((x, m) => addInto(acc.dF[m]!, x));
+            addInto(acc.dw, part.dw);
           },
         );
         return [
