@@ -10,7 +10,8 @@ import { batchHeads, type HeadsArgs } from '../../src/engine/models/heads/task';
 /** The addon's loss heads (typed with the model code, models/heads/task.ts). */
 const nativeHeads = () => nativeDense() as unknown as { batchHeads(a: HeadsArgs): void };
 import { spmmBackwardTs, spmmForwardTs, type SparseRows } from '../../src/engine/nn/kernels';
-import { tanh } from '../../src/engine/nn/ops';
+import { nativeGemmOn } from '../../src/engine/nn/gemm';
+import { matMul, tanh } from '../../src/engine/nn/ops';
 import { nativeAddonPath, nativeDense } from '../../src/engine/runtime/native';
 import { kernelThreads, setKernelThreads } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
@@ -161,6 +162,26 @@ describe.runIf(built)('native loss heads and similarity rows (native/dense.cc, b
       expectClose(tanh(x).dataSync(), tf.tanh(x).dataSync(), 1e-6);
       expectClose(ours(x).dataSync(), plain(x).dataSync(), 1e-6);
       expect(() => nativeDense()!.tanhRows({ x: new Float32Array(6), out: new Float32Array(5), d: 3 }, 0, 2)).toThrow(/sizes/);
+    } finally {
+      setKernelThreads(before);
+    }
+  });
+
+  it('run large matrix products (ops.ts matMul) and both their gradients as tf.matMul does, on two threads', () => {
+    const before = kernelThreads();
+    try {
+      setKernelThreads(2);
+      // 301 · 300 · 187 multiply–adds: above the native threshold (2^24), sizes off the register tiles
+      const [m, k, n] = [301, 300, 187];
+      expect(nativeGemmOn()).toBe(true);
+      const a = tf.tensor2d(randn(m * k), [m, k]);
+      const b = tf.tensor2d(randn(k * n), [k, n]);
+      const dy = tf.tensor2d(randn(m * n), [m, n]);
+      const grads = (mm: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor2D) => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(mm(x as tf.Tensor2D, y as tf.Tensor2D), dy)))([a, b]);
+      expectClose(matMul(a, b).dataSync(), tf.matMul(a, b).dataSync(), 1e-5);
+      const [ours, plain] = [grads(matMul), grads((x, y) => tf.matMul(x, y))];
+      expectClose(ours[0]!.dataSync(), plain[0]!.dataSync(), 1e-5);
+      expectClose(ours[1]!.dataSync(), plain[1]!.dataSync(), 1e-5);
     } finally {
       setKernelThreads(before);
     }

@@ -3,6 +3,7 @@
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
 // aggregation through the kernels in kernels.ts.
 import { nativeDenseOn } from '../runtime/native';
+import { nativeABt, nativeGemmOn, transposed } from './gemm';
 import { shareable, sharedF32, splitRows } from '../runtime/pool';
 import { currentBackend, tf } from '../runtime/tf';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
@@ -15,11 +16,30 @@ import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaS
  */
 export type Memo = Map<string, Float32Array | GatForward>;
 
-/** a · b with explicit transposes in the gradient (plain matMul only). */
+/** Products at least this large (multiply–adds) run in the native dense kernels on CPU backends. */
+const NATIVE_MATMUL_MACS = 1 << 24;
+
+/** a · b with explicit transposes in the gradient (plain matMul only). Large products on a CPU
+ *  backend run natively (nn/gemm.ts: both threads, several times tfjs's matMul on wasm), their
+ *  gradients too: da = dy · bᵀ, db = aᵀ · dy. */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const native = m * k * n >= NATIVE_MATMUL_MACS && nativeGemmOn();
   // inputs needed by the gradient must go through `save` (customGrad disposes its own copies)
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, y, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    if (native) {
+      const xd = x.dataSync() as Float32Array;
+      const yd = y.dataSync() as Float32Array;
+      return {
+        value: tf.tensor2d(nativeABt(xd, transposed(yd, k, n), n, k)!, [m, n]),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = dy.dataSync() as Float32Array;
+          return [tf.tensor2d(nativeABt(g, yd, k, n)!, [m, k]), tf.tensor2d(nativeABt(transposed(xd, m, k), transposed(g, m, n), n, m)!, [k, n])];
+        },
+      };
+    }
     save([x, y]);
     return {
       value: tf.matMul(x, y),
