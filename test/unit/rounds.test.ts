@@ -144,6 +144,31 @@ describe('curation rounds', () => {
     expect(sourceWeights.size).toBeGreaterThan(1); // per entity, not one global weight
   }, 300_000);
 
+  it('a MEAformer round’s queue carries each pair’s own weights, and cosine shares computed with them', async () => {
+    const other = join(tmp.path, 'demo-meaformer');
+    await importJob({ source: DEMO_DATASET, project: other }, ctx());
+    const info = await roundJob({ ...params({}), project: other, epochs: 3, options: { model: 'meaformer', hidden: 16, batchSize: 64 } }, ctx());
+    expect(info).toMatchObject({ round: 1, epoch: 3 });
+    const candidates = readQueue(other, 1).flatMap((q) => q.candidates);
+    expect(candidates.length).toBeGreaterThan(0);
+    const sourceWeights = new Set<string>();
+    for (const c of candidates) {
+      // the token attention's weights over every modality, each entity's own, summing to 1
+      const w = c.entityWeights!;
+      for (const side of [w.source, w.target]) {
+        expect(Object.keys(side).sort()).toEqual(Object.keys(c.modalities).sort());
+        expect(Math.abs(Object.values(side).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(3e-4);
+      }
+      sourceWeights.add(JSON.stringify(w.source));
+      // the joint concatenates w_{i,m} · n(e_m): each modality's share, with both entities' own
+      // weights, adds up to the pair's joint cosine
+      const parts = Object.values(c.contributions!);
+      expect(parts).toHaveLength(Object.keys(c.modalities).length);
+      expect(Math.abs(parts.reduce((a, b) => a + b, 0) - c.cosine)).toBeLessThan(1e-3);
+    }
+    expect(sourceWeights.size).toBeGreaterThan(1);
+  }, 300_000);
+
   it('names from URIs: the first round chooses, later rounds keep it; verdicts that flipped are listed', async () => {
     const other = join(tmp.path, 'demo-names');
     await importJob({ source: DEMO_DATASET, project: other }, ctx());

@@ -57,6 +57,14 @@ function weightsOf(w: NonNullable<QueueEmbeddings['entityWeights']>, row: number
   return Object.fromEntries(w.modalities.map((m, k) => [m, round4(w.data[row * M + k]!)]));
 }
 
+/** Modality k's weight in row `row`'s joint: the model's own weight for that row where it has them
+ *  (MEAformer's joint concatenates w_{i,m} · n(e_m) with each entity's weights), else the global one. */
+function weightIn(mods: QueueEmbeddings['mods'], own: QueueEmbeddings['entityWeights'], row: number, k: number): number {
+  if (!own) return mods[k]!.weight;
+  const at = own.modalities.indexOf(mods[k]!.m);
+  return at < 0 ? 0 : own.data[row * own.modalities.length + at]!;
+}
+
 /** What a queue is built from: the normalised joint embedding of every row (on the backend) and
  *  each modality's normalised embedding (read back, for the per-modality cosines). One forward. */
 export interface QueueEmbeddings {
@@ -87,13 +95,14 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
   tf.dispose(normed);
   if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null, entityWeights };
   const jointNorm = new Float32Array(f.rows);
-  for (const { data, dims, weight } of mods) {
+  mods.forEach(({ data, dims }, k) => {
     for (let r = 0; r < f.rows; r++) {
       let s = 0;
       for (let x = r * dims; x < (r + 1) * dims; x++) s += data[x]! * data[x]!;
-      jointNorm[r]! += weight * weight * s;
+      const w = weightIn(mods, entityWeights, r, k);
+      jointNorm[r]! += w * w * s;
     }
-  }
+  });
   for (let r = 0; r < f.rows; r++) jointNorm[r] = Math.sqrt(jointNorm[r]!);
   return { joint: joint as tf.Tensor2D, mods, jointNorm, entityWeights };
 }
@@ -160,12 +169,13 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
       const missing: NonNullable<Candidate['missing']> = {};
       const jointNorm = own.jointNorm;
       const norms = jointNorm ? jointNorm[src]! * jointNorm[dst]! : 0;
-      for (const { m, data, dims, mask, weight } of mods) {
+      mods.forEach(({ m, data, dims, mask }, k) => {
         const c = dot(data, dims, src, dst);
         modalities[m] = mask[src] && mask[dst] ? round4(c) : null;
         if (!mask[src] || !mask[dst]) missing[m] = !mask[src] && !mask[dst] ? 'both' : !mask[src] ? 'source' : 'target';
-        if (jointNorm) contributions[m] = round4(norms > 0 ? (weight * weight * c) / norms : 0);
-      }
+        const w = () => weightIn(mods, own.entityWeights, src, k) * weightIn(mods, own.entityWeights, dst, k);
+        if (jointNorm) contributions[m] = round4(norms > 0 ? (w() * c) / norms : 0);
+      });
       const candidate: Candidate = {
         target: f.rowIds[dst]!,
         score: round4(score),

@@ -5,12 +5,14 @@ import type { Features } from '../features/build';
 import { HumeaModel } from './humea';
 import { LoginmeaModel } from './loginmea';
 import { McleaModel } from './mclea';
+import { MeaformerModel } from './meaformer';
 import type { AlignmentModel } from './types';
 
 const REGISTRY: { [I in ModelId]: (f: Features, o: OptionsOf<I>) => AlignmentModel } = {
   humea: (f, o) => new HumeaModel(f, o),
   mclea: (f, o) => new McleaModel(f, o),
   loginmea: (f, o) => new LoginmeaModel(f, o),
+  meaformer: (f, o) => new MeaformerModel(f, o),
 };
 
 /** The model `options.model` names, built on `features` with those options. */

@@ -21,12 +21,13 @@ export interface BatchPlan {
 export interface Embeddings {
   joint: tf.Tensor2D;
   mods: Map<Modality, tf.Tensor2D>;
-  /** whether the joint is the concatenation of w_m · n(e_m) over `mods` with the global weights
-   *  (HUMEA, MCLEA): then each modality's share of a pair's joint cosine is evidence to show */
+  /** whether the joint is the concatenation of w_m · n(e_m) over `mods` — with the global weights
+   *  (HUMEA, MCLEA), or each entity's own (`entityWeights` over every modality: MEAformer): then each
+   *  modality's share of a pair's joint cosine is evidence to show */
   concatenated: boolean;
   /** the model's own per-entity modality weights (rows × modalities, each row's weights for those
    *  modalities), for models that weigh each entity's modalities themselves (LoginMEA's fusion
-   *  attention); the review screen shows them for the pair */
+   *  attention, MEAformer's token attention); the review screen shows them for the pair */
   entityWeights?: { modalities: Modality[]; weights: tf.Tensor2D };
 }
 
