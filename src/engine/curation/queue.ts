@@ -21,6 +21,7 @@ const COVERAGE: Record<Modality, keyof Features['coverage']> = {
   att: 'attributes',
   name: 'names',
   word: 'words',
+  num: 'numeric',
 };
 
 export interface QueueRequest {

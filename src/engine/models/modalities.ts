@@ -1,7 +1,7 @@
 // Which modalities a dataset can feed a model (the engine side of shared/models/modalities.ts).
 import { MODALITY_ORDER, type Modality } from '../../shared/models/modalities';
 import { coverageCounts, type Features } from '../features/build';
-import type { Csr } from '../features/sparse';
+import { csrFromCoo, type Csr } from '../features/sparse';
 import { constMatMul, spmm, type Memo } from '../nn/ops';
 import type { SparseRows } from '../runtime/layouts';
 import { tf } from '../runtime/tf';
@@ -19,6 +19,7 @@ export function availableModalities(f: Features): Modality[] {
   if (f.attributeBow.cols > 0 && both(c.attributes)) out.push('att');
   if (both(c.names)) out.push('name');
   if (f.words.dims > 0 && both(c.words)) out.push('word');
+  if (f.numericNames.length > 0 && both(c.numeric)) out.push('num');
   return out;
 }
 
@@ -46,7 +47,44 @@ export function modalityInput(f: Features, m: Exclude<Modality, 'gph'>): Modalit
       return { kind: 'sparse', csr: f.names };
     case 'word':
       return { kind: 'dense', dims: f.words.dims, matrix: f.words.matrix };
+    case 'num':
+      return { kind: 'sparse', csr: numericInput(f) };
   }
+}
+
+const numericInputs = new WeakMap<Features, Csr>();
+
+/**
+ * The numbers as a sparse input (rows × 2A, A numeric attributes of both graphs): for entity i with
+ * numeric triples k (attribute a_k, value v̂_k z-scored per graph and attribute), column a_k holds
+ * v̂_k / n_i and column A + a_k holds 1 / n_i (n_i its triples). Times a weight matrix [Γ; Z] (2A × d)
+ * this is mean_k (v̂_k γ_{a_k} + ζ_{a_k}): MPSEA's per-attribute scale and shift of each value,
+ * averaged over the entity's values, as one sparse product (models.md's aggregate-first choice); other
+ * models take it as their Linear encoder's input.
+ */
+export function numericInput(f: Features): Csr {
+  let csr = numericInputs.get(f);
+  if (!csr) {
+    const { row, attribute, value } = f.numeric;
+    const A = f.numericNames.length;
+    const n = new Int32Array(f.rows);
+    for (const r of row) n[r]!++;
+    const K = row.length;
+    const rows = new Int32Array(2 * K);
+    const cols = new Int32Array(2 * K);
+    const vals = new Float32Array(2 * K);
+    for (let k = 0; k < K; k++) {
+      const r = row[k]!;
+      rows[2 * k] = rows[2 * k + 1] = r;
+      cols[2 * k] = attribute[k]!;
+      cols[2 * k + 1] = A + attribute[k]!;
+      vals[2 * k] = value[k]! / n[r]!;
+      vals[2 * k + 1] = 1 / n[r]!;
+    }
+    csr = csrFromCoo(f.rows, 2 * A, rows, cols, vals);
+    numericInputs.set(f, csr);
+  }
+  return csr;
 }
 
 export const inputDims = (x: ModalityInput) => (x.kind === 'sparse' ? x.csr.cols : x.dims);

@@ -24,15 +24,19 @@ export const commonOptions = z.object({
   semiLearnStep: int().min(1).default(5).describe('epochs between two pseudo-label checks'),
 });
 
-/** A model's `modalities` option: those it can fuse, its paper's choice as default (those a dataset
- *  lacks are dropped when the model is built). */
-export function modalitiesOption(defaults: readonly Modality[]) {
+/** A model's `modalities` option: those it can fuse (`allowed`), its paper's choice as default (those
+ *  a dataset lacks are dropped when the model is built). */
+export function modalitiesOption(defaults: readonly Modality[], allowed: readonly Modality[] = MODALITY_ORDER) {
   return z
-    .array(z.enum(MODALITY_ORDER))
+    .array(z.enum(allowed as [Modality, ...Modality[]]))
     .min(1)
     .default([...defaults])
-    .describe(`modalities to fuse: ${MODALITY_ORDER.join(',')} (those the data lacks are dropped)`);
+    .describe(`modalities to fuse: ${allowed.join(',')} (those the data lacks are dropped)`);
 }
+
+/** Every modality but the numbers: what the models with a fixed slot per reference modality fuse
+ *  (MCLEA's six fusion slots, MEAformer's six tokens and loss slots). */
+export const REFERENCE_MODALITIES = MODALITY_ORDER.filter((m) => m !== 'num');
 
 /** The ICL/IAL loss heads' options (methods.md §0.5), shared by the models that use those heads. */
 export const headsOptions = z.object({

@@ -1,13 +1,13 @@
 // HUMEA's options (methods.md §1; defaults are the reference's run.sh).
 import { z } from 'zod';
-import { commonOptions, gatOptions, headsOptions, modalitiesOption } from './common';
-import { MODALITY_ORDER } from './modalities';
+import { commonOptions, gatOptions, headsOptions, modalitiesOption, REFERENCE_MODALITIES } from './common';
 
 export const humeaOptions = commonOptions
   .extend(gatOptions.shape)
   .extend(headsOptions.shape)
   .extend({
-    modalities: modalitiesOption(MODALITY_ORDER),
+    // every modality the reference has (its defaults), numbers when asked for
+    modalities: modalitiesOption(REFERENCE_MODALITIES),
     experts: z.number().int().min(1).max(64).default(5).describe('experts per modality mixture (n_exp)'),
     topk: z.number().int().min(1).max(64).default(5).describe('modality combinations the router keeps'),
     fusionWeightDim: z.number().int().nonnegative().max(4096).default(0).describe('0: free combination logits; d > 0: Linear(d → combos) of a learned query'),

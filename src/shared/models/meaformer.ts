@@ -1,7 +1,7 @@
 // MEAformer's options (methods.md §2, models.md; defaults are its run_meaformer.sh with the config's
 // FB15K-DB15K overrides: no FFN, no names; `--enable_sota` sets 500 epochs and weight decay 1e-4).
 import { z } from 'zod';
-import { batchSizeOption, commonOptions, gatOptions, ilStartOption, modalitiesOption } from './common';
+import { batchSizeOption, commonOptions, gatOptions, ilStartOption, modalitiesOption, REFERENCE_MODALITIES } from './common';
 
 const int = () => z.number().int();
 
@@ -11,7 +11,7 @@ export const meaformerOptions = commonOptions.extend(gatOptions.shape).extend({
   weightDecay: z.number().nonnegative().default(1e-4).describe('AdamW decoupled weight decay'),
   ilStart: ilStartOption(500),
   // the config turns names and characters off on FB15K-DB15K (use_surface 0)
-  modalities: modalitiesOption(['gph', 'img', 'rel', 'att']),
+  modalities: modalitiesOption(['gph', 'img', 'rel', 'att'], REFERENCE_MODALITIES),
   tokenHeads: int().min(1).max(16).default(1).describe('attention heads of the modality transformer (num_attention_heads; must divide --hidden)'),
   tokenLayers: int().min(1).max(4).default(1).describe('layers of the modality transformer (num_hidden_layers)'),
   ffn: z.boolean().default(false).describe("the transformer's feed-forward sublayer (use_intermediate: off on FB15K-DB15K, on in the DBP15K script)"),
