@@ -130,7 +130,8 @@ napi_value ForwardRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// gatBackwardRows(task, i0, i1): task = {X, D, w, a, heads, g, f, dOut, acc: {dX, dw, ds2[], dv1[]}}
+// gatBackwardRows(task, i0, i1): task = {X, D, w, w1, a, heads, g, f, dOut, acc: {dX, dw, ds2[], dv1[]}}
+// (w1: the left weight of the attention scalar s1, w itself but in MPSEA's multi-weight layer)
 napi_value BackwardRows(napi_env env, napi_callback_info info) {
   napi_value task;
   int64_t i0, i1;
@@ -138,6 +139,7 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
   Ctx c{env};
   const Layer l = layerOf(c, task);
   const float* a = c.f32(c.prop(task, "a"), "a");
+  const float* w1 = c.f32(c.prop(task, "w1"), "w1");
   const float* dOut = c.f32(c.prop(task, "dOut"), "dOut");
   napi_value accObj = c.prop(task, "acc");
   float* dX = c.f32(c.prop(accObj, "dX"), "acc.dX");
@@ -215,7 +217,7 @@ napi_value BackwardRows(napi_env env, napi_callback_info info) {
       if (s == 0) continue;
       double* dv = dv1[k];
       for (int d = 0; d < l.D; d++) {
-        dX[o + d] = static_cast<float>(static_cast<double>(dX[o + d]) + s * static_cast<double>(l.w[k * l.D + d]) * static_cast<double>(a[k * 2 * l.D + d]));
+        dX[o + d] = static_cast<float>(static_cast<double>(dX[o + d]) + s * static_cast<double>(w1[k * l.D + d]) * static_cast<double>(a[k * 2 * l.D + d]));
         dv[d] += s * static_cast<double>(l.X[o + d]);
       }
     }

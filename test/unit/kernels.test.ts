@@ -21,12 +21,13 @@ const graph: AggGraph = {
 };
 const D = 4;
 
-/** The layer written directly from methods.md §0.4 (exp(−LeakyReLU(a·[h_i‖h_j])), normalised). */
-function reference(X: Float32Array, w: Float32Array, a: Float32Array, heads: number): Float64Array {
+/** The layer written directly from methods.md §0.4 (exp(−LeakyReLU(a·[h_i‖h_j])), normalised); with
+ *  `wLeft`, MPSEA's multi-weight layer: h_i = wLeft ⊙ x_i in the attention, h_j = w ⊙ x_j. */
+function reference(X: Float32Array, w: Float32Array, a: Float32Array, heads: number, wLeft: Float32Array = w): Float64Array {
   const out = new Float64Array(graph.outputs * D);
   for (let k = 0; k < heads; k++) {
     for (let i = 0; i < graph.outputs; i++) {
-      const hi = Array.from({ length: D }, (_, d) => X[graph.self[i]! * D + d]! * w[k * D + d]!);
+      const hi = Array.from({ length: D }, (_, d) => X[graph.self[i]! * D + d]! * wLeft[k * D + d]!);
       let sum = 0;
       const acc = new Float64Array(D);
       for (let p = graph.indptr[i]!; p < graph.indptr[i + 1]!; p++) {
@@ -85,6 +86,20 @@ describe.each([2, 3])('GAT attention kernel, %i heads', (heads) => {
     expectClose(g.da, numericGrad(a, loss), 2e-3);
     // every input row reached through an edge gets a gradient; row 3 only as a neighbour
     expect(Math.abs(g.dX[3 * D]!)).toBeGreaterThan(0);
+    expect(g.dwLeft).toBeNull();
+  });
+
+  it("computes MPSEA's multi-weight layer (a left weight of its own in s1) and its gradients", () => {
+    const wLeft = randn(heads * D);
+    const loss = () => reference(X, w, a, heads, wLeft).reduce((s, v, k) => s + v * R[k]!, 0);
+    const f = gatForward(X, D, w, a, heads, graph, wLeft);
+    expectClose(f.out, reference(X, w, a, heads, wLeft), 1e-5);
+    const g = gatBackward(X, D, w, a, heads, graph, f, R, wLeft);
+    // small steps: a step of 1e-2 can cross LeakyReLU's kink for these weights
+    expectClose(g.dX, numericGrad(X, loss, 1e-3), 2e-3);
+    expectClose(g.dw, numericGrad(w, loss, 1e-3), 2e-3);
+    expectClose(g.dwLeft!, numericGrad(wLeft, loss, 1e-3), 2e-3);
+    expectClose(g.da, numericGrad(a, loss, 1e-3), 2e-3);
   });
 });
 
@@ -196,8 +211,10 @@ describe.skipIf(skipWithout('the native GAT kernels (npm run setup builds them)'
     });
     const bNative = sums();
     const bTs = sums();
-    native!.gatBackwardRows({ X: Xn, D, w: wn, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bNative }, 0, graph.outputs);
-    gatBackwardRowsTs({ X: Xn, D, w: wn, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bTs }, 0, graph.outputs);
+    // a left weight of its own (the multi-weight layer's), so both read it where they should
+    const w1 = randn(heads * D);
+    native!.gatBackwardRows({ X: Xn, D, w: wn, w1, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bNative }, 0, graph.outputs);
+    gatBackwardRowsTs({ X: Xn, D, w: wn, w1, a: an, heads, g: graph, f: fTs, dOut: dOutN, acc: bTs }, 0, graph.outputs);
     expectClose(bNative.dX, bTs.dX, 1e-6);
     expectClose(bNative.dw, bTs.dw, 1e-6);
     expectClose(bNative.ds2[0]!, bTs.ds2[0]!, 1e-9);

@@ -48,6 +48,9 @@ export interface DiagGatConfig {
   hidden: number;
   heads: number;
   gatLayers: number;
+  /** MPSEA's multi-weight layers: a node's own diagonal weight in its attention, apart from its
+   *  neighbours' (ones, like theirs) */
+  multiWeight?: boolean;
 }
 
 /** Adds a named parameter (a model's own registry: names are checkpoint keys). */
@@ -57,7 +60,7 @@ export type AddParam = (name: string, init: tf.Tensor) => tf.Variable;
  *  and an attention vector U(±1/√(2H)); ELU between layers; heads averaged. */
 export class DiagGat {
   private readonly graph: AggGraph;
-  private readonly vars: { ent: tf.Variable; layers: { w: tf.Variable; a: tf.Variable }[] };
+  private readonly vars: { ent: tf.Variable; layers: { w: tf.Variable; a: tf.Variable; wLeft: tf.Variable | null }[] };
 
   /** `draw()`: the model's next seed, so the draws keep the model's order. */
   constructor(
@@ -73,7 +76,8 @@ export class DiagGat {
     const layers = Array.from({ length: config.gatLayers }, (_, l) => {
       const w = add(`gat${l}.w`, tf.ones([heads, H]));
       const bound = 1 / Math.sqrt(2 * H);
-      return { w, a: add(`gat${l}.a`, tf.randomUniform([heads, 2 * H], -bound, bound, 'float32', draw())) };
+      const a = add(`gat${l}.a`, tf.randomUniform([heads, 2 * H], -bound, bound, 'float32', draw()));
+      return { w, a, wLeft: config.multiWeight ? add(`gat${l}.wLeft`, tf.ones([heads, H])) : null };
     });
     this.vars = { ent, layers };
   }
@@ -82,10 +86,10 @@ export class DiagGat {
   forward(rows: Int32Array | null, memo?: Memo): tf.Tensor2D {
     let x = this.vars.ent as unknown as tf.Tensor2D;
     const L = this.vars.layers.length;
-    this.vars.layers.forEach(({ w, a }, l) => {
+    this.vars.layers.forEach(({ w, a, wLeft }, l) => {
       const last = l === L - 1;
       const g = last && rows ? subGraph(this.graph, rows) : this.graph;
-      x = gatLayer(x, w as unknown as tf.Tensor2D, a as unknown as tf.Tensor2D, g, memo, `gat${l}`);
+      x = gatLayer(x, w as unknown as tf.Tensor2D, a as unknown as tf.Tensor2D, g, memo, `gat${l}`, (wLeft ?? undefined) as tf.Tensor2D | undefined);
       if (!last) x = tf.elu(x);
     });
     return x;

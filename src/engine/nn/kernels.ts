@@ -26,7 +26,9 @@ const SLOPE = 0.2; // LeakyReLU slope of pyGAT's sparse layer
  * The per-row normalisation is done as a softmax (max subtracted), which is the same value without
  * overflow. `w` is heads × D, `a` heads × 2D (first half for the output row, second for the neighbour).
  */
-export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float32Array, heads: number, g: AggGraph): GatForward {
+/** The layer over `g`; `wLeft`: the node's own diagonal weight in its attention scalar s1, apart from
+ *  the neighbours' `w` (MPSEA's multi-weight GAT: W_i h_i ‖ W_j h_j, Eq. 1); absent, `w` for both. */
+export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float32Array, heads: number, g: AggGraph, wLeft: Float32Array = w): GatForward {
   const rowsX = X.length / D;
   const P = g.outputs;
   const E = g.indices.length;
@@ -39,12 +41,13 @@ export function gatForward(X: Float32Array, D: number, w: Float32Array, a: Float
     s1: Array.from({ length: heads }, () => sharedF32(P)),
     s2: Array.from({ length: heads }, () => sharedF32(rowsX)),
   };
-  // per-node attention scalars: s1_i = X_i·(w ⊙ a1), s2_j = X_j·(w ⊙ a2) (methods.md §0.4's note)
+  // per-node attention scalars: s1_i = X_i·(w ⊙ a1), s2_j = X_j·(w ⊙ a2) (methods.md §0.4's note;
+  // wLeft in s1 for the multi-weight layer)
   for (let k = 0; k < heads; k++) {
     const v1 = new Float32Array(D);
     const v2 = new Float32Array(D);
     for (let d = 0; d < D; d++) {
-      v1[d] = w[k * D + d]! * a[k * 2 * D + d]!;
+      v1[d] = wLeft[k * D + d]! * a[k * 2 * D + d]!;
       v2[d] = w[k * D + d]! * a[k * 2 * D + D + d]!;
     }
     const s2 = f.s2[k]!;
@@ -157,21 +160,23 @@ export function gatBackward(
   g: AggGraph,
   f: GatForward,
   dOut: Float32Array,
-): { dX: Float32Array; dw: Float32Array; da: Float32Array } {
+  wLeft: Float32Array = w,
+): { dX: Float32Array; dw: Float32Array; da: Float32Array; dwLeft: Float32Array | null } {
   const rowsX = X.length / D;
+  const separate = wLeft !== w;
   const acc: GatBackwardSums = {
     dX: new Float32Array(X.length),
     dw: new Float32Array(w.length),
     ds2: Array.from({ length: heads }, () => new Float64Array(rowsX)),
     dv1: Array.from({ length: heads }, () => new Float64Array(D)),
   };
-  const task: GatBackwardTask = { X, D, w, a, heads, g, f, dOut, acc };
+  const task: GatBackwardTask = { X, D, w, w1: wLeft, a, heads, g, f, dOut, acc };
   // with a kernel pool, each other thread sums its rows' contributions into sums of its own, added
   // to the first thread's in thread order (so a run is deterministic for a given thread count)
   parallelRows(
     g,
     'gatBackwardRows',
-    { X, D, w, a, heads, g, f, dOut },
+    { X, D, w, w1: wLeft, a, heads, g, f, dOut },
     (i0, i1) => gatBackwardRows(task, i0, i1),
     () => ({
       dX: sharedF32(X.length),
@@ -190,6 +195,7 @@ export function gatBackward(
   );
   const { dX, dw } = acc;
   const da = new Float32Array(a.length);
+  const dwLeft = separate ? new Float32Array(wLeft.length) : null;
   for (let k = 0; k < heads; k++) {
     // s2_k,j = X_j · (w_k ⊙ a2_k)
     const base1 = k * 2 * D;
@@ -207,12 +213,14 @@ export function gatBackward(
     }
     const dv = acc.dv1[k]!;
     for (let d = 0; d < D; d++) {
-      dw[k * D + d]! += dv[d]! * a[base1 + d]! + dv2[d]! * a[base2 + d]!;
-      da[base1 + d] = dv[d]! * w[k * D + d]!;
+      // s1's share goes to the left weight (the same array as w unless the layer is multi-weight)
+      (dwLeft ?? dw)[k * D + d]! += dv[d]! * a[base1 + d]!;
+      dw[k * D + d]! += dv2[d]! * a[base2 + d]!;
+      da[base1 + d] = dv[d]! * wLeft[k * D + d]!;
       da[base2 + d] = dv2[d]! * w[k * D + d]!;
     }
   }
-  return { dX, dw, da };
+  return { dX, dw, da, dwLeft };
 }
 
 /** What gatBackward's row pass sums over output rows. */
@@ -227,6 +235,8 @@ export interface GatBackwardTask {
   X: Float32Array;
   D: number;
   w: Float32Array;
+  /** the left weight of s1 (w itself but in MPSEA's multi-weight layer) */
+  w1: Float32Array;
   a: Float32Array;
   heads: number;
   g: AggGraph;
@@ -244,7 +254,7 @@ export function gatBackwardRows(t: GatBackwardTask, i0: number, i1: number): voi
 }
 
 export function gatBackwardRowsTs(t: GatBackwardTask, i0: number, i1: number): void {
-  const { X, D, w, a, heads, g, f, dOut } = t;
+  const { X, D, w, w1, a, heads, g, f, dOut } = t;
   const { dX, dw, ds2, dv1 } = t.acc;
   const dagg = new Float64Array(heads * D);
   const c = new Float64Array(heads);
@@ -308,14 +318,14 @@ export function gatBackwardRowsTs(t: GatBackwardTask, i0: number, i1: number): v
         ds2[k]![j]! += dz;
       }
     }
-    // s1_k,i = X_self · (w_k ⊙ a1_k)
+    // s1_k,i = X_self · (w1_k ⊙ a1_k)
     const o = g.self[i]! * D;
     for (let k = 0; k < heads; k++) {
       const s = ds1[k]!;
       if (s === 0) continue;
       const dv = dv1[k]!;
       for (let d = 0; d < D; d++) {
-        dX[o + d]! += s * w[k * D + d]! * a[k * 2 * D + d]!;
+        dX[o + d]! += s * w1[k * D + d]! * a[k * 2 * D + d]!;
         dv[d]! += s * X[o + d]!;
       }
     }

@@ -69,29 +69,29 @@ export function spmm(x: SparseRows, W: tf.Tensor2D, memo?: Memo, key = ''): tf.T
   return f(W) as tf.Tensor2D;
 }
 
-/** One GAT layer (kernels.ts gatForward) over `graph`; X is (rows × D), w heads × D, a heads × 2D. */
-export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: AggGraph, memo?: Memo, key = ''): tf.Tensor2D {
+/** One GAT layer (kernels.ts gatForward) over `graph`; X is (rows × D), w heads × D, a heads × 2D;
+ *  `wLeft` (heads × D): MPSEA's multi-weight layer, the node's own weight in its attention scalar. */
+export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: AggGraph, memo?: Memo, key = '', wLeft?: tf.Tensor2D): tf.Tensor2D {
   const D = X.shape[1];
   const heads = w.shape[0];
-  const f = tf.customGrad((x, wt, at) => {
-    const xd = (x as tf.Tensor).dataSync() as Float32Array;
-    const wd = (wt as tf.Tensor).dataSync() as Float32Array;
-    const ad = (at as tf.Tensor).dataSync() as Float32Array;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xd, wd, ad, wl] = args.slice(0, wLeft ? 4 : 3).map((t) => (t as tf.Tensor).dataSync() as Float32Array);
     let fwd = memo?.get(key) as GatForward | undefined;
     if (!fwd) {
-      fwd = gatForward(xd, D, wd, ad, heads, graph);
+      fwd = gatForward(xd!, D, wd!, ad!, heads, graph, wl);
       memo?.set(key, fwd);
     }
     const f0 = fwd;
     return {
       value: tf.tensor2d(fwd.out, [graph.outputs, D]),
-      gradFunc: (dy) => {
-        const g = gatBackward(xd, D, wd, ad, heads, graph, f0, (dy as tf.Tensor).dataSync() as Float32Array);
-        return [tf.tensor2d(g.dX, X.shape), tf.tensor2d(g.dw, w.shape), tf.tensor2d(g.da, a.shape)];
+      gradFunc: (dy: tf.Tensor) => {
+        const g = gatBackward(xd!, D, wd!, ad!, heads, graph, f0, dy.dataSync() as Float32Array, wl);
+        const grads = [tf.tensor2d(g.dX, X.shape), tf.tensor2d(g.dw, w.shape), tf.tensor2d(g.da, a.shape)];
+        return g.dwLeft ? [...grads, tf.tensor2d(g.dwLeft, w.shape)] : grads;
       },
     };
   });
-  return f(X, w, a) as tf.Tensor2D;
+  return (wLeft ? f(X, w, a, wLeft) : f(X, w, a)) as tf.Tensor2D;
 }
 
 /** tanh of a matrix: in the native dense kernels on the CPU backends (rows split over the kernel
