@@ -4,12 +4,12 @@
 // others still take softmax mass, as the reference's disabled name and char slots do).
 import type { McleaOptions } from '../../../shared/models/mclea';
 import type { Features } from '../../features/build';
-import { DiagGat } from '../../nn/gat';
 import { fuse, matMul, type Memo } from '../../nn/ops';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
 import type { HeadsForward } from '../heads/step';
-import { inputDims, modalityInput, presentModalities, rowsTimes, type Modality, type ModalityInput } from '../modalities';
+import { LinearEncoders } from '../encoders';
+import { presentModalities, type Modality } from '../modalities';
 
 /** The reference's six fusion slots [img, att, rel, gph, name, char]; our `word` (mean word vectors of
  *  the name) takes its name slot (GloVe of the name), our `name` (character n-grams) its char slot. */
@@ -27,8 +27,7 @@ export class Mclea {
   readonly present: Modality[];
   readonly params = new Map<string, tf.Variable>();
   readonly prefix = `mclea${instances++}`;
-  private readonly inputs = new Map<Modality, ModalityInput>();
-  private readonly gat: DiagGat | null = null;
+  private readonly encoders: LinearEncoders;
 
   constructor(
     readonly features: Features,
@@ -37,16 +36,7 @@ export class Mclea {
     this.present = presentModalities(features, config.modalities);
     const rand = mulberry32(config.seed);
     const s = () => Math.floor(rand() * 2 ** 31);
-    if (this.present.includes('gph')) this.gat = new DiagGat(features, config, (name, t) => this.add(name, t), s);
-    for (const m of this.present) {
-      if (m === 'gph') continue;
-      const input = modalityInput(features, m);
-      this.inputs.set(m, input);
-      // PyTorch's nn.Linear initialisation: weight and bias U(±1/√in)
-      const bound = 1 / Math.sqrt(inputDims(input));
-      this.add(`${m}.W`, tf.randomUniform([inputDims(input), config.projection], -bound, bound, 'float32', s()));
-      this.add(`${m}.b`, tf.randomUniform([config.projection], -bound, bound, 'float32', s()));
-    }
+    this.encoders = new LinearEncoders(features, this.present, config, config.projection, (name, t) => this.add(name, t), s);
     this.add('fusion.w', tf.ones([SLOTS.length]));
   }
 
@@ -55,10 +45,6 @@ export class Mclea {
     t.dispose();
     this.params.set(name, v);
     return v;
-  }
-
-  private p(name: string): tf.Tensor2D {
-    return this.params.get(name)! as unknown as tf.Tensor2D;
   }
 
   /** Each present modality's weight: its slot of softmax over the six slots. */
@@ -73,12 +59,7 @@ export class Mclea {
   /** The embeddings of `rows` (null: every entity). MCLEA has no train-time noise: `training` and
    *  the seed do not change the result. */
   forward(rows: Int32Array | null, _training = false, _noiseSeed = 0, memo?: Memo): McleaForward {
-    const all = rows ?? Int32Array.from({ length: this.features.rows }, (_, i) => i);
-    const mods = new Map<Modality, tf.Tensor2D>();
-    for (const m of this.present) {
-      if (m === 'gph') mods.set(m, this.gat!.forward(rows, memo));
-      else mods.set(m, tf.add(rowsTimes(m, this.inputs.get(m)!, all, memo)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)));
-    }
+    const mods = this.encoders.encode(rows, memo);
     const weights = this.modalityWeights();
     return { mods, weights, joint: fuse([...mods.values()], weights) };
   }

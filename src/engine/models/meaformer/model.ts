@@ -6,12 +6,12 @@
 // tokens feed only the auxiliary ICL.
 import type { MeaformerOptions } from '../../../shared/models/meaformer';
 import type { Features } from '../../features/build';
-import { DiagGat } from '../../nn/gat';
 import { l2normalize } from '../../nn/ops';
 import { receivedWeights, tokenLayer, type Linear, type TokenLayerParams } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
-import { inputDims, modalityInput, presentModalities, rowsTimes, type Modality, type ModalityInput } from '../modalities';
+import { LinearEncoders } from '../encoders';
+import { presentModalities, type Modality } from '../modalities';
 
 /** The reference's token order [img, att, rel, gph, name, char]: our `word` (mean word vectors of the
  *  name) stands for its name (GloVe), our `name` (character n-grams) for its char. */
@@ -37,8 +37,7 @@ export class Meaformer {
   readonly present: Modality[];
   readonly params = new Map<string, tf.Variable>();
   readonly prefix = `meaformer${instances++}`;
-  private readonly inputs = new Map<Modality, ModalityInput>();
-  private readonly gat: DiagGat | null = null;
+  private readonly encoders: LinearEncoders;
   private readonly layers: TokenLayerParams[];
 
   constructor(
@@ -62,13 +61,7 @@ export class Meaformer {
       gamma: this.add(`${name}.gamma`, tf.ones([H])) as unknown as tf.Tensor1D,
       beta: this.add(`${name}.beta`, tf.zeros([H])) as unknown as tf.Tensor1D,
     });
-    if (this.present.includes('gph')) this.gat = new DiagGat(features, config, (name, t) => this.add(name, t), s);
-    for (const m of this.present) {
-      if (m === 'gph') continue;
-      const input = modalityInput(features, m);
-      this.inputs.set(m, input);
-      linear(m, inputDims(input), H);
-    }
+    this.encoders = new LinearEncoders(features, this.present, config, H, (name, t) => this.add(name, t), s);
     this.layers = Array.from({ length: config.tokenLayers }, (_, l) => ({
       query: linear(`tf${l}.query`, H, H),
       key: linear(`tf${l}.key`, H, H),
@@ -88,19 +81,9 @@ export class Meaformer {
     return v;
   }
 
-  private p(name: string): tf.Tensor2D {
-    return this.params.get(name)! as unknown as tf.Tensor2D;
-  }
-
   /** Each present modality's embedding of `rows` (null: every entity), before the transformer. */
   encode(rows: Int32Array | null): Map<Modality, tf.Tensor2D> {
-    const all = rows ?? Int32Array.from({ length: this.features.rows }, (_, i) => i);
-    const mods = new Map<Modality, tf.Tensor2D>();
-    for (const m of this.present) {
-      if (m === 'gph') mods.set(m, this.gat!.forward(rows));
-      else mods.set(m, tf.add(rowsTimes(m, this.inputs.get(m)!, all)(this.p(`${m}.W`), 'W'), this.p(`${m}.b`)));
-    }
-    return mods;
+    return this.encoders.encode(rows);
   }
 
   /** The forward of `rows` (null: every entity); `dropoutSeed` null: evaluation mode. */
