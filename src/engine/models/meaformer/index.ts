@@ -6,13 +6,13 @@
 import type { MeaformerOptions } from '../../../shared/models/meaformer';
 import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { clipByGlobalNorm, cosineWithWarmup } from '../../nn/schedule';
 import { tf } from '../../runtime/tf';
-import type { Modality } from '../modalities';
 import { disposeEmbeddings } from '../embeddings';
+import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
 import { meaformerLoss } from './loss';
 import { Meaformer, type MeaformerForward } from './model';
-import { clipByGlobalNorm, cosineWithWarmup } from '../../nn/schedule';
 
 /** The reference's six loss slots [gph, rel, att, img, name, char] (our word and name: its name and
  *  char). Absent modalities contribute a zero loss, their log-variance still enters the sum. */
