@@ -52,7 +52,8 @@ export interface TokenLayerOutput {
   probs: tf.Tensor2D[][];
 }
 
-const linear = (x: tf.Tensor2D, l: Linear) => tf.add(matMul(x, l.W), l.b) as tf.Tensor2D;
+/** x W + b. */
+export const linear = (x: tf.Tensor2D, l: Linear) => tf.add(matMul(x, l.W), l.b) as tf.Tensor2D;
 
 /** LayerNorm over each row (biased variance, as PyTorch). */
 export function layerNorm(x: tf.Tensor2D, p: LayerNorm, eps = 1e-12): tf.Tensor2D {
@@ -68,42 +69,64 @@ export function gelu(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Stacks tokens along rows, and splits them back. */
-const stack = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 0) as tf.Tensor2D));
-const unstack = (x: tf.Tensor2D, T: number) => (T === 1 ? [x] : (tf.split(x, T, 0) as tf.Tensor2D[]));
+export const stack = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 0) as tf.Tensor2D));
+export const unstack = (x: tf.Tensor2D, T: number) => (T === 1 ? [x] : (tf.split(x, T, 0) as tf.Tensor2D[]));
 
-/** One transformer layer over the tokens (each rows × d). */
-export function tokenLayer(tokens: tf.Tensor2D[], p: TokenLayerParams, o: TokenLayerOptions): TokenLayerOutput {
-  const T = tokens.length;
-  const [rows, d] = tokens[0]!.shape;
-  const H = o.heads;
-  if (d % H !== 0) throw new Error(`the token width ${d} is not a multiple of the ${H} attention heads`);
-  const dh = d / H;
-  const eps = o.eps ?? 1e-12;
+/** A dropout of this call's seed (training), or none (evaluation: seed null). */
+export function dropouts(o: Pick<TokenLayerOptions, 'dropout' | 'seed'>): <X extends tf.Tensor>(x: X) => X {
   const draw = o.seed === null ? null : mulberry32(o.seed);
-  const drop = <X extends tf.Tensor>(x: X): X => (draw && o.dropout > 0 ? (tf.dropout(x, o.dropout, undefined, Math.floor(draw() * 2 ** 31)) as X) : x);
-  const x = stack(tokens);
-  const [q, k, v] = [p.query, p.key, p.value].map((l) => unstack(linear(x, l), T));
-  // per head, the rows of a token viewed as (rows·H × dh)
-  const perHead = (t: tf.Tensor2D) => tf.reshape(t, [rows * H, dh]) as tf.Tensor2D;
-  const [qh, kh, vh] = [q!, k!, v!].map((ts) => ts.map(perHead));
+  return <X extends tf.Tensor>(x: X): X => (draw && o.dropout > 0 ? (tf.dropout(x, o.dropout, undefined, Math.floor(draw() * 2 ** 31)) as X) : x);
+}
+
+/**
+ * Multi-head attention of each query (rows × d) over the key/value slots (rows × d each), per entity:
+ * softmax over the slots of q·k/√(d/heads) per head, dropped out, times the values. Returns each
+ * query's context (rows × d) and probs[query][slot] (rows × heads).
+ */
+export function attend(queries: tf.Tensor2D[], keys: tf.Tensor2D[], values: tf.Tensor2D[], heads: number, drop: <X extends tf.Tensor>(x: X) => X): { context: tf.Tensor2D[]; probs: tf.Tensor2D[][] } {
+  const [rows, d] = queries[0]!.shape;
+  if (d % heads !== 0) throw new Error(`the token width ${d} is not a multiple of the ${heads} attention heads`);
+  const dh = d / heads;
+  const S = keys.length;
+  // per head, the rows of a token viewed as (rows·heads × dh)
+  const perHead = (t: tf.Tensor2D) => tf.reshape(t, [rows * heads, dh]) as tf.Tensor2D;
+  const [kh, vh] = [keys.map(perHead), values.map(perHead)];
   const scale = 1 / Math.sqrt(dh);
   const probs: tf.Tensor2D[][] = [];
-  const context: tf.Tensor2D[] = [];
-  for (let t = 0; t < T; t++) {
-    // scores of query t against every key u: (rows·H × 1) each, softmax over u
-    const scores = kh!.map((ku) => tf.mul(tf.sum(tf.mul(qh![t]!, ku), 1, true), scale));
-    const soft = tf.softmax(T === 1 ? scores[0]! : tf.concat(scores, 1)) as tf.Tensor2D;
-    const pt = (T === 1 ? [soft] : (tf.split(soft, T, 1) as tf.Tensor2D[])).map((s) => drop(s));
-    probs.push(pt.map((s) => tf.reshape(s, [rows, H]) as tf.Tensor2D));
-    const ctx = pt.map((s, u) => tf.mul(s, vh![u]!)).reduce((a, c) => tf.add(a, c));
-    context.push(tf.reshape(ctx, [rows, d]) as tf.Tensor2D);
-  }
-  let out = layerNorm(tf.add(drop(linear(stack(context), p.output)), x) as tf.Tensor2D, p.norm, eps);
+  const context = queries.map((q) => {
+    const qh = perHead(q);
+    // scores against every slot: (rows·heads × 1) each, softmax over the slots
+    const scores = kh.map((k) => tf.mul(tf.sum(tf.mul(qh, k), 1, true), scale));
+    const soft = tf.softmax(S === 1 ? scores[0]! : tf.concat(scores, 1)) as tf.Tensor2D;
+    const p = (S === 1 ? [soft] : (tf.split(soft, S, 1) as tf.Tensor2D[])).map((x) => drop(x));
+    probs.push(p.map((x) => tf.reshape(x, [rows, heads]) as tf.Tensor2D));
+    return tf.reshape(
+      p.map((x, u) => tf.mul(x, vh[u]!)).reduce((a, c) => tf.add(a, c)),
+      [rows, d],
+    ) as tf.Tensor2D;
+  });
+  return { context, probs };
+}
+
+/** The layer's tail over stacked rows: output dense, dropout, LayerNorm with the residual `x`, then
+ *  the feed-forward sublayer when there is one. */
+export function layerTail(context: tf.Tensor2D, x: tf.Tensor2D, p: Pick<TokenLayerParams, 'output' | 'norm' | 'ffn'>, drop: <X extends tf.Tensor>(x: X) => X, eps = 1e-12): tf.Tensor2D {
+  let out = layerNorm(tf.add(drop(linear(context, p.output)), x) as tf.Tensor2D, p.norm, eps);
   if (p.ffn) {
     const inner = gelu(linear(out, p.ffn.inner));
     out = layerNorm(tf.add(drop(linear(inner, p.ffn.outer)), out) as tf.Tensor2D, p.ffn.norm, eps);
   }
-  return { tokens: unstack(out, T), probs };
+  return out;
+}
+
+/** One transformer layer over the tokens (each rows × d). */
+export function tokenLayer(tokens: tf.Tensor2D[], p: TokenLayerParams, o: TokenLayerOptions): TokenLayerOutput {
+  const T = tokens.length;
+  const drop = dropouts(o);
+  const x = stack(tokens);
+  const [q, k, v] = [p.query, p.key, p.value].map((l) => unstack(linear(x, l), T));
+  const { context, probs } = attend(q!, k!, v!, o.heads, drop);
+  return { tokens: unstack(layerTail(stack(context), x, p, drop, o.eps ?? 1e-12), T), probs };
 }
 
 /** Per-entity modality weights from a layer's attention (MEAformer's): the attention each key token
