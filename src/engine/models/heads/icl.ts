@@ -5,9 +5,10 @@
 // tfjs. With kernel threads on a CPU backend the terms are spread over them (thread 0 being this one),
 // the widest first, each to the thread with the least work so far: a term costs about its width plus
 // a fixed part (a 2,312-pair batch: 223 ms at 300 columns, 470 ms at 900, on this EPYC).
-import { isCpuBackend } from '../../runtime/native';
+import { icl } from '../../nn/losses';
+import { isCpuBackend, nativeDenseOn } from '../../runtime/native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../../runtime/pool';
-import { currentBackend } from '../../runtime/tf';
+import { currentBackend, tf } from '../../runtime/tf';
 import { batchHeads, type HeadsArgs } from './task';
 
 export interface IclInput {
@@ -52,4 +53,37 @@ export function iclTerms(inputs: IclInput[], size: number, tau: number): { value
   }
   finish(jobs, failure);
   return args.map((a) => ({ value: a.value[0]!, grad: a.grads[0]! }));
+}
+
+/**
+ * The ICL of each input (2·size rows: the batch's left rows, then its right rows) as one vector op:
+ * on CPU backends with the native dense kernels built, its forward runs iclTerms and keeps their
+ * gradients for its backward, so the B × 2B activations never enter the tape (in tfjs ops, seven of
+ * them and MEAformer's taped forward exceeded the wasm heap on FB15K-DB15K); elsewhere, or with
+ * `kernel` 'tfjs', the loss in tfjs ops (device backends; the tests' reference). A model writes its
+ * weighting of the terms in tfjs ops over this vector.
+ */
+export function iclValues(xs: tf.Tensor2D[], size: number, tau: number, kernel: 'auto' | 'tfjs' = 'auto'): tf.Tensor1D {
+  if (kernel === 'tfjs' || !nativeDenseOn(currentBackend())) return tf.stack(xs.map((x) => icl(tf.slice(x, [0, 0], [size, -1]), tf.slice(x, [size, 0], [size, -1]), tau))) as tf.Tensor1D;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const inputs = args.slice(0, xs.length) as tf.Tensor2D[];
+    const terms = iclTerms(
+      inputs.map((x) => ({ data: x.dataSync() as Float32Array, dims: x.shape[1] })),
+      size,
+      tau,
+    );
+    return {
+      value: tf.tensor1d(terms.map((t) => t.value)),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync();
+        return terms.map((t, i) =>
+          tf.tensor2d(
+            t.grad.map((v) => v * d[i]!),
+            inputs[i]!.shape,
+          ),
+        );
+      },
+    };
+  });
+  return op(...xs) as tf.Tensor1D;
 }
