@@ -69,6 +69,9 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9.=-]+/g, '_').replace(/^_|_$/g
 export function expandPlan(plan: Plan, planDir: string, out: string): PlannedRun[] {
   const runs: PlannedRun[] = [];
   const labels = new Set<string>();
+  // each run's folder: labels that differ only in what a folder name drops ("θ 0.5", "α 0.5") must not
+  // share one, or the second would resume the first's results as its own
+  const folders = new Map<string, string>();
   for (const r of plan.runs) {
     let variants: { label: string; options: Record<string, z.infer<typeof value>> }[] = [{ label: r.label, options: r.options }];
     for (const [name, values] of Object.entries(r.sweep ?? {})) {
@@ -85,10 +88,14 @@ export function expandPlan(plan: Plan, planDir: string, out: string): PlannedRun
     for (const v of variants) {
       if (labels.has(v.label)) throw new UsageError(`plan: two runs are labelled "${v.label}" (put {option} in a sweep's label)`);
       labels.add(v.label);
+      const folder = slug(v.label);
+      const other = folders.get(folder);
+      if (other !== undefined) throw new UsageError(`plan: runs "${other}" and "${v.label}" would share the folder ${folder} (their labels differ only in characters a folder name leaves out)`);
+      folders.set(folder, v.label);
       const data = r.data ?? plan.data;
       if (!data) throw new UsageError(`plan: run "${v.label}" has no data folder (set "data" in the plan or the run)`);
       const args = ['--data', resolve(planDir, data), ...toArgs({ ...plan.options, ...v.options })];
-      for (const seed of plan.seeds) runs.push({ label: v.label, seed, dir: join(out, slug(v.label), `seed-${seed}`), args: [...args, '--seed', String(seed)] });
+      for (const seed of plan.seeds) runs.push({ label: v.label, seed, dir: join(out, folder, `seed-${seed}`), args: [...args, '--seed', String(seed)] });
     }
   }
   return runs;
