@@ -92,4 +92,27 @@ describe('the model of a round (demo)', () => {
     expect(await page.$$eval('.modalities td.contribution', (tds) => tds.map((t) => t.textContent!.trim()).filter(Boolean))).toEqual([]);
     expect(app.problems).toEqual([]);
   });
+
+  it('trains a round with MPSEA; the evidence panel shows each entity’s weights over every modality, numbers included', async () => {
+    await page.click('[data-testid=tab-rounds]');
+    await page.selectOption('[data-testid=model-select]', 'mpsea');
+    expect(await page.textContent('[data-testid=settings-summary]')).toBe(`${MODELS.mpsea.title} settings`);
+    expect(await options()).toContain('cprl');
+    await page.fill('[data-option=hidden] input', '20'); // a multiple of its 5 fusion heads
+    await page.dispatchEvent('[data-option=hidden] input', 'change');
+    await page.fill('.round-line .epochs', '3');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 4');
+    expect(round(4)).toMatchObject({ model: 'mpsea', warmStartFrom: null, epoch: 3 });
+    await page.click('[data-testid=tab-rounds]');
+    await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
+    // structure, relations, attributes and numbers: source / target weights, each side's summing to 1
+    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
+    expect(cells).toHaveLength(4);
+    for (const side of [0, 1]) {
+      const w = cells.map((c) => Number(c.split(' / ')[side]));
+      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(0.004);
+    }
+    expect(app.problems).toEqual([]);
+  });
 });

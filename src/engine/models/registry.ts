@@ -6,6 +6,7 @@ import { HumeaModel } from './humea';
 import { LoginmeaModel } from './loginmea';
 import { McleaModel } from './mclea';
 import { MeaformerModel } from './meaformer';
+import { MpseaModel } from './mpsea';
 import type { AlignmentModel } from './types';
 
 const REGISTRY: { [I in ModelId]: (f: Features, o: OptionsOf<I>) => AlignmentModel } = {
@@ -13,6 +14,7 @@ const REGISTRY: { [I in ModelId]: (f: Features, o: OptionsOf<I>) => AlignmentMod
   mclea: (f, o) => new McleaModel(f, o),
   loginmea: (f, o) => new LoginmeaModel(f, o),
   meaformer: (f, o) => new MeaformerModel(f, o),
+  mpsea: (f, o) => new MpseaModel(f, o),
 };
 
 /** The model `options.model` names, built on `features` with those options. */

@@ -6,12 +6,14 @@ import { humeaOptions } from './humea';
 import { loginmeaOptions } from './loginmea';
 import { mcleaOptions } from './mclea';
 import { meaformerOptions } from './meaformer';
+import { mpseaOptions } from './mpsea';
 
 export const MODELS = {
   humea: { title: 'HUMEA', paper: 'On Modality Weighting and Specificity for MMEA (AAAI 2026)', options: humeaOptions },
   mclea: { title: 'MCLEA', paper: 'Multi-modal Contrastive Representation Learning for Entity Alignment (COLING 2022)', options: mcleaOptions },
   loginmea: { title: 'LoginMEA', paper: 'LoginMEA: Local-to-Global Interaction Network for Multi-modal Entity Alignment (ECAI 2024)', options: loginmeaOptions },
   meaformer: { title: 'MEAformer', paper: 'MEAformer: Multi-modal Entity Alignment Transformer for Meta Modality Hybrid (ACM MM 2023)', options: meaformerOptions },
+  mpsea: { title: 'MPSEA', paper: 'Multi-modal Pre-synergistic Entity Alignment based on Cross-modal Mutual Information Strategy Optimization (CMC 2025)', options: mpseaOptions },
 } as const;
 
 export type ModelId = keyof typeof MODELS;

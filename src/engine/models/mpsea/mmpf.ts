@@ -26,6 +26,8 @@ export interface MmpfOptions {
   seed: number | null;
   /** which prefixes: the structure's and/or the image's (the ablations w/o MMPF-gph, -img) */
   prefixes: ('gph' | 'img')[];
+  /** w/o MMPF: the structure an ordinary token (querying and queried), no prefixes */
+  plain?: boolean;
 }
 
 export interface MmpfOutput {
@@ -39,11 +41,11 @@ export interface MmpfOutput {
 export function mmpfLayer(tokens: Map<Modality, tf.Tensor2D>, p: MmpfParams, o: MmpfOptions): MmpfOutput {
   const drop = dropouts(o);
   const order = [...tokens.keys()];
-  const queried = order.filter((m) => m !== 'gph');
+  const queried = o.plain ? order : order.filter((m) => m !== 'gph');
   const proj = (m: Modality, which: 'query' | 'key' | 'value') => linear(tokens.get(m)!, p.projections.get(m)![which]);
   const keys = queried.map((m) => proj(m, 'key'));
   const values = queried.map((m) => proj(m, 'value'));
-  const prefixes = o.prefixes.filter((m) => tokens.has(m));
+  const prefixes = o.plain ? [] : o.prefixes.filter((m) => tokens.has(m));
   for (const m of prefixes) {
     const lambda = p.lambda.get(m)!;
     keys.push(tf.mul(proj(m, 'key'), lambda));
@@ -71,14 +73,14 @@ export function mmpfLayer(tokens: Map<Modality, tf.Tensor2D>, p: MmpfParams, o: 
     );
   }
   // the structure attends to itself alone: its context is its value
-  if (tokens.has('gph')) contexts.set('gph', proj('gph', 'value'));
+  if (tokens.has('gph') && !contexts.has('gph')) contexts.set('gph', proj('gph', 'value'));
   const x = stack(order.map((m) => tokens.get(m)!));
   const out = unstack(layerTail(stack(order.map((m) => contexts.get(m)!)), x, p, drop), order.length);
   // Eq. 9: the queried tokens' own slots over √(|M₁|·heads), the structure's prefix slot over √heads
   // (no prefix, no attention received: its logit is 0)
   const rows = x.shape[0] / order.length;
   const logits = order.map((m) => {
-    if (m !== 'gph') return tf.div(received[queried.indexOf(m)]!, Math.sqrt(queried.length * o.heads));
+    if (queried.includes(m)) return tf.div(received[queried.indexOf(m)]!, Math.sqrt(queried.length * o.heads));
     const at = prefixes.indexOf('gph');
     return at < 0 || queried.length === 0 ? tf.zeros([rows, 1]) : tf.div(received[queried.length + at]!, Math.sqrt(o.heads));
   });

@@ -1,0 +1,135 @@
+// MPSEA's encoder (the paper's §3.2–3.4; ../shared/docs/models.md "MPSEA"; README.md here): the
+// multi-weight GAT for the structure and one Linear per feature modality (../encoders.ts), the numbers
+// through DNEF's feed-forward after their per-attribute scale-and-shift mean (the `num` input), then
+// one pre-synergistic fusion layer (mmpf.ts) whose attention gives Eq. 9's per-entity weights. Early
+// joint ⊕ w_m n(x^m) of the encoders' outputs, late joint ⊕ w_m n(x̃^m) of the fusion's.
+import type { MpseaOptions } from '../../../shared/models/mpsea';
+import type { Features } from '../../features/build';
+import { l2normalize } from '../../nn/ops';
+import { linear, type Linear } from '../../nn/tokens';
+import { mulberry32 } from '../../random';
+import { tf } from '../../runtime/tf';
+import { LinearEncoders } from '../encoders';
+import { presentModalities, type Modality } from '../modalities';
+import { mmpfLayer, type MmpfParams } from './mmpf';
+
+export type MpseaConfig = Pick<MpseaOptions, 'seed' | 'hidden' | 'heads' | 'gatLayers' | 'modalities' | 'tokenHeads' | 'intermediate' | 'dropout' | 'multiWeight' | 'mmpf'>;
+
+export interface MpseaForward {
+  /** each present modality's encoder output x^m (rows × hidden), in `present` order */
+  mods: Map<Modality, tf.Tensor2D>;
+  /** the fusion's outputs x̃^m, in `present` order */
+  late: Map<Modality, tf.Tensor2D>;
+  /** rows × modalities: Eq. 9's per-entity weights */
+  weights: tf.Tensor2D;
+  early: tf.Tensor2D;
+  joint: tf.Tensor2D;
+}
+
+let instances = 0;
+
+export class Mpsea {
+  readonly present: Modality[];
+  readonly params = new Map<string, tf.Variable>();
+  readonly prefix = `mpsea${instances++}`;
+  private readonly encoders: LinearEncoders;
+  private readonly numbers: { inner: Linear; outer: Linear } | null = null;
+  private readonly fusion: MmpfParams;
+
+  constructor(
+    readonly features: Features,
+    readonly config: MpseaConfig,
+  ) {
+    this.present = presentModalities(features, config.modalities);
+    const H = config.hidden;
+    const rand = mulberry32(config.seed);
+    const s = () => Math.floor(rand() * 2 ** 31);
+    const add = (name: string, t: tf.Tensor) => {
+      const v = tf.variable(t, true, `${this.prefix}.${name}`);
+      t.dispose();
+      this.params.set(name, v);
+      return v;
+    };
+    // PyTorch's nn.Linear initialisation: weight and bias U(±1/√in)
+    const lin = (name: string, inDims: number, out: number): Linear => {
+      const bound = 1 / Math.sqrt(inDims);
+      return {
+        W: add(`${name}.W`, tf.randomUniform([inDims, out], -bound, bound, 'float32', s())) as unknown as tf.Tensor2D,
+        b: add(`${name}.b`, tf.randomUniform([out], -bound, bound, 'float32', s())) as unknown as tf.Tensor1D,
+      };
+    };
+    const norm = (name: string) => ({ gamma: add(`${name}.gamma`, tf.ones([H])) as unknown as tf.Tensor1D, beta: add(`${name}.beta`, tf.zeros([H])) as unknown as tf.Tensor1D });
+    this.encoders = new LinearEncoders(features, this.present, { ...config, multiWeight: config.multiWeight }, H, add, s);
+    if (this.present.includes('num')) this.numbers = { inner: lin('num.ffn.inner', H, H), outer: lin('num.ffn.outer', H, H) };
+    this.fusion = {
+      projections: new Map(this.present.map((m) => [m, { query: lin(`mmpf.${m}.query`, H, H), key: lin(`mmpf.${m}.key`, H, H), value: lin(`mmpf.${m}.value`, H, H) }])),
+      output: lin('mmpf.output', H, H),
+      norm: norm('mmpf.norm'),
+      ffn: { inner: lin('mmpf.inner', H, config.intermediate), outer: lin('mmpf.outer', config.intermediate, H), norm: norm('mmpf.ffnNorm') },
+      lambda: new Map((['gph', 'img'] as const).filter((m) => this.present.includes(m)).map((m) => [m, add(`mmpf.lambda.${m}`, tf.ones([1])) as unknown as tf.Tensor1D])),
+    };
+  }
+
+  /** The forward of `rows` (null: every entity); `dropoutSeed` null: evaluation mode. */
+  forward(rows: Int32Array | null, dropoutSeed: number | null = null): MpseaForward {
+    return this.fuse(this.encode(rows), dropoutSeed);
+  }
+
+  /** Every entity in evaluation mode: the encoders once, the fusion by chunks of rows (each chunk's
+   *  intermediates freed before the next). */
+  forwardAll(chunk = 4096): MpseaForward {
+    const mods = this.encode(null);
+    const N = this.features.rows;
+    const parts: { late: tf.Tensor2D[]; weights: tf.Tensor2D; early: tf.Tensor2D; joint: tf.Tensor2D }[] = [];
+    for (let at = 0; at < N; at += chunk) {
+      const size = Math.min(chunk, N - at);
+      parts.push(
+        tf.tidy(() => {
+          const f = this.fuse(new Map([...mods].map(([m, e]) => [m, tf.slice(e, [at, 0], [size, -1]) as tf.Tensor2D])), null);
+          return { late: this.present.map((m) => f.late.get(m)!), weights: f.weights, early: f.early, joint: f.joint };
+        }),
+      );
+    }
+    const join = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 0) as tf.Tensor2D));
+    const out: MpseaForward = {
+      mods,
+      late: new Map(this.present.map((m, k) => [m, join(parts.map((p) => p.late[k]!))])),
+      weights: join(parts.map((p) => p.weights)),
+      early: join(parts.map((p) => p.early)),
+      joint: join(parts.map((p) => p.joint)),
+    };
+    if (parts.length > 1) tf.dispose(parts.flatMap((p) => [...p.late, p.weights, p.early, p.joint]));
+    return out;
+  }
+
+  /** The encoders' outputs x^m of `rows` (null: every entity), the numbers through DNEF's
+   *  feed-forward (ReLU between its layers) after their scale-and-shift mean. */
+  private encode(rows: Int32Array | null): Map<Modality, tf.Tensor2D> {
+    const mods = this.encoders.encode(rows);
+    if (this.numbers) mods.set('num', linear(tf.relu(linear(mods.get('num')!, this.numbers.inner)) as tf.Tensor2D, this.numbers.outer));
+    return mods;
+  }
+
+  /** The fusion layer, Eq. 9's weights and both joints over the encoders' outputs. */
+  private fuse(mods: Map<Modality, tf.Tensor2D>, dropoutSeed: number | null): MpseaForward {
+    const m = this.config.mmpf;
+    const { tokens: late, weights } = mmpfLayer(mods, this.fusion, {
+      heads: this.config.tokenHeads,
+      dropout: this.config.dropout,
+      seed: dropoutSeed,
+      prefixes: m === 'full' ? ['gph', 'img'] : m === 'no-gph' ? ['img'] : m === 'no-img' ? ['gph'] : [],
+      plain: m === 'off',
+    });
+    const T = this.present.length;
+    const columns = T === 1 ? [weights] : (tf.split(weights, T, 1) as tf.Tensor2D[]);
+    const weighted = (xs: Map<Modality, tf.Tensor2D>) => {
+      const parts = this.present.map((mod, k) => tf.mul(l2normalize(xs.get(mod)!), columns[k]!) as tf.Tensor2D);
+      return T === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
+    };
+    return { mods, late, weights, early: weighted(mods), joint: weighted(late) };
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}
