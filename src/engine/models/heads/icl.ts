@@ -1,5 +1,6 @@
 // The ICL (methods.md §0.5) of several embeddings of one batch at once, each with its gradient: what
-// MEAformer's step needs seven times per batch (joint, each modality, each output token). Each term is
+// MEAformer's step needs seven times per batch (joint, each modality, each output token) and MPSEA's
+// nine (late joint, each modality before and after its fusion). Each term is
 // the heads' task (task.ts) over that one input with fusion weight 1 and no unimodal terms, whose
 // joint ICL is then ICL(n(1 · n(x))) = ICL(x): the native heads where built, else the same loss in
 // tfjs. With kernel threads on a CPU backend the terms are spread over them (thread 0 being this one),
