@@ -432,7 +432,16 @@ describe('mmea experiments', () => {
     expect(r2.stderr).toContain('runs');
     // labels that differ only in what a folder name leaves out would share a run folder (the second
     // would take the first's results for its own): refused before anything runs
-    writeFileSync(bad, JSON.stringify({ data: '.', runs: [{ label: 'θ 0.5', options: { theta: 0.5 } }, { label: 'α 0.5', options: { alpha: 0.5 } }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        data: '.',
+        runs: [
+          { label: 'θ 0.5', options: { theta: 0.5 } },
+          { label: 'α 0.5', options: { alpha: 0.5 } },
+        ],
+      }),
+    );
     const r3 = await mmea('experiments', bad, '--out', join(tmp.path, 'x'));
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain('runs "θ 0.5" and "α 0.5" would share the folder 0.5');

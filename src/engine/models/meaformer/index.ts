@@ -7,7 +7,7 @@ import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
 import { tf } from '../../runtime/tf';
 import { BatchSteps } from '../batchSteps';
-import { disposeEmbeddings } from '../embeddings';
+import { EntityWeighted } from '../embeddings';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
 import { meaformerLoss } from './loss';
@@ -23,8 +23,7 @@ export class MeaformerModel implements AlignmentModel {
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
   private readonly steps: BatchSteps;
-  /** the mean weights of the last embeddings(), until a step or their first use */
-  private meanWeights: Record<string, number> | null = null;
+  private readonly weighted = new EntityWeighted();
 
   constructor(
     features: Features,
@@ -50,7 +49,7 @@ export class MeaformerModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): number {
-    this.meanWeights = null;
+    this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size));
   }
 
@@ -59,19 +58,12 @@ export class MeaformerModel implements AlignmentModel {
       const f = this.encoder.forwardAll();
       return [f.joint, f.weights, ...this.present.map((m) => f.mods.get(m)!)];
     });
-    // the global summary of these weights, for modalityWeights() until the next step
-    const mean = tf.tidy(() => tf.mean(weights!, 0).dataSync());
-    this.meanWeights = Object.fromEntries(this.present.map((m, k) => [m, mean[k]!]));
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: true, entityWeights: { modalities: this.present, weights: weights! } };
+    return this.weighted.embeddings(this.present, joint!, mods, weights!);
   }
 
-  /** Each modality's mean per-entity weight: from the embeddings just made, when an evaluation asks
-   *  for both (else a forward of its own). */
+  /** Each modality's mean per-entity weight. */
   modalityWeights(): Record<string, number> {
-    if (!this.meanWeights) disposeEmbeddings(this.embeddings());
-    const w = this.meanWeights!;
-    this.meanWeights = null;
-    return w;
+    return this.weighted.meanWeights(() => this.embeddings());
   }
 
   dispose(): void {

@@ -10,7 +10,7 @@ import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
 import { l2normalize } from '../../nn/ops';
 import { tf } from '../../runtime/tf';
 import { BatchSteps } from '../batchSteps';
-import { disposeEmbeddings } from '../embeddings';
+import { EntityWeighted } from '../embeddings';
 import { iclValues } from '../heads/icl';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
@@ -23,8 +23,7 @@ export class MpseaModel implements AlignmentModel {
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
   private readonly steps: BatchSteps;
-  /** the mean weights of the last embeddings(), until a step or their first use */
-  private meanWeights: Record<string, number> | null = null;
+  private readonly weighted = new EntityWeighted();
 
   constructor(
     features: Features,
@@ -69,7 +68,7 @@ export class MpseaModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): number {
-    this.meanWeights = null;
+    this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size, seed));
   }
 
@@ -78,20 +77,12 @@ export class MpseaModel implements AlignmentModel {
       const f = this.encoder.forwardAll();
       return [f.joint, f.weights, ...this.present.map((m) => f.late.get(m)!)];
     });
-    // the global summary of these weights, for modalityWeights() until the next step
-    const mean = tf.tidy(() => tf.mean(weights!, 0).dataSync());
-    this.meanWeights = Object.fromEntries(this.present.map((m, k) => [m, mean[k]!]));
-    // the late joint is ⊕ w_{i,m} n(x̃^m): its modalities are the fusion's outputs
-    return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: true, entityWeights: { modalities: this.present, weights: weights! } };
+    return this.weighted.embeddings(this.present, joint!, mods, weights!);
   }
 
-  /** Each modality's mean per-entity weight: from the embeddings just made, when an evaluation asks
-   *  for both (else a forward of its own). */
+  /** Each modality's mean per-entity weight. */
   modalityWeights(): Record<string, number> {
-    if (!this.meanWeights) disposeEmbeddings(this.embeddings());
-    const w = this.meanWeights!;
-    this.meanWeights = null;
-    return w;
+    return this.weighted.meanWeights(() => this.embeddings());
   }
 
   dispose(): void {
