@@ -60,13 +60,13 @@ export class Mpsea {
     };
     // the fusion layer as BERT initialises its own: weights N(0, 0.02²), biases 0 — PyTorch's uniform
     // biases (±0.058) swamped the structure's embedding (~0.006 at start) before the LayerNorm, and
-    // the late joint then carried no structure for the first hundred epochs (docs/benchmarks.md)
+    // the late joint carried no structure early on (12 epochs: test H@1 .008, .137 with this; docs/benchmarks.md)
     const bert = (name: string, inDims: number, out: number): Linear => ({
       W: add(`${name}.W`, tf.randomNormal([inDims, out], 0, 0.02, 'float32', s())) as unknown as tf.Tensor2D,
       b: add(`${name}.b`, tf.zeros([out])) as unknown as tf.Tensor1D,
     });
     const norm = (name: string) => ({ gamma: add(`${name}.gamma`, tf.ones([H])) as unknown as tf.Tensor1D, beta: add(`${name}.beta`, tf.zeros([H])) as unknown as tf.Tensor1D });
-    this.encoders = new LinearEncoders(features, this.present, { ...config, multiWeight: config.multiWeight }, H, add, s);
+    this.encoders = new LinearEncoders(features, this.present, config, H, add, s);
     if (this.present.includes('num')) this.numbers = { inner: lin('num.ffn.inner', H, H), outer: lin('num.ffn.outer', H, H) };
     this.fusion = {
       projections: new Map(this.present.map((m) => [m, { query: bert(`mmpf.${m}.query`, H, H), key: bert(`mmpf.${m}.key`, H, H), value: bert(`mmpf.${m}.value`, H, H) }])),
