@@ -68,6 +68,14 @@ describe('MEAformer', () => {
         );
       };
     if (denseBuilt) expect(nativeDenseOn('wasm')).not.toBeNull(); // 'auto' is then the native op
+    // without the hidden ICL the second group is absent: no ICLs and no s_k of its own
+    const oneGroup = tf.tidy(() => meaformerLoss(joint, [mods, []], s, size, 0.1).dataSync()[0]!);
+    const wantOne = tf.tidy(() => {
+      let sum: tf.Tensor = tf.add(pair(joint), tf.sum(s));
+      mods.forEach((x, k) => x && (sum = tf.add(sum, tf.mul(tf.exp(tf.neg(tf.slice(s, k, 1))), pair(x)))));
+      return tf.sum(sum).dataSync()[0]!;
+    });
+    expect(oneGroup).toBeCloseTo(wantOne, 4);
     const want = tf.valueAndGrads(reference)(inputs);
     for (const kernel of ['auto', 'tfjs'] as const) {
       const got = tf.valueAndGrads(ours(kernel))(inputs);

@@ -14,7 +14,8 @@ import { iclValues } from '../heads/icl';
  * tfjs ops (as device backends do).
  */
 export function meaformerLoss(joint: tf.Tensor2D, groups: (tf.Tensor2D | null)[][], s: tf.Tensor1D, size: number, tau: number, kernel: 'auto' | 'tfjs' = 'auto'): tf.Scalar {
-  const present = groups.map((g) => g.flatMap((x, k) => (x ? [k] : [])));
+  // an absent group (an empty list: w/o the hidden ICL) has no terms at all, not even its s_k
+  const present = groups.filter((g) => g.length > 0).map((g) => g.flatMap((x, k) => (x ? [k] : [])));
   const values = iclValues([joint, ...groups.flat().filter((x) => x !== null)], size, tau, kernel);
   const precision = tf.exp(tf.neg(s));
   let loss: tf.Tensor = tf.slice(values, 0, 1);
