@@ -5,13 +5,29 @@
 import type { Features } from '../features/build';
 import { DiagGat, type AddParam, type DiagGatConfig } from '../nn/gat';
 import type { Memo } from '../nn/ops';
+import type { LayerNorm, Linear } from '../nn/tokens';
 import { tf } from '../runtime/tf';
 import { inputDims, modalityInput, rowsTimes, type Modality, type ModalityInput } from './modalities';
+
+/** A Linear layer's parameters as PyTorch's nn.Linear initialises them: weight and bias U(±1/√in),
+ *  the weight drawn first. */
+export function torchLinear(add: AddParam, name: string, inDims: number, out: number, draw: () => number): Linear {
+  const bound = 1 / Math.sqrt(inDims);
+  return {
+    W: add(`${name}.W`, tf.randomUniform([inDims, out], -bound, bound, 'float32', draw())) as unknown as tf.Tensor2D,
+    b: add(`${name}.b`, tf.randomUniform([out], -bound, bound, 'float32', draw())) as unknown as tf.Tensor1D,
+  };
+}
+
+/** A LayerNorm's parameters: γ ones, β zeros. */
+export function layerNormParams(add: AddParam, name: string, width: number): LayerNorm {
+  return { gamma: add(`${name}.gamma`, tf.ones([width])) as unknown as tf.Tensor1D, beta: add(`${name}.beta`, tf.zeros([width])) as unknown as tf.Tensor1D };
+}
 
 export class LinearEncoders {
   private readonly inputs = new Map<Modality, ModalityInput>();
   private readonly gat: DiagGat | null = null;
-  private readonly linear = new Map<Modality, { W: tf.Tensor2D; b: tf.Tensor1D }>();
+  private readonly linear = new Map<Modality, Linear>();
 
   /** `add`: the model's own parameter registry (names are checkpoint keys: `${m}.W`, `${m}.b`, the
    *  GAT's); `draw()`: the model's next seed. */
@@ -28,11 +44,7 @@ export class LinearEncoders {
       if (m === 'gph') continue;
       const input = modalityInput(features, m);
       this.inputs.set(m, input);
-      // PyTorch's nn.Linear initialisation: weight and bias U(±1/√in)
-      const bound = 1 / Math.sqrt(inputDims(input));
-      const W = add(`${m}.W`, tf.randomUniform([inputDims(input), width], -bound, bound, 'float32', draw())) as unknown as tf.Tensor2D;
-      const b = add(`${m}.b`, tf.randomUniform([width], -bound, bound, 'float32', draw())) as unknown as tf.Tensor1D;
-      this.linear.set(m, { W, b });
+      this.linear.set(m, torchLinear(add, m, inputDims(input), width, draw));
     }
   }
 

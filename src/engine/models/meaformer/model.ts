@@ -7,10 +7,10 @@
 import type { MeaformerOptions } from '../../../shared/models/meaformer';
 import type { Features } from '../../features/build';
 import { l2normalize } from '../../nn/ops';
-import { receivedWeights, tokenLayer, type Linear, type TokenLayerParams } from '../../nn/tokens';
+import { receivedWeights, tokenLayer, type TokenLayerParams } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
-import { LinearEncoders } from '../encoders';
+import { layerNormParams, LinearEncoders, torchLinear } from '../encoders';
 import { presentModalities, type Modality } from '../modalities';
 
 /** The reference's token order [img, att, rel, gph, name, char]: our `word` (mean word vectors of the
@@ -49,19 +49,10 @@ export class Meaformer {
     const H = config.hidden;
     const rand = mulberry32(config.seed);
     const s = () => Math.floor(rand() * 2 ** 31);
-    // PyTorch's nn.Linear initialisation: weight and bias U(±1/√in)
-    const linear = (name: string, inDims: number, out: number): Linear => {
-      const bound = 1 / Math.sqrt(inDims);
-      return {
-        W: this.add(`${name}.W`, tf.randomUniform([inDims, out], -bound, bound, 'float32', s())) as unknown as tf.Tensor2D,
-        b: this.add(`${name}.b`, tf.randomUniform([out], -bound, bound, 'float32', s())) as unknown as tf.Tensor1D,
-      };
-    };
-    const norm = (name: string) => ({
-      gamma: this.add(`${name}.gamma`, tf.ones([H])) as unknown as tf.Tensor1D,
-      beta: this.add(`${name}.beta`, tf.zeros([H])) as unknown as tf.Tensor1D,
-    });
-    this.encoders = new LinearEncoders(features, this.present, config, H, (name, t) => this.add(name, t), s);
+    const add = (name: string, t: tf.Tensor) => this.add(name, t);
+    const linear = (name: string, inDims: number, out: number) => torchLinear(add, name, inDims, out, s);
+    const norm = (name: string) => layerNormParams(add, name, H);
+    this.encoders = new LinearEncoders(features, this.present, config, H, add, s);
     this.layers = Array.from({ length: config.tokenLayers }, (_, l) => ({
       query: linear(`tf${l}.query`, H, H),
       key: linear(`tf${l}.key`, H, H),

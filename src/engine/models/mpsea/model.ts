@@ -9,7 +9,7 @@ import { l2normalize } from '../../nn/ops';
 import { linear, type Linear } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
-import { LinearEncoders } from '../encoders';
+import { layerNormParams, LinearEncoders, torchLinear } from '../encoders';
 import { presentModalities, type Modality } from '../modalities';
 import { mmpfLayer, type MmpfParams } from './mmpf';
 
@@ -50,14 +50,7 @@ export class Mpsea {
       this.params.set(name, v);
       return v;
     };
-    // PyTorch's nn.Linear initialisation: weight and bias U(±1/√in)
-    const lin = (name: string, inDims: number, out: number): Linear => {
-      const bound = 1 / Math.sqrt(inDims);
-      return {
-        W: add(`${name}.W`, tf.randomUniform([inDims, out], -bound, bound, 'float32', s())) as unknown as tf.Tensor2D,
-        b: add(`${name}.b`, tf.randomUniform([out], -bound, bound, 'float32', s())) as unknown as tf.Tensor1D,
-      };
-    };
+    const lin = (name: string, inDims: number, out: number) => torchLinear(add, name, inDims, out, s);
     // the fusion layer as BERT initialises its own: weights N(0, 0.02²), biases 0 — PyTorch's uniform
     // biases (±0.058) swamped the structure's embedding (~0.006 at start) before the LayerNorm, and
     // the late joint carried no structure early on (12 epochs: test H@1 .008, .137 with this; docs/benchmarks.md)
@@ -65,7 +58,7 @@ export class Mpsea {
       W: add(`${name}.W`, tf.randomNormal([inDims, out], 0, 0.02, 'float32', s())) as unknown as tf.Tensor2D,
       b: add(`${name}.b`, tf.zeros([out])) as unknown as tf.Tensor1D,
     });
-    const norm = (name: string) => ({ gamma: add(`${name}.gamma`, tf.ones([H])) as unknown as tf.Tensor1D, beta: add(`${name}.beta`, tf.zeros([H])) as unknown as tf.Tensor1D });
+    const norm = (name: string) => layerNormParams(add, name, H);
     this.encoders = new LinearEncoders(features, this.present, config, H, add, s);
     if (this.present.includes('num')) this.numbers = { inner: lin('num.ffn.inner', H, H), outer: lin('num.ffn.outer', H, H) };
     this.fusion = {
