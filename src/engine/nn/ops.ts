@@ -117,6 +117,14 @@ export function l2normalize(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), eps * eps)));
 }
 
+/** The per-entity weighted concatenation of MEAformer and MPSEA: row i of the joint is
+ *  concat_m w_{i,m} · L2norm(e_m)_i, `weights` rows × modalities. */
+export function fuseRows(mods: tf.Tensor2D[], weights: tf.Tensor2D): tf.Tensor2D {
+  const columns = mods.length === 1 ? [weights] : (tf.split(weights, mods.length, 1) as tf.Tensor2D[]);
+  const parts = mods.map((e, m) => tf.mul(l2normalize(e), columns[m]!) as tf.Tensor2D);
+  return parts.length === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
+}
+
 /** HUMEA's weighted concatenation: joint = concat_m w_m · L2norm(e_m) (methods.md §1.2). */
 export function fuse(mods: tf.Tensor2D[], weights: tf.Tensor1D): tf.Tensor2D {
   const parts = mods.map((e, i) => tf.mul(l2normalize(e), tf.slice(weights, i, 1)));

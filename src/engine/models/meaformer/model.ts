@@ -6,7 +6,7 @@
 // tokens feed only the auxiliary ICL.
 import type { MeaformerOptions } from '../../../shared/models/meaformer';
 import type { Features } from '../../features/build';
-import { l2normalize } from '../../nn/ops';
+import { fuseRows } from '../../nn/ops';
 import { receivedWeights, tokenLayer, type TokenLayerParams } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
@@ -122,10 +122,7 @@ export class Meaformer {
     // the reference reads the weights off the last layer's attention
     const n = tokens[0]!.shape[0];
     const weights = this.config.weighting === 'global' ? (tf.tile(tf.reshape(tf.softmax(this.params.get('fusion.w')!), [1, this.present.length]), [n, 1]) as tf.Tensor2D) : receivedWeights(probs);
-    const T = this.present.length;
-    const columns = T === 1 ? [weights] : (tf.split(weights, T, 1) as tf.Tensor2D[]);
-    const parts = [...mods.values()].map((e, m) => tf.mul(l2normalize(e), columns[m]!) as tf.Tensor2D);
-    return { mods, hidden: tokens, weights, joint: T === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D) };
+    return { mods, hidden: tokens, weights, joint: fuseRows([...mods.values()], weights) };
   }
 
   dispose(): void {

@@ -1,11 +1,12 @@
 // MPSEA's encoder (the paper's §3.2–3.4; ../shared/docs/models.md "MPSEA"; README.md here): the
 // multi-weight GAT for the structure and one Linear per feature modality (../encoders.ts), the numbers
 // through DNEF's feed-forward after their per-attribute scale-and-shift mean (the `num` input), then
-// one pre-synergistic fusion layer (mmpf.ts) whose attention gives Eq. 9's per-entity weights. Early
-// joint ⊕ w_m n(x^m) of the encoders' outputs, late joint ⊕ w_m n(x̃^m) of the fusion's.
+// one pre-synergistic fusion layer (mmpf.ts) whose attention gives Eq. 9's per-entity weights; the
+// late joint ⊕ w_m n(x̃^m) of the fusion's outputs (the early joint, of the encoders', enters no loss
+// as the paper writes it and is not evaluated: not computed).
 import type { MpseaOptions } from '../../../shared/models/mpsea';
 import type { Features } from '../../features/build';
-import { l2normalize } from '../../nn/ops';
+import { fuseRows } from '../../nn/ops';
 import { linear, type Linear } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
@@ -22,7 +23,6 @@ export interface MpseaForward {
   late: Map<Modality, tf.Tensor2D>;
   /** rows × modalities: Eq. 9's per-entity weights */
   weights: tf.Tensor2D;
-  early: tf.Tensor2D;
   joint: tf.Tensor2D;
 }
 
@@ -80,13 +80,13 @@ export class Mpsea {
   forwardAll(chunk = 4096): MpseaForward {
     const mods = this.encode(null);
     const N = this.features.rows;
-    const parts: { late: tf.Tensor2D[]; weights: tf.Tensor2D; early: tf.Tensor2D; joint: tf.Tensor2D }[] = [];
+    const parts: { late: tf.Tensor2D[]; weights: tf.Tensor2D; joint: tf.Tensor2D }[] = [];
     for (let at = 0; at < N; at += chunk) {
       const size = Math.min(chunk, N - at);
       parts.push(
         tf.tidy(() => {
           const f = this.fuse(new Map([...mods].map(([m, e]) => [m, tf.slice(e, [at, 0], [size, -1]) as tf.Tensor2D])), null);
-          return { late: this.present.map((m) => f.late.get(m)!), weights: f.weights, early: f.early, joint: f.joint };
+          return { late: this.present.map((m) => f.late.get(m)!), weights: f.weights, joint: f.joint };
         }),
       );
     }
@@ -95,10 +95,9 @@ export class Mpsea {
       mods,
       late: new Map(this.present.map((m, k) => [m, join(parts.map((p) => p.late[k]!))])),
       weights: join(parts.map((p) => p.weights)),
-      early: join(parts.map((p) => p.early)),
       joint: join(parts.map((p) => p.joint)),
     };
-    if (parts.length > 1) tf.dispose(parts.flatMap((p) => [...p.late, p.weights, p.early, p.joint]));
+    if (parts.length > 1) tf.dispose(parts.flatMap((p) => [...p.late, p.weights, p.joint]));
     return out;
   }
 
@@ -120,13 +119,15 @@ export class Mpsea {
       prefixes: m === 'full' ? ['gph', 'img'] : m === 'no-gph' ? ['img'] : m === 'no-img' ? ['gph'] : [],
       plain: m === 'off',
     });
-    const T = this.present.length;
-    const columns = T === 1 ? [weights] : (tf.split(weights, T, 1) as tf.Tensor2D[]);
-    const weighted = (xs: Map<Modality, tf.Tensor2D>) => {
-      const parts = this.present.map((mod, k) => tf.mul(l2normalize(xs.get(mod)!), columns[k]!) as tf.Tensor2D);
-      return T === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
+    return {
+      mods,
+      late,
+      weights,
+      joint: fuseRows(
+        this.present.map((mod) => late.get(mod)!),
+        weights,
+      ),
     };
-    return { mods, late, weights, early: weighted(mods), joint: weighted(late) };
   }
 
   dispose(): void {
