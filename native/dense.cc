@@ -127,7 +127,9 @@ void normaliseBack(const float* x, int rows, int d, const float* n, const float*
 
 /** f(i, j) for every i, j < n, tile by tile: the loops that read a B × B block transposed (b·aᵀ from
  *  a·bᵀ, the gradients' Cᵀ) touch a row of 64 floats at a time instead of one float per row of
- *  8–18 KB, which missed the cache at every read on FB15K-DB15K's 2,312-pair batches. */
+ *  8–18 KB (a cache miss per read on FB15K-DB15K's 2,312-pair batches). With the vectorised exp and
+ *  the scratch below, the ICL of a 2,312-pair × 300 batch went from 367 to 221 ms on one thread
+ *  (`node bench/dense.mjs` beside the previous build: docs/benchmarks.md, "The ICL kernel"). */
 template <typename F>
 void forTiles(int n, F f) {
   constexpr int TILE = 64;
@@ -148,8 +150,8 @@ void similarities(int B, int d, const float* a, const float* b, float* S, float*
 /** e^x for x ≤ 0 (a softmax's entries after its max is taken off), written to vectorise: Cephes'
  *  expf (range reduction by n = round(x / ln 2) in two parts, a degree-6 polynomial, 2^n from the
  *  exponent bits), no branch and no call; relative error below 2e-7 on [−87, 0], and below −87 (where
- *  e^x < 2e-38 weighs nothing in a sum with e^0 = 1) the value at −87. std::exp was a scalar call per
- *  entry: most of an ICL's time outside its products on 2,312-pair batches. */
+ *  e^x < 2e-38 weighs nothing in a sum with e^0 = 1) the value at −87. std::exp is a scalar call
+ *  per entry, B × 4B of them per ICL. */
 inline float expNonPositive(float x) {
   x = std::max(x, -87.0f);
   const float n = std::floor(x * 1.44269504088896341f + 0.5f);
@@ -255,7 +257,7 @@ double term(int B, const float* S, const float* T, double pairDot, double tau, c
 /** The similarities' gradients GA, GB taken back to the halves: da += (GA₁ + GB₁ᵀ)·b +
  *  (GA₂ + GA₂ᵀ)·a, db += (GA₁ + GB₁ᵀ)ᵀ·a + (GB₂ + GB₂ᵀ)·b (losses.ts's gradFunc). `scratch1` and
  *  `scratch2` (B × 2B each: the similarity blocks, no longer needed) hold the four B × B sums, so a
- *  call allocates nothing (fresh pages were a tenth of an ICL's time on 2,312-pair batches). */
+ *  call allocates nothing (no fresh pages to fault in and zero). */
 void backprop(int B, int d, const float* a, const float* b, const float* GA, const float* GB, float* da, float* db, float* scratch1, float* scratch2) {
   const size_t n = 2 * static_cast<size_t>(B);
   const size_t BB = static_cast<size_t>(B) * B;
@@ -373,9 +375,9 @@ napi_value BatchHeads(napi_env env, napi_callback_info info) {
   normalise(J.data(), rows, D, nj.data(), rj.data());
 
   const size_t blk = static_cast<size_t>(B) * rows;
-  // the similarity blocks and their gradients in this thread's scratch (kept between calls): four
-  // fresh B × 2B vectors per call were ~a third of an ICL's time on 2,312-pair batches (page faults
-  // and zeroing 171 MB), ~1 MB on 512-pair ones
+  // the similarity blocks and their gradients in this thread's scratch (kept between calls) instead
+  // of four fresh B × 2B vectors per call: 171 MB to fault in and zero on a 2,312-pair batch, ~8 MB
+  // on a 512-pair one
   float* const S = scratch(4 * blk);
   float* const T = S + blk;
   float* const GA = T + blk;

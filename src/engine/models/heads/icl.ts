@@ -5,7 +5,8 @@
 // joint ICL is then ICL(n(1 · n(x))) = ICL(x): the native heads where built, else the same loss in
 // tfjs. With kernel threads on a CPU backend the terms are spread over them (thread 0 being this one),
 // the widest first, each to the thread with the least work so far: a term costs about its width plus
-// a fixed part (a 2,312-pair batch: 223 ms at 300 columns, 470 ms at 900, on this EPYC).
+// a fixed part (a 2,312-pair batch, one thread: 221 ms at 300 columns, 483 ms at 900 on the AMD EPYC
+// of docs/benchmarks.md; `node bench/dense.mjs`).
 import { icl } from '../../nn/losses';
 import { isCpuBackend, nativeDenseOn } from '../../runtime/native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../../runtime/pool';
