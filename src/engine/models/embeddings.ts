@@ -34,3 +34,25 @@ export class EntityWeighted {
     return w;
   }
 }
+
+/** The row-wise part of an evaluation forward in chunks: `fn(mods sliced to rows at … at + size)` in
+ *  its own tidy per chunk (its intermediates freed before the next: over every entity at once, a
+ *  transformer's held gigabytes of the wasm heap), its outputs joined by rows, in order. */
+export function byRowChunks(mods: Map<Modality, tf.Tensor2D>, chunk: number, fn: (slice: Map<Modality, tf.Tensor2D>) => tf.Tensor2D[]): tf.Tensor2D[] {
+  const N = mods.values().next().value!.shape[0];
+  const parts: tf.Tensor2D[][] = [];
+  for (let at = 0; at < N; at += chunk) {
+    const size = Math.min(chunk, N - at);
+    parts.push(tf.tidy(() => fn(new Map([...mods].map(([m, e]) => [m, tf.slice(e, [at, 0], [size, -1]) as tf.Tensor2D])))));
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = parts[0]!.map(
+    (_, k) =>
+      tf.concat(
+        parts.map((p) => p[k]!),
+        0,
+      ) as tf.Tensor2D,
+  );
+  tf.dispose(parts.flat());
+  return out;
+}

@@ -10,6 +10,7 @@ import { fuseRows } from '../../nn/ops';
 import { receivedWeights, tokenLayer, type TokenLayerParams } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
+import { byRowChunks } from '../embeddings';
 import { layerNormParams, LinearEncoders, torchLinear } from '../encoders';
 import { presentModalities, type Modality } from '../modalities';
 
@@ -87,26 +88,11 @@ export class Meaformer {
    *  intermediates over 27,793 entities held gigabytes). */
   forwardAll(chunk = 4096): MeaformerForward {
     const mods = this.encode(null);
-    const N = this.features.rows;
-    const parts: { joint: tf.Tensor2D; weights: tf.Tensor2D; hidden: tf.Tensor2D[] }[] = [];
-    for (let at = 0; at < N; at += chunk) {
-      const size = Math.min(chunk, N - at);
-      parts.push(
-        tf.tidy(() => {
-          const f = this.fuse(new Map([...mods].map(([m, e]) => [m, tf.slice(e, [at, 0], [size, -1]) as tf.Tensor2D])), null);
-          return { joint: f.joint, weights: f.weights, hidden: f.hidden };
-        }),
-      );
-    }
-    const join = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 0) as tf.Tensor2D));
-    const out = {
-      mods,
-      joint: join(parts.map((p) => p.joint)),
-      weights: join(parts.map((p) => p.weights)),
-      hidden: this.present.map((_, t) => join(parts.map((p) => p.hidden[t]!))),
-    };
-    if (parts.length > 1) tf.dispose(parts.flatMap((p) => [p.joint, p.weights, ...p.hidden]));
-    return out;
+    const [joint, weights, ...hidden] = byRowChunks(mods, chunk, (slice) => {
+      const f = this.fuse(slice, null);
+      return [f.joint, f.weights, ...f.hidden];
+    });
+    return { mods, joint: joint!, weights: weights!, hidden };
   }
 
   /** The transformer over the modality embeddings, the weights and the joint. */

@@ -10,6 +10,7 @@ import { fuseRows } from '../../nn/ops';
 import { linear, type Linear } from '../../nn/tokens';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
+import { byRowChunks } from '../embeddings';
 import { layerNormParams, LinearEncoders, torchLinear } from '../encoders';
 import { presentModalities, type Modality } from '../modalities';
 import { mmpfLayer, type MmpfParams } from './mmpf';
@@ -79,26 +80,11 @@ export class Mpsea {
    *  intermediates freed before the next). */
   forwardAll(chunk = 4096): MpseaForward {
     const mods = this.encode(null);
-    const N = this.features.rows;
-    const parts: { late: tf.Tensor2D[]; weights: tf.Tensor2D; joint: tf.Tensor2D }[] = [];
-    for (let at = 0; at < N; at += chunk) {
-      const size = Math.min(chunk, N - at);
-      parts.push(
-        tf.tidy(() => {
-          const f = this.fuse(new Map([...mods].map(([m, e]) => [m, tf.slice(e, [at, 0], [size, -1]) as tf.Tensor2D])), null);
-          return { late: this.present.map((m) => f.late.get(m)!), weights: f.weights, joint: f.joint };
-        }),
-      );
-    }
-    const join = (xs: tf.Tensor2D[]) => (xs.length === 1 ? xs[0]! : (tf.concat(xs, 0) as tf.Tensor2D));
-    const out: MpseaForward = {
-      mods,
-      late: new Map(this.present.map((m, k) => [m, join(parts.map((p) => p.late[k]!))])),
-      weights: join(parts.map((p) => p.weights)),
-      joint: join(parts.map((p) => p.joint)),
-    };
-    if (parts.length > 1) tf.dispose(parts.flatMap((p) => [...p.late, p.weights, p.joint]));
-    return out;
+    const [joint, weights, ...late] = byRowChunks(mods, chunk, (slice) => {
+      const f = this.fuse(slice, null);
+      return [f.joint, f.weights, ...this.present.map((m) => f.late.get(m)!)];
+    });
+    return { mods, joint: joint!, weights: weights!, late: new Map(this.present.map((m, k) => [m, late[k]!])) };
   }
 
   /** The encoders' outputs x^m of `rows` (null: every entity), the numbers through DNEF's
