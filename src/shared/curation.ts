@@ -50,6 +50,9 @@ export interface QueueItem {
   disagreement: number;
   /** expected value of reviewing this item (expectedValues) */
   value: number;
+  /** its place in the audit plan (shared/auditPlan.ts): the audit order shows these first, in this
+   *  order; absent for items the plan does not name */
+  auditRank?: number;
 }
 
 export const QUEUE_ORDERS = ['value', 'score', 'confidence', 'impact', 'disagreement', 'audit'] as const;
@@ -110,18 +113,19 @@ export function expectedValues(items: Omit<QueueItem, 'value'>[], accepted: Thre
 }
 
 /** A fixed pseudo-random number in [0, 1) per entity id (the audit order's shuffle). */
-function shuffleKey(id: number): number {
+export function shuffleKey(id: number): number {
   let h = Math.imul(id ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** The queue in an order: highest first for value/score/impact/disagreement, lowest confidence
- *  first; audit: the acceptable items (the ones a threshold could accept) in a fixed
- *  random order, so any prefix is a uniform sample of them, then the rest. */
+ *  first; audit: the items the audit plan names, in its order (each tier's in the tier's fixed
+ *  random order), then the other acceptable items (the ones a threshold could accept) in a fixed
+ *  random order, then the rest — so within a tier any prefix is a uniform sample of its items. */
 export function orderQueue<T extends QueueItem>(items: T[], order: QueueOrder): T[] {
   const key: (q: T) => number = {
-    audit: (q: T) => (acceptable(q) ? 1 + shuffleKey(q.source) : 0),
+    audit: (q: T) => (q.auditRank !== undefined ? 3 - q.auditRank / 2 ** 32 : acceptable(q) ? 1 + shuffleKey(q.source) : 0),
     value: (q: T) => q.value,
     score: (q: T) => q.candidates[0]?.score ?? -Infinity,
     confidence: (q: T) => -q.confidence,

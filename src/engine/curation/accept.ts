@@ -5,6 +5,7 @@
 // rule `mmea simulate` measures (shared/curation.ts acceptThresholds, asked for the delivered set's
 // precision: the confirmed pairs plus the accepted ones). Our own code: it is the product's logic.
 import { ACCEPT_Z, acceptKey, acceptThresholds, expectedValues, NO_THRESHOLDS, takeAccepted, tierOf, type QueueItem, type Thresholds, type Tier } from '../../shared/curation';
+import { planAudits, type AuditCandidate, type AuditSample } from '../../shared/auditPlan';
 import type { VerdictEntry } from '../../shared/verdicts';
 
 export interface AcceptPlan {
@@ -21,13 +22,18 @@ export interface AcceptPlan {
   accept: { source: number; target: number; score: number; confidence: number; tier: Tier; risk: number }[];
 }
 
-/**
- * `queue`: the current round's; `standing`: the project's standing verdicts; `uri`: an entity id's
- * URI. An audited source counts right when its confirmed target is the queue's first candidate,
- * wrong when it has no counterpart or its first candidate was rejected; open items are those with
- * no standing verdict on their source.
- */
-export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number, z = ACCEPT_Z): AcceptPlan {
+interface Evidence {
+  confirmedOf: Map<string, string>;
+  manual: number;
+  prior: { accepted: number; risk: number };
+  samples: AuditSample[];
+  open: QueueItem[];
+  openKeys: AuditCandidate[];
+}
+
+/** What the standing verdicts say of the queue: the audit samples (tier, key, right) the thresholds
+ *  are calibrated on, the open items, a person's confirmations, the earlier acceptances. */
+function evidenceOf(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number): Evidence {
   const confirmedOf = new Map<string, string>();
   /** confirmations by a person: the only ones the budget counts as right (an earlier acceptance's
    *  pairs are only as sure as its own promise; counting them right would let each acceptance spend
@@ -54,7 +60,7 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
     if (v.verdict === 'reject' && v.target !== null) rejected.add(`${v.source}\t${v.target}`);
     if (v.verdict === 'none') none.add(v.source);
   }
-  const samples: { tier: Tier; key: number; correct: boolean }[] = [];
+  const samples: AuditSample[] = [];
   const open: QueueItem[] = [];
   for (const q of queue) {
     const s = uri(q.source);
@@ -70,8 +76,23 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
   }
   const openKeys = open.flatMap((q) => {
     const tier = tierOf(q);
-    return tier === null ? [] : [{ tier, key: acceptKey(q) }];
+    return tier === null ? [] : [{ source: q.source, tier, key: acceptKey(q) }];
   });
+  return { confirmedOf, manual, prior, samples, open, openKeys };
+}
+
+/**
+ * `queue`: the current round's; `standing`: the project's standing verdicts; `uri`: an entity id's
+ * URI. An audited source counts right when its confirmed target is the queue's first candidate,
+ * wrong when it has no counterpart or its first candidate was rejected; open items are those with
+ * no standing verdict on their source.
+ */
+export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number, z = ACCEPT_Z): AcceptPlan {
+  return acceptanceFrom(evidenceOf(queue, standing, uri, precision), queue, uri, precision, z);
+}
+
+function acceptanceFrom(evidence: Evidence, queue: QueueItem[], uri: (id: number) => string, precision: number, z: number): AcceptPlan {
+  const { confirmedOf, manual, prior, samples, open, openKeys } = evidence;
   const { thresholds, risk } = samples.length ? acceptThresholds(samples, precision, z, { confirmed: manual, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
   // confirmed targets by id: the queue names every target it proposes
   const confirmedTargets = new Set([...confirmedOf.values()]);
@@ -86,12 +107,24 @@ export function planAcceptance(queue: QueueItem[], standing: Iterable<VerdictEnt
   return { thresholds, audits: samples.length, auditsRight: samples.filter((x) => x.correct).length, tierAudits, confirmed: confirmedOf.size, accept };
 }
 
+/** The audits the app plans ahead of the curator: a round's worth (mmea simulate's rounds are 500
+ *  verdicts), re-planned whenever the queue is fetched. */
+export const AUDIT_HORIZON = 500;
+
 /** The queue as the review shows it: what reviewing an item is worth drops to a tenth where the
  *  threshold the audits vouch for now would accept it anyway (shared/curation.ts expectedValues),
- *  as `mmea simulate` orders its rounds; unchanged while they vouch for none. */
+ *  as `mmea simulate` orders its rounds; unchanged while they vouch for none. The audit order shows
+ *  first the items the audit plan names (shared/auditPlan.ts: where audits vouch for the most pairs),
+ *  then the other acceptable items at random. */
 export function valuedQueue(queue: QueueItem[], standing: Iterable<VerdictEntry>, uri: (id: number) => string, precision: number, z = ACCEPT_Z): { items: QueueItem[]; thresholds: Thresholds } {
-  const { thresholds } = planAcceptance(queue, standing, uri, precision, z);
-  if (!Object.values(thresholds).some(Number.isFinite)) return { items: queue, thresholds };
-  const values = expectedValues(queue, thresholds);
-  return { items: queue.map((q, i) => ({ ...q, value: values[i]! })), thresholds };
+  const evidence = evidenceOf(queue, standing, uri, precision); // `standing` may be read once only
+  const { thresholds } = acceptanceFrom(evidence, queue, uri, precision, z);
+  const audits = planAudits({ samples: evidence.samples, open: evidence.openKeys, confirmed: evidence.manual, prior: evidence.prior, precision, z, least: 0, most: AUDIT_HORIZON });
+  const rank = new Map(audits.map((a, i) => [a.source, i]));
+  const values = Object.values(thresholds).some(Number.isFinite) ? expectedValues(queue, thresholds) : null;
+  const items = queue.map((q, i) => {
+    const auditRank = rank.get(q.source);
+    return { ...q, ...(values && { value: values[i]! }), ...(auditRank !== undefined && { auditRank }) };
+  });
+  return { items, thresholds };
 }

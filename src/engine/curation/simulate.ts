@@ -12,22 +12,23 @@
 // delivered alignment is the confirmed pairs plus every pair accepted so far
 // (shared/curation.ts acceptThresholds, each tier on its own audits; exported with the justification
 // semapv:SemanticSimilarityThresholdMatching). The precision it answers for is the delivered set's,
-// confirmed pairs included, as the target measures it. The calibration uses audit items only: a
-// random share of every round's verdicts, drawn uniformly from the acceptable items, whose
-// confirmed pairs are held out of training (the round's held-out metrics) so the key on them is an
-// honest sample of the key on the unreviewed rest. The value order spends the rest of a round on
+// confirmed pairs included, as the target measures it. The calibration uses audit items only: each
+// round begins with them, a block at a time, drawn uniformly within the tier where a block vouches
+// for the most pairs (shared/auditPlan.ts), at least the --audit share and more while a block pays;
+// their confirmed pairs are held out of training (the round's held-out metrics) so the key on them
+// is an honest sample of the key on the unreviewed rest of their tier. The value order spends the rest of a round on
 // what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
 // used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
 import {
   ACCEPT_PRECISION,
   ACCEPT_Z,
-  acceptable,
   acceptKey,
   acceptThresholds,
   expectedValues,
   NO_THRESHOLDS,
   orderQueue,
+  shuffleKey,
   takeAccepted,
   tierOf,
   type QueueItem,
@@ -40,6 +41,7 @@ import { rowsById, type Features } from '../features/build';
 import { mulberry32 } from '../random';
 import { Trainer, type TrainOptions } from '../training/trainer';
 import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
+import { AUDIT_BLOCK, planAudits } from '../../shared/auditPlan';
 import { Journal } from './journal';
 import { buildQueue } from './queue';
 import { nameAnchors, projectLabels, rowNames } from './lexical';
@@ -51,14 +53,15 @@ export interface SimulateOptions {
   /** epochs before the first round, and per round (warm start) */
   initialEpochs: number;
   roundEpochs: number;
-  /** share of each round's verdicts spent on uniformly drawn audit items */
+  /** least share of each round's verdicts spent on audit items (more while they pay: shared/auditPlan.ts) */
   audit: number;
-  /** precision the accepted first candidates must have (Wilson lower bound, z = 1) */
+  /** precision the delivered set must have (each tier's Wilson lower bound at ACCEPT_Z, under one budget) */
   precision: number;
   /** stop after this many verdicts (default: when 90% recall at the precision is reached or the queue is empty) */
   maxVerdicts: number;
   /** keep reviewing after reaching the target, up to maxVerdicts */
   continueAfterTarget: boolean;
+  /** the audits' random order within each tier (--sim-seed) */
   seed: number;
 }
 
@@ -131,7 +134,9 @@ export async function simulate(project: Project, features: Features, train: Trai
   const trainer = new Trainer(features, { ...train, epochs: Number.MAX_SAFE_INTEGER, checkPoint: Number.MAX_SAFE_INTEGER, iterative: 'off' });
   trainer.train = seeds;
   const { journal } = Journal.open(project.path);
-  const rng = mulberry32(o.seed);
+  // the audits' random order within each tier, from --sim-seed
+  const mix = Math.floor(mulberry32(o.seed)() * 2 ** 31);
+  const shuffle = (id: number) => shuffleKey(id ^ mix);
   const nameOf = rowNames(projectLabels(project), f);
   const epochs = (n: number) => trainer.runEpochs(n, { onEpoch: (e) => hooks.onEpoch?.(e.epoch, e.loss) });
   try {
@@ -240,23 +245,16 @@ export async function simulate(project: Project, features: Features, train: Trai
       hooks.onPoint?.(point);
       if (reached === null && point.recall >= 0.9 && point.precision >= o.precision) reached = point.reviewedFraction;
       if ((reached !== null && !o.continueAfterTarget) || verdicts >= o.maxVerdicts || open.length === 0) break;
-      // this round's items: the audit share drawn uniformly, the rest in the queue's order
+      // this round's verdicts: audits first, a block at a time where they vouch for the most pairs
+      // (shared/auditPlan.ts; at least the --audit share, more while a block pays), each block
+      // planned on the verdicts of the ones before; then the rest in the queue's order
       const budget = Math.min(o.roundSize, o.maxVerdicts - verdicts, open.length);
-      const auditCount = Math.min(budget, Math.round(budget * o.audit));
-      // audits come from the items that could be accepted (shared/curation.ts acceptable), so every
-      // audit informs the threshold and the sample stays uniform there
-      const acceptables = open.filter(acceptable);
-      const pool = acceptables.length >= auditCount ? acceptables : open;
-      const audit = new Set<QueueItem>();
-      while (audit.size < auditCount) audit.add(pool[Math.floor(rng() * pool.length)]!);
-      const ordered = orderQueue(open, o.order).filter((q) => !audit.has(q));
-      const batch = [...audit, ...ordered.slice(0, budget - audit.size)];
       // a right target an earlier pair holds (confirmed, or accepted by the model) is not among the
       // candidates any more: the oracle says "no counterpart", as a curator shown the rest would
       const taken = new Set([...confirmed.values(), ...[...accepted.values()].map((a) => a.target)]);
-      for (const q of batch) {
+      /** the oracle's verdict on q; whether it confirmed q's first candidate */
+      const answer = (q: QueueItem, isAudit: boolean): boolean => {
         const s = rowOf.get(q.source)!;
-        const isAudit = audit.has(q);
         const gold = truth.get(s);
         const shown = q.candidates.map((c) => rowOf.get(c.target)!);
         verdicts++;
@@ -264,19 +262,53 @@ export async function simulate(project: Project, features: Features, train: Trai
           none.add(s);
           if (isAudit) auditNone.add(s);
           record(s, null, 'none', round + 1, null, isAudit ? 'audit' : null);
-        } else if (shown.includes(gold)) {
+          return false;
+        }
+        if (shown.includes(gold)) {
           confirmed.set(s, gold);
           taken.add(gold);
           if (isAudit) heldOut.add(s);
           record(s, gold, 'confirm', round + 1, q.candidates[shown.indexOf(gold)]!.score, isAudit ? 'audit' : null);
-        } else {
-          const set = rejected.get(s) ?? new Set<number>();
-          for (const t of shown) set.add(t);
-          rejected.set(s, set);
-          if (isAudit) auditRejected.add(s);
-          for (const [i, t] of shown.entries()) record(s, t, 'reject', round + 1, q.candidates[i]!.score, isAudit ? 'audit' : null);
+          return shown[0] === gold;
+        }
+        const set = rejected.get(s) ?? new Set<number>();
+        for (const t of shown) set.add(t);
+        rejected.set(s, set);
+        if (isAudit) auditRejected.add(s);
+        for (const [i, t] of shown.entries()) record(s, t, 'reject', round + 1, q.candidates[i]!.score, isAudit ? 'audit' : null);
+        return false;
+      };
+      const bySource = new Map(open.map((q) => [q.source, q]));
+      const audited = new Set<QueueItem>();
+      const candidates = open.flatMap((q) => {
+        const tier = tierOf(q);
+        return tier === null ? [] : [{ source: q.source, tier, key: acceptKey(q) }];
+      });
+      const least = Math.min(budget, Math.round(budget * o.audit));
+      for (;;) {
+        const block = planAudits({
+          samples,
+          open: candidates.filter((c) => !audited.has(bySource.get(c.source)!)),
+          confirmed: confirmed.size,
+          prior: { accepted: accepted.size, risk: [...accepted.values()].reduce((x, a) => x + a.risk, 0) },
+          precision: o.precision,
+          z: ACCEPT_Z,
+          least: Math.max(0, least - audited.size),
+          most: budget - audited.size,
+          take: AUDIT_BLOCK,
+          shuffle,
+        });
+        if (!block.length) break;
+        for (const c of block) {
+          const q = bySource.get(c.source)!;
+          audited.add(q);
+          samples.push({ tier: c.tier, key: c.key, correct: answer(q, true) });
         }
       }
+      for (const q of orderQueue(open, o.order)
+        .filter((x) => !audited.has(x))
+        .slice(0, budget - audited.size))
+        answer(q, false);
       const pairs: number[] = [...seeds];
       for (const [s, t] of confirmed) if (!heldOut.has(s)) pairs.push(s, t);
       for (const [s, { target }] of accepted) pairs.push(s, target); // the app trains on them too
