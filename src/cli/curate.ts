@@ -82,7 +82,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
       say(
         v.json
           ? JSON.stringify({ point: p })
-          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} (${
+          : `round ${p.round}: ${p.verdicts} verdicts (${(p.reviewedFraction * 100).toFixed(1)}%), audits ${
+              Object.entries(p.audits)
+                .map(([t, n]) => `${t} ${n}`)
+                .join(', ') || 'none'
+            }, confirmed ${p.confirmed} (recall ${p.confirmedRecall.toFixed(3)}), accepted ${p.accepted} (${
               Object.entries(p.thresholds)
                 .map(([t, x]) => `${t} ≥ ${x}`)
                 .join(', ') || 'no tier vouched for'

@@ -88,6 +88,8 @@ export interface CurvePoint {
   confirmedRecall: number;
   /** accepted without review: the model's first candidates above their tier's threshold */
   accepted: number;
+  /** the audits the round before this point spent, per tier (shared/auditPlan.ts chose them) */
+  audits: Partial<Record<Tier, number>>;
   /** the tiers' thresholds on acceptKey that the audits vouch for (tiers without one left out) */
   thresholds: Partial<Record<Tier, number>>;
   /** recall and precision of confirmed ∪ accepted against the pairs to find */
@@ -150,6 +152,7 @@ export async function simulate(project: Project, features: Features, train: Trai
     let verdicts = 0;
     let reached: number | null = null;
     const curve: CurvePoint[] = [];
+    let lastAudits: Partial<Record<Tier, number>> = {};
     // the pairs "accept above threshold" took, as the app records them: standing model confirmations
     // that leave the queue, train the next rounds and are never reviewed (unless the oracle, finding
     // another source's right target taken by one, replaces it as a curator would)
@@ -230,6 +233,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         confirmed: confirmed.size,
         confirmedRecall: r4(confirmedRight / N),
         accepted: accepted.size,
+        audits: lastAudits,
         thresholds: Object.fromEntries(
           Object.entries(thresholds)
             .filter(([, t]) => Number.isFinite(t))
@@ -285,6 +289,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         return tier === null ? [] : [{ source: q.source, tier, key: acceptKey(q) }];
       });
       const least = Math.min(budget, Math.round(budget * o.audit));
+      lastAudits = {};
       for (;;) {
         const block = planAudits({
           samples,
@@ -302,6 +307,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         for (const c of block) {
           const q = bySource.get(c.source)!;
           audited.add(q);
+          lastAudits[c.tier] = (lastAudits[c.tier] ?? 0) + 1;
           samples.push({ tier: c.tier, key: c.key, correct: answer(q, true) });
         }
       }
