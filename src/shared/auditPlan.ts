@@ -10,7 +10,7 @@
 // a fixed random order (shuffleKey), so a tier's audits stay a uniform sample of its items, which is
 // all its calibration assumes. The same plan orders the app's audit queue and `mmea simulate`'s
 // audits. Our own code: it is the product's logic.
-import { acceptThresholds, shuffleKey, TIERS, type Tier } from './curation';
+import { chooseOptions, shuffleKey, tierOptions, TIERS, type Tier, type TierOption } from './curation';
 
 /** The audits a tier is given at a time, and that a caller auditing block by block answers before
  *  planning the next: small enough that a tier found dirty costs little, large enough that a block's
@@ -52,77 +52,78 @@ export interface AuditPlanInput {
   take?: number;
 }
 
-/** Open items the thresholds calibrated on `samples` would accept. */
-export function vouchedFor(samples: AuditSample[], open: AuditCandidate[], confirmed: number, prior: { accepted: number; risk: number } | undefined, precision: number, z: number): number {
-  if (!samples.length) return 0;
-  const { thresholds } = acceptThresholds(samples, precision, z, { confirmed, open, prior });
-  let n = 0;
-  for (const o of open) if (o.key >= thresholds[o.tier]) n++;
-  return n;
-}
-
 /**
  * The items to audit, in order. Greedy by blocks: for every tier and every size m (a block, two, four
  * … up to what is left of `most`), the pairs the thresholds would vouch for if the next m items of
  * the tier's random order came out right (they leave the open items and join the confirmed ones);
  * the tier and size with the most pairs per audit is taken, and planning goes on from there. It
  * stops when `most` is spent, or when no size vouches for a pair per audit and `least` is spent; the
- * audits owed to `least` go to the largest tiers' next items.
+ * audits owed to `least` go to the largest tiers' next items. "Vouched for" is what acceptThresholds
+ * would accept, from its own two steps (tierOptions, chooseOptions) with each tier's options kept
+ * (a trial changes one tier's only), instead of recomputing every tier's for every trial: cheap
+ * enough to plan on every queue fetch.
  */
 export function planAudits(input: AuditPlanInput): AuditCandidate[] {
   const block = input.block ?? AUDIT_BLOCK;
-  const samples = [...input.samples];
-  // each tier's open items in their fixed random order
-  const queues = new Map<Tier, AuditCandidate[]>(TIERS.map((t) => [t, []]));
-  for (const o of input.open) queues.get(o.tier)!.push(o);
   const place = input.shuffle ?? shuffleKey;
-  for (const q of queues.values()) q.sort((a, b) => place(a.source) - place(b.source) || a.source - b.source);
-  const taken = new Set<AuditCandidate>();
-  const plan: AuditCandidate[] = [];
-  let confirmed = input.confirmed;
-  const vouched = (extra: AuditCandidate[]) => {
-    const trial = [...samples, ...extra.map((o) => ({ tier: o.tier, key: o.key, correct: true }))];
-    const gone = new Set(extra);
-    const open = input.open.filter((o) => !taken.has(o) && !gone.has(o));
-    return vouchedFor(trial, open, confirmed + extra.length, input.prior, input.precision, input.z);
+  /** per tier: its audits (planned ones as right), its open items not yet planned in their random
+   *  order, and the options they give */
+  const tiers = new Map(
+    TIERS.map((t) => {
+      const own: { key: number; correct: boolean }[] = input.samples.filter((x) => x.tier === t);
+      const queue = input.open.filter((o) => o.tier === t).sort((a, b) => place(a.source) - place(b.source) || a.source - b.source);
+      return [t, { own, queue, options: [] as TierOption[] }];
+    }),
+  );
+  /** the options of a tier whose next m items were audited and found right */
+  const optionsWith = (t: Tier, m: number) => {
+    const { own, queue } = tiers.get(t)!;
+    const keys = Float64Array.from(queue.slice(m), (o) => o.key)
+      .sort()
+      .reverse();
+    return tierOptions([...own, ...queue.slice(0, m).map((o) => ({ key: o.key, correct: true }))], keys, input.z);
   };
-  const next = (tier: Tier, m: number) =>
-    queues
-      .get(tier)!
-      .filter((o) => !taken.has(o))
-      .slice(0, m);
-  const commit = (items: AuditCandidate[]) => {
-    for (const o of items) {
-      taken.add(o);
-      plan.push(o);
-      samples.push({ tier: o.tier, key: o.key, correct: true });
-    }
+  for (const [t, x] of tiers) x.options = optionsWith(t, 0);
+  let confirmed = input.confirmed;
+  const vouched = (t?: Tier, m = 0) => {
+    const options = new Map([...tiers].map(([u, x]) => [u, u === t ? optionsWith(u, m) : x.options]));
+    if (![...options.values()].some((l) => l.length)) return 0;
+    const { chosen } = chooseOptions(options, input.precision, { confirmed: confirmed + m, prior: input.prior });
+    let n = 0;
+    for (const [u, i] of chosen) n += options.get(u)![i]!.a;
+    return n;
+  };
+  const plan: AuditCandidate[] = [];
+  const commit = (t: Tier, m: number) => {
+    const x = tiers.get(t)!;
+    const items = x.queue.splice(0, m);
+    for (const o of items) x.own.push({ key: o.key, correct: true });
+    x.options = optionsWith(t, 0);
+    plan.push(...items);
     confirmed += items.length;
   };
   const take = Math.min(input.take ?? Infinity, input.most);
   while (plan.length < take) {
     const room = input.most - plan.length;
-    const now = vouched([]);
-    let best: { items: AuditCandidate[]; rate: number } | null = null;
-    for (const tier of TIERS) {
-      const cap = Math.min(room, next(tier, Infinity).length);
-      for (const m of sizes(block, cap)) {
-        const items = next(tier, m);
-        const rate = (vouched(items) - now) / m;
-        if (!best || rate > best.rate) best = { items, rate };
+    const now = vouched();
+    let best: { tier: Tier; rate: number } | null = null;
+    for (const t of TIERS) {
+      for (const m of sizes(block, Math.min(room, tiers.get(t)!.queue.length))) {
+        const rate = (vouched(t, m) - now) / m;
+        if (!best || rate > best.rate) best = { tier: t, rate };
       }
     }
     if (best && best.rate >= 1) {
       // a block at a time, so the next choice sees what this one vouches for
-      commit(best.items.slice(0, Math.min(block, take - plan.length)));
+      commit(best.tier, Math.min(block, take - plan.length, tiers.get(best.tier)!.queue.length));
       continue;
     }
     if (plan.length >= input.least) break;
     // owed to the least share and none pays: the largest tier's next items
-    const largest = [...TIERS].sort((a, b) => next(b, Infinity).length - next(a, Infinity).length)[0]!;
-    const items = next(largest, Math.min(block, input.least - plan.length, take - plan.length));
-    if (!items.length) break;
-    commit(items);
+    const largest = [...TIERS].sort((a, b) => tiers.get(b)!.queue.length - tiers.get(a)!.queue.length)[0]!;
+    const m = Math.min(block, input.least - plan.length, take - plan.length, tiers.get(largest)!.queue.length);
+    if (m <= 0) break;
+    commit(largest, m);
   }
   return plan;
 }

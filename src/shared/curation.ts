@@ -234,26 +234,57 @@ export function acceptThresholds(
   z = ACCEPT_Z,
   delivered?: { confirmed: number; open: { tier: Tier; key: number }[]; prior?: { accepted: number; risk: number } },
 ): Calibration {
-  // per tier, its options from the highest threshold down: (t, bound, open items at or above t)
-  const options = new Map<Tier, { t: number; bound: number; a: number }[]>();
+  const options = new Map<Tier, TierOption[]>();
   for (const tier of TIERS) {
-    const own = samples.filter((x) => x.tier === tier).sort((x, y) => y.key - x.key);
-    // descending, like the samples: one pass counts the open items at or above each cut
     const openKeys = (delivered?.open ?? [])
       .filter((o) => o.tier === tier)
       .map((o) => o.key)
       .sort((x, y) => y - x);
-    const list: { t: number; bound: number; a: number }[] = [];
-    let ok = 0;
-    let above = 0;
-    own.forEach((x, i) => {
-      if (x.correct) ok++;
-      if (i < own.length - 1 && own[i + 1]!.key === x.key) return; // the last of equal keys
-      while (above < openKeys.length && openKeys[above]! >= x.key) above++;
-      list.push({ t: x.key, bound: wilsonLower(ok, i + 1, z), a: above });
-    });
-    options.set(tier, list);
+    options.set(
+      tier,
+      tierOptions(
+        samples.filter((x) => x.tier === tier),
+        openKeys,
+        z,
+      ),
+    );
   }
+  const { thresholds, risk } = chooseOptions(options, precision, delivered && { confirmed: delivered.confirmed, prior: delivered.prior });
+  return { thresholds, risk };
+}
+
+/** A tier's option: threshold t, the Wilson lower bound of its audits' precision at or above t, and
+ *  the open items at or above t. */
+export interface TierOption {
+  t: number;
+  bound: number;
+  a: number;
+}
+
+/** One tier's options from the highest threshold down: one per distinct audited key. `openKeys`:
+ *  the tier's open items' keys, highest first. */
+export function tierOptions(own: { key: number; correct: boolean }[], openKeys: ArrayLike<number>, z: number): TierOption[] {
+  const sorted = [...own].sort((x, y) => y.key - x.key);
+  const list: TierOption[] = [];
+  let ok = 0;
+  let above = 0;
+  // descending, like the samples: one pass counts the open items at or above each cut
+  sorted.forEach((x, i) => {
+    if (x.correct) ok++;
+    if (i < sorted.length - 1 && sorted[i + 1]!.key === x.key) return; // the last of equal keys
+    while (above < openKeys.length && openKeys[above]! >= x.key) above++;
+    list.push({ t: x.key, bound: wilsonLower(ok, i + 1, z), a: above });
+  });
+  return list;
+}
+
+/** The tiers' chosen options (acceptThresholds' two steps) from every tier's options: each tier's
+ *  index into its list, absent where it accepts nothing, and the calibration. */
+export function chooseOptions(
+  options: ReadonlyMap<Tier, TierOption[]>,
+  precision: number,
+  delivered?: { confirmed: number; prior?: { accepted: number; risk: number } },
+): Calibration & { chosen: Map<Tier, number> } {
   const chosen = new Map<Tier, number>(); // tier → index of its option
   for (const [tier, list] of options) {
     let at = -1;
@@ -298,7 +329,7 @@ export function acceptThresholds(
     thresholds[tier] = o.t;
     risk[tier] = 1 - o.bound;
   }
-  return { thresholds, risk };
+  return { thresholds, risk, chosen };
 }
 
 /** What the thresholds accept, in words (the accept preview); null when they accept nothing. */

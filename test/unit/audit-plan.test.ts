@@ -5,7 +5,7 @@
 // vouch for far more pairs, and the delivered precision, checked against the truth, must stay ≥ the
 // target whatever the plan chose. The app's audit order shows the plan's items first.
 import { describe, expect, it } from 'vitest';
-import { planAudits, vouchedFor, type AuditCandidate, type AuditSample } from '../../src/shared/auditPlan';
+import { planAudits, type AuditCandidate, type AuditSample } from '../../src/shared/auditPlan';
 import { planAcceptance, valuedQueue } from '../../src/engine/curation/accept';
 import { ACCEPT_Z, acceptThresholds, orderQueue, shuffleKey, type QueueItem, type Tier } from '../../src/shared/curation';
 import type { VerdictEntry } from '../../src/shared/verdicts';
@@ -130,7 +130,6 @@ describe('the audit plan', () => {
     const few = syntheticQueue().items.slice(0, 50);
     expect(planAudits({ samples: [], open: few, confirmed: 0, precision: 0.99, z: ACCEPT_Z, least: 10, most: 500 })).toHaveLength(10);
     expect(planAudits({ samples: [], open: [], confirmed: 0, precision: 0.99, z: ACCEPT_Z, least: 10, most: 500 })).toEqual([]);
-    expect(vouchedFor([], few, 0, undefined, 0.99, ACCEPT_Z)).toBe(0);
   });
 });
 
