@@ -31,6 +31,7 @@ import {
   shuffleKey,
   takeAccepted,
   tierOf,
+  TIERS,
   type QueueItem,
   type QueueOrder,
   type Tier,
@@ -88,6 +89,8 @@ export interface CurvePoint {
   confirmedRecall: number;
   /** accepted without review: the model's first candidates above their tier's threshold */
   accepted: number;
+  /** the open acceptable items per tier at this point: what each tier's threshold could accept */
+  open: Partial<Record<Tier, number>>;
   /** the audits the round before this point spent, per tier (shared/auditPlan.ts chose them) */
   audits: Partial<Record<Tier, number>>;
   /** the tiers' thresholds on acceptKey that the audits vouch for (tiers without one left out) */
@@ -233,6 +236,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         confirmed: confirmed.size,
         confirmedRecall: r4(confirmedRight / N),
         accepted: accepted.size,
+        open: Object.fromEntries(TIERS.map((t) => [t, openKeys.filter((x) => x.tier === t).length]).filter(([, n]) => n)),
         audits: lastAudits,
         thresholds: Object.fromEntries(
           Object.entries(thresholds)
