@@ -17,6 +17,12 @@ import { chooseOptions, shuffleKey, tierOptions, TIERS, type Tier, type TierOpti
  *  gain shows. */
 export const AUDIT_BLOCK = 25;
 
+/** How many audits a plan looks ahead, past the round it plans: four rounds of 500. A round alone is
+ *  too short a view — one wrong answer in a tier's first block puts its 99 % bound ~650 right audits
+ *  away, more than a round, and DBP15K zh_en's 6,800 mutual bests then looked worth nothing — while
+ *  a tier that needs more than this to vouch for anything is not worth starting. */
+export const AUDIT_LOOKAHEAD = 2000;
+
 export interface AuditSample {
   tier: Tier;
   key: number;
@@ -43,18 +49,20 @@ export interface AuditPlanInput {
   /** audits to plan at least (spent where they vouch for most even when none pays) and at most */
   least: number;
   most: number;
+  /** how far the plan looks ahead when it weighs a tier (default AUDIT_LOOKAHEAD, at least `most`) */
+  lookahead?: number;
   /** the block size a tier is given at a time */
   block?: number;
   /** each item's place in its tier's random order (default: shuffleKey of the source, the app's) */
   shuffle?: (source: number) => number;
   /** plan no more than this many (a caller that audits a block and re-plans on its verdicts wants
-   *  the first block only; the look-ahead still reaches `most`) */
+   *  the first block only; the look-ahead still reaches as far) */
   take?: number;
 }
 
 /**
  * The items to audit, in order. Greedy by blocks: for every tier and every size m (a block, two, four
- * … up to what is left of `most`), the pairs the thresholds would vouch for if the next m items of
+ * … up to the look-ahead), the pairs the thresholds would vouch for if the next m items of
  * the tier's random order came out right (they leave the open items and join the confirmed ones);
  * the tier and size with the most pairs per audit is taken, and planning goes on from there. It
  * stops when `most` is spent, or when no size vouches for a pair per audit and `least` is spent; the
@@ -103,8 +111,9 @@ export function planAudits(input: AuditPlanInput): AuditCandidate[] {
     confirmed += items.length;
   };
   const take = Math.min(input.take ?? Infinity, input.most);
+  const lookahead = Math.max(input.lookahead ?? AUDIT_LOOKAHEAD, input.most);
   while (plan.length < take) {
-    const room = input.most - plan.length;
+    const room = lookahead - plan.length;
     const now = vouched();
     let best: { tier: Tier; rate: number } | null = null;
     for (const t of TIERS) {

@@ -125,6 +125,16 @@ describe('the audit plan', () => {
     expect(p.accepted, `planned ${p.accepted}, 20 % uniform ${before.accepted}`).toBeGreaterThan(2 * before.accepted);
   });
 
+  it("looks past the round: one wrong answer in a large tier's first block does not end its audits", () => {
+    // DBP15K zh_en, round 1: 6,800 mutual bests, 25 audited, one wrong — the 99 % bound is ~650
+    // right audits away, more than a round of 500, but it would vouch for ~6,000 pairs
+    const open = Array.from({ length: 6766 }, (_, i) => ({ source: i, tier: 'model' as const, key: shuffleKey(i) - 1 }));
+    const samples = Array.from({ length: 25 }, (_, i) => ({ tier: 'model' as const, key: shuffleKey(10000 + i) - 1, correct: i !== 7 }));
+    const plan = (lookahead?: number) => planAudits({ samples, open, confirmed: 24, precision: 0.99, z: ACCEPT_Z, least: 0, most: 475, ...(lookahead && { lookahead }) });
+    expect(plan()).toHaveLength(475);
+    expect(plan(475)).toEqual([]); // a round's view alone (the rule's first version) audits none of it
+  });
+
   it('stops at the least share when no audit pays, and plans nothing when nothing is open', () => {
     // 50 open items: even all of them right cannot vouch for one more pair than they cost
     const few = syntheticQueue().items.slice(0, 50);
