@@ -471,4 +471,46 @@ describe('mmea simulate and mmea export (demo)', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown format xls/);
   });
+
+  it('a pair the model accepted stands: never audited or reviewed after, and in the exports', () => {
+    // names from URIs give the demo clean name-anchor tiers; at 85 % a round of 60 vouches for one
+    const out = join(tmp.path, 'sim-accept');
+    const r = mmea([
+      'simulate',
+      '--data',
+      DEMO_DATASET,
+      '--out',
+      out,
+      '--names-from-uris',
+      '--precision',
+      '0.85',
+      '--round-size',
+      '60',
+      '--initial-epochs',
+      '40',
+      '--round-epochs',
+      '10',
+      '--max-verdicts',
+      '120',
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const curve = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { curve: { confirmed: number; accepted: number; precision: number }[] }).curve;
+    const last = curve.at(-1)!;
+    expect(last.accepted).toBeGreaterThan(0);
+    for (const p of curve) expect(p.precision).toBeGreaterThanOrEqual(0.85); // the promise, against the truth
+    // auditing a pair it had just accepted, the oracle found the pair's own target taken and said
+    // "no counterpart", a verdict that dropped the pair from the exports
+    const journal = readFileSync(join(out, 'project', 'verdicts.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { source: string; curator: string; justification?: string });
+    const accepted = new Set<string>();
+    for (const e of journal) {
+      if (e.justification === 'threshold') accepted.add(e.source);
+      else expect(accepted.has(e.source), `${e.source}: accepted, then answered by the ${e.curator}`).toBe(false);
+    }
+    expect(accepted.size).toBe(last.accepted);
+    expect(readFileSync(join(out, 'sup_ent_ids'), 'utf8').split('\n').filter(Boolean)).toHaveLength(last.confirmed + last.accepted);
+  });
 });

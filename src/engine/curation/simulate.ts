@@ -89,7 +89,8 @@ export interface CurvePoint {
   confirmedRecall: number;
   /** accepted without review: the model's first candidates above their tier's threshold */
   accepted: number;
-  /** the open acceptable items per tier at this point: what each tier's threshold could accept */
+  /** the acceptable items per tier still open after this point's acceptance: what the next audits
+   *  may sample and a tier's threshold may still take */
   open: Partial<Record<Tier, number>>;
   /** the audits the round before this point spent, per tier (shared/auditPlan.ts chose them) */
   audits: Partial<Record<Tier, number>>;
@@ -203,11 +204,13 @@ export async function simulate(project: Project, features: Features, train: Trai
       const { thresholds, risk } = samples.length ? acceptThresholds(samples, o.precision, ACCEPT_Z, { confirmed: confirmed.size, open: openKeys, prior }) : { thresholds: NO_THRESHOLDS, risk: null };
       // what reviewing is worth, now that the threshold says which items would be accepted anyway
       const values = expectedValues(unreviewed, thresholds);
-      const open = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
+      const valued = unreviewed.map((q, i) => ({ ...q, value: values[i]! }));
       // accepted now: the open items' first candidates above their tier's threshold, best first,
       // 1-to-1 with every standing pair; recorded as the app records them
       const usedTargets = new Set([...confirmed.values(), ...[...accepted.values()].map((a) => a.target)].map((r) => f.rowIds[r]!));
-      for (const q of takeAccepted(open, thresholds, usedTargets)) {
+      const justAccepted = new Set<QueueItem>();
+      for (const q of takeAccepted(valued, thresholds, usedTargets)) {
+        justAccepted.add(q);
         const s = rowOf.get(q.source)!;
         const tier = tierOf(q)!;
         const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier, key: acceptKey(q), risk: risk![tier] };
@@ -224,6 +227,9 @@ export async function simulate(project: Project, features: Features, train: Trai
           note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}`,
         });
       }
+      // what is left to review: a pair accepted now stands (the app's accepted pairs leave the queue
+      // too); auditing it, the oracle found its own target taken and answered "no counterpart"
+      const open = valued.filter((q) => !justAccepted.has(q));
       let right = 0;
       for (const [s, t] of confirmed) if (truth.get(s) === t) right++;
       const confirmedRight = right;
@@ -236,7 +242,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         confirmed: confirmed.size,
         confirmedRecall: r4(confirmedRight / N),
         accepted: accepted.size,
-        open: Object.fromEntries(TIERS.map((t) => [t, openKeys.filter((x) => x.tier === t).length]).filter(([, n]) => n)),
+        open: Object.fromEntries(TIERS.map((t) => [t, open.filter((q) => tierOf(q) === t).length]).filter(([, n]) => n)),
         audits: lastAudits,
         thresholds: Object.fromEntries(
           Object.entries(thresholds)
