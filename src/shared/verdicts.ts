@@ -1,6 +1,7 @@
 // Curation verdicts as they cross the contract (renderer → main) and enter the project's journal
 // (engine/curation/journal.ts). Entities are named by URI: KG1 source, KG2 target.
 import { z } from 'zod';
+import { TIERS } from './curation';
 
 export const VERDICTS = ['confirm', 'reject', 'none', 'skip'] as const;
 export const NOTE_LIMIT = 10_000;
@@ -25,6 +26,10 @@ export const VerdictInput = z
     /** threshold only: the estimated chance the pair is wrong when it was accepted (1 − its tier's
      *  precision bound): later acceptances count it against the delivered set's error budget */
     risk: z.number().min(0).max(1).optional(),
+    /** threshold only: the tier it was accepted in. That tier's audits given before it no longer
+     *  stand for its open items (they sampled the part this acceptance took), so its next
+     *  acceptance rests on audits given after it (engine/curation/accept.ts). */
+    tier: z.enum(TIERS).optional(),
     /** given in audit order (a uniform sample of the acceptable items: mutual bests, name anchors): such a confirmation is
      *  held out of training and, with the other audit verdicts, calibrates the accept threshold */
     audit: z.boolean().optional(),

@@ -206,3 +206,58 @@ describe('accept above threshold round after round', () => {
     expect(rounds(0.5, 20, 25).accepted).toBe(0);
   });
 });
+
+describe('accept above threshold after an acceptance', () => {
+  it("calibrates a tier's next acceptance on audits given after its last one, not on the pool that acceptance took", () => {
+    // FB15K-DB15K without names, rounds 6–8: delivered .9905 → .9881 at a promised .99. 500 audits,
+    // all right, vouched for the mutual bests; the acceptance took the open items above the
+    // threshold; later the items rising above it were dirtier (96 % right), and the same old audits
+    // — a sample of the pool the acceptance took — vouched for them too.
+    const item = (source: number, confidence: number): QueueItem => ({
+      source,
+      candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {} }],
+      margin: confidence,
+      reverseMargin: confidence,
+      confidence,
+      impact: 0,
+      disagreement: 0,
+      value: 0,
+    });
+    let seq = 0;
+    const confirm = (source: number, extra: Partial<VerdictEntry>): VerdictEntry => ({
+      seq: ++seq,
+      at: '',
+      op: 'set',
+      source: uri(source),
+      target: uri(10000 + source),
+      verdict: 'confirm',
+      curator: 'c',
+      round: 1,
+      score: null,
+      note: null,
+      justification: 'manual',
+      ...extra,
+    });
+    const audits = Array.from({ length: 500 }, (_, i) => confirm(i, { audit: true }));
+    const auditedItems = Array.from({ length: 500 }, (_, i) => item(i, 0.001 + i / 500));
+    // the first acceptance: 3,000 pairs, all right, recorded with their tier and risk
+    const first = planAcceptance([...auditedItems, ...Array.from({ length: 3000 }, (_, i) => item(1000 + i, 0.001 + i / 3000))], audits, uri, 0.99);
+    expect(first.accept.length).toBeGreaterThan(2500);
+    const accepted = first.accept.map((a) => confirm(a.source, { curator: 'model', justification: 'threshold', risk: a.risk, tier: a.tier }));
+    // then 1,500 mutual bests rise into reach, one in 25 wrong
+    const risers = Array.from({ length: 1500 }, (_, i) => item(5000 + i, 0.3 + (0.7 * i) / 1500));
+    const wrong = (source: number) => source >= 5000 && source % 25 === 0;
+    const delivered = (standing: VerdictEntry[]) => {
+      const plan = planAcceptance([...auditedItems, ...risers], standing, uri, 0.99);
+      const wrongs = plan.accept.filter((a) => wrong(a.source)).length;
+      return { accepted: plan.accept.length, precision: 1 - wrongs / (500 + accepted.length + plan.accept.length) };
+    };
+    expect(delivered([...audits, ...accepted]).precision).toBeGreaterThanOrEqual(0.99);
+    // the same holds for an acceptance recorded before the tier was (it counts for every tier)
+    expect(delivered([...audits, ...accepted.map(({ tier: _, ...a }) => a)]).precision).toBeGreaterThanOrEqual(0.99);
+    // fresh audits given after the acceptance vouch again
+    const fresh = risers.filter((_, i) => i % 3 === 0).map((q) => confirm(q.source, { audit: true, ...(wrong(q.source) && { target: uri(20000 + q.source) }) }));
+    const after = planAcceptance([...auditedItems, ...risers], [...audits, ...accepted, ...fresh], uri, 0.99);
+    expect(after.audits).toBe(fresh.length);
+  });
+});

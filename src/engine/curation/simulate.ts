@@ -16,9 +16,9 @@
 // round begins with them, a block at a time, drawn uniformly within the tier where a block vouches
 // for the most pairs (shared/auditPlan.ts), at least the --audit share and more while a block pays;
 // their confirmed pairs are held out of training (the round's held-out metrics) so the key on them
-// is an honest sample of the key on the unreviewed rest of their tier. The value order spends the rest of a round on
-// what the threshold would not accept anyway (expectedValues damps the rest). The ground truth is
-// used only to answer and to measure, never to choose a threshold or an order.
+// is an honest sample of the key on the unreviewed rest of their tier. The value order spends the
+// rest of a round on what the threshold would not accept anyway (expectedValues damps the rest). The
+// ground truth is used only to answer and to measure, never to choose a threshold or an order.
 import { join } from 'node:path';
 import {
   ACCEPT_PRECISION,
@@ -157,6 +157,11 @@ export async function simulate(project: Project, features: Features, train: Trai
     let reached: number | null = null;
     const curve: CurvePoint[] = [];
     let lastAudits: Partial<Record<Tier, number>> = {};
+    // the round each source was audited in, and each tier's latest acceptance: an audit from before
+    // its tier's last acceptance no longer stands for the tier's open items (accept.ts does the same
+    // with the journal's sequence numbers)
+    const auditedIn = new Map<number, number>();
+    const acceptedIn = new Map<Tier, number>();
     // the pairs "accept above threshold" took, as the app records them: standing model confirmations
     // that leave the queue, train the next rounds and are never reviewed (unless the oracle, finding
     // another source's right target taken by one, replaces it as a curator would)
@@ -177,7 +182,8 @@ export async function simulate(project: Project, features: Features, train: Trai
       const exclude = new Map([...rejected].filter(([s]) => !calibration.has(s)));
       const anchors = nameAnchors(nameOf, sources, targets);
       const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned, anchors });
-      const samples: { tier: Tier; key: number; correct: boolean }[] = [];
+      /** the audits that stand for their tier's open items, with the round each was given in */
+      let samples: { tier: Tier; key: number; correct: boolean; at: number }[] = [];
       let hits = 0;
       for (const q of queue) {
         const s = rowOf.get(q.source)!;
@@ -187,9 +193,11 @@ export async function simulate(project: Project, features: Features, train: Trai
         if (ok) hits++; // the held-out H@1 counts every held-out pair
         const tier = tierOf(q);
         if (tier === null) continue; // a sample only where it could be accepted
-        if (heldOut.has(s)) samples.push({ tier, key: acceptKey(q), correct: ok });
-        else if (auditNone.has(s)) samples.push({ tier, key: acceptKey(q), correct: false });
-        else if (rejected.get(s)?.has(first)) samples.push({ tier, key: acceptKey(q), correct: false });
+        const at = auditedIn.get(s)!;
+        if (at < (acceptedIn.get(tier) ?? -1)) continue;
+        if (heldOut.has(s)) samples.push({ tier, key: acceptKey(q), correct: ok, at });
+        else if (auditNone.has(s)) samples.push({ tier, key: acceptKey(q), correct: false, at });
+        else if (rejected.get(s)?.has(first)) samples.push({ tier, key: acceptKey(q), correct: false, at });
         // an audit-rejected source with a new first candidate: its answer is unknown
       }
       const unreviewed = queue.filter((q) => !calibration.has(rowOf.get(q.source)!) && !none.has(rowOf.get(q.source)!));
@@ -215,6 +223,7 @@ export async function simulate(project: Project, features: Features, train: Trai
         const tier = tierOf(q)!;
         const a = { target: rowOf.get(q.candidates[0]!.target)!, score: q.candidates[0]!.score, tier, key: acceptKey(q), risk: risk![tier] };
         accepted.set(s, a);
+        acceptedIn.set(tier, round);
         journal.append({
           source: uri(s),
           target: uri(a.target),
@@ -224,9 +233,12 @@ export async function simulate(project: Project, features: Features, train: Trai
           score: a.score,
           justification: 'threshold',
           risk: a.risk,
+          tier: a.tier,
           note: `acceptKey ${a.key.toFixed(4)} ≥ the ${a.tier} tier's calibrated threshold ${thresholds[a.tier].toFixed(4)}`,
         });
       }
+      // a tier that accepted now: its earlier audits no longer stand for what is left of it
+      samples = samples.filter((x) => x.at >= (acceptedIn.get(x.tier) ?? -1));
       // what is left to review: a pair accepted now stands (the app's accepted pairs leave the queue
       // too); auditing it, the oracle found its own target taken and answered "no counterpart"
       const open = valued.filter((q) => !justAccepted.has(q));
@@ -317,8 +329,9 @@ export async function simulate(project: Project, features: Features, train: Trai
         for (const c of block) {
           const q = bySource.get(c.source)!;
           audited.add(q);
+          auditedIn.set(rowOf.get(q.source)!, round);
           lastAudits[c.tier] = (lastAudits[c.tier] ?? 0) + 1;
-          samples.push({ tier: c.tier, key: c.key, correct: answer(q, true) });
+          samples.push({ tier: c.tier, key: c.key, correct: answer(q, true), at: round });
         }
       }
       for (const q of orderQueue(open, o.order)

@@ -143,6 +143,7 @@ export class Backend {
                   score: a.score,
                   justification: 'threshold' as const,
                   risk: a.risk,
+                  tier: a.tier,
                   note: note(a),
                 })),
               )
