@@ -18,9 +18,9 @@ import { chooseOptions, shuffleKey, tierOptions, TIERS, type Tier, type TierOpti
 export const AUDIT_BLOCK = 25;
 
 /** How many audits a plan looks ahead, past the round it plans: four rounds of 500. A round alone is
- *  too short a view — one wrong answer in a tier's first block puts its 99 % bound ~650 right audits
- *  away, more than a round, and DBP15K zh_en's 6,800 mutual bests then looked worth nothing — while
- *  a tier that needs more than this to vouch for anything is not worth starting. */
+ *  too short a view — one wrong answer in a tier's first block puts its 99 % bound hundreds of right
+ *  audits away, more than a round, and DBP15K zh_en's ~7,000 mutual bests (the curve's `open`
+ *  counts) looked worth nothing — while a tier that needs more than this is not worth starting. */
 export const AUDIT_LOOKAHEAD = 2000;
 
 export interface AuditSample {
