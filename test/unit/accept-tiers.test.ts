@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { planAcceptance } from '../../src/engine/curation/accept';
 import type { QueueItem } from '../../src/shared/curation';
 import type { VerdictEntry } from '../../src/shared/verdicts';
+import { confirmations, oneCandidate, uri } from './curationFixtures';
 
-const uri = (id: number) => `e${id}`;
 /** source s, its anchor target 10000 + s first (sameName 'exact'); the model agrees (its own best is
  *  the anchor: confidence > 0) or prefers 20000 + s (confidence < 0) */
 function anchored(source: number, agrees: boolean, spread: number): QueueItem {
@@ -37,21 +37,8 @@ describe('accept above threshold with a dirty tier', () => {
     const queue: QueueItem[] = [];
     const truth = new Map<number, number>(); // source → its right target
     const standing: VerdictEntry[] = [];
-    let seq = 0;
-    const verdict = (source: number, target: number, audit: boolean): VerdictEntry => ({
-      seq: ++seq,
-      at: '',
-      op: 'set',
-      source: uri(source),
-      target: uri(target),
-      verdict: 'confirm',
-      curator: 'c',
-      round: 1,
-      score: null,
-      note: null,
-      justification: 'manual',
-      ...(audit && { audit }),
-    });
+    const confirm = confirmations();
+    const verdict = (source: number, target: number, audit: boolean) => confirm(source, target, audit ? { audit } : {});
     let s = 0;
     // 300 audited clean anchors (the model agrees), all right
     for (let i = 0; i < 300; i++, s++) {
@@ -95,32 +82,11 @@ describe('accept above threshold over repeated acceptances', () => {
   it("counts only a person's confirmations as right in the budget, never an earlier acceptance's pairs", () => {
     // 300 audited mutual bests, one wrong in every 60 (their bound never reaches .99 alone), and
     // 1,000 open ones over the same confidences
-    const item = (source: number, confidence: number): QueueItem => ({
-      source,
-      candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {} }],
-      margin: confidence,
-      reverseMargin: confidence,
-      confidence,
-      impact: 0,
-      disagreement: 0,
-      value: 0,
-    });
+    const item = (source: number, confidence: number) => oneCandidate(source, confidence);
     const queue = [...Array.from({ length: 300 }, (_, i) => item(i, 1 - i / 300)), ...Array.from({ length: 1000 }, (_, i) => item(1000 + i, 1 - i / 1000))];
-    let seq = 0;
-    const entry = (source: number, target: number, audit: boolean, justification: 'manual' | 'threshold'): VerdictEntry => ({
-      seq: ++seq,
-      at: '',
-      op: 'set',
-      source: uri(source),
-      target: uri(target),
-      verdict: 'confirm',
-      curator: justification === 'manual' ? 'c' : 'model',
-      round: 1,
-      score: null,
-      note: null,
-      justification,
-      ...(audit && { audit }),
-    });
+    const confirm = confirmations();
+    const entry = (source: number, target: number, audit: boolean, justification: 'manual' | 'threshold') =>
+      confirm(source, target, { curator: justification === 'manual' ? 'c' : 'model', justification, ...(audit && { audit }) });
     const audits = Array.from({ length: 300 }, (_, i) => entry(i, i % 60 === 59 ? 30000 + i : 10000 + i, true, 'manual'));
     const earlier = (justification: 'manual' | 'threshold') => Array.from({ length: 2000 }, (_, i) => entry(100000 + i, 200000 + i, false, justification));
     const accepted = (standing: VerdictEntry[]) => planAcceptance(queue, standing, uri, 0.99).accept.length;
@@ -136,34 +102,11 @@ describe('accept above threshold round after round', () => {
   /** Rounds of the app's loop: plan, record what it accepts as the model's confirmations (with the
    *  risk the plan gives each), then new open items; the delivered precision against the truth. */
   function rounds(tierRight: number, samples: number, openPerRound: number): { delivered: number; accepted: number } {
-    let seq = 0;
     const standing: VerdictEntry[] = [];
-    const confirm = (source: number, target: number, extra: Partial<VerdictEntry>): VerdictEntry => ({
-      seq: ++seq,
-      at: '',
-      op: 'set',
-      source: uri(source),
-      target: uri(target),
-      verdict: 'confirm',
-      curator: 'c',
-      round: 1,
-      score: null,
-      note: null,
-      justification: 'manual',
-      ...extra,
-    });
+    const confirm = confirmations();
     const truth = new Map<number, number>();
     // anchors the model also ranks first (one tier), right with probability tierRight
-    const item = (source: number, confidence: number): QueueItem => ({
-      source,
-      candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {}, sameName: 'exact' }],
-      margin: confidence,
-      reverseMargin: confidence,
-      confidence,
-      impact: 0,
-      disagreement: 0,
-      value: 0,
-    });
+    const item = (source: number, confidence: number) => oneCandidate(source, confidence, true);
     const right = (i: number) => (i * 7919) % 1000 < tierRight * 1000;
     let s = 0;
     const queue: QueueItem[] = [];
@@ -213,31 +156,9 @@ describe('accept above threshold after an acceptance', () => {
     // all right, vouched for the mutual bests; the acceptance took the open items above the
     // threshold; later the items rising above it were dirtier (96 % right), and the same old audits
     // — a sample of the pool the acceptance took — vouched for them too.
-    const item = (source: number, confidence: number): QueueItem => ({
-      source,
-      candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {} }],
-      margin: confidence,
-      reverseMargin: confidence,
-      confidence,
-      impact: 0,
-      disagreement: 0,
-      value: 0,
-    });
-    let seq = 0;
-    const confirm = (source: number, extra: Partial<VerdictEntry>): VerdictEntry => ({
-      seq: ++seq,
-      at: '',
-      op: 'set',
-      source: uri(source),
-      target: uri(10000 + source),
-      verdict: 'confirm',
-      curator: 'c',
-      round: 1,
-      score: null,
-      note: null,
-      justification: 'manual',
-      ...extra,
-    });
+    const item = (source: number, confidence: number) => oneCandidate(source, confidence);
+    const confirmed = confirmations();
+    const confirm = (source: number, extra: Partial<VerdictEntry>) => confirmed(source, 10000 + source, extra);
     const audits = Array.from({ length: 500 }, (_, i) => confirm(i, { audit: true }));
     const auditedItems = Array.from({ length: 500 }, (_, i) => item(i, 0.001 + i / 500));
     // the first acceptance: 3,000 pairs, all right, recorded with their tier and risk

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { planAudits, type AuditCandidate, type AuditSample } from '../../src/shared/auditPlan';
 import { planAcceptance, valuedQueue } from '../../src/engine/curation/accept';
-import { ACCEPT_Z, acceptThresholds, orderQueue, shuffleKey, type QueueItem, type Tier } from '../../src/shared/curation';
-import type { VerdictEntry } from '../../src/shared/verdicts';
+import { ACCEPT_Z, acceptThresholds, orderQueue, shuffleKey, type Tier } from '../../src/shared/curation';
+import { confirmations, oneCandidate, uri } from './curationFixtures';
 
 /** A queue's acceptable items with their truth. Keys as acceptKey lays them out (anchors lifted). */
 function syntheticQueue(): { items: AuditCandidate[]; right: Map<number, boolean> } {
@@ -145,34 +145,11 @@ describe('the audit plan', () => {
 });
 
 describe("the app's audit order", () => {
-  /** a source with one candidate, an exact-name anchor or not, the model's confidence c */
-  const queueItem = (source: number, anchor: boolean, c: number): QueueItem => ({
-    source,
-    candidates: [{ target: 10000 + source, score: 0.9, cosine: 0.9, modalities: {}, ...(anchor && { sameName: 'exact' as const }) }],
-    margin: c,
-    reverseMargin: c,
-    confidence: c,
-    impact: 0,
-    disagreement: 0,
-    value: 0,
-  });
-  const uri = (id: number) => `e${id}`;
+  const queueItem = (source: number, anchor: boolean, c: number) => oneCandidate(source, c, anchor);
   // 2,000 anchors the model agrees with, 300 mutual bests without one
   const queue = [...Array.from({ length: 2000 }, (_, i) => queueItem(i, true, 0.1 + i / 1e5)), ...Array.from({ length: 300 }, (_, i) => queueItem(5000 + i, false, 0.1 + i / 1e4))];
-  const audit = (s: number): VerdictEntry => ({
-    seq: s,
-    at: '',
-    op: 'set',
-    source: uri(s),
-    target: uri(10000 + s),
-    verdict: 'confirm',
-    curator: 'c',
-    round: 1,
-    score: null,
-    note: null,
-    justification: 'manual',
-    audit: true,
-  });
+  const confirm = confirmations();
+  const audit = (s: number) => confirm(s, 10000 + s, { audit: true });
 
   it('shows first what the plan names: the large tier whose audits vouch for the most pairs', () => {
     const { items } = valuedQueue(queue, [], uri, 0.99);
