@@ -15,6 +15,11 @@ export interface FeatureSettings {
   nameDims: number;
   /** n-gram sizes for names */
   nameGrams: number[];
+  /** hashed character n-gram columns of each entity's attribute sentence ("a1 is v1, a2 is v2…":
+   *  CLAMEA's attribute text, which the paper embeds with BERT, unavailable offline) */
+  attributeTextDims: number;
+  /** n-gram sizes of the attribute sentences */
+  attributeTextGrams: number[];
   /** derive names from URIs when no names file gives one (DBpedia/YAGO URIs carry the name: a leak
    *  OpenEA's maintainers warn about, so off by default) */
   namesFromUris: boolean;
@@ -37,6 +42,8 @@ export const DEFAULT_SETTINGS: FeatureSettings = {
   attributeTopK: 1000,
   nameDims: 4096,
   nameGrams: [2, 3],
+  attributeTextDims: 4096,
+  attributeTextGrams: [3],
   namesFromUris: false,
   imageFill: 'normal',
   split: { trainRate: 0.2, validFraction: 0.1, seed: 42 },
@@ -89,6 +96,9 @@ export interface Features {
   relationColumns: number[]; // relation id of each column
   attributeBow: Csr;
   attributeColumns: string[];
+  /** each entity's attribute sentence ("name is value, …", values as written, without quotes or
+   *  datatype) as hashed character n-grams, tf-idf weighted and L2-normalised per row */
+  attributeText: Csr;
   /** numeric attribute values, z-normalised per (graph, attribute); `attribute` indexes numericNames */
   numeric: { row: Int32Array; attribute: Int32Array; value: Float32Array; raw: Float64Array };
   numericNames: string[]; // "KG1:name" / "KG2:name"
@@ -245,6 +255,54 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
+/** The literal of an attribute value as written: without quotes, a datatype or a language tag. */
+const literal = (v: string) => v.trim().replace(/^"(.*)"(\^\^.*|@[\w-]+)?$/, '$1');
+
+/** Each entity's attribute sentence "a1 is v1, a2 is v2…" (an attribute without a value: its name),
+ *  lower-cased, as hashed character n-grams weighted by tf-idf over both graphs' entities and
+ *  L2-normalised per row (features.attributeText). */
+function attributeSentences(pair: KgPair, rows: number, settings: FeatureSettings): Csr {
+  const parts: string[][] = Array.from({ length: rows }, () => []);
+  let offset = 0;
+  for (const s of pair.sides) {
+    for (let k = 0; k < s.attrEntity.length; k++) {
+      const v = s.attrValue[k];
+      const name = s.attributeNames[s.attrName[k]!]!;
+      parts[offset + s.attrEntity[k]!]!.push(v === null || v === undefined ? name : `${name} is ${literal(v)}`);
+    }
+    offset += s.ids.length;
+  }
+  const counts = parts.map((p) => {
+    const c = new Map<number, number>();
+    if (p.length === 0) return c;
+    const t = p.join(', ').toLowerCase();
+    for (const n of settings.attributeTextGrams) {
+      for (let k = 0; k + n <= t.length; k++) {
+        const col = fnv1a(t.slice(k, k + n)) % settings.attributeTextDims;
+        c.set(col, (c.get(col) ?? 0) + 1);
+      }
+    }
+    return c;
+  });
+  // document frequencies: an n-gram every sentence has (" is ", ", ") tells no entity from another
+  const df = new Float64Array(settings.attributeTextDims);
+  for (const c of counts) for (const col of c.keys()) df[col]!++;
+  const r: number[] = [];
+  const c: number[] = [];
+  const v: number[] = [];
+  counts.forEach((cs, row) => {
+    const w = [...cs].map(([col, n]) => [col, n * Math.log(rows / df[col]!)] as const);
+    const norm = Math.sqrt(w.reduce((s, [, x]) => s + x * x, 0));
+    for (const [col, x] of w) {
+      if (x === 0) continue;
+      r.push(row);
+      c.push(col);
+      v.push(x / norm);
+    }
+  });
+  return csrFromCoo(rows, settings.attributeTextDims, r, c, v);
+}
+
 /** The row of every entity id (the inverse of Features.rowIds). */
 export function rowsById(rowIds: Int32Array): Map<number, number> {
   const rowOf = new Map<number, number>();
@@ -353,6 +411,10 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
   for (const r of nr) numericMask[r] = 1;
   progress(0.7, 'numeric attributes');
 
+  // attribute sentences: hashed character n-grams, tf-idf, unit rows
+  const attributeText = attributeSentences(pair, rows, settings);
+  progress(0.75, 'attribute sentences');
+
   // names: hashed character n-gram counts of the lower-cased name with boundary marks
   const mr: number[] = [];
   const mc: number[] = [];
@@ -420,6 +482,7 @@ export function buildFeatures(pair: KgPair, settings: FeatureSettings, progress:
     relationColumns,
     attributeBow,
     attributeColumns,
+    attributeText,
     numeric: { row: Int32Array.from(nr), attribute: Int32Array.from(na), value: numericValue, raw: Float64Array.from(nv) },
     numericNames,
     numericStats,

@@ -11,7 +11,7 @@ import { readManifest, readProjectPair } from '../data/project';
 import { buildFeatures, type FeatureSettings, type Features } from './build';
 
 /** Bump when buildFeatures changes what it computes, so old caches are rebuilt. */
-export const FEATURES_VERSION = 3;
+export const FEATURES_VERSION = 4;
 
 /**
  * Hash of the project's graph files, the settings and the builder's version. The graph files' hash
