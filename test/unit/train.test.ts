@@ -14,6 +14,7 @@ import { gatGraph } from '../../src/engine/nn/gat';
 import { optionsOf, type OptionsOf } from '../../src/shared/models';
 import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
+import type { Metrics } from '../../src/engine/training/evaluate';
 import { Trainer } from '../../src/engine/training/trainer';
 import { DEMO_DATASET, tempDir } from '../helpers';
 
@@ -68,6 +69,23 @@ describe('HUMEA training on the demo slice', () => {
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(Object.keys(t.evaluation().weights)).toEqual(['gph', 'img', 'rel', 'att']);
     t.dispose();
+  });
+
+  it.each(['both', 'l2r'] as const)('selects the epoch on the MRR its protocol reads (%s), on validation and on test', async (selectOn) => {
+    const t = new Trainer(features, optionsOf({ model: 'mclea', epochs: 1, selectOn }));
+    try {
+      // two earlier evaluations (a resumed run's) far above what one epoch reaches: the first leads
+      // left to right, the second on the two directions' mean
+      const m = (l2r: number, r2l: number) => ({ mean: { mrr: (l2r + r2l) / 2 }, l2r: { mrr: l2r }, r2l: { mrr: r2l } }) as unknown as Metrics;
+      const leftFirst = { epoch: 1, valid: m(0.99, 0.9), test: m(0.99, 0.9), weights: {} };
+      const onAverage = { epoch: 2, valid: m(0.98, 0.98), test: m(0.98, 0.98), weights: {} };
+      const r = await t.runEpochs(1, {}, [leftFirst, onAverage]);
+      const want = selectOn === 'l2r' ? leftFirst : onAverage;
+      expect(r.validationSelected).toBe(want);
+      expect(r.bestOnTest).toBe(want);
+    } finally {
+      t.dispose();
+    }
   });
 
   it('keeps the number of tensors constant across steps', () => {

@@ -26,6 +26,12 @@ export interface Evaluation {
   weights: Record<string, number>;
 }
 
+/** The MRR a protocol reads from `m`: both directions' mean (ours), or left to right alone
+ *  (MSNEA's and CLAMEA's); it selects the epoch on validation and the best on test. */
+export function protocolMrr(m: Metrics, selectOn: 'both' | 'l2r'): number {
+  return selectOn === 'l2r' ? m.l2r.mrr : m.mean.mrr;
+}
+
 export interface EpochLog {
   epoch: number;
   loss: number;
@@ -233,9 +239,9 @@ export class Trainer {
     const consider = (ev: Evaluation): boolean => {
       evaluations.push(ev);
       last = ev;
-      const isSelected = ev.valid !== null && (!selected || ev.valid.mean.mrr > selected.valid!.mean.mrr);
+      const isSelected = ev.valid !== null && (!selected || protocolMrr(ev.valid, o.selectOn) > protocolMrr(selected.valid!, o.selectOn));
       if (isSelected) selected = ev;
-      if (ev.test && (!best || ev.test.mean.mrr > best.test!.mean.mrr)) best = ev;
+      if (ev.test && (!best || protocolMrr(ev.test, o.selectOn) > protocolMrr(best.test!, o.selectOn))) best = ev;
       return isSelected;
     };
     for (const ev of previous) consider(ev);

@@ -19,6 +19,10 @@ export const commonOptions = z.object({
   weightDecay: z.number().nonnegative().default(0.01).describe('AdamW decoupled weight decay'),
   checkPoint: int().min(1).max(100000).default(10).describe('evaluate (and checkpoint) every this many epochs'),
   csls: int().nonnegative().max(100).default(3).describe('CSLS k of the evaluation (0: plain cosine)'),
+  selectOn: z
+    .enum(['both', 'l2r'])
+    .default('both')
+    .describe("the MRR that selects the epoch (and the best on test): both (the two directions' mean) | l2r (left to right alone: MSNEA's and CLAMEA's protocol)"),
   iterative: z.enum(['off', 'mnn', 'calibrated']).default('off').describe('pseudo-labels: off | mnn (mutual nearest neighbours, methods.md §0.7) | calibrated (§8)'),
   ilStart: ilStartOption(500),
   semiLearnStep: int().min(1).default(5).describe('epochs between two pseudo-label checks'),
