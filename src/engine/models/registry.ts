@@ -2,6 +2,7 @@
 // model: its folder under models/, its options schema in shared/models/, one line here.
 import type { ModelId, ModelOptions, OptionsOf } from '../../shared/models';
 import type { Features } from '../features/build';
+import { ClameaModel } from './clamea';
 import { HumeaModel } from './humea';
 import { LoginmeaModel } from './loginmea';
 import { McleaModel } from './mclea';
@@ -15,6 +16,7 @@ const REGISTRY: { [I in ModelId]: (f: Features, o: OptionsOf<I>) => AlignmentMod
   loginmea: (f, o) => new LoginmeaModel(f, o),
   meaformer: (f, o) => new MeaformerModel(f, o),
   mpsea: (f, o) => new MpseaModel(f, o),
+  clamea: (f, o) => new ClameaModel(f, o),
 };
 
 /** The model `options.model` names, built on `features` with those options. */

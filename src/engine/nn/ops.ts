@@ -191,6 +191,12 @@ export function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number):
   return tf.tensor2d(out, [targets, d]);
 }
 
+/** x as a constant: the same values, no gradient to x (PyTorch's detach) and no host read. */
+export function detach<X extends tf.Tensor>(x: X): X {
+  const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));
+  return f(x) as X;
+}
+
 /** Rows `rows` of x (repeats allowed), with scatterAddRows as the gradient (tf.gather has none on wasm). */
 export function takeRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const f = tf.customGrad((t) => ({

@@ -2,6 +2,7 @@
 // engine's registry, engine/models/registry.ts, pairs each id with its implementation). The CLI's
 // flags and help, `mmea models`, the contract and the app's settings form are derived from here.
 import { z } from 'zod';
+import { clameaOptions } from './clamea';
 import { humeaOptions } from './humea';
 import { loginmeaOptions } from './loginmea';
 import { mcleaOptions } from './mclea';
@@ -14,6 +15,7 @@ export const MODELS = {
   loginmea: { title: 'LoginMEA', paper: 'LoginMEA: Local-to-Global Interaction Network for Multi-modal Entity Alignment (ECAI 2024)', options: loginmeaOptions },
   meaformer: { title: 'MEAformer', paper: 'MEAformer: Multi-modal Entity Alignment Transformer for Meta Modality Hybrid (ACM MM 2023)', options: meaformerOptions },
   mpsea: { title: 'MPSEA', paper: 'Multi-modal Pre-synergistic Entity Alignment based on Cross-modal Mutual Information Strategy Optimization (CMC 2025)', options: mpseaOptions },
+  clamea: { title: 'CLAMEA', paper: 'Capturing Latent Modal Association For Multimodal Entity Alignment (Findings of EMNLP 2025)', options: clameaOptions },
 } as const;
 
 export type ModelId = keyof typeof MODELS;
