@@ -2,7 +2,7 @@
 // rounds bar offers every registered model with a settings form generated from its options schema;
 // a round trained with MCLEA is recorded and shown as MCLEA's, and switching back to HUMEA starts
 // afresh instead of loading MCLEA's parameters; a round trained with LoginMEA shows its own
-// per-entity modality weights in the evidence panel.
+// per-entity modality weights in the evidence panel; so do rounds trained with MPSEA and with CLAMEA.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -112,6 +112,31 @@ describe('the model of a round (demo)', () => {
     for (const side of [0, 1]) {
       const w = cells.map((c) => Number(c.split(' / ')[side]));
       expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(0.004);
+    }
+    expect(app.problems).toEqual([]);
+  });
+
+  it('trains a round with CLAMEA; the evidence panel shows its fusion weights of attributes and structure', async () => {
+    await page.click('[data-testid=tab-rounds]');
+    await page.selectOption('[data-testid=model-select]', 'clamea');
+    expect(await page.textContent('[data-testid=settings-summary]')).toBe(`${MODELS.clamea.title} settings`);
+    expect(await options()).toEqual(expect.arrayContaining(['mfe', 'dmmg', 'cmae', 'transeBatch']));
+    await page.fill('[data-option=dim] input', '20'); // a multiple of its 2 and 5 attention heads
+    await page.dispatchEvent('[data-option=dim] input', 'change');
+    await page.fill('.round-line .epochs', '2');
+    await page.click('[data-testid=train]');
+    await expect.poll(() => page.textContent('[data-testid=round-current]'), { timeout: 120_000 }).toBe('Round 5');
+    expect(round(5)).toMatchObject({ model: 'clamea', warmStartFrom: null, epoch: 2 });
+    const manifest = JSON.parse(readFileSync(join(roundDir(demo, 5), 'checkpoint', 'manifest.json'), 'utf8')) as { model: string; options: { dim: number } };
+    expect(manifest.options.dim).toBe(20);
+    await page.click('[data-testid=tab-rounds]');
+    await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
+    // DMAFF's weights of the attributes and the structure: source / target, each side's summing to 1
+    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
+    expect(cells).toHaveLength(2);
+    for (const side of [0, 1]) {
+      const w = cells.map((c) => Number(c.split(' / ')[side]));
+      expect(Math.abs(w[0]! + w[1]! - 1)).toBeLessThan(0.002);
     }
     expect(app.problems).toEqual([]);
   });
