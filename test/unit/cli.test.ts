@@ -2,7 +2,7 @@
 // on every dataset folder in ../shared/data, against the counts their SOURCE.md files give.
 import { MODEL_IDS, MODELS } from '../../src/shared/models';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -351,6 +351,13 @@ describe('mmea experiments', () => {
   const tmp = tempDir();
   afterAll(tmp.cleanup);
   const plan = join(ROOT, 'plans', 'demo.json');
+
+  it.each(readdirSync(join(ROOT, 'plans')).filter((f) => f.endsWith('.json')))('expands the shipped plan %s: every option a train option', async (file) => {
+    const r = await mmea('experiments', join(ROOT, 'plans', file), '--out', join(tmp.path, 'dry'), '--dry-run');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').length).toBeGreaterThan(0);
+  });
 
   it('runs a plan (sweep expanded, two seeds) and summarises mean ± std over seeds; a rerun reuses the runs', async () => {
     const out = join(tmp.path, 'exp');
