@@ -30,6 +30,16 @@ describe('the model of a round (demo)', () => {
 
   const options = () => page.$$eval('[data-testid=model-settings] [data-option]', (ls) => ls.map((l) => l.getAttribute('data-option')));
   const round = (n: number) => JSON.parse(readFileSync(join(roundDir(demo, n), 'round.json'), 'utf8')) as { model: string; warmStartFrom: number | null; epoch: number };
+  /** The evidence panel's own-weight cells ("source / target", one per modality): `count` of them,
+   *  each side's summing to 1 within `tolerance` (each shown rounded to three decimals). */
+  const expectOwnWeights = async (count: number, tolerance: number) => {
+    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
+    expect(cells).toHaveLength(count);
+    for (const side of [0, 1]) {
+      const w = cells.map((c) => Number(c.split(' / ')[side]));
+      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(tolerance);
+    }
+  };
 
   it('offers every model with its own generated settings, trains a round with MCLEA and names it', async () => {
     await page.click('[data-testid=settings-summary]');
@@ -83,12 +93,7 @@ describe('the model of a round (demo)', () => {
     await page.click('[data-testid=tab-rounds]'); // back to the review
     await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
     // the fused modalities (relations, attributes): source / target weights, each side's summing to 1
-    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
-    expect(cells).toHaveLength(2);
-    for (const side of [0, 1]) {
-      const w = cells.map((c) => Number(c.split(' / ')[side]));
-      expect(Math.abs(w[0]! + w[1]! - 1)).toBeLessThan(0.002);
-    }
+    await expectOwnWeights(2, 0.002);
     expect(await page.$$eval('.modalities td.contribution', (tds) => tds.map((t) => t.textContent!.trim()).filter(Boolean))).toEqual([]);
     expect(app.problems).toEqual([]);
   });
@@ -107,12 +112,7 @@ describe('the model of a round (demo)', () => {
     await page.click('[data-testid=tab-rounds]');
     await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
     // structure, relations, attributes and numbers: source / target weights, each side's summing to 1
-    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
-    expect(cells).toHaveLength(4);
-    for (const side of [0, 1]) {
-      const w = cells.map((c) => Number(c.split(' / ')[side]));
-      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(0.004);
-    }
+    await expectOwnWeights(4, 0.004);
     expect(app.problems).toEqual([]);
   });
 
@@ -132,12 +132,7 @@ describe('the model of a round (demo)', () => {
     await page.click('[data-testid=tab-rounds]');
     await page.waitForSelector('[data-testid=evidence][data-ready]:not([data-ready=""])');
     // DMAFF's weights of the attributes and the structure: source / target, each side's summing to 1
-    const cells = await page.$$eval('[data-testid=entity-weight]', (tds) => tds.map((t) => t.textContent!.trim()));
-    expect(cells).toHaveLength(2);
-    for (const side of [0, 1]) {
-      const w = cells.map((c) => Number(c.split(' / ')[side]));
-      expect(Math.abs(w[0]! + w[1]! - 1)).toBeLessThan(0.002);
-    }
+    await expectOwnWeights(2, 0.002);
     expect(app.problems).toEqual([]);
   });
 });

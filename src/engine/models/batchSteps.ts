@@ -3,7 +3,7 @@
 // cosine schedule with warm-up, gradients clipped by their joint norm, and the iterative variant's
 // second stage from il-start (lr/5, a new optimizer and schedule over 3 × the remaining epochs).
 import type { AdamW } from '../nn/adamw';
-import { ADAMW_DEFAULTS } from '../nn/adamw';
+import { ADAMW_DEFAULTS, gradientsByName } from '../nn/adamw';
 import { clipByGlobalNorm, cosineWithWarmup } from '../nn/schedule';
 import { tf } from '../runtime/tf';
 import type { BatchPlan } from './types';
@@ -48,13 +48,10 @@ export class BatchSteps {
     const e = plan.epoch;
     if (o.iterative !== 'off' && e === o.ilStart && e > 0) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
     const stage = this.stage(e);
-    const vars = [...this.params.values()];
     let total = 0;
     plan.batches.forEach(([at, size], b) => {
       const rows = plan.rows.subarray(at, at + 2 * size);
-      const { value, grads: byVar } = tf.variableGrads(() => loss(rows, size, (o.seed * 1000003 + e * 1009 + b) >>> 0), vars);
-      const grads: Record<string, tf.Tensor> = {};
-      for (const [name, v] of this.params) if (byVar[v.name]) grads[name] = byVar[v.name]!;
+      const { value, grads } = gradientsByName(this.params, () => loss(rows, size, (o.seed * 1000003 + e * 1009 + b) >>> 0));
       total += value.dataSync()[0]!;
       value.dispose();
       const clipped = o.clip > 0 ? clipByGlobalNorm(grads, o.clip) : grads;

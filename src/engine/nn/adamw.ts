@@ -13,6 +13,15 @@ export interface AdamWOptions {
 
 export const ADAMW_DEFAULTS: AdamWOptions = { lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 };
 
+/** The value of `loss` and its gradient for each of `params` by its name (what AdamW.apply takes; a
+ *  parameter the loss does not reach has none). The caller disposes both. */
+export function gradientsByName(params: Map<string, tf.Variable>, loss: () => tf.Scalar): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  const { value, grads: byVar } = tf.variableGrads(loss, [...params.values()]);
+  const grads: Record<string, tf.Tensor> = {};
+  for (const [name, v] of params) if (byVar[v.name]) grads[name] = byVar[v.name]!;
+  return { value, grads };
+}
+
 export class AdamW {
   step = 0;
   readonly m = new Map<string, tf.Variable>();

@@ -7,7 +7,7 @@
 // `iterative` option.
 import type { ClameaOptions } from '../../../shared/models/clamea';
 import type { Features } from '../../features/build';
-import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { AdamW, ADAMW_DEFAULTS, gradientsByName } from '../../nn/adamw';
 import { mulberry32, permutation } from '../../random';
 import { tf } from '../../runtime/tf';
 import type { Modality } from '../modalities';
@@ -67,7 +67,6 @@ export class ClameaModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): number {
-    const vars = [...this.params.values()];
     const triples = this.tripleBatches(plan.epoch);
     const steps = Math.max(triples.length, plan.batches.length);
     let total = 0;
@@ -75,10 +74,8 @@ export class ClameaModel implements AlignmentModel {
       const [at, size] = plan.batches[s % plan.batches.length]!;
       const rows = plan.rows.subarray(at, at + 2 * size);
       const seed = (this.options.seed * 1000003 + plan.epoch * 1009 + s) >>> 0;
-      const { value, grads } = tf.variableGrads(() => this.batchLoss(rows, triples[s] ?? new Int32Array(0), seed), vars);
-      const byName: Record<string, tf.Tensor> = {};
-      for (const [name, v] of this.params) if (grads[v.name]) byName[name] = grads[v.name]!;
-      this.optimizer.apply(byName);
+      const { value, grads } = gradientsByName(this.params, () => this.batchLoss(rows, triples[s] ?? new Int32Array(0), seed));
+      this.optimizer.apply(grads);
       total += value.dataSync()[0]!;
       tf.dispose([value, ...Object.values(grads)]);
     }

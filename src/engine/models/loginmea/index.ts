@@ -5,7 +5,7 @@
 // every row anyway.
 import type { LoginmeaOptions } from '../../../shared/models/loginmea';
 import type { Features } from '../../features/build';
-import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
+import { AdamW, ADAMW_DEFAULTS, gradientsByName } from '../../nn/adamw';
 import { icl } from '../../nn/losses';
 import { l2normalize } from '../../nn/ops';
 import { infoNce } from './loss';
@@ -37,7 +37,7 @@ export class LoginmeaModel implements AlignmentModel {
     const o = this.options;
     // as MCLEA's: `if epoch == epoch >= il_start` holds at every epoch from il_start on (methods.md §4)
     if (o.recreateOptimizer && plan.epoch >= o.ilStart) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
-    const { value, grads } = tf.variableGrads(() => {
+    const { value, grads } = gradientsByName(this.params, () => {
       // each batch's rows of each column block, then normalised: never all entities × 2,400 columns
       const f = this.encoder.forwardPieces();
       const rowsOf = (rows: Int32Array) => l2normalize(this.encoder.rowsOf(f, rows));
@@ -48,10 +48,8 @@ export class LoginmeaModel implements AlignmentModel {
         loss = tf.add(loss, o.loss === 'icl' ? icl(l, r, o.tau) : infoNce(l, r, o.tau));
       }
       return loss as tf.Scalar;
-    }, [...this.params.values()]);
-    const byName: Record<string, tf.Tensor> = {};
-    for (const [name, v] of this.params) if (grads[v.name]) byName[name] = grads[v.name]!;
-    this.optimizer.apply(byName);
+    });
+    this.optimizer.apply(grads);
     const loss = value.dataSync()[0]!;
     tf.dispose([value, ...Object.values(grads)]);
     return loss;
