@@ -67,6 +67,31 @@ describe('features', () => {
     expect([...f.coverage.attributes]).toEqual([1, 1, 1, 0, 1, 0]);
   });
 
+  it("turns each entity's attribute sentence into character trigrams weighted by tf-idf over the entities, unit rows", () => {
+    const g = buildFeatures(pair, { ...DEFAULT_SETTINGS, attributeTextDims: 1 << 20 }); // no hash collisions in so few n-grams
+    const hash = (s: string) => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+      return (h >>> 0) % (1 << 20);
+    };
+    const row = (r: number) =>
+      new Map(
+        Array.from({ length: g.attributeText.indptr[r + 1]! - g.attributeText.indptr[r]! }, (_, k) => [
+          g.attributeText.indices[g.attributeText.indptr[r]! + k]!,
+          g.attributeText.values[g.attributeText.indptr[r]! + k]!,
+        ]),
+      );
+    // a: "height is 2", b: "height is 4", c: "born is 1990-07-01", A: "height" (a name without a value)
+    expect([...f.coverage.attributes]).toEqual([1, 1, 1, 0, 1, 0]);
+    for (const r of [0, 1, 2, 4]) expect([...row(r).values()].reduce((s, x) => s + x * x, 0)).toBeCloseTo(1, 5);
+    for (const r of [3, 5]) expect(row(r).size).toBe(0);
+    // over the six entities: "hei" is in three sentences (a, b, A): idf log(6/3); "s 2" only in a's: log(6)
+    const a = row(0);
+    expect(a.get(hash('hei'))! / a.get(hash('s 2'))!).toBeCloseTo(Math.log(6 / 3) / Math.log(6), 5);
+    expect(row(2).get(hash('990'))).toBeGreaterThan(0); // the value is in the sentence as written
+    expect(row(4).has(hash(' is'))).toBe(false); // A's sentence is its attribute's name alone
+  });
+
   it('z-normalises numeric values per graph and attribute, parsing dates as decimal years', () => {
     expect(parseNumeric('1990-07-01')).toBeCloseTo(1990.5, 5);
     expect(parseNumeric('1982')).toBe(1982);

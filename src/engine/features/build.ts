@@ -284,7 +284,8 @@ function attributeSentences(pair: KgPair, rows: number, settings: FeatureSetting
     }
     return c;
   });
-  // document frequencies: an n-gram every sentence has (" is ", ", ") tells no entity from another
+  // document frequencies over every entity (one without attributes: an empty sentence): an n-gram
+  // most sentences have (" is ", ", ") weighs little
   const df = new Float64Array(settings.attributeTextDims);
   for (const c of counts) for (const col of c.keys()) df[col]!++;
   const r: number[] = [];
