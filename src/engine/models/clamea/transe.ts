@@ -78,7 +78,8 @@ export interface TripleSample {
 /** The triples `pick` (indices into `t`) and one corruption each, drawn with `seed`: its head or its
  *  tail (half each) swapped for a random entity of the graph whose list holds the triple (`rows1`:
  *  the first graph's rows are 0..rows1−1). MSNEA also redraws a corruption that is a true triple (up to ten
- *  times); at ~20 triples per entity a uniform draw is one with odds of about 1 in 1,000, so we do not. */
+ *  times); with ~22 triples per entity among ~27,000 a uniform draw lands on one rarely (our estimate:
+ *  about 1 in 1,000, not measured), so we do not. */
 export function sampleTriples(t: Triples, pick: Int32Array, rows: number, rows1: number, seed: number): TripleSample {
   const draw = mulberry32(seed);
   const size = pick.length;
