@@ -18,7 +18,7 @@ import { kernelImplementation } from '../engine/runtime/native';
 import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/runtime/pool';
 import { proposals } from '../engine/curation/propose';
 import { BACKENDS, initBackend, type BackendName } from '../engine/runtime/tf';
-import { Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
+import { firstMerge, MERGE_EVERY, Trainer, type Evaluation, type TrainOptions } from '../engine/training/trainer';
 import { splitOptions } from '../shared/models/split';
 import { modelFlagsHelp, modelFlagTable, modelOptionsFrom, UsageError } from './modelFlags';
 
@@ -141,6 +141,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     v.json,
     `backend ${backend}, ${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`,
   );
+  const merge = firstMerge(options);
+  if (merge !== null && merge > options.epochs)
+    say(
+      v.json,
+      `--iterative ${options.iterative} merges pseudo-labels every ${MERGE_EVERY} epochs from --il-start ${options.ilStart}, first after epoch ${merge}: this run of ${options.epochs} epochs merges none`,
+    );
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   const final = await trainRun(

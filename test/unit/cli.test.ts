@@ -219,6 +219,14 @@ describe('mmea train / eval / propose', () => {
   afterAll(tmp.cleanup);
   const out = join(tmp.path, 'run');
 
+  it('says when --iterative can merge no pseudo-label in the run, and not when it can', async () => {
+    const short = await mmea('train', '--data', DEMO_DATASET, '--out', join(tmp.path, 'it-short'), '--model', 'mclea', '--epochs', '2', '--iterative', 'mnn', '--il-start', '0', '--json');
+    expect(short.code).toBe(0);
+    expect(short.stderr).toContain('--iterative mnn merges pseudo-labels every 50 epochs from --il-start 0, first after epoch 50: this run of 2 epochs merges none');
+    const plain = await mmea('train', '--data', DEMO_DATASET, '--out', join(tmp.path, 'it-off'), '--model', 'mclea', '--epochs', '2', '--json');
+    expect(plain.stderr).not.toContain('merges none');
+  });
+
   it('trains on a dataset folder and prints the documented result as the last JSON line', async () => {
     const r = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--epochs', '8', '--check-point', '4', '--json');
     expect(r.code).toBe(0);

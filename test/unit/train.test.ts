@@ -15,7 +15,7 @@ import { optionsOf, type OptionsOf } from '../../src/shared/models';
 import { kernelThreads, setKernelThreads, workerCount } from '../../src/engine/runtime/pool';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import type { Metrics } from '../../src/engine/training/evaluate';
-import { Trainer } from '../../src/engine/training/trainer';
+import { firstMerge, Trainer } from '../../src/engine/training/trainer';
 import { DEMO_DATASET, tempDir } from '../helpers';
 
 let features: Features;
@@ -83,6 +83,25 @@ describe('HUMEA training on the demo slice', () => {
       const want = selectOn === 'l2r' ? leftFirst : onAverage;
       expect(r.validationSelected).toBe(want);
       expect(r.bestOnTest).toBe(want);
+    } finally {
+      t.dispose();
+    }
+  });
+
+  it('merges pseudo-labels first after the epoch firstMerge names, and not before', async () => {
+    expect(firstMerge({ iterative: 'off', ilStart: 0, semiLearnStep: 5 })).toBeNull();
+    expect(firstMerge({ iterative: 'mnn', ilStart: 20, semiLearnStep: 5 })).toBe(50);
+    expect(firstMerge({ iterative: 'mnn', ilStart: 49, semiLearnStep: 5 })).toBe(50);
+    expect(firstMerge({ iterative: 'mnn', ilStart: 50, semiLearnStep: 5 })).toBe(100);
+    expect(firstMerge({ iterative: 'calibrated', ilStart: 250, semiLearnStep: 5 })).toBe(300);
+    expect(firstMerge({ iterative: 'mnn', ilStart: 0, semiLearnStep: 7 })).toBe(350); // 50 and 7 meet at 350
+    const t = new Trainer(features, optionsOf({ model: 'mclea', epochs: 50, checkPoint: 50, iterative: 'mnn', ilStart: 0 }));
+    try {
+      const pairs: number[] = [];
+      await t.run({ onEpoch: (e) => pairs.push(e.trainPairs) });
+      const seeds = features.split.train.length / 2;
+      expect(pairs.slice(0, 49).every((p) => p === seeds)).toBe(true);
+      expect(pairs[49]).toBeGreaterThan(seeds); // epoch 50: the first merge
     } finally {
       t.dispose();
     }

@@ -26,6 +26,20 @@ export interface Evaluation {
   weights: Record<string, number>;
 }
 
+/** Pseudo-labels are merged into the training pairs every this many epochs (the references'
+ *  schedule, methods.md §0.7); candidates are gathered every `semiLearnStep` epochs between. */
+export const MERGE_EVERY = 50;
+
+/** The epoch (counted from 1) after which a run with these options first merges pseudo-labels; null
+ *  when it takes none. A run shorter than that trains as if `iterative` were off. */
+export function firstMerge(o: Pick<ModelOptions, 'iterative' | 'ilStart' | 'semiLearnStep'>): number | null {
+  if (o.iterative === 'off') return null;
+  // iterate() looks only at epochs that are multiples of semiLearnStep, and merges at multiples of 50
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const every = (MERGE_EVERY * o.semiLearnStep) / gcd(MERGE_EVERY, o.semiLearnStep);
+  return Math.ceil((o.ilStart + 1) / every) * every;
+}
+
 /** The MRR a protocol reads from `m`: both directions' mean (ours), or left to right alone
  *  (MSNEA's and CLAMEA's); it selects the epoch on validation and the best on test. */
 export function protocolMrr(m: Metrics, selectOn: 'both' | 'l2r'): number {
@@ -206,9 +220,9 @@ export class Trainer {
     const o = this.options;
     if (o.iterative === 'off' || e < o.ilStart || (e + 1) % o.semiLearnStep !== 0) return;
     const mnn = this.pseudoCandidates();
-    if ((e + 1) % 50 === 5 || !this.candidates) this.candidates = mnn;
+    if ((e + 1) % MERGE_EVERY === 5 || !this.candidates) this.candidates = mnn;
     else for (const [l, r] of this.candidates) if (mnn.get(l) !== r) this.candidates.delete(l);
-    if ((e + 1) % 50 !== 0) return;
+    if ((e + 1) % MERGE_EVERY !== 0) return;
     let merged = [...this.candidates];
     // §8's calibration: keep a pair only if the previous merge round proposed it too
     if (o.iterative === 'calibrated') merged = merged.filter(([l, r]) => this.previousMerge.get(l) === r);
