@@ -16,9 +16,15 @@ export class EntityWeighted {
 
   /** The embeddings of `joint`, `mods` (in `present` order) and `weights` (rows × present). */
   embeddings(present: Modality[], joint: tf.Tensor2D, mods: tf.Tensor2D[], weights: tf.Tensor2D): Embeddings {
-    const mean = tf.tidy(() => tf.mean(weights, 0).dataSync());
-    this.mean = Object.fromEntries(present.map((m, k) => [m, mean[k]!]));
+    this.keep(present, weights);
     return { joint, mods: new Map(present.map((m, k) => [m, mods[k]!])), concatenated: true, entityWeights: { modalities: present, weights } };
+  }
+
+  /** Keeps the mean of `weights` (rows × `modalities`), for a model whose embeddings() builds its
+   *  own Embeddings (its weights over some of its modalities, its joint no weighted concatenation). */
+  keep(modalities: Modality[], weights: tf.Tensor2D): void {
+    const mean = tf.tidy(() => tf.mean(weights, 0).dataSync());
+    this.mean = Object.fromEntries(modalities.map((m, k) => [m, mean[k]!]));
   }
 
   /** A step changes the weights: the kept mean is stale. */
@@ -26,7 +32,8 @@ export class EntityWeighted {
     this.mean = null;
   }
 
-  /** Each modality's mean per-entity weight: the kept one (used once), else from `embed()`'s. */
+  /** Each weighted modality's mean per-entity weight: the kept one (used once), else from
+   *  `embed()`'s. */
   meanWeights(embed: () => Embeddings): Record<string, number> {
     if (!this.mean) disposeEmbeddings(embed());
     const w = this.mean!;

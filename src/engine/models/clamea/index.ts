@@ -10,6 +10,7 @@ import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS, gradientsByName } from '../../nn/adamw';
 import { mulberry32, permutation } from '../../random';
 import { tf } from '../../runtime/tf';
+import { EntityWeighted } from '../embeddings';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
 import { msneaLoss } from './loss';
@@ -24,6 +25,7 @@ export class ClameaModel implements AlignmentModel {
   readonly encoder: Clamea;
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
+  private readonly weighted = new EntityWeighted();
 
   constructor(
     readonly features: Features,
@@ -67,6 +69,7 @@ export class ClameaModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): number {
+    this.weighted.clear();
     const triples = this.tripleBatches(plan.epoch);
     const steps = Math.max(triples.length, plan.batches.length);
     let total = 0;
@@ -107,17 +110,18 @@ export class ClameaModel implements AlignmentModel {
     const [joint, ...rest] = this.forwardAll((f) => [f.joint, ...f.hat, ...(f.weights ? [f.weights] : [])]);
     const out: Embeddings = { joint: joint!, mods: new Map(this.present.map((m, k) => [m, rest[k]!])), concatenated: false };
     // each entity's own DMAFF weights of its attributes and its structure
-    if (rest.length > M) out.entityWeights = { modalities: ['att', 'gph'], weights: rest[M]! };
+    if (rest.length > M) {
+      out.entityWeights = { modalities: ['att', 'gph'], weights: rest[M]! };
+      this.weighted.keep(['att', 'gph'], rest[M]!);
+    }
     return out;
   }
 
-  /** The mean DMAFF weights of attributes and structure (1 for a modality outside that fusion). */
+  /** The mean DMAFF weights of attributes and structure (kept from the evaluation's embeddings()), 1
+   *  for a modality outside that fusion or without it. */
   modalityWeights(): Record<string, number> {
-    const [w] = this.forwardAll((f) => (f.weights ? [tf.sum(f.weights, 0, true) as tf.Tensor2D] : []));
-    const sums = w ? tf.tidy(() => tf.sum(w, 0).dataSync()) : null;
-    w?.dispose();
-    const N = this.features.rows;
-    return Object.fromEntries(this.present.map((m) => [m, sums && (m === 'att' || m === 'gph') ? sums[m === 'att' ? 0 : 1]! / N : 1]));
+    const w = this.encoder.fuses ? this.weighted.meanWeights(() => this.embeddings()) : {};
+    return Object.fromEntries(this.present.map((m) => [m, w[m] ?? 1]));
   }
 
   dispose(): void {

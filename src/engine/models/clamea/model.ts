@@ -122,6 +122,11 @@ export class Clamea {
     return { rows: f.rows, cols: csr.cols, indptr, indices: Int32Array.from(keep, (p) => csr.indices[p]!), values: Float32Array.from(keep, (p) => csr.values[p]!) };
   }
 
+  /** Whether DMAFF fuses the attributes with the structure (then each entity has its own weights of the two). */
+  get fuses(): boolean {
+    return this.fusions.has('att');
+  }
+
   /** The VAEs' targets: every present modality and every DMAFF fusion. */
   private latents(): Latent[] {
     return [...this.present, ...[...this.fusions.keys()].map((m) => `${m}+gph` as Latent)];
