@@ -7,7 +7,7 @@
 // each B × B score matrix (5.3 M scores) passes ten element-wise ops forward and as many backward, so
 // on CPU backends the value and the gradient are one loop over S from the native product (as
 // LoginMEA's InfoNCE); the tfjs formula stays for the other backends and is the tests' reference.
-import { nativeABt, nativeGemmOn, transposed } from '../../nn/gemm';
+import { nativeGemmOn, nativeScoresLoss } from '../../nn/gemm';
 import { l2normalize, matMul } from '../../nn/ops';
 import { tf } from '../../runtime/tf';
 
@@ -22,14 +22,10 @@ export function msneaLoss(left: tf.Tensor2D, right: tf.Tensor2D, margin: number,
   return tf.mean(tf.add(negative, positive)) as tf.Scalar;
 }
 
-/** The same loss written out: with S = l rᵀ, dS_ij = 2 S_ij / B² off the diagonal and
- *  −2 max(γ − S_ii, 0) / B² on it; dl = dS r, dr = dSᵀ l. */
+/** The same loss written out: with S = l rᵀ, ∂S_ij = 2 S_ij / B² off the diagonal and
+ *  −2 max(γ − S_ii, 0) / B² on it. */
 function nativeLoss(l: tf.Tensor2D, r: tf.Tensor2D, margin: number): tf.Scalar {
-  const [B, D] = l.shape;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const ld = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const rd = (args[1] as tf.Tensor).dataSync() as Float32Array;
-    const S = nativeABt(ld, rd, B, D)!; // B × B, becomes dS in place
+  return nativeScoresLoss(l, r, (S, B) => {
     let loss = 0;
     const scale = 2 / (B * B);
     for (let i = 0; i < B; i++) {
@@ -46,16 +42,6 @@ function nativeLoss(l: tf.Tensor2D, r: tf.Tensor2D, margin: number): tf.Scalar {
         }
       }
     }
-    return {
-      value: tf.scalar(loss / (B * B)),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync()[0]!;
-        if (g !== 1) for (let k = 0; k < S.length; k++) S[k]! *= g;
-        const dl = nativeABt(S, transposed(rd, B, D), D, B)!;
-        const dr = nativeABt(transposed(S, B, B), transposed(ld, B, D), D, B)!;
-        return [tf.tensor2d(dl, [B, D]), tf.tensor2d(dr, [B, D])];
-      },
-    };
+    return loss / (B * B);
   });
-  return f(l, r) as tf.Scalar;
 }

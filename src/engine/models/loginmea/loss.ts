@@ -3,7 +3,7 @@
 // 2,400-d rows: three products of ~26 GFLOP each per step, which the native dense kernels (nn/gemm.ts,
 // both threads) run several times faster than tfjs's matMul on wasm; the tfjs formula stays for the
 // other backends and is the tests' reference.
-import { nativeABt, nativeGemmOn, transposed } from '../../nn/gemm';
+import { nativeGemmOn, nativeScoresLoss } from '../../nn/gemm';
 import { matMul } from '../../nn/ops';
 import { tf } from '../../runtime/tf';
 
@@ -16,15 +16,12 @@ export function infoNce(l: tf.Tensor2D, r: tf.Tensor2D, tau: number, kernel: 'au
   return tf.mean(tf.sub(tf.logSumExp(scores, 1), positive)) as tf.Scalar;
 }
 
-/** The same loss with its value and gradients written out: with S = l rᵀ / τ and p = softmax(S) by
- *  rows, loss = mean_i(logsumexp(S_i) − S_ii), dS = (p − I) / B, dl = dS r / τ, dr = dSᵀ l / τ. */
+/** The same loss written out: with S = l rᵀ / τ and p = softmax(S) by rows,
+ *  loss = mean_i(logsumexp(S_i) − S_ii) and ∂(l rᵀ) = (p − I) / (B τ). */
 function nativeInfoNce(l: tf.Tensor2D, r: tf.Tensor2D, tau: number): tf.Scalar {
-  const [B, D] = l.shape;
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const ld = (args[0] as tf.Tensor).dataSync() as Float32Array;
-    const rd = (args[1] as tf.Tensor).dataSync() as Float32Array;
-    const S = nativeABt(ld, rd, B, D)!; // B × B, becomes p in place
+  return nativeScoresLoss(l, r, (S, B) => {
     let loss = 0;
+    const scale = 1 / (B * tau);
     for (let i = 0; i < B; i++) {
       const row = S.subarray(i * B, (i + 1) * B);
       let max = -Infinity;
@@ -34,19 +31,9 @@ function nativeInfoNce(l: tf.Tensor2D, r: tf.Tensor2D, tau: number): tf.Scalar {
       for (let j = 0; j < B; j++) z += row[j] = Math.exp(row[j]! - max);
       loss += max + Math.log(z) - positive;
       for (let j = 0; j < B; j++) row[j]! /= z;
+      row[i]! -= 1;
+      for (let j = 0; j < B; j++) row[j]! *= scale;
     }
-    return {
-      value: tf.scalar(loss / B),
-      gradFunc: (dy: tf.Tensor) => {
-        const scale = dy.dataSync()[0]! / (B * tau);
-        const dS = S; // p − I, scaled: dl = dS r, dr = dSᵀ l
-        for (let i = 0; i < B; i++) dS[i * B + i]! -= 1;
-        for (let x = 0; x < dS.length; x++) dS[x]! *= scale;
-        const dl = nativeABt(dS, transposed(rd, B, D), D, B)!;
-        const dr = nativeABt(transposed(dS, B, B), transposed(ld, B, D), D, B)!;
-        return [tf.tensor2d(dl, [B, D]), tf.tensor2d(dr, [B, D])];
-      },
-    };
+    return loss / B;
   });
-  return f(l, r) as tf.Scalar;
 }
