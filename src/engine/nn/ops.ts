@@ -1,11 +1,14 @@
 // Differentiable tensor operations the model is built from, each with its gradient written so that
 // it stays fast on every backend (environment.md): no matMul with transposeA/B (10–40× slower on
 // wasm, and what tf.matMul's own gradient uses), no tf.gather gradient (missing on wasm), sparse
-// aggregation through the kernels in kernels.ts.
+// aggregation through the kernels in kernels.ts. On the device path (runtime/kernelPath.ts) the
+// sparse layers and row scatters are nn/device.ts's tfjs formulations instead: no host read.
 import { nativeDenseOn } from '../runtime/native';
 import { nativeABt, nativeGemmOn, transposed } from './gemm';
 import { shareable, sharedF32, splitRows } from '../runtime/pool';
+import { onDevice } from '../runtime/kernelPath';
 import { currentBackend, tf } from '../runtime/tf';
+import { gatDevice, rreaDevice, spmmDevice } from './device';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
 
@@ -54,6 +57,7 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** Rows of a constant sparse matrix times a dense weight matrix (in × C); gradient for the weights. */
 export function spmm(x: SparseRows, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
+  if (onDevice()) return spmmDevice(x, W);
   const [inDims, C] = W.shape;
   const f = tf.customGrad((w) => {
     let out = memo?.get(key) as Float32Array | undefined;
@@ -72,6 +76,7 @@ export function spmm(x: SparseRows, W: tf.Tensor2D, memo?: Memo, key = ''): tf.T
 /** One GAT layer (kernels.ts gatForward) over `graph`; X is (rows × D), w heads × D, a heads × 2D;
  *  `wLeft` (heads × D): MPSEA's multi-weight layer, the node's own weight in its attention scalar. */
 export function gatLayer(X: tf.Tensor2D, w: tf.Tensor2D, a: tf.Tensor2D, graph: AggGraph, memo?: Memo, key = '', wLeft?: tf.Tensor2D): tf.Tensor2D {
+  if (onDevice()) return gatDevice(X, w, a, graph, wLeft);
   const D = X.shape[1];
   const heads = w.shape[0];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -133,6 +138,7 @@ export function fuse(mods: tf.Tensor2D[], weights: tf.Tensor1D): tf.Tensor2D {
 
 /** x · W for a constant x (features): only W gets a gradient (xᵀ · dy, transposed explicitly). */
 export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = ''): tf.Tensor2D {
+  if (onDevice()) return tf.matMul(x, W); // the memo holds host arrays; a device's matMul gradient is fine
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [w, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
     save([x]); // a tensor the gradient needs must be saved: the tape disposes the others
@@ -147,6 +153,7 @@ export function constMatMul(x: tf.Tensor2D, W: tf.Tensor2D, memo?: Memo, key = '
 /** One RREA layer (rrea.ts) over `graph`: H (rows × d), the relation table (relations × d), the
  *  attention kernel k (d); its output is already through tanh. */
 export function rreaLayer(H: tf.Tensor2D, rel: tf.Tensor2D, k: tf.Tensor1D, graph: RelationGraph): tf.Tensor2D {
+  if (onDevice()) return rreaDevice(H, rel, k, graph);
   const d = H.shape[1];
   const f = tf.customGrad((h, r, kt) => {
     const hd = shareable((h as tf.Tensor).dataSync() as Float32Array); // read by the forward and the backward
@@ -179,8 +186,9 @@ function setsOf(graph: RelationGraph, rel: tf.Tensor2D): RreaSets {
 }
 
 /** Σ of the rows of `g` that map to the same target row (the gradient of a gather by `at`):
- *  plain TypeScript, as wasm has no UnsortedSegmentSum. */
+ *  plain TypeScript on the host path, as wasm has no UnsortedSegmentSum; the backend's on a device. */
 export function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number): tf.Tensor2D {
+  if (onDevice()) return tf.tidy(() => tf.unsortedSegmentSum(g, tf.tensor1d(at, 'int32'), targets));
   const d = g.shape[1];
   const src = g.dataSync();
   const out = new Float32Array(targets * d);
@@ -199,6 +207,7 @@ export function detach<X extends tf.Tensor>(x: X): X {
 
 /** Rows `rows` of x (repeats allowed), with scatterAddRows as the gradient (tf.gather has none on wasm). */
 export function takeRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  if (onDevice()) return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32')));
   const f = tf.customGrad((t) => ({
     value: tf.gather(t as tf.Tensor2D, rows),
     gradFunc: (dy) => scatterAddRows(dy as tf.Tensor2D, rows, x.shape[0]),

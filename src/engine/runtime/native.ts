@@ -5,6 +5,9 @@
 // loss heads of models/heads/): its typed view lives with that model code, not here.
 import { appFile, nodeRequire } from '../modules';
 import type { SparseRows } from './layouts';
+import { isCpuBackend, onDevice } from './kernelPath';
+
+export { isCpuBackend };
 
 /** native/kernels.cc: the GAT layer's and the RREA layer's row kernels, the same arithmetic as
  *  nn/kernels.ts and nn/rrea.ts. */
@@ -77,15 +80,15 @@ export function nativeDense(): NativeDense | null {
   return load<NativeDense>('dense');
 }
 
-/** Whether a tensor backend computes on this CPU (wasm, cpu): there the native dense kernels replace
- *  tfjs's products and the kernel workers take batches; a GPU backend keeps its own work. */
-export function isCpuBackend(backend: string | null): backend is 'wasm' | 'cpu' {
-  return backend === 'wasm' || backend === 'cpu';
+/** Whether the host kernels run: a CPU backend, and the kernel path not forced to 'device'
+ *  (runtime/tf.ts KERNEL_PATHS). Then the native dense kernels and the kernel workers take work. */
+export function hostKernelsOn(backend: string | null): backend is 'wasm' | 'cpu' {
+  return isCpuBackend(backend) && !onDevice();
 }
 
-/** The native dense kernels when they are built and `backend` is a CPU backend, else null. */
+/** The native dense kernels when they are built and the host kernels run on `backend`, else null. */
 export function nativeDenseOn(backend: string | null): NativeDense | null {
-  return isCpuBackend(backend) ? nativeDense() : null;
+  return hostKernelsOn(backend) ? nativeDense() : null;
 }
 
 /** 'native' or 'typescript': which GAT kernels this process runs (printed and recorded by runs). */

@@ -3,6 +3,7 @@
 // Model code only uses the `tf` namespace exported here, never a backend's own API.
 import * as tf from '@tensorflow/tfjs';
 import { nodeRequire } from '../modules';
+import { noteBackend } from './kernelPath';
 
 export { tf };
 
@@ -59,6 +60,7 @@ export async function initBackend(prefer?: BackendName | 'auto'): Promise<Backen
     if (await tryBackend(name)) {
       await tf.ready();
       chosen = name;
+      noteBackend(name);
       return name;
     }
   }
@@ -68,4 +70,24 @@ export async function initBackend(prefer?: BackendName | 'auto'): Promise<Backen
 /** The backend initBackend picked (null before). */
 export function currentBackend(): BackendName | null {
   return chosen;
+}
+
+let hostReads = 0;
+let counting = false;
+
+/**
+ * Counts the tensor reads to the host (dataSync, data, arraySync, array, buffer…: every one goes
+ * through the engine's read or readSync) from the first call on. The device path's tests and
+ * bench/gpu.mjs read it around a training step, which must make none.
+ */
+export function hostReadCount(): number {
+  if (!counting) {
+    counting = true;
+    const engine = tf.engine() as unknown as { readSync(id: object): unknown; read(id: object): Promise<unknown> };
+    const readSync = engine.readSync.bind(engine);
+    const read = engine.read.bind(engine);
+    engine.readSync = (id) => (hostReads++, readSync(id));
+    engine.read = (id) => (hostReads++, read(id));
+  }
+  return hostReads;
 }
