@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { AlignmentModel, BatchPlan } from '../src/engine/models/types';
 
 export const ROOT = join(__dirname, '..');
 export const DEMO_DATASET = join(ROOT, 'resources', 'demo', 'dataset');
@@ -74,4 +75,12 @@ export function skipWithout(what: string, available: boolean): boolean {
   if (available) return false;
   if (process.env.CI) throw new Error(`${what} is missing on CI: the tests that need it would be skipped`);
   return true;
+}
+
+/** A model step's loss as a number: the step returns it as a scalar on the backend (read and disposed here). */
+export function stepLoss(model: AlignmentModel, plan: BatchPlan): number {
+  const value = model.step(plan);
+  const loss = value.dataSync()[0]!;
+  value.dispose();
+  return loss;
 }

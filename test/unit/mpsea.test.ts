@@ -10,7 +10,7 @@ import { createModel } from '../../src/engine/models/registry';
 import { l2normalize } from '../../src/engine/nn/ops';
 import { initBackend, tf } from '../../src/engine/runtime/tf';
 import { optionsOf } from '../../src/shared/models';
-import { DEMO_DATASET } from '../helpers';
+import { DEMO_DATASET, stepLoss } from '../helpers';
 
 let features: Features;
 beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('MPSEA', () => {
     // one step of each CPRL reading: the loss differs from w/o CPRL by the term
     const loss = (cprl: string) => {
       const m = model({ cprl });
-      const l = m.step(plan());
+      const l = stepLoss(m, plan());
       m.dispose();
       return l;
     };

@@ -43,17 +43,18 @@ export class BatchSteps {
 
   /** One epoch over `plan`: per batch, `loss(rows, size, dropoutSeed)` (rows: its left then its right
    *  rows) differentiated, clipped and stepped; returns the sum of the batches' losses. */
-  epoch(plan: BatchPlan, loss: (rows: Int32Array, size: number, dropoutSeed: number) => tf.Scalar): number {
+  epoch(plan: BatchPlan, loss: (rows: Int32Array, size: number, dropoutSeed: number) => tf.Scalar): tf.Scalar {
     const o = this.o;
     const e = plan.epoch;
     if (o.iterative !== 'off' && e === o.ilStart && e > 0) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
     const stage = this.stage(e);
-    let total = 0;
+    let total = tf.scalar(0);
     plan.batches.forEach(([at, size], b) => {
       const rows = plan.rows.subarray(at, at + 2 * size);
       const { value, grads } = gradientsByName(this.params, () => loss(rows, size, (o.seed * 1000003 + e * 1009 + b) >>> 0));
-      total += value.dataSync()[0]!;
-      value.dispose();
+      const sum = tf.add(total, value) as tf.Scalar;
+      tf.dispose([total, value]);
+      total = sum;
       const clipped = o.clip > 0 ? clipByGlobalNorm(grads, o.clip) : grads;
       // the scheduler's value for this step: the optimizer's steps taken in this stage
       this.optimizer.options = { ...this.optimizer.options, lr: stage.lr * cosineWithWarmup(this.optimizer.step, stage.steps, o.warmup) };

@@ -43,8 +43,10 @@ export interface AlignmentModel {
   readonly params: Map<string, tf.Variable>;
   /** the optimizer over `params` (its moments and step are checkpointed) */
   readonly optimizer: AdamW;
-  /** trains one epoch over `plan`; returns the epoch's loss (the sum over its batches) */
-  step(plan: BatchPlan): number;
+  /** trains one epoch over `plan`; returns the epoch's loss (the sum over its batches) as a scalar
+   *  on the backend, which the trainer reads when it reports: on the device path a step reads
+   *  nothing back to the host (runtime/kernelPath.ts) */
+  step(plan: BatchPlan): tf.Scalar;
   /** every entity's embeddings; `training`: as in a training step of epoch `epoch` (the curriculum
    *  groups by them), else evaluation mode */
   embeddings(training?: boolean, epoch?: number): Embeddings;

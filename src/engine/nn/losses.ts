@@ -12,12 +12,14 @@ import { l2normalize } from './ops';
 
 const LARGE = 1e9;
 
-/** Per batch size: the self-similarity mask (LARGE on the diagonal), the same mask placed over
- *  the intra-graph half of a B × 2B block, and the ICL target [I ‖ 0]. Kept across steps (a
- *  handful of sizes per run) instead of rebuilt in every loss. */
-const constants = new Map<number, { mask: tf.Tensor2D; blockMask: tf.Tensor2D; diag: tf.Tensor2D }>();
+/** Per backend and batch size: the self-similarity mask (LARGE on the diagonal), the same mask
+ *  placed over the intra-graph half of a B × 2B block, and the ICL target [I ‖ 0]. Kept across
+ *  steps (a handful of sizes per run) instead of rebuilt in every loss; by backend, as a tensor made
+ *  on another one would be moved (read back) at each use. */
+const constants = new Map<string, { mask: tf.Tensor2D; blockMask: tf.Tensor2D; diag: tf.Tensor2D }>();
 function constantsFor(B: number): { mask: tf.Tensor2D; blockMask: tf.Tensor2D; diag: tf.Tensor2D } {
-  let c = constants.get(B);
+  const key = `${tf.getBackend()} ${B}`;
+  let c = constants.get(key);
   if (!c || c.mask.isDisposed) {
     c = tf.tidy(() => {
       const mask = tf.mul(tf.eye(B), LARGE) as tf.Tensor2D;
@@ -27,7 +29,7 @@ function constantsFor(B: number): { mask: tf.Tensor2D; blockMask: tf.Tensor2D; d
         diag: tf.keep(tf.concat([tf.eye(B), tf.zeros([B, B])], 1) as tf.Tensor2D),
       };
     });
-    constants.set(B, c);
+    constants.set(key, c);
   }
   return c;
 }

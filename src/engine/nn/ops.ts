@@ -199,6 +199,14 @@ export function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number):
   return tf.tensor2d(out, [targets, d]);
 }
 
+/** x's values as a tensor the tape does not link to x: a constant, so x gets no gradient through it
+ *  at all (not a zero one: AdamW skips a parameter without gradient, as PyTorch does), with no host
+ *  read. The custom op's only input is a fresh scalar; its forward, untaped, clones x. */
+export function constantOf<X extends tf.Tensor>(x: X): X {
+  const f = tf.customGrad((d) => ({ value: tf.clone(x), gradFunc: () => tf.zerosLike(d as tf.Tensor) }));
+  return tf.tidy(() => f(tf.scalar(0))) as X;
+}
+
 /** x as a constant: the same values, no gradient to x (PyTorch's detach) and no host read. */
 export function detach<X extends tf.Tensor>(x: X): X {
   const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FeatureSettings, Features } from '../features/build';
 import { loadCheckpoint, recordedSplit, saveCheckpoint, type CheckpointSource } from './checkpoint';
 import type { BackendName } from '../runtime/tf';
+import { kernelPathName } from '../runtime/kernelPath';
 import { kernelImplementation, nativeDense } from '../runtime/native';
 import { kernelThreads } from '../runtime/pool';
 import { Trainer, type EpochLog, type Evaluation, type TrainOptions } from './trainer';
@@ -30,6 +31,10 @@ export interface RunResult {
   wallSeconds: number;
   peakRssMB: number;
   backend: BackendName;
+  /** where the engine's kernels ran: host (loops on the CPU) or device (tfjs ops on the backend) */
+  kernelPath: 'host' | 'device';
+  /** the most host reads any training step of this run made (0 on the device path) */
+  hostReadsPerStep: number;
   /** threads of the hand-written kernels (pool.ts) */
   threads: number;
   pseudoLabels: number;
@@ -76,6 +81,7 @@ export async function trainRun(
           backend: run.backend,
           threads: kernelThreads(),
           kernels: kernelImplementation(),
+          kernelPath: kernelPathName(),
           gemm: nativeDense()?.isa ?? null,
           modalities: trainer.model.present,
           split,
@@ -86,6 +92,7 @@ export async function trainRun(
     );
     let seconds = 0;
     let seen = 0;
+    let hostReads = 0;
     let lastEval: Evaluation | null = null;
     const result = await trainer.run(
       {
@@ -93,6 +100,7 @@ export async function trainRun(
           appendFileSync(log, JSON.stringify({ type: 'epoch', ...e }) + '\n');
           seconds += e.seconds;
           seen++;
+          hostReads = Math.max(hostReads, e.hostReads);
           hooks.onEpoch?.(e, ((options.epochs - e.epoch) * seconds) / seen, lastEval);
         },
         onEvaluation: async (e, selected) => {
@@ -114,6 +122,8 @@ export async function trainRun(
       wallSeconds: (performance.now() - t0) / 1000,
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       backend: run.backend,
+      kernelPath: kernelPathName(),
+      hostReadsPerStep: hostReads,
       threads: kernelThreads(),
       pseudoLabels: result.pseudoLabels,
       run: out,

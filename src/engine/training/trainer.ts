@@ -11,7 +11,7 @@ import { mulberry32, permutation } from '../random';
 import { disposeEmbeddings } from '../models/embeddings';
 import { createModel } from '../models/registry';
 import type { AlignmentModel } from '../models/types';
-import { tf } from '../runtime/tf';
+import { hostReadCount, tf } from '../runtime/tf';
 import { curriculumK, curriculumList } from './curriculum';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
 
@@ -51,6 +51,8 @@ export interface EpochLog {
   loss: number;
   seconds: number;
   trainPairs: number;
+  /** tensor reads to the host inside the model's training step: 0 on the device path */
+  hostReads: number;
 }
 
 export interface TrainHooks {
@@ -78,6 +80,8 @@ function side(pairs: Int32Array, k: 0 | 1): Int32Array {
 export class Trainer {
   readonly model: AlignmentModel;
   epoch = 0; // epochs done
+  /** the host reads of the last step (EpochLog.hostReads) */
+  stepReads = 0;
   /** training pairs: the seeds, then merged pseudo-labels */
   train: Int32Array;
   /** iterative training: candidates collected in the current window, and the last merge round's */
@@ -142,10 +146,29 @@ export class Trainer {
 
   /** One epoch of the model's training step over this epoch's batch plan; returns its loss. */
   step(): number {
-    const e = this.epoch;
-    const loss = this.model.step({ epoch: e, ...this.batchRows(this.epochPairs(e)) });
-    this.epoch++;
+    const value = this.stepValue();
+    const loss = value.dataSync()[0]!; // the epoch's one host read on the device path
+    value.dispose();
     return loss;
+  }
+
+  /** step() reading the loss asynchronously, as the run loop does: tfjs-backend-webgpu has no
+   *  synchronous read outside a browser. */
+  async stepAsync(): Promise<number> {
+    const value = this.stepValue();
+    const loss = (await value.data())[0]!;
+    value.dispose();
+    return loss;
+  }
+
+  private stepValue(): tf.Scalar {
+    const e = this.epoch;
+    const plan = { epoch: e, ...this.batchRows(this.epochPairs(e)) };
+    const reads = hostReadCount();
+    const value = this.model.step(plan);
+    this.stepReads = hostReadCount() - reads;
+    this.epoch++;
+    return value;
   }
 
   /** Normalised joint embeddings of every entity (evaluation mode). */
@@ -263,12 +286,12 @@ export class Trainer {
     const first = this.epoch;
     while (this.epoch < target) {
       const t0 = performance.now();
-      const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : this.step();
+      const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : await this.stepAsync();
       const e = this.epoch - 1;
       this.iterate(e);
       const dt = (performance.now() - t0) / 1000;
       seconds += dt;
-      hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2 });
+      hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2, hostReads: this.stepReads });
       const stop = hooks.shouldStop?.() ?? false;
       if (this.epoch % o.checkPoint === 0 || this.epoch === target || stop) {
         const t1 = performance.now();

@@ -68,19 +68,20 @@ export class ClameaModel implements AlignmentModel {
     return out;
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     this.weighted.clear();
     const triples = this.tripleBatches(plan.epoch);
     const steps = Math.max(triples.length, plan.batches.length);
-    let total = 0;
+    let total = tf.scalar(0);
     for (let s = 0; s < steps; s++) {
       const [at, size] = plan.batches[s % plan.batches.length]!;
       const rows = plan.rows.subarray(at, at + 2 * size);
       const seed = (this.options.seed * 1000003 + plan.epoch * 1009 + s) >>> 0;
       const { value, grads } = gradientsByName(this.params, () => this.batchLoss(rows, triples[s] ?? new Int32Array(0), seed));
       this.optimizer.apply(grads);
-      total += value.dataSync()[0]!;
-      tf.dispose([value, ...Object.values(grads)]);
+      const sum = tf.add(total, value) as tf.Scalar;
+      tf.dispose([total, value, ...Object.values(grads)]);
+      total = sum;
     }
     return total;
   }

@@ -8,7 +8,7 @@
 // a fixed part (a 2,312-pair batch, one thread: 221 ms at 300 columns, 483 ms at 900 on the AMD EPYC
 // of docs/benchmarks.md; `node bench/dense.mjs`).
 import { icl } from '../../nn/losses';
-import { isCpuBackend, nativeDenseOn } from '../../runtime/native';
+import { hostKernelsOn, nativeDenseOn } from '../../runtime/native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../../runtime/pool';
 import { currentBackend, tf } from '../../runtime/tf';
 import { batchHeads, type HeadsArgs } from './task';
@@ -22,7 +22,7 @@ export interface IclInput {
 /** Each input's ICL at temperature τ over `size` pairs, and its gradient (same layout as the input). */
 export function iclTerms(inputs: IclInput[], size: number, tau: number): { value: number; grad: Float32Array }[] {
   const backend = currentBackend();
-  const W = isCpuBackend(backend) ? workerCount() : 0;
+  const W = hostKernelsOn(backend) ? workerCount() : 0;
   const argsOf = ({ data, dims }: IclInput): HeadsArgs => {
     const parts = [{ data, shape: [2 * size, dims] }, ...[1, 0, 0].map((v) => ({ data: Float32Array.of(v), shape: [1] }))];
     return {

@@ -41,7 +41,7 @@ export abstract class HeadsModel<F extends HeadsForward & { joint: tf.Tensor2D }
     return this.encoder.present;
   }
 
-  abstract step(plan: BatchPlan): number;
+  abstract step(plan: BatchPlan): tf.Scalar;
 
   embeddings(training = false, epoch = 0): Embeddings {
     const [joint, ...mods] = tf.tidy(() => {

@@ -8,7 +8,8 @@
 import type { Modality } from '../../../shared/models/modalities';
 import type { AdamW } from '../../nn/adamw';
 import { scatterAddRows, type Memo } from '../../nn/ops';
-import { isCpuBackend, nativeDenseOn } from '../../runtime/native';
+import { onDevice } from '../../runtime/kernelPath';
+import { hostKernelsOn, nativeDenseOn } from '../../runtime/native';
 import { finish, postTask, sharedF32, sharedF64, workerCount, type Job } from '../../runtime/pool';
 import { currentBackend, tf } from '../../runtime/tf';
 import type { BatchPlan } from '../types';
@@ -55,7 +56,9 @@ function uniqueRows(rows: Int32Array): { rows: Int32Array; at: Int32Array | null
 /**
  * One epoch over `plan` for an encoder under the ICL/IAL heads; `params` holds every trainable
  * tensor (the encoder's and the loss weights `awl.cl`, `awl.al`), `optimizer` steps them once.
- * `extra(rows)`: the model's own term for this step's (distinct) rows, if any. Returns the loss.
+ * `extra(rows)`: the model's own term for this step's (distinct) rows, if any. Returns the loss
+ * (a scalar on the backend). On the device path (runtime/kernelPath.ts) the batches' inputs are
+ * sliced or gathered on the backend and their heads run in tfjs ops: nothing is read to the host.
  */
 export function headsStep<F extends HeadsForward>(
   encoder: HeadsEncoder<F>,
@@ -64,7 +67,7 @@ export function headsStep<F extends HeadsForward>(
   o: HeadsStepOptions,
   plan: BatchPlan,
   extra?: (rows: Int32Array) => ExtraTerm<F> | null,
-): number {
+): tf.Scalar {
   const e = plan.epoch;
   const { batches } = plan;
   // the entities go through the encoders once even when the curriculum repeats them in its list
@@ -73,7 +76,12 @@ export function headsStep<F extends HeadsForward>(
   const seed = o.seed * 7 + e;
   const sCl = params.get('awl.cl')!;
   const sAl = params.get('awl.al')!;
-  let loss = 0;
+  let loss = tf.scalar(0);
+  const addLoss = (x: tf.Scalar) => {
+    const sum = tf.add(loss, x) as tf.Scalar;
+    tf.dispose([loss, x]);
+    loss = sum;
+  };
   // MMEA_PROFILE=1: each stage's time since the step began, and tfjs's memory, on standard error
   const t0 = performance.now();
   const mb = (x: number) => Math.round(x / 2 ** 20);
@@ -101,7 +109,8 @@ export function headsStep<F extends HeadsForward>(
   // the batch inputs are leaves of the loss's gradient, so the copy needs no gradient, and the
   // batches sent to workers need no tensor work here (slicing them out as tensors and reading
   // them back cost ~0.5 s per batch on this thread in a profiled FB15K-DB15K step)
-  const modData = mods.map((m) => m.dataSync() as Float32Array);
+  const device = onDevice();
+  const modData = device ? [] : mods.map((m) => m.dataSync() as Float32Array);
   const take = (k: number, at: number, size: number): Float32Array => {
     const d = mods[k]!.shape[1];
     const src = modData[k]!;
@@ -119,9 +128,9 @@ export function headsStep<F extends HeadsForward>(
   // On a CPU backend with the native dense kernels, every batch's heads run natively (task.ts)
   const backend = currentBackend();
   const native = nativeDenseOn(backend) !== null;
-  const W = isCpuBackend(backend) ? workerCount() : 0;
-  // the fusion weights and loss weights, read once for every batch
-  const small = [weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+  const W = hostKernelsOn(backend) ? workerCount() : 0;
+  // the fusion weights and loss weights, read once for every batch (the host kernels' inputs)
+  const small = W > 0 || native ? [weights!, sCl, sAl].map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape })) : [];
   const heads: HeadOptions = { tauCl: o.tauCl, tauAl: o.tauAl, clLoss: o.clLoss, alLoss: o.alLoss, without: o.without };
   const argsOf = (at: number, size: number): HeadsArgs => {
     const inputs = [...mods.map((_, m) => ({ data: take(m, at, size), shape: shapeOf(m, size) })), ...small];
@@ -153,8 +162,14 @@ export function headsStep<F extends HeadsForward>(
         done.set(b, { job: null, args });
         return;
       }
+      // a batch's rows of a modality: on the device sliced or gathered there, else from the host copy
+      const batchRows = (m: number): tf.Tensor => {
+        if (!device) return tf.tensor(take(m, at, size), shapeOf(m, size));
+        if (!rowAt) return tf.slice(mods[m]!, [at, 0], [2 * size, -1]);
+        return tf.gather(mods[m]!, tf.tensor1d(rowAt.subarray(at, at + 2 * size), 'int32'));
+      };
       results[b] = tf.tidy(() => {
-        const inputs = [...mods.map((_, m) => tf.tensor(take(m, at, size), shapeOf(m, size))), weights!, sCl, sAl];
+        const inputs = [...mods.map((_, m) => batchRows(m)), weights!, sCl, sAl];
         const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => batchLoss(xs, size, heads))(inputs);
         return [value, ...grads];
       });
@@ -169,8 +184,7 @@ export function headsStep<F extends HeadsForward>(
   for (const [b, { args }] of done) results[b] = [tf.scalar(args.value[0]!), ...args.grads.map((g, k) => tf.tensor(g, args.inputs[k]!.shape))];
   // summed in batch order, whichever thread computed a batch
   for (const out of results) {
-    loss += out[0]!.dataSync()[0]!;
-    out[0]!.dispose();
+    addLoss(out[0] as tf.Scalar);
     for (let m = 0; m < M; m++) parts[m]!.push(out[1 + m]!);
     const next = gRest.map((g, k) => tf.add(g, out[1 + M + k]!));
     tf.dispose([...gRest, ...out.slice(1 + M)]);
@@ -205,8 +219,7 @@ export function headsStep<F extends HeadsForward>(
   tf.dispose([value, ...Object.values(grads), ...gMods, ...gRest]);
   prof('adamw');
   if (more && term) {
-    loss += (term as tf.Scalar).dataSync()[0]!;
-    (term as tf.Scalar).dispose();
+    addLoss(term);
     more.after();
     prof('extra');
   }

@@ -68,7 +68,7 @@ export class Club {
   }
 
   /** One AdamW step of every net on its log-likelihood of (z1, z2) pairs (constants here). */
-  learn(pairs: Map<string, [tf.Tensor2D, tf.Tensor2D]>): number {
+  learn(pairs: Map<string, [tf.Tensor2D, tf.Tensor2D]>): tf.Scalar {
     const vars = [...this.params.values()];
     const { value, grads } = tf.variableGrads(() => {
       const terms = [...pairs].map(([m, [z1, z2]]) => {
@@ -80,9 +80,8 @@ export class Club {
     const byName: Record<string, tf.Tensor> = {};
     for (const [name, v] of this.params) if (grads[v.name]) byName[name] = grads[v.name]!;
     this.optimizer.apply(byName);
-    const out = value.dataSync()[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
-    return out;
+    tf.dispose(Object.values(grads));
+    return value; // read by whoever wants it: a device step reads nothing
   }
 
   dispose(): void {

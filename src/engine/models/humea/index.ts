@@ -32,7 +32,7 @@ export class HumeaModel extends HeadsModel<Forward, Humea, HumeaOptions & { mode
     this.club = options.miLoss > 0 && moe.length > 0 ? new Club(moe, options.hidden, options.seed, this.encoder.prefix) : null;
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     return headsStep(this.encoder, this.params, this.optimizer, this.options, plan, (rows) => this.clubTerm(rows, plan.epoch));
   }
 

@@ -123,12 +123,9 @@ export class Humea {
     const k = Math.min(this.config.topk, C);
     let masked = pi;
     if (k < C) {
-      const order = Array.from(pi.dataSync())
-        .map((v, i) => [v, i] as const)
-        .sort((a, b) => b[0] - a[0]);
-      const mask = new Float32Array(C);
-      for (let i = 0; i < k; i++) mask[order[i]![1]] = 1;
-      masked = tf.mul(pi, tf.tensor1d(mask));
+      // the k largest on the backend (no host read): ties to the lower index, as a stable sort's
+      const mask = tf.sum(tf.oneHot(tf.topk(pi, k).indices, C), 0);
+      masked = tf.mul(pi, mask);
     }
     const norm = tf.div(masked, tf.sum(masked));
     const member = new Float32Array(C * this.present.length);

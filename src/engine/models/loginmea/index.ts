@@ -33,7 +33,7 @@ export class LoginmeaModel implements AlignmentModel {
     return this.encoder.present;
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     const o = this.options;
     // as MCLEA's: `if epoch == epoch >= il_start` holds at every epoch from il_start on (methods.md §4)
     if (o.recreateOptimizer && plan.epoch >= o.ilStart) this.optimizer.restart({ ...ADAMW_DEFAULTS, lr: o.lr / 5, weightDecay: o.weightDecay });
@@ -50,9 +50,8 @@ export class LoginmeaModel implements AlignmentModel {
       return loss as tf.Scalar;
     });
     this.optimizer.apply(grads);
-    const loss = value.dataSync()[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
-    return loss;
+    tf.dispose(Object.values(grads));
+    return value;
   }
 
   embeddings(): Embeddings {

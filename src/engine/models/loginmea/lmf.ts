@@ -6,6 +6,7 @@
 // recomputes them chunk by chunk (a host read per chunk in the forward: the CPU backends' path).
 import { nativeDenseOn, type LmfTask, type NativeDense } from '../../runtime/native';
 import { addInto, shareable, sharedF32, sharedF64, splitRows } from '../../runtime/pool';
+import { onDevice } from '../../runtime/kernelPath';
 import { currentBackend, tf } from '../../runtime/tf';
 
 const CHUNK = 2048;
@@ -19,7 +20,17 @@ export function lowRankFusion(xs: tf.Tensor2D[], a: tf.Tensor2D | null, Fs: tf.T
   const N = xs[0]!.shape[0];
   const ones = tf.ones([N, 1]);
   const zs = xs.map((x, m) => tf.concat([ones, a ? tf.mul(x, tf.slice(a, [0, m], [N, 1])) : x], 1) as tf.Tensor2D);
-  return chunkedFusion(zs, Fs, w, b, rank, chunk);
+  return onDevice() ? deviceFusion(zs, Fs, w, b, rank) : chunkedFusion(zs, Fs, w, b, rank, chunk);
+}
+
+/** The fusion as plain tfjs ops, differentiated by tfjs: the device path (runtime/kernelPath.ts),
+ *  where the chunks' host reads would stall the device and its memory holds the rank products. */
+function deviceFusion(zs: tf.Tensor2D[], Fs: tf.Tensor2D[], w: tf.Tensor1D, b: tf.Tensor1D, rank: number): tf.Tensor2D {
+  const N = zs[0]!.shape[0];
+  const H = b.shape[0];
+  const P = zs.map((z, m) => tf.matMul(z, Fs[m]!));
+  const prod = P.slice(1).reduce((acc, p) => tf.mul(acc, p), P[0]!);
+  return tf.add(tf.sum(tf.mul(tf.reshape(prod, [N, rank, H]), tf.reshape(w, [1, rank, 1])), 1), b) as tf.Tensor2D;
 }
 
 /** The fusion in tfjs ops from the z_m, by chunks of rows. */

@@ -4,6 +4,7 @@
 import type { McleaOptions } from '../../../shared/models/mclea';
 import type { Features } from '../../features/build';
 import { ADAMW_DEFAULTS } from '../../nn/adamw';
+import type { tf } from '../../runtime/tf';
 import { HeadsModel } from '../heads/model';
 import { headsStep } from '../heads/step';
 import type { BatchPlan } from '../types';
@@ -16,7 +17,7 @@ export class McleaModel extends HeadsModel<McleaForward, Mclea, McleaOptions & {
     super(new Mclea(features, options), options);
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     const o = this.options;
     // the reference's `if epoch == epoch >= il_start` is true at every epoch from il_start on, with or
     // without --il: a new AdamW at lr/5 each epoch, moments and bias correction reset (methods.md §0.7)

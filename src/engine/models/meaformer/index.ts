@@ -48,7 +48,7 @@ export class MeaformerModel implements AlignmentModel {
     return meaformerLoss(f.joint, groups, this.params.get('awl')! as unknown as tf.Tensor1D, size, this.options.tau);
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size));
   }

@@ -9,7 +9,7 @@
 // embeddings. Both readings are options, documented and measured (models.md's choice):
 //   literal    a = 1 (every pair in a batch is a match), nothing detached: a term on the embeddings
 //   reinforce  a ~ π (seeded), f and the state [J ‖ MI] detached: it trains only the policy
-import { matMul } from '../../nn/ops';
+import { constantOf, matMul } from '../../nn/ops';
 import { mulberry32 } from '../../random';
 import { tf } from '../../runtime/tf';
 
@@ -39,8 +39,8 @@ export function cprlLoss(J: tf.Tensor2D, R: tf.Tensor2D, policy: CprlPolicy, o: 
   let state = tf.concat([J, mi], 1) as tf.Tensor2D;
   if (o.mode === 'reinforce') {
     // a reward and a state, not functions to differentiate: constants with the same values
-    f = tf.tensor2d(f.dataSync(), f.shape as [number, number]);
-    state = tf.tensor2d(state.dataSync(), state.shape as [number, number]);
+    f = constantOf(f);
+    state = constantOf(state);
   }
   const logits = tf.add(matMul(state, policy.W), policy.b);
   const logp = tf.logSoftmax(logits) as tf.Tensor2D;
@@ -49,11 +49,19 @@ export function cprlLoss(J: tf.Tensor2D, R: tf.Tensor2D, policy: CprlPolicy, o: 
   if (o.mode === 'literal') chosen = tf.slice(logp, [0, 1], [rows, 1]);
   else {
     // a_i ~ π_i: match when a seeded uniform draw falls below π_i(match)
-    const p = tf.exp(logp).dataSync();
     const draw = mulberry32(o.seed);
-    const pick = new Float32Array(rows * 2);
-    for (let i = 0; i < rows; i++) pick[2 * i + (draw() < p[2 * i + 1]! ? 1 : 0)] = 1;
-    chosen = tf.sum(tf.mul(logp, tf.tensor2d(pick, [rows, 2])), 1, true) as tf.Tensor2D;
+    const u = tf.tensor2d(
+      Float32Array.from({ length: rows }, () => draw()),
+      [rows, 1],
+    );
+    // on the backend, so a device step reads nothing: action 1 where u < π(match), else 0
+    // (one custom op: its inner comparison has no gradient and the tape must not meet it)
+    const actions = tf.customGrad((lp) => {
+      const match = tf.cast(tf.less(u, tf.exp(tf.slice(lp as tf.Tensor2D, [0, 1], [rows, 1]))), 'float32');
+      return { value: tf.concat([tf.sub(1, match), match], 1), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) };
+    });
+    const pick = actions(logp);
+    chosen = tf.sum(tf.mul(logp, pick), 1, true) as tf.Tensor2D;
   }
   return tf.neg(tf.mean(tf.mul(f, chosen))) as tf.Scalar;
 }

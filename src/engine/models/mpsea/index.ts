@@ -67,7 +67,7 @@ export class MpseaModel implements AlignmentModel {
     return loss as tf.Scalar;
   }
 
-  step(plan: BatchPlan): number {
+  step(plan: BatchPlan): tf.Scalar {
     this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size, seed));
   }
