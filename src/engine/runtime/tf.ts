@@ -1,5 +1,8 @@
 // The tensor library and its backend, chosen at run time: tfjs-node-gpu if it loads (the users' GPU
 // workstations), else tfjs-node, else wasm, else the pure-JS cpu backend; `--backend` overrides.
+// webgpu (tfjs-backend-webgpu on Dawn, the `webgpu` package) is never picked by auto: it is the GPU
+// route for machines whose CUDA/cuDNN do not match tfjs-node-gpu's, through Vulkan — and, with
+// Mesa's software Vulkan (lavapipe), a device backend the test suite runs on machines without a GPU.
 // Model code only uses the `tf` namespace exported here, never a backend's own API.
 import * as tf from '@tensorflow/tfjs';
 import { nodeRequire } from '../modules';
@@ -7,8 +10,10 @@ import { noteBackend } from './kernelPath';
 
 export { tf };
 
-export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** What `auto` tries, in order. */
+const AUTO: BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 let chosen: BackendName | null = null;
 
@@ -18,11 +23,17 @@ async function tryBackend(name: BackendName): Promise<boolean> {
       nodeRequire(`@tensorflow/${name}`); // registers the 'tensorflow' backend on this tfjs
       return await tf.setBackend('tensorflow');
     }
+    if (name === 'webgpu') {
+      if (!(await webgpuAdapter())) return false;
+      nodeRequire('@tensorflow/tfjs-backend-webgpu');
+      return await tf.setBackend('webgpu');
+    }
     if (name === 'wasm') {
       nodeRequire('@tensorflow/tfjs-backend-wasm');
       shareOnIdentity();
       return await tf.setBackend('wasm');
     }
+    linearSegmentSumOnCpu();
     return await tf.setBackend('cpu');
   } catch {
     return false;
@@ -52,10 +63,71 @@ function shareOnIdentity(): void {
   } as tf.KernelConfig);
 }
 
+/**
+ * tfjs-backend-cpu's UnsortedSegmentSum builds a mask over all N inputs for each of its S segments
+ * (O(S·N·d): minutes for one GAT layer on the 680-entity demo), and the cpu backend is where the
+ * device path (nn/device.ts) is tested. Ours is the one pass over the inputs that tfjs-node's and
+ * the GPU backends' kernels make; written here because tfjs has no other. Same semantics: ids
+ * outside [0, S) are dropped.
+ */
+function linearSegmentSumOnCpu(): void {
+  const original = tf.getKernel(tf.UnsortedSegmentSum, 'cpu');
+  if (!original || (original as { linear?: boolean }).linear) return;
+  tf.unregisterKernel(tf.UnsortedSegmentSum, 'cpu');
+  tf.registerKernel({
+    ...original,
+    linear: true,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const S = (attrs as { numSegments: number }).numSegments;
+      const cpu = backend as unknown as { data: { get(id: object): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array | Int32Array): tf.TensorInfo };
+      const xs = cpu.data.get(x.dataId).values;
+      const ids = cpu.data.get(segmentIds.dataId).values;
+      const n = ids.length;
+      const width = n === 0 ? 0 : xs.length / n; // the product of x's trailing dimensions
+      const out = x.dtype === 'int32' ? new Int32Array(S * width) : new Float32Array(S * width);
+      for (let i = 0; i < n; i++) {
+        const s = ids[i]!;
+        if (s < 0 || s >= S) continue;
+        const o = s * width;
+        const q = i * width;
+        for (let c = 0; c < width; c++) out[o + c]! += xs[q + c]!;
+      }
+      return cpu.makeTensorInfo([S, ...x.shape.slice(segmentIds.shape.length)], x.dtype, out);
+    },
+  } as tf.KernelConfig);
+}
+
+let adapterInfo: string | null = null;
+
+/**
+ * Installs Dawn's WebGPU as navigator.gpu (what tfjs-backend-webgpu reads; Node has no WebGPU of its
+ * own) and asks it for an adapter: a GPU through Vulkan, or lavapipe's software one. Returns the
+ * adapter's description, or null (no `webgpu` package, no Vulkan driver, or an adapter Dawn refuses:
+ * Debian 12's own lavapipe, Mesa 22.3, lacks a feature Dawn needs; bookworm-backports' 25.0 has it).
+ */
+export async function webgpuAdapter(): Promise<string | null> {
+  if (adapterInfo) return adapterInfo;
+  try {
+    const dawn = nodeRequire('webgpu') as { create(flags: string[]): { requestAdapter(): Promise<{ info?: { description?: string; vendor?: string } } | null> }; globals: object };
+    Object.assign(globalThis, dawn.globals); // GPUBufferUsage and the other constants the backend uses
+    const gpu = dawn.create([]);
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav && !('gpu' in nav)) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    else if (!nav) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node.js/${process.version}` }, configurable: true, writable: true });
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return null;
+    adapterInfo = adapter.info?.description || adapter.info?.vendor || 'unknown adapter';
+    return adapterInfo;
+  } catch {
+    return null;
+  }
+}
+
 /** Picks the backend (once per process) and returns its name. */
 export async function initBackend(prefer?: BackendName | 'auto'): Promise<BackendName> {
   if (chosen && (!prefer || prefer === 'auto' || prefer === chosen)) return chosen;
-  const order = prefer && prefer !== 'auto' ? [prefer] : [...BACKENDS];
+  const order = prefer && prefer !== 'auto' ? [prefer] : AUTO;
   for (const name of order) {
     if (await tryBackend(name)) {
       await tf.ready();
