@@ -11,8 +11,8 @@ import { isProject, Project } from '../engine/data/project';
 import { settingsWithSplit } from '../engine/features/build';
 import { ensureFeatures } from '../engine/features/store';
 import { importJob } from '../engine/jobs/import';
-import { initBackend, type BackendName } from '../engine/runtime/tf';
-import { applyThreads, int, num, OPTIONS, trainOptions, UsageError } from './train';
+import type { BackendName } from '../engine/runtime/tf';
+import { applyRuntime, int, num, OPTIONS, trainBackend, trainOptions, UsageError } from './train';
 
 export const CURATE_USAGE = `  simulate --data <dir> --out <dir> [--round-size R (500)] [--order ${QUEUE_ORDERS.join('|')} (value)]
            [--k 5] [--initial-epochs 150] [--round-epochs 50] [--audit 0.1] [--precision 0.99]
@@ -71,8 +71,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
       { jobId: `simulate-${process.pid}`, signal: abort.signal, progress: () => {} },
     );
   }
-  const backend: BackendName = await initBackend(v.backend as BackendName | 'auto');
-  applyThreads(v);
+  const backend: BackendName = await trainBackend(v);
+  applyRuntime(v);
   const settings = settingsWithSplit({ rate: v.rate === undefined ? undefined : num(v.rate, 'rate', 0, (x) => x > 0 && x < 1), validFraction: 0 }, v['names-from-uris']);
   const { features } = await ensureFeatures(target, settings);
   const project = await Project.open(target);

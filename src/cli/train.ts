@@ -14,6 +14,7 @@ import { buildFeatures, settingsWithSplit, type FeatureSettings, type Features }
 import { ensureFeatures } from '../engine/features/store';
 import { loadCheckpoint, readCheckpointOptions, readCheckpointSource, recordedSplit, type CheckpointSource, type RecordedSplit } from '../engine/training/checkpoint';
 import { trainRun } from '../engine/training/run';
+import { KERNEL_PATHS, kernelPathName, setKernelPath, type KernelPath } from '../engine/runtime/kernelPath';
 import { kernelImplementation } from '../engine/runtime/native';
 import { kernelPoolProblem, kernelThreads, setKernelThreads } from '../engine/runtime/pool';
 import { proposals } from '../engine/curation/propose';
@@ -60,6 +61,7 @@ export const OPTIONS = {
   rate: { type: 'string' },
   'valid-fraction': { type: 'string' },
   backend: { type: 'string', default: 'auto' },
+  kernels: { type: 'string', default: 'auto' },
   threads: { type: 'string' },
   resume: { type: 'boolean', default: false },
   k: { type: 'string' },
@@ -82,8 +84,26 @@ export function trainOptions(v: Values, base?: TrainOptions): TrainOptions {
   return modelOptionsFrom(v, base);
 }
 
-export function applyThreads(v: Values): void {
+/**
+ * The backend --backend asks for. webgpu is refused here: a training step runs on it (the device
+ * path's tests run every model's steps on lavapipe), but the evaluation and the proposals read their
+ * similarity blocks synchronously, which tfjs-backend-webgpu cannot do outside a browser — a run
+ * would fail at its first evaluation, after its epochs.
+ */
+export async function trainBackend(v: Values): Promise<BackendName> {
+  if (v.backend === 'webgpu')
+    throw new UsageError(
+      '--backend webgpu: training steps run on it, but the evaluation reads synchronously, which tfjs-backend-webgpu cannot do in Node; use tfjs-node-gpu, tfjs-node or wasm (README, "Installing on a GPU workstation")',
+    );
+  return initBackend(v.backend as BackendName | 'auto');
+}
+
+/** --threads (the host kernels' threads) and --kernels (runtime/kernelPath.ts: host, device or auto). */
+export function applyRuntime(v: Values): void {
   if (v.threads !== undefined) setKernelThreads(num(v.threads, 'threads', 1, (x) => Number.isInteger(x) && x >= 1 && x <= 256));
+  const kernels = v.kernels ?? 'auto';
+  if (!(KERNEL_PATHS as readonly string[]).includes(kernels)) throw new UsageError(`--kernels must be one of ${KERNEL_PATHS.join(', ')}, not '${kernels}'`);
+  setKernelPath(kernels as KernelPath);
 }
 
 /** The feature settings the flags ask for (split rate and validation part, names from URIs). */
@@ -129,8 +149,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!v.out) throw new UsageError('train: --out <run-dir> is required');
   const out = resolve(v.out);
   const t0 = performance.now();
-  const backend = await initBackend(v.backend as BackendName | 'auto');
-  applyThreads(v);
+  const backend = await trainBackend(v);
+  applyRuntime(v);
   const settings = settingsOf(v);
   const read = readOptionsOf(v);
   const { features } = await loadData(resolve(v.data), settings, read);
@@ -139,7 +159,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const options = trainOptions(v, saved);
   say(
     v.json,
-    `backend ${backend}, ${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`,
+    `backend ${backend}, ${kernelPathName() === 'device' ? 'device path (tfjs ops on the backend)' : `${kernelImplementation()} GAT kernels on ${kernelThreads()} thread(s)${kernelPoolProblem() ? ` (${kernelPoolProblem()})` : ''}`}; ${features.split.train.length / 2} train / ${features.split.valid.length / 2} valid / ${features.split.test.length / 2} test pairs`,
   );
   const merge = firstMerge(options);
   if (merge !== null && merge > options.epochs)
@@ -222,8 +242,8 @@ async function restored(v: Values): Promise<{ trainer: Trainer; backend: Backend
   const ck = resolve(v.checkpoint);
   const recorded = await readCheckpointSource(ck);
   const source = sourceFor(v, ck, recorded?.source ?? null);
-  const backend = await initBackend(v.backend as BackendName | 'auto');
-  applyThreads(v);
+  const backend = await trainBackend(v);
+  applyRuntime(v);
   const { features, pair } = await loadData(source.data, source.features, source.read);
   // the same data, read the same way, must give the same split: else the data changed since
   if (recorded) {

@@ -227,15 +227,32 @@ describe('mmea train / eval / propose', () => {
     expect(plain.stderr).not.toContain('merges none');
   });
 
+  it('--kernels device on the cpu backend: the device path, no host read in any step, and says so', async () => {
+    const r = await mmea('train', '--data', DEMO_DATASET, '--out', join(tmp.path, 'device'), '--model', 'mclea', '--backend', 'cpu', '--kernels', 'device', '--epochs', '2', '--json');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect([res.backend, res.kernelPath, res.hostReadsPerStep]).toEqual(['cpu', 'device', 0]);
+    expect(r.stderr).toContain('backend cpu, device path (tfjs ops on the backend)');
+    const bad = await mmea('train', '--data', DEMO_DATASET, '--out', join(tmp.path, 'bad'), '--kernels', 'gpu', '--epochs', '1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--kernels must be one of auto, host, device, not 'gpu'");
+    const webgpu = await mmea('train', '--data', DEMO_DATASET, '--out', join(tmp.path, 'webgpu'), '--backend', 'webgpu', '--epochs', '1');
+    expect(webgpu.code).not.toBe(0);
+    expect(webgpu.stderr).toContain('--backend webgpu: training steps run on it, but the evaluation reads synchronously');
+  });
+
   it('trains on a dataset folder and prints the documented result as the last JSON line', async () => {
     const r = await mmea('train', '--data', DEMO_DATASET, '--out', out, '--epochs', '8', '--check-point', '4', '--json');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1); // --json: standard output is JSON only
     const res = JSON.parse(lines[0]!);
-    expect(Object.keys(res).sort()).toEqual(['backend', 'epochs', 'peakRssMB', 'pseudoLabels', 'result', 'run', 'secondsPerEpoch', 'threads', 'wallSeconds']);
+    expect(Object.keys(res).sort()).toEqual(['backend', 'epochs', 'hostReadsPerStep', 'kernelPath', 'peakRssMB', 'pseudoLabels', 'result', 'run', 'secondsPerEpoch', 'threads', 'wallSeconds']);
     expect(res.epochs).toBe(8);
     expect(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).toContain(res.backend);
+    // auto: the host kernels on a CPU backend, which read their inputs
+    expect(res.kernelPath).toBe(res.backend === 'wasm' || res.backend === 'cpu' ? 'host' : 'device');
+    if (res.kernelPath === 'host') expect(res.hostReadsPerStep).toBeGreaterThan(0);
     for (const k of ['validationSelected', 'bestOnTest', 'last']) {
       const m = res.result[k];
       expect([4, 8]).toContain(m.epoch);
