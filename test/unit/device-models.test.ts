@@ -1,6 +1,7 @@
 // Every registered model's training step on the device path, on each device backend here: the tfjs
 // cpu backend and webgpu (Dawn on lavapipe's software Vulkan where installed: .ci/run does). Steps
-// read nothing back to the host, and two epochs on webgpu give the cpu backend's losses (the same
+// read nothing back to the host; two epochs give the host kernels' losses and test metrics on the
+// cpu backend, and on webgpu the cpu backend's losses (the same
 // seeds draw the same initial values: tfjs draws them in JavaScript on every backend). The full
 // conformance suite runs on the cpu backend's device path (conformance-device.test.ts); on webgpu the
 // evaluation is not run: it reads its similarity blocks synchronously, which tfjs-backend-webgpu
@@ -9,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS, type Features } from '../../src/engine/features/build';
-import { setKernelPath } from '../../src/engine/runtime/kernelPath';
+import { setKernelPath, type KernelPath } from '../../src/engine/runtime/kernelPath';
 import { initBackend, webgpuAdapter, type BackendName } from '../../src/engine/runtime/tf';
 import { Trainer } from '../../src/engine/training/trainer';
 import { MODEL_IDS, optionsOf, type ModelId } from '../../src/shared/models';
@@ -24,15 +25,26 @@ const EPOCHS = 2;
 /** small settings: the cpu backend's products are plain JavaScript (CLAMEA: a few TransE batches) */
 const SMALL: Partial<Record<ModelId, Record<string, unknown>>> = { loginmea: { hidden: 32 }, clamea: { transeBatch: 512 } };
 
-async function losses(backend: BackendName, id: ModelId, features: Features): Promise<{ losses: number[]; reads: number[] }> {
+interface Steps {
+  losses: number[];
+  reads: number[];
+  /** test MRR and H@1 after the steps (not on webgpu: see above) */
+  metrics: { mrr: number; hits1: number } | null;
+}
+
+async function steps(backend: BackendName, path: KernelPath, id: ModelId, features: Features): Promise<Steps> {
   await initBackend(backend);
-  setKernelPath('device');
+  setKernelPath(path);
   const t = new Trainer(features, optionsOf({ model: id, epochs: 30, batchSize: 64, ...SMALL[id] }));
   try {
-    const out = { losses: [] as number[], reads: [] as number[] };
+    const out: Steps = { losses: [], reads: [], metrics: null };
     for (let e = 0; e < EPOCHS; e++) {
       out.losses.push(await t.stepAsync());
       out.reads.push(t.stepReads);
+    }
+    if (backend !== 'webgpu') {
+      const { mrr, hits1 } = t.evaluation().test!.mean;
+      out.metrics = { mrr, hits1 };
     }
     return out;
   } finally {
@@ -50,13 +62,20 @@ describe('every model steps on the device path', () => {
   });
 
   it.each(MODEL_IDS)(
-    '%s: no host read in a step; webgpu gives the cpu backend losses',
+    '%s: no host read in a step; the host kernels and webgpu give the same losses and metrics',
     async (id) => {
-      const cpu = await losses('cpu', id, features);
+      const cpu = await steps('cpu', 'device', id, features);
       expect(cpu.reads).toEqual(new Array(EPOCHS).fill(0));
       expect(cpu.losses.every(Number.isFinite)).toBe(true);
+      // the host path (the native or TypeScript kernels) on the same backend
+      const host = await steps('cpu', 'host', id, features);
+      expect(host.reads.every((r) => r > 0)).toBe(true); // they do read their inputs
+      host.losses.forEach((l, e) => expect(Math.abs(l - cpu.losses[e]!), `${host.losses} vs ${cpu.losses}`).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(l))));
+      // a rank or two may swap on a near-tie: 240 test pairs, both directions
+      expect(Math.abs(host.metrics!.mrr - cpu.metrics!.mrr)).toBeLessThanOrEqual(0.005);
+      expect(Math.abs(host.metrics!.hits1 - cpu.metrics!.hits1)).toBeLessThanOrEqual(2 / 240);
       if (!webgpu) return; // said by skipWithout above (an error on CI)
-      const gpu = await losses('webgpu', id, features);
+      const gpu = await steps('webgpu', 'device', id, features);
       expect(gpu.reads).toEqual(new Array(EPOCHS).fill(0));
       gpu.losses.forEach((l, e) => expect(Math.abs(l - cpu.losses[e]!), `${gpu.losses} vs ${cpu.losses}`).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(cpu.losses[e]!))));
     },
