@@ -8,6 +8,7 @@
 // against its host kernel, forward and gradients.
 import type { AggGraph, SparseRows } from '../runtime/layouts';
 import { tf } from '../runtime/tf';
+import { detach } from './constant';
 import type { RelationGraph } from './rrea';
 
 const SLOPE = 0.2; // LeakyReLU slope of pyGAT's sparse layer, as kernels.ts
@@ -19,19 +20,13 @@ function rowOfEntry(indptr: Int32Array, rows: number): Int32Array {
   return out;
 }
 
-/** A constant: the same values, no gradient (the softmax's stabiliser, whose gradient cancels). */
-function constant<X extends tf.Tensor>(x: X): X {
-  const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));
-  return f(x) as X;
-}
-
 /**
  * exp(u_e − c_e) normalised over each destination's entries: the softmax of kernels.ts and rrea.ts
  * without a per-row maximum (tfjs has no segment max). `c` (per entry, or one for all) must bound
  * the entry's row's u from above, so no exp overflows; the values are then the softmax's.
  */
 function segmentSoftmax(u: tf.Tensor2D, c: tf.Tensor, dst: tf.Tensor1D, rows: number): tf.Tensor2D {
-  const e = tf.exp(tf.sub(u, constant(c)));
+  const e = tf.exp(tf.sub(u, detach(c)));
   return tf.div(e, tf.gather(tf.unsortedSegmentSum(e, dst, rows), dst));
 }
 

@@ -9,6 +9,8 @@ import { shareable, sharedF32, splitRows } from '../runtime/pool';
 import { onDevice } from '../runtime/kernelPath';
 import { currentBackend, tf } from '../runtime/tf';
 import { gatDevice, rreaDevice, spmmDevice } from './device';
+
+export { constantOf, detach } from './constant';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
 
@@ -197,20 +199,6 @@ export function scatterAddRows(g: tf.Tensor2D, at: Int32Array, targets: number):
     for (let c = 0; c < d; c++) out[o + c]! += src[i * d + c]!;
   }
   return tf.tensor2d(out, [targets, d]);
-}
-
-/** x's values as a tensor the tape does not link to x: a constant, so x gets no gradient through it
- *  at all (not a zero one: AdamW skips a parameter without gradient, as PyTorch does), with no host
- *  read. The custom op's only input is a fresh scalar; its forward, untaped, clones x. */
-export function constantOf<X extends tf.Tensor>(x: X): X {
-  const f = tf.customGrad((d) => ({ value: tf.clone(x), gradFunc: () => tf.zerosLike(d as tf.Tensor) }));
-  return tf.tidy(() => f(tf.scalar(0))) as X;
-}
-
-/** x as a constant: the same values, no gradient to x (PyTorch's detach) and no host read. */
-export function detach<X extends tf.Tensor>(x: X): X {
-  const f = tf.customGrad((t) => ({ value: tf.clone(t as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) }));
-  return f(x) as X;
 }
 
 /** Rows `rows` of x (repeats allowed), with scatterAddRows as the gradient (tf.gather has none on wasm). */
