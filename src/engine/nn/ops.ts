@@ -9,10 +9,10 @@ import { shareable, sharedF32, splitRows } from '../runtime/pool';
 import { onDevice } from '../runtime/kernelPath';
 import { currentBackend, tf } from '../runtime/tf';
 import { gatDevice, rreaDevice, spmmDevice } from './device';
-
-export { constantOf, detach } from './constant';
 import { gatBackward, gatForward, spmmBackward, spmmForward, type AggGraph, type GatForward, type SparseRows } from './kernels';
 import { relationSets, rreaBackward, rreaForward, type RelationGraph, type RreaSets } from './rrea';
+
+export { constantOf, detach } from './constant';
 
 /**
  * Forward results kept between the two passes of a training step (models/heads/step.ts): the loss heads run

@@ -149,8 +149,8 @@ let counting = false;
 
 /**
  * Counts the tensor reads to the host (dataSync, data, arraySync, array, buffer…: every one goes
- * through the engine's read or readSync) from the first call on. The device path's tests and
- * bench/gpu.mjs read it around a training step, which must make none.
+ * through the engine's read or readSync) from the first call on. The trainer reads it around each
+ * model step (EpochLog.hostReads, hence bench/gpu.mjs's column); on the device path it must not move.
  */
 export function hostReadCount(): number {
   if (!counting) {
