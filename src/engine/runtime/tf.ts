@@ -48,54 +48,49 @@ async function tryBackend(name: BackendName): Promise<boolean> {
  * the buffer too, as the cpu backend's does. (Strings keep the original kernel.)
  */
 function shareOnIdentity(): void {
-  const original = tf.getKernel(tf.Identity, 'wasm');
-  if (!original || (original as { shares?: boolean }).shares) return;
-  tf.unregisterKernel(tf.Identity, 'wasm');
-  tf.registerKernel({
-    ...original,
-    shares: true,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-  } as tf.KernelConfig);
+  replaceKernel(tf.Identity, 'wasm', (original) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return original.kernelFunc(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+}
+
+/** Registers `make(original)` as `backend`'s kernel `name` in place of tfjs's, once per process
+ *  (the replacement is marked, so a second call leaves it). */
+function replaceKernel(name: string, backend: string, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, backend);
+  if (!original || (original as { ours?: boolean }).ours) return;
+  tf.unregisterKernel(name, backend);
+  tf.registerKernel({ ...original, ours: true, kernelFunc: make(original) } as tf.KernelConfig);
 }
 
 /**
  * tfjs-backend-cpu's UnsortedSegmentSum builds a mask over all N inputs for each of its S segments
- * (O(S·N·d): minutes for one GAT layer on the 680-entity demo), and the cpu backend is where the
+ * (O(S·N·d): quadratic in a graph's size for a GAT layer), and the cpu backend is where the
  * device path (nn/device.ts) is tested. Ours is the one pass over the inputs that tfjs-node's and
  * the GPU backends' kernels make; written here because tfjs has no other. Same semantics: ids
  * outside [0, S) are dropped.
  */
 function linearSegmentSumOnCpu(): void {
-  const original = tf.getKernel(tf.UnsortedSegmentSum, 'cpu');
-  if (!original || (original as { linear?: boolean }).linear) return;
-  tf.unregisterKernel(tf.UnsortedSegmentSum, 'cpu');
-  tf.registerKernel({
-    ...original,
-    linear: true,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-      const S = (attrs as { numSegments: number }).numSegments;
-      const cpu = backend as unknown as { data: { get(id: object): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array | Int32Array): tf.TensorInfo };
-      const xs = cpu.data.get(x.dataId).values;
-      const ids = cpu.data.get(segmentIds.dataId).values;
-      const n = ids.length;
-      const width = n === 0 ? 0 : xs.length / n; // the product of x's trailing dimensions
-      const out = x.dtype === 'int32' ? new Int32Array(S * width) : new Float32Array(S * width);
-      for (let i = 0; i < n; i++) {
-        const s = ids[i]!;
-        if (s < 0 || s >= S) continue;
-        const o = s * width;
-        const q = i * width;
-        for (let c = 0; c < width; c++) out[o + c]! += xs[q + c]!;
-      }
-      return cpu.makeTensorInfo([S, ...x.shape.slice(segmentIds.shape.length)], x.dtype, out);
-    },
-  } as tf.KernelConfig);
+  replaceKernel(tf.UnsortedSegmentSum, 'cpu', () => ({ inputs, backend, attrs }) => {
+    const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+    const S = (attrs as { numSegments: number }).numSegments;
+    const cpu = backend as unknown as { data: { get(id: object): { values: ArrayLike<number> } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array | Int32Array): tf.TensorInfo };
+    const xs = cpu.data.get(x.dataId).values;
+    const ids = cpu.data.get(segmentIds.dataId).values;
+    const n = ids.length;
+    const width = n === 0 ? 0 : xs.length / n; // the product of x's trailing dimensions
+    const out = x.dtype === 'int32' ? new Int32Array(S * width) : new Float32Array(S * width);
+    for (let i = 0; i < n; i++) {
+      const s = ids[i]!;
+      if (s < 0 || s >= S) continue;
+      const o = s * width;
+      const q = i * width;
+      for (let c = 0; c < width; c++) out[o + c]! += xs[q + c]!;
+    }
+    return cpu.makeTensorInfo([S, ...x.shape.slice(segmentIds.shape.length)], x.dtype, out);
+  });
 }
 
 let adapterInfo: string | null = null;
