@@ -13,10 +13,17 @@ import type { RelationGraph } from './rrea';
 
 const SLOPE = 0.2; // LeakyReLU slope of pyGAT's sparse layer, as kernels.ts
 
+// A model's graphs are built once and every step's layers read them (twice per step in the heads
+// step): their per-entry rows are kept by layout, as host arrays (tensors would belong to a backend)
+const entryRows = new WeakMap<Int32Array, Int32Array>();
+
 /** Per entry of a CSR layout, the row it belongs to. */
 function rowOfEntry(indptr: Int32Array, rows: number): Int32Array {
+  const known = entryRows.get(indptr);
+  if (known) return known;
   const out = new Int32Array(indptr[rows]!);
   for (let i = 0; i < rows; i++) out.fill(i, indptr[i]!, indptr[i + 1]!);
+  entryRows.set(indptr, out);
   return out;
 }
 
