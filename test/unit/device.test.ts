@@ -110,9 +110,14 @@ describe('host reads and the kernel path', () => {
 });
 
 const adapter = await webgpuAdapter();
-const backends: BackendName[] = ['cpu', ...(skipWithout('a WebGPU adapter (the webgpu package and a Vulkan driver; .ci/run installs lavapipe)', adapter !== null) ? [] : (['webgpu'] as const))];
+const noWebgpu = skipWithout('a WebGPU adapter (the webgpu package and a Vulkan driver; .ci/run installs lavapipe)', adapter !== null);
 
-describe.each(backends)('the device path on %s against the host kernels', (backend) => {
+// webgpu's tests are reported as skipped without an adapter (skipWithout makes that an error on CI)
+describe.each(['cpu', 'webgpu'] as const)('the device path on %s against the host kernels', (backend) => {
+  if (backend === 'webgpu' && noWebgpu) {
+    it.skip('(no WebGPU adapter here)', () => {});
+    return;
+  }
   afterEach(() => setKernelPath('auto'));
 
   it('the diag GAT layer: every output row, and the last layer over a subset of rows with repeats', async () => {
