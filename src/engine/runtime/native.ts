@@ -81,7 +81,7 @@ export function nativeDense(): NativeDense | null {
 }
 
 /** Whether the host kernels run: a CPU backend, and the kernel path not forced to 'device'
- *  (runtime/tf.ts KERNEL_PATHS). Then the native dense kernels and the kernel workers take work. */
+ *  (runtime/kernelPath.ts). Then the native dense kernels and the kernel workers take work. */
 export function hostKernelsOn(backend: string | null): backend is 'wasm' | 'cpu' {
   return isCpuBackend(backend) && !onDevice();
 }

@@ -32,7 +32,7 @@ export interface RunResult {
   peakRssMB: number;
   backend: BackendName;
   /** where the engine's kernels ran: host (loops on the CPU) or device (tfjs ops on the backend) */
-  kernelPath: 'host' | 'device';
+  kernelPath: ReturnType<typeof kernelPathName>;
   /** the most host reads any training step of this run made (0 on the device path) */
   hostReadsPerStep: number;
   /** threads of the hand-written kernels (pool.ts) */

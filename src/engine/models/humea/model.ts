@@ -123,7 +123,8 @@ export class Humea {
     const k = Math.min(this.config.topk, C);
     let masked = pi;
     if (k < C) {
-      // the k largest on the backend (no host read): ties to the lower index, as a stable sort's
+      // the k largest on the backend (no host read); exact ties in the backend's order (the cpu
+      // backend's: lower index first, as the stable sort this replaced)
       const mask = tf.sum(tf.oneHot(tf.topk(pi, k).indices, C), 0);
       masked = tf.mul(pi, mask);
     }
