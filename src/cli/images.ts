@@ -75,7 +75,7 @@ export async function encodeImagesCommand(argv: string[]): Promise<number> {
       const x = tf.tensor4d(pixels, [ok.length, size, size, 3]);
       const y = encoder.encode(x);
       dims = y.shape[1];
-      vectors.push(y.dataSync() as Float32Array);
+      vectors.push((await y.data()) as Float32Array); // async: a device backend may have no sync read
       tf.dispose([x, y]);
       for (const t of ok) index.push(`${t.graph}\t${t.entity}\t${index.length}`);
       const done = Math.min(s + batch, todo.length);

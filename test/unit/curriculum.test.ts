@@ -37,7 +37,7 @@ function literal(list: [number, number][], emb: number[][], k: number): [number,
 }
 
 describe('curriculum grouping', () => {
-  it('equals the reference transcription, bugs included', () => {
+  it('equals the reference transcription, bugs included', async () => {
     const rand = mulberry32(7);
     const N = 40;
     const emb = Array.from({ length: N }, () => Array.from({ length: 6 }, () => rand() * 2 - 1));
@@ -55,17 +55,17 @@ describe('curriculum grouping', () => {
     ];
     const E = tf.tensor2d(emb);
     for (const k of [1, 3, 5]) {
-      const ours = curriculumList(Int32Array.from(list.flat()), E, k, 4); // small blocks: several of them
+      const ours = await curriculumList(Int32Array.from(list.flat()), E, k, 4); // small blocks: several of them
       expect(Array.from(ours)).toEqual(literal(list, emb, k).flat());
     }
     E.dispose();
   });
 
-  it('groups each pair with k others at most and never repeats a pair inside a group', () => {
+  it('groups each pair with k others at most and never repeats a pair inside a group', async () => {
     const rand = mulberry32(3);
     const emb = tf.tensor2d(Array.from({ length: 30 }, () => Array.from({ length: 4 }, () => rand())));
     const list = Int32Array.from([0, 15, 2, 16, 4, 18, 6, 20, 8, 22, 10, 24]);
-    const out = curriculumList(list, emb, 2);
+    const out = await curriculumList(list, emb, 2);
     emb.dispose();
     expect(out.length % 2).toBe(0);
     expect(out.length).toBeGreaterThan(list.length);

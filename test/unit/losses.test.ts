@@ -93,7 +93,7 @@ describe('automatic loss weighting', () => {
 });
 
 describe('mutual nearest neighbours', () => {
-  it('keeps only the pairs that are each other’s best match', () => {
+  it('keeps only the pairs that are each other’s best match', async () => {
     // left 0 ↔ right 1 mutually; left 1's best is right 1 too (taken by left 0, not mutual); left 2 ↔ right 0
     const left = tf.tensor2d([
       [1, 0],
@@ -104,6 +104,6 @@ describe('mutual nearest neighbours', () => {
       [0, 1],
       [1, 0],
     ]);
-    expect(Array.from(mutualNearest(left, right, 2))).toEqual([0, 1, 2, 0]);
+    expect(Array.from(await mutualNearest(left, right, 2))).toEqual([0, 1, 2, 0]);
   });
 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 const mclea = (o: Record<string, unknown> = {}) => new Trainer(features, optionsOf({ model: 'mclea', batchSize: 64, ...o }));
 
 describe('MCLEA', () => {
-  it('has a Linear(in → 100) with bias per feature modality and six fusion slots, uniform at first', () => {
+  it('has a Linear(in → 100) with bias per feature modality and six fusion slots, uniform at first', async () => {
     const t = mclea();
     try {
       expect(t.model.present).toEqual(['gph', 'rel', 'att']);
@@ -27,7 +27,7 @@ describe('MCLEA', () => {
       expect(t.model.params.get('fusion.w')!.shape).toEqual([6]);
       expect(t.model.params.has('img.W')).toBe(false); // the demo has no image vectors
       // softmax over six slots of ones: each present modality gets 1/6, the absent slots keep the rest
-      for (const w of Object.values(t.model.modalityWeights())) expect(w).toBeCloseTo(1 / 6, 6);
+      for (const w of Object.values(await t.model.modalityWeights())) expect(w).toBeCloseTo(1 / 6, 6);
       const { joint, mods } = t.model.embeddings();
       expect(joint.shape).toEqual([features.rows, 300 + 100 + 100]);
       joint.dispose();
@@ -37,16 +37,16 @@ describe('MCLEA', () => {
     }
   });
 
-  it('re-creates AdamW at lr/5 every epoch from il-start on, iterative or not, unless told not to', () => {
+  it('re-creates AdamW at lr/5 every epoch from il-start on, iterative or not, unless told not to', async () => {
     const quirk = mclea({ ilStart: 2 });
     const plain = mclea({ ilStart: 2, recreateOptimizer: false });
     try {
-      for (const t of [quirk, plain]) for (let e = 0; e < 2; e++) t.step();
+      for (const t of [quirk, plain]) for (let e = 0; e < 2; e++) await t.step();
       expect(quirk.model.optimizer.step).toBe(2);
-      for (const t of [quirk, plain]) t.step(); // epoch 2 = il-start
+      for (const t of [quirk, plain]) await t.step(); // epoch 2 = il-start
       expect(quirk.model.optimizer.step).toBe(1); // a new optimizer took one step
       expect(quirk.model.optimizer.options.lr).toBeCloseTo(5e-4 / 5, 12);
-      quirk.step();
+      await quirk.step();
       expect(quirk.model.optimizer.step).toBe(1);
       expect(plain.model.optimizer.step).toBe(3);
       expect(plain.model.optimizer.options.lr).toBe(5e-4);

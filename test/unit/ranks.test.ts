@@ -35,17 +35,17 @@ function goldFirst(n: number): { left: tf.Tensor2D; right: tf.Tensor2D } {
 describe('rank of a gold pair', () => {
   for (const kernel of KERNELS) {
     for (const csls of [0, 3]) {
-      it(`is 1 for every pair when each gold is its row's and column's best (${kernel === 'auto' ? 'native' : 'tfjs'} kernel, CSLS ${csls})`, () => {
+      it(`is 1 for every pair when each gold is its row's and column's best (${kernel === 'auto' ? 'native' : 'tfjs'} kernel, CSLS ${csls})`, async () => {
         const { left, right } = goldFirst(300);
         const gold = Int32Array.from({ length: 600 }, (_, k) => k >> 1);
-        const m = evaluate(left, right, gold, { csls, kernel, blockRows: 128 });
+        const m = await evaluate(left, right, gold, { csls, kernel, blockRows: 128 });
         for (const d of [m.l2r, m.r2l]) expect([d.hits1, d.mr, d.mrr]).toEqual([1, 1, 1]);
         tf.dispose([left, right]);
       });
     }
   }
 
-  it.each(KERNELS)('with exact ties, counts the tied candidates of lower index above the gold (%s)', (kernel) => {
+  it.each(KERNELS)('with exact ties, counts the tied candidates of lower index above the gold (%s)', async (kernel) => {
     const n = 40;
     const row = Float32Array.from({ length: 8 }, (_, i) => (i === 0 ? 1 : 0));
     const same = tf.tensor2d(
@@ -54,7 +54,7 @@ describe('rank of a gold pair', () => {
     ); // every score ties
     const gold = Int32Array.from({ length: 2 * n }, (_, k) => k >> 1);
     for (const csls of [0, 3]) {
-      const m = evaluate(same, same, gold, { csls, kernel });
+      const m = await evaluate(same, same, gold, { csls, kernel });
       // pair p ranks 1 + p both ways: H@1 = 1/n, MR = (n + 1) / 2
       for (const d of [m.l2r, m.r2l]) {
         expect(d.hits1).toBeCloseTo(1 / n, 12);

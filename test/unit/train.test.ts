@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 describe('HUMEA training on the demo slice', () => {
-  it('uses the modalities the data has and builds the GAT adjacency with self-loops', () => {
+  it('uses the modalities the data has and builds the GAT adjacency with self-loops', async () => {
     const model = new Humea(features, options);
     expect(model.present).toEqual(['gph', 'rel', 'att']); // the demo has no images and names on one side only
     const g = gatGraph(features);
@@ -45,7 +45,7 @@ describe('HUMEA training on the demo slice', () => {
   it('lowers the loss and reaches Hits@1 far above chance', async () => {
     const t = new Trainer(features, options);
     const losses: number[] = [];
-    const before = t.evaluation();
+    const before = await t.evaluation();
     const result = await t.run({ onEpoch: (e) => losses.push(e.loss) });
     t.dispose();
     const test = features.split.test.length / 2;
@@ -58,16 +58,16 @@ describe('HUMEA training on the demo slice', () => {
     expect(result.validationSelected).not.toBeNull();
   });
 
-  it('trains with a dense modality (image vectors) too', () => {
+  it('trains with a dense modality (image vectors) too', async () => {
     // the demo has no image vectors: give every entity a seeded 16-d vector
     const dims = 16;
     const matrix = Float32Array.from({ length: features.rows * dims }, (_, k) => Math.sin(k * 12.9898) % 1);
     const withImages: Features = { ...features, image: { dims, matrix }, coverage: { ...features.coverage, images: new Uint8Array(features.rows).fill(1) } };
     const t = new Trainer(withImages, options);
     expect(t.model.present).toEqual(['gph', 'img', 'rel', 'att']);
-    const losses = [t.step(), t.step(), t.step()];
+    const losses = [await t.step(), await t.step(), await t.step()];
     expect(losses.every(Number.isFinite)).toBe(true);
-    expect(Object.keys(t.evaluation().weights)).toEqual(['gph', 'img', 'rel', 'att']);
+    expect(Object.keys((await t.evaluation()).weights)).toEqual(['gph', 'img', 'rel', 'att']);
     t.dispose();
   });
 
@@ -107,12 +107,12 @@ describe('HUMEA training on the demo slice', () => {
     }
   });
 
-  it('keeps the number of tensors constant across steps', () => {
+  it('keeps the number of tensors constant across steps', async () => {
     const t = new Trainer(features, options);
-    t.step();
+    await t.step();
     const after1 = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) t.step();
-    t.evaluation();
+    for (let i = 0; i < 3; i++) await t.step();
+    await t.evaluation();
     expect(tf.memory().numTensors).toBe(after1);
     t.dispose();
   });
@@ -150,17 +150,17 @@ describe('HUMEA training on the demo slice', () => {
   it('is deterministic given the seed, and resumes from a checkpoint exactly', async () => {
     const a = new Trainer(features, options);
     const b = new Trainer(features, options);
-    expect([a.step(), a.step()]).toEqual([b.step(), b.step()]);
+    expect([await a.step(), await a.step()]).toEqual([await b.step(), await b.step()]);
     await saveCheckpoint(tmp.path, a);
-    const continued = [a.step(), a.step()];
+    const continued = [await a.step(), await a.step()];
     const c = new Trainer(features, options);
     await loadCheckpoint(tmp.path, c);
     expect(c.epoch).toBe(2);
-    expect([c.step(), c.step()]).toEqual(continued);
+    expect([await c.step(), await c.step()]).toEqual(continued);
     for (const t of [a, b, c]) t.dispose();
   });
 
-  it('computes batches on worker threads with the same numbers as on this one, without leaking tensors', () => {
+  it('computes batches on worker threads with the same numbers as on this one, without leaking tensors', async () => {
     // small batches so that a step has several; the demo graph is too small to split the GAT's
     // rows (pool.ts), so only the batch heads move to the worker and every value must match exactly
     const small = { ...options, batchSize: 16 };
@@ -168,13 +168,13 @@ describe('HUMEA training on the demo slice', () => {
     try {
       setKernelThreads(1);
       const one = new Trainer(features, small);
-      const lossesOne = [one.step(), one.step(), one.step()];
+      const lossesOne = [await one.step(), await one.step(), await one.step()];
       setKernelThreads(2);
       const two = new Trainer(features, small);
-      const first = two.step();
+      const first = await two.step();
       expect(workerCount()).toBe(1);
       const tensors = tf.memory().numTensors;
-      const lossesTwo = [first, two.step(), two.step()];
+      const lossesTwo = [first, await two.step(), await two.step()];
       expect(tf.memory().numTensors).toBe(tensors);
       expect(lossesTwo).toEqual(lossesOne);
       for (const [name, v] of one.model.params) expect(Array.from(two.model.params.get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
@@ -188,7 +188,7 @@ describe('HUMEA training on the demo slice', () => {
   it('with the curriculum, trains on the grouped list, keeps it between rebuilds and resumes it exactly', async () => {
     const o = { ...options, curriculum: true };
     const a = new Trainer(features, o);
-    const losses = [a.step(), a.step()];
+    const losses = [await a.step(), await a.step()];
     const list = a.curriculum!;
     const n = a.train.length / 2;
     expect(list.length / 2).toBeGreaterThan(2 * n); // k = 5: up to six rows per training pair
@@ -196,12 +196,12 @@ describe('HUMEA training on the demo slice', () => {
     const pairs = new Set(Array.from({ length: n }, (_, i) => `${a.train[2 * i]},${a.train[2 * i + 1]}`));
     for (let i = 0; i < list.length; i += 2) expect(pairs.has(`${list[i]},${list[i + 1]}`)).toBe(true);
     await saveCheckpoint(tmp.path, a);
-    const continued = [a.step(), a.step(), a.step()];
+    const continued = [await a.step(), await a.step(), await a.step()];
     expect(a.curriculum).toBe(list); // not rebuilt before epoch 50
     expect(continued.at(-1)!).toBeLessThan(losses[0]!);
     const c = new Trainer(features, o);
     await loadCheckpoint(tmp.path, c);
-    expect([c.step(), c.step(), c.step()]).toEqual(continued);
+    expect([await c.step(), await c.step(), await c.step()]).toEqual(continued);
     for (const t of [a, c]) t.dispose();
   });
 
@@ -209,7 +209,7 @@ describe('HUMEA training on the demo slice', () => {
     const a = new Trainer(features, options);
     const dir = join(tmp.path, 'pre-zoo');
     try {
-      a.step();
+      await a.step();
       await saveCheckpoint(dir, a);
       // as the versions before the model zoo wrote it: no `model` in the manifest nor in its options
       const file = join(dir, 'manifest.json');
@@ -221,7 +221,7 @@ describe('HUMEA training on the demo slice', () => {
       const b = new Trainer(features, options);
       await loadCheckpoint(dir, b);
       expect(b.epoch).toBe(1);
-      expect([b.step()]).toEqual([a.step()]);
+      expect([await b.step()]).toEqual([await a.step()]);
       b.dispose();
       writeFileSync(file, JSON.stringify({ ...manifest, model: 'future-model' }));
       await expect(readCheckpointOptions(dir)).rejects.toThrow(/model 'future-model', which this version does not have \(humea, mclea/);
@@ -235,17 +235,18 @@ describe('HUMEA training on the demo slice', () => {
     const a = new Trainer(features, o);
     expect(clubOf(a)!.modalities).toEqual(['rel', 'att']);
     const before = [...clubOf(a)!.params.values()].map((v) => v.dataSync().slice());
-    const tensors = (a.step(), tf.memory().numTensors);
-    a.step();
+    await a.step();
+    const tensors = tf.memory().numTensors;
+    await a.step();
     expect(tf.memory().numTensors).toBe(tensors); // nothing leaks through the extra term and step
     const after = [...clubOf(a)!.params.values()].map((v) => v.dataSync());
     expect(after.some((v, i) => v.some((x, j) => x !== before[i]![j]))).toBe(true);
     await saveCheckpoint(tmp.path, a);
-    const continued = [a.step(), a.step()];
+    const continued = [await a.step(), await a.step()];
     expect(continued.every(Number.isFinite)).toBe(true);
     const c = new Trainer(features, o);
     await loadCheckpoint(tmp.path, c);
-    expect([c.step(), c.step()]).toEqual(continued);
+    expect([await c.step(), await c.step()]).toEqual(continued);
     for (const t of [a, c]) t.dispose();
   });
 });

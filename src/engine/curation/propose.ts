@@ -24,7 +24,7 @@ export async function proposals(
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
-  const items = buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) });
+  const items = await buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) });
   const scratch = `${outFile}.partial-${process.pid}`;
   const out = createWriteStream(scratch);
   const write = async (o: unknown) => {
@@ -37,7 +37,7 @@ export async function proposals(
     k: Math.min(k, right.length),
     csls: t.options.csls,
     modalities: t.model.present,
-    weights: t.modalityWeights(),
+    weights: await t.modalityWeights(),
     queries: left.length,
     candidates: right.length,
   });

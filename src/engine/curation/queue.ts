@@ -79,21 +79,29 @@ export interface QueueEmbeddings {
   entityWeights: { modalities: Modality[]; data: Float32Array } | null;
 }
 
-export function queueEmbeddings(t: Trainer): QueueEmbeddings {
+export async function queueEmbeddings(t: Trainer): Promise<QueueEmbeddings> {
   const f = t.features;
   // everything the forward makes is freed here but the normalised embeddings (its expert outputs,
   // rows × experts × hidden per modality, would otherwise stay on the backend)
   const present = t.model.present;
   const fw = t.model.embeddings();
   const [joint, ...normed] = tf.tidy(() => [l2normalize(fw.joint), ...present.map((m) => l2normalize(fw.mods.get(m)!))]);
-  const entityWeights = fw.entityWeights ? { modalities: fw.entityWeights.modalities, data: fw.entityWeights.weights.dataSync() as Float32Array } : null;
-  disposeEmbeddings(fw);
-  const weights = t.modalityWeights();
-  const mods = present.map((m, k) => {
-    const data = normed[k]!.dataSync() as Float32Array;
-    return { m, data, dims: data.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! };
-  });
-  tf.dispose(normed);
+  // every read asynchronous: a device backend may have no synchronous one (webgpu in Node)
+  let entityWeights: QueueEmbeddings['entityWeights'];
+  let weights: Record<string, number>;
+  let data: Float32Array[];
+  try {
+    entityWeights = fw.entityWeights ? { modalities: fw.entityWeights.modalities, data: (await fw.entityWeights.weights.data()) as Float32Array } : null;
+    weights = await t.modalityWeights(fw);
+    data = (await Promise.all(normed.map((n) => n.data()))) as Float32Array[];
+  } catch (err) {
+    joint!.dispose();
+    throw err;
+  } finally {
+    disposeEmbeddings(fw);
+    tf.dispose(normed);
+  }
+  const mods = present.map((m, k) => ({ m, data: data[k]!, dims: data[k]!.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! }));
   if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null, entityWeights };
   const jointNorm = new Float32Array(f.rows);
   mods.forEach(({ data, dims }, k) => {
@@ -110,13 +118,13 @@ export function queueEmbeddings(t: Trainer): QueueEmbeddings {
 
 /** The queue for `req`; with `emb` (queueEmbeddings of the same model) several queues share one
  *  forward, else one is made and freed here. */
-export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings): QueueItem[] {
+export async function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings): Promise<QueueItem[]> {
   const f = t.features;
   const { sources, targets } = req;
   if (sources.length === 0 || targets.length === 0) return [];
   let extra = 0;
   for (const s of req.exclude?.values() ?? []) extra = Math.max(extra, s.size);
-  const own = emb ?? queueEmbeddings(t);
+  const own = emb ?? (await queueEmbeddings(t));
   const { mods } = own;
   // each source's anchored target as a column of `targets` (−1: none, or rejected)
   const colOf = new Map<number, number>();
@@ -132,11 +140,11 @@ export function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbeddings)
   const L = tf.gather(own.joint, sources);
   const R = tf.gather(own.joint, targets);
   if (!emb) own.joint.dispose();
-  let top: ReturnType<typeof topCandidates>;
-  let back: ReturnType<typeof topCandidates>;
+  let top: Awaited<ReturnType<typeof topCandidates>>;
+  let back: Awaited<ReturnType<typeof topCandidates>>;
   try {
-    top = topCandidates(L, R, req.k + extra, { csls: t.options.csls }, req.anchors ? anchorCol : undefined);
-    back = topCandidates(R, L, 2, { csls: t.options.csls });
+    top = await topCandidates(L, R, req.k + extra, { csls: t.options.csls }, req.anchors ? anchorCol : undefined);
+    back = await topCandidates(R, L, 2, { csls: t.options.csls });
   } finally {
     tf.dispose([L, R]);
   }

@@ -181,7 +181,7 @@ export async function simulate(project: Project, features: Features, train: Trai
       const calibration = new Set([...heldOut, ...auditNone, ...auditRejected]);
       const exclude = new Map([...rejected].filter(([s]) => !calibration.has(s)));
       const anchors = nameAnchors(nameOf, sources, targets);
-      const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned, anchors });
+      const queue = await buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: o.k, exclude, aligned, anchors });
       /** the audits that stand for their tier's open items, with the round each was given in */
       let samples: { tier: Tier; key: number; correct: boolean; at: number }[] = [];
       let hits = 0;

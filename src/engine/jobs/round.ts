@@ -95,11 +95,11 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
         const eta = ((epochs - done) * seconds) / done;
         ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `loss ${e.loss.toFixed(4)}, ETA ${Math.round(eta)} s`, { epoch: e.epoch, loss: e.loss });
       },
-      onEvaluation: (ev, isSelected) => {
+      onEvaluation: async (ev, isSelected) => {
         if (!ev.valid) return;
         const point = curve.at(-1)!;
         Object.assign(point, { validHits1: ev.valid.mean.hits1, validMrr: ev.valid.mean.mrr });
-        if (isSelected) selected = { epoch: ev.epoch, state: snapshot(trainer) };
+        if (isSelected) selected = { epoch: ev.epoch, state: await snapshot(trainer) }; // the run loop awaits this hook
         const done = ev.epoch - first;
         ctx.progress((done / epochs) * 0.9, `round ${n}: epoch ${done}/${epochs}`, `validation H@1 ${(ev.valid.mean.hits1 * 100).toFixed(1)} %`, {
           epoch: ev.epoch,
@@ -116,10 +116,10 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     const validation: RoundInfo['valid'] = chosen?.valid ? { pairs: valid.length / 2, epoch: chosen.epoch, hits1: chosen.valid.mean.hits1, mrr: chosen.valid.mean.mrr } : null;
     ctx.progress(0.9, `round ${n}: metrics and queue`);
     // one forward for the held-out metrics and the three queues below
-    emb = queueEmbeddings(trainer);
-    const metrics = heldOut.length > 0 ? trainer.evaluatePairs(emb.joint, Int32Array.from(heldOut)) : null;
+    emb = await queueEmbeddings(trainer);
+    const metrics = heldOut.length > 0 ? await trainer.evaluatePairs(emb.joint, Int32Array.from(heldOut)) : null;
     // and on the known pairs training never saw (the dataset's test links, or what the seeded split left)
-    const test = f.split.test.length > 0 ? trainer.evaluatePairs(emb.joint, f.split.test).mean : null;
+    const test = f.split.test.length > 0 ? (await trainer.evaluatePairs(emb.joint, f.split.test)).mean : null;
     // the queue: sources neither seeds, confirmed nor without counterpart; targets not aligned. The
     // audited sources stay in it whatever their verdict, as the model now ranks them: they are the
     // sample "accept above threshold" is calibrated on (engine/curation/accept.ts)
@@ -143,14 +143,14 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
     // name anchors (curation/lexical.ts) put first where the names say so; only for the queue: the
     // disagreements below are the model's own word
     const anchors = nameAnchors(rowNames(projectLabels(project), f), sources, targets);
-    const queue = buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? ROUND_DEFAULTS.k, exclude, aligned, anchors }, emb);
+    const queue = await buildQueue(trainer, { sources: Int32Array.from(sources), targets: Int32Array.from(targets), k: params.k ?? ROUND_DEFAULTS.k, exclude, aligned, anchors }, emb);
     // disagreements: confirmed pairs whose target the model no longer ranks first for their source
     // (among the targets not aligned by seeds), and rejected pairs it now ranks first
     const confirmedSources = params.confirmed.map(([s]) => row(1, s));
     const seedTargets = new Set(seeds.filter((_, i) => i % 2 === 1));
     const unseeded: number[] = [];
     for (let r = f.rows1; r < f.rows; r++) if (!seedTargets.has(r)) unseeded.push(r);
-    const doubted = buildQueue(trainer, { sources: Int32Array.from(confirmedSources), targets: Int32Array.from(unseeded), k: 1 }, emb);
+    const doubted = await buildQueue(trainer, { sources: Int32Array.from(confirmedSources), targets: Int32Array.from(unseeded), k: 1 }, emb);
     const confirmedTarget = new Map(params.confirmed.map(([s, t]) => [project.idOfUri(1, s)!, project.idOfUri(2, t)!]));
     const disagreements: RoundInfo['disagreements'] = [];
     for (const q of doubted) {
@@ -159,7 +159,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       if (first && first.target !== want) disagreements.push({ kind: 'confirmed-doubted', source: q.source, target: want, modelFirst: first.target, score: first.score });
     }
     const rejectedSources = [...exclude.keys()].filter((s) => !none.has(s) && !aligned[s]);
-    const firsts = buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 }, emb);
+    const firsts = await buildQueue(trainer, { sources: Int32Array.from(rejectedSources), targets: Int32Array.from(targets), k: 1 }, emb);
     for (const q of firsts) {
       const t = q.candidates[0]?.target;
       if (t !== undefined && exclude.get(rowOf.get(q.source)!)?.has(rowOf.get(t)!))
@@ -209,7 +209,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       curve,
       secondsPerEpoch: losses.length > 0 ? seconds / losses.length : null,
       pseudoLabels: (trainer.train.length - trainPairs.length) / 2,
-      weights: trainer.modalityWeights(),
+      weights: Object.fromEntries(emb.mods.map(({ m, weight }) => [m, weight])), // the queue's forward's
       queue: queue.length,
       changed,
       verdictFlips,

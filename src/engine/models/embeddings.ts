@@ -8,38 +8,24 @@ export function disposeEmbeddings(e: Embeddings): void {
   tf.dispose([e.joint, ...e.mods.values(), ...(e.entityWeights ? [e.entityWeights.weights] : [])]);
 }
 
-/** The per-entity weights' embeddings of a model that weighs every modality of each entity itself
- *  (MEAformer, MPSEA): its joint the concatenation of w_{i,m} n(e_m). Their mean is kept for the
- *  modalityWeights() an evaluation asks for right after the embeddings (`meanWeights`). */
-export class EntityWeighted {
-  private mean: Record<string, number> | null = null;
+/** The embeddings of a model that weighs every modality of each entity itself (MEAformer, MPSEA):
+ *  `joint` the concatenation of w_{i,m} n(e_m), `mods` in `present` order, `weights` rows × present. */
+export function entityWeighted(present: Modality[], joint: tf.Tensor2D, mods: tf.Tensor2D[], weights: tf.Tensor2D): Embeddings {
+  return { joint, mods: new Map(present.map((m, k) => [m, mods[k]!])), concatenated: true, entityWeights: { modalities: present, weights } };
+}
 
-  /** The embeddings of `joint`, `mods` (in `present` order) and `weights` (rows × present). */
-  embeddings(present: Modality[], joint: tf.Tensor2D, mods: tf.Tensor2D[], weights: tf.Tensor2D): Embeddings {
-    this.keep(present, weights);
-    return { joint, mods: new Map(present.map((m, k) => [m, mods[k]!])), concatenated: true, entityWeights: { modalities: present, weights } };
-  }
-
-  /** Keeps the mean of `weights` (rows × `modalities`), for a model whose embeddings() builds its
-   *  own Embeddings (its weights over some of its modalities, its joint no weighted concatenation). */
-  keep(modalities: Modality[], weights: tf.Tensor2D): void {
-    const mean = tf.tidy(() => tf.mean(weights, 0).dataSync());
-    this.mean = Object.fromEntries(modalities.map((m, k) => [m, mean[k]!]));
-  }
-
-  /** A step changes the weights: the kept mean is stale. */
-  clear(): void {
-    this.mean = null;
-  }
-
-  /** Each weighted modality's mean per-entity weight: the kept one (used once), else from
-   *  `embed()`'s. */
-  meanWeights(embed: () => Embeddings): Record<string, number> {
-    if (!this.mean) disposeEmbeddings(embed());
-    const w = this.mean!;
-    this.mean = null;
-    return w;
-  }
+/** Each modality's mean per-entity weight: from `emb` (the caller's evaluation embeddings of this
+ *  model: no second forward) or else from a forward of `embed`. Read asynchronously: a device
+ *  backend may have no synchronous read. Empty when the model has no per-entity weights. */
+export async function meanEntityWeights(emb: Embeddings | undefined, embed: () => Embeddings): Promise<Record<string, number>> {
+  const own = emb ? null : embed();
+  const w = (emb ?? own)!.entityWeights;
+  const mean = w ? tf.tidy(() => tf.mean(w.weights, 0)) : null;
+  if (own) disposeEmbeddings(own);
+  if (!w || !mean) return {};
+  const d = await mean.data();
+  mean.dispose();
+  return Object.fromEntries(w.modalities.map((m, k) => [m, d[k]!]));
 }
 
 /** The row-wise part of an evaluation forward in chunks: `fn(mods sliced to rows at … at + size)` in

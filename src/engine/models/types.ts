@@ -50,10 +50,13 @@ export interface AlignmentModel {
   /** every entity's embeddings; `training`: as in a training step of epoch `epoch` (the curriculum
    *  groups by them), else evaluation mode */
   embeddings(training?: boolean, epoch?: number): Embeddings;
-  /** the global fusion weight of each present modality */
-  modalityWeights(): Record<string, number>;
+  /** the global fusion weight of each present modality; `emb`: this model's evaluation-mode
+   *  embeddings where the caller has them (a model whose weights are per entity averages theirs
+   *  instead of running a forward of its own). Read asynchronously, as every host read outside a
+   *  training step: a device backend may have no synchronous read (tfjs-backend-webgpu in Node). */
+  modalityWeights(emb?: Embeddings): Promise<Record<string, number>>;
   /** checkpoint state beyond params and optimizer, and its restore (`dir` names the checkpoint in errors) */
-  saveExtra?(): ExtraState;
+  saveExtra?(): Promise<ExtraState>;
   loadExtra?(state: ExtraState, dir: string): void;
   dispose(): void;
 }

@@ -79,10 +79,11 @@ export interface AdamWState {
   v: Record<string, Float32Array>;
 }
 
-const read = (vars: Map<string, tf.Variable>) => Object.fromEntries([...vars].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+/** Read asynchronously: a device backend may have no synchronous read (webgpu in Node). */
+const read = async (vars: Map<string, tf.Variable>) => Object.fromEntries(await Promise.all([...vars].map(async ([k, v]) => [k, (await v.data()) as Float32Array] as const)));
 
-export function adamwState(params: Map<string, tf.Variable>, optimizer: AdamW): AdamWState {
-  return { params: read(params), m: read(optimizer.m), v: read(optimizer.v) };
+export async function adamwState(params: Map<string, tf.Variable>, optimizer: AdamW): Promise<AdamWState> {
+  return { params: await read(params), m: await read(optimizer.m), v: await read(optimizer.v) };
 }
 
 /** The inverse of adamwState (the step count is the caller's); `dir` names the checkpoint in errors. */

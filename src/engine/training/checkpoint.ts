@@ -68,11 +68,12 @@ export interface Snapshot {
   manifest: Record<string, unknown>;
 }
 
-export function snapshot(t: Trainer, source: CheckpointSource | null = null): Snapshot {
+/** Read asynchronously (as every host read outside a step); the caller trains nothing meanwhile. */
+export async function snapshot(t: Trainer, source: CheckpointSource | null = null): Promise<Snapshot> {
   const { model } = t;
   const data: CheckpointData = {
-    ...model.saveExtra?.(),
-    ...adamwState(model.params, model.optimizer),
+    ...(await model.saveExtra?.()),
+    ...(await adamwState(model.params, model.optimizer)),
     train: t.train,
     candidates: t.candidates && flat(t.candidates),
     previousMerge: flat(t.previousMerge),
@@ -94,7 +95,7 @@ export function snapshot(t: Trainer, source: CheckpointSource | null = null): Sn
 
 /** Writes `t` to `dir`; `source` (what it was trained on) is recorded with the split for eval/propose. */
 export async function saveCheckpoint(dir: string, t: Trainer, source: CheckpointSource | null = null): Promise<void> {
-  const { data, manifest } = snapshot(t, source);
+  const { data, manifest } = await snapshot(t, source);
   await replaceTree(dir, data, manifest);
 }
 

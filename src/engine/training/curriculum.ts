@@ -23,7 +23,7 @@ export function curriculumK(e: number, ilStart: number): number | null {
  * similarity between entity i and entity j of `emb` (all entities' joint embeddings), each the
  * first training pair containing id j + 1, skipping ids already in the group.
  */
-export function curriculumList(pairs: Int32Array, emb: tf.Tensor2D, k: number, blockRows = 1024): Int32Array {
+export async function curriculumList(pairs: Int32Array, emb: tf.Tensor2D, k: number, blockRows = 1024): Promise<Int32Array> {
   const n = pairs.length / 2;
   const N = emb.shape[0];
   const firstRow = new Map<number, number>(); // id → first list row containing it
@@ -38,7 +38,7 @@ export function curriculumList(pairs: Int32Array, emb: tf.Tensor2D, k: number, b
     for (let start = 0; start < n; start += blockRows) {
       const end = Math.min(n, start + blockRows, N);
       const block = end > start ? tf.tidy(() => tf.matMul(l2normalize(tf.slice(emb, [start, 0], [end - start, -1])), right)) : null;
-      const sims = block ? (block.dataSync() as Float32Array) : new Float32Array(0);
+      const sims = block ? ((await block.data()) as Float32Array) : new Float32Array(0); // no sync read on webgpu
       block?.dispose();
       for (let i = start; i < Math.min(n, start + blockRows); i++) {
         out.push(pairs[2 * i]!, pairs[2 * i + 1]!);

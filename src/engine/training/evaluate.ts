@@ -147,7 +147,9 @@ class Blocks {
     this.cache = left.shape[0] * right.shape[0] * 4 <= cacheBytes ? [] : null;
   }
 
-  get(b: number): Float32Array {
+  /** Block `b`'s similarities on the host. Read asynchronously from a tfjs backend: a device backend
+   *  may have no synchronous read (tfjs-backend-webgpu outside a browser). */
+  async get(b: number): Promise<Float32Array> {
     const cached = this.cache?.[b];
     if (cached) return cached;
     const from = b * this.rows;
@@ -161,7 +163,7 @@ class Blocks {
       splitRows(count, 64, 'similarityRows', task, (i0, i1) => dense.similarityRows(task, i0, i1));
     } else {
       const s = tf.tidy(() => tf.matMul(tf.slice(this.left, [from, 0], [count, -1]), this.bt!));
-      data = s.dataSync() as Float32Array;
+      data = (await s.data()) as Float32Array;
       s.dispose();
     }
     if (this.cache) this.cache[b] = data;
@@ -174,13 +176,13 @@ class Blocks {
 }
 
 /** CSLS penalties: r[i] = mean top-k of row i, c[j] = mean top-k of column j (zeros for cosine). */
-function penalties(blocks: Blocks, nL: number, nR: number, k: number): { r: Float32Array; c: Float32Array } {
+async function penalties(blocks: Blocks, nL: number, nR: number, k: number): Promise<{ r: Float32Array; c: Float32Array }> {
   const r = new Float32Array(nL);
   const c = new Float32Array(nR);
   if (k <= 0) return { r, c };
   const colTop = Array.from({ length: k }, () => new Float32Array(nR).fill(-Infinity)); // descending
   for (let b = 0; b < blocks.n; b++) {
-    const s = blocks.get(b);
+    const s = await blocks.get(b);
     const rowsHere = s.length / nR;
     for (let i = 0; i < rowsHere; i++) {
       const o = i * nR;
@@ -214,13 +216,13 @@ function penalties(blocks: Blocks, nL: number, nR: number, k: number): { r: Floa
  * Ranks of the gold pairs. `left` (nL × D) and `right` (nR × D) must be L2-normalised; `gold` is flat
  * (left index, right index) pairs into them.
  */
-export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): { l2r: Int32Array; r2l: Int32Array } {
+export async function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): Promise<{ l2r: Int32Array; r2l: Int32Array }> {
   const nL = left.shape[0];
   const nR = right.shape[0];
   const P = gold.length / 2;
   const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30, options.kernel);
   try {
-    const { r, c } = penalties(blocks, nL, nR, options.csls);
+    const { r, c } = await penalties(blocks, nL, nR, options.csls);
     // double, as score() gives it: a float32 copy would round, and the gold could beat itself
     const goldScore = new Float64Array(P);
     const byRow = new Map<number, number[]>();
@@ -231,7 +233,7 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
       else byRow.set(l, [p]);
     }
     for (let b = 0; b < blocks.n; b++) {
-      const s = blocks.get(b);
+      const s = await blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
         for (const p of byRow.get(b * blocks.rows + i) ?? []) goldScore[p] = score(s, i * nR, gold[2 * p + 1]!, r[b * blocks.rows + i]!, c);
       }
@@ -246,7 +248,7 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
       }
     const rightOf = Int32Array.from({ length: P }, (_, p) => gold[2 * p + 1]!);
     for (let b = 0; b < blocks.n; b++) {
-      const s = blocks.get(b);
+      const s = await blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
         const row = b * blocks.rows + i;
         const o = i * nR;
@@ -274,8 +276,8 @@ export function rankPairs(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Arra
   }
 }
 
-export function evaluate(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): Metrics {
-  const { l2r, r2l } = rankPairs(left, right, gold, options);
+export async function evaluate(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array, options: RankOptions): Promise<Metrics> {
+  const { l2r, r2l } = await rankPairs(left, right, gold, options);
   const a = summarise(l2r);
   const b = summarise(r2l);
   return { mean: meanOf(a, b), l2r: a, r2l: b, pairs: gold.length / 2, candidates: [left.shape[0], right.shape[0]] };
@@ -284,26 +286,26 @@ export function evaluate(left: tf.Tensor2D, right: tf.Tensor2D, gold: Int32Array
 /** Each left row's k best right columns by CSLS (or cosine) score, best first, with their cosines. With
  *  `also` (a column per left row, −1 for none), that column's score and cosine as well, wherever it
  *  ranks (the review queue's name anchors). */
-export function topCandidates(
+export async function topCandidates(
   left: tf.Tensor2D,
   right: tf.Tensor2D,
   k: number,
   options: RankOptions,
   also?: Int32Array,
-): { index: Int32Array; score: Float32Array; cosine: Float32Array; alsoScore: Float32Array; alsoCosine: Float32Array } {
+): Promise<{ index: Int32Array; score: Float32Array; cosine: Float32Array; alsoScore: Float32Array; alsoCosine: Float32Array }> {
   const nL = left.shape[0];
   const nR = right.shape[0];
   const K = Math.min(k, nR);
   const blocks = new Blocks(left, right, options.blockRows ?? 1024, options.cacheBytes ?? 1 << 30, options.kernel);
   try {
-    const { r, c } = penalties(blocks, nL, nR, options.csls);
+    const { r, c } = await penalties(blocks, nL, nR, options.csls);
     const index = new Int32Array(nL * K);
     const score = new Float32Array(nL * K).fill(-Infinity);
     const cosine = new Float32Array(nL * K);
     const alsoScore = new Float32Array(also ? nL : 0).fill(-Infinity);
     const alsoCosine = new Float32Array(also ? nL : 0);
     for (let b = 0; b < blocks.n; b++) {
-      const s = blocks.get(b);
+      const s = await blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
         const row = b * blocks.rows + i;
         const o = row * K;
@@ -336,7 +338,7 @@ export function topCandidates(
 
 /** Mutual nearest neighbours by cosine: pairs (i, j) where j is row i's best column and i is
  *  column j's best row (methods.md §0.7's pseudo-label candidates). Flat (left, right) indices. */
-export function mutualNearest(left: tf.Tensor2D, right: tf.Tensor2D, blockRows = 1024): Int32Array {
+export async function mutualNearest(left: tf.Tensor2D, right: tf.Tensor2D, blockRows = 1024): Promise<Int32Array> {
   const nR = right.shape[0];
   const blocks = new Blocks(left, right, blockRows, 0); // one pass: nothing to keep
   try {
@@ -344,7 +346,7 @@ export function mutualNearest(left: tf.Tensor2D, right: tf.Tensor2D, blockRows =
     const colBest = new Int32Array(nR).fill(-1);
     const colScore = new Float32Array(nR).fill(-Infinity);
     for (let b = 0; b < blocks.n; b++) {
-      const s = blocks.get(b);
+      const s = await blocks.get(b);
       for (let i = 0; i < s.length / nR; i++) {
         const row = b * blockRows + i;
         let best = -Infinity;

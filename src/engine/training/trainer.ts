@@ -10,7 +10,7 @@ import { l2normalize } from '../nn/ops';
 import { mulberry32, permutation } from '../random';
 import { disposeEmbeddings } from '../models/embeddings';
 import { createModel } from '../models/registry';
-import type { AlignmentModel } from '../models/types';
+import type { AlignmentModel, Embeddings } from '../models/types';
 import { hostReadCount, tf } from '../runtime/tf';
 import { curriculumK, curriculumList } from './curriculum';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
@@ -108,7 +108,7 @@ export class Trainer {
 
   /** Epoch `e`'s training pairs in batch order (flat left, right rows): the seeded shuffle, or with
    *  the curriculum (before `ilStart`, rebuilt every 50 epochs) its grouped list. */
-  private epochPairs(e: number): Int32Array {
+  private async epochPairs(e: number): Promise<Int32Array> {
     const order = this.epochOrder(e);
     const pairs = new Int32Array(2 * order.length);
     order.forEach((p, i) => pairs.set(this.train.subarray(2 * p, 2 * p + 2), 2 * i));
@@ -119,7 +119,7 @@ export class Trainer {
       // the reference groups by this epoch's (training-mode) joint embeddings of every entity
       const emb = this.model.embeddings(true, e);
       try {
-        this.curriculum = curriculumList(pairs, emb.joint, k);
+        this.curriculum = await curriculumList(pairs, emb.joint, k);
       } finally {
         disposeEmbeddings(emb);
       }
@@ -144,31 +144,19 @@ export class Trainer {
     return { rows, batches };
   }
 
-  /** One epoch of the model's training step over this epoch's batch plan; returns its loss. */
-  step(): number {
-    const value = this.stepValue();
-    const loss = value.dataSync()[0]!; // the epoch's one host read on the device path
-    value.dispose();
-    return loss;
-  }
-
-  /** step() reading the loss asynchronously, as the run loop does: tfjs-backend-webgpu has no
-   *  synchronous read outside a browser. */
-  async stepAsync(): Promise<number> {
-    const value = this.stepValue();
-    const loss = (await value.data())[0]!;
-    value.dispose();
-    return loss;
-  }
-
-  private stepValue(): tf.Scalar {
+  /** One epoch of the model's training step over this epoch's batch plan; returns its loss, read
+   *  once, asynchronously (the epoch's one host read on the device path). Every host read of the
+   *  trainer is asynchronous: tfjs-backend-webgpu has no synchronous read outside a browser. */
+  async step(): Promise<number> {
     const e = this.epoch;
-    const plan = { epoch: e, ...this.batchRows(this.epochPairs(e)) };
+    const plan = { epoch: e, ...this.batchRows(await this.epochPairs(e)) };
     const reads = hostReadCount();
     const value = this.model.step(plan);
     this.stepReads = hostReadCount() - reads;
     this.epoch++;
-    return value;
+    const loss = (await value.data())[0]!;
+    value.dispose();
+    return loss;
   }
 
   /** Normalised joint embeddings of every entity (evaluation mode). */
@@ -181,41 +169,45 @@ export class Trainer {
     }
   }
 
-  modalityWeights(): Record<string, number> {
-    return this.model.modalityWeights();
+  /** The model's global modality weights; `emb`: its evaluation embeddings where the caller has them. */
+  modalityWeights(emb?: Embeddings): Promise<Record<string, number>> {
+    return this.model.modalityWeights(emb);
   }
 
   /** Metrics on flat pairs (rows) with the pairs' own right rows as candidates (the papers' protocol). */
-  evaluatePairs(emb: tf.Tensor2D, pairs: Int32Array): Metrics {
+  async evaluatePairs(emb: tf.Tensor2D, pairs: Int32Array): Promise<Metrics> {
     const l = tf.gather(emb, side(pairs, 0));
     const r = tf.gather(emb, side(pairs, 1));
     try {
       const gold = Int32Array.from({ length: pairs.length }, (_, k) => k >> 1);
-      return evaluate(l, r, gold, { csls: this.options.csls });
+      return await evaluate(l, r, gold, { csls: this.options.csls });
     } finally {
       l.dispose();
       r.dispose();
     }
   }
 
-  evaluation(): Evaluation {
-    const emb = this.embed();
+  async evaluation(): Promise<Evaluation> {
+    const e = this.model.embeddings();
+    const emb = tf.tidy(() => l2normalize(e.joint));
     try {
       const { valid, test } = this.features.split;
-      return {
+      const out: Evaluation = {
         epoch: this.epoch,
-        valid: valid.length > 0 ? this.evaluatePairs(emb, valid) : null,
-        test: test.length > 0 ? this.evaluatePairs(emb, test) : null,
-        weights: this.modalityWeights(),
+        valid: valid.length > 0 ? await this.evaluatePairs(emb, valid) : null,
+        test: test.length > 0 ? await this.evaluatePairs(emb, test) : null,
+        weights: await this.modalityWeights(e), // from these embeddings: no second forward
       };
+      return out;
     } finally {
+      disposeEmbeddings(e);
       emb.dispose();
     }
   }
 
   /** Mutual nearest neighbours (plain cosine) between the entities of neither the training nor the
    *  validation pairs: the pool pseudo-labels come from (test entities included: transductive). */
-  pseudoCandidates(): Map<number, number> {
+  async pseudoCandidates(): Promise<Map<number, number>> {
     const used = new Set<number>([...this.train, ...this.features.split.valid, ...this.keepOut.rows]);
     const left: number[] = [];
     const right: number[] = [];
@@ -227,7 +219,7 @@ export class Trainer {
     const R = tf.gather(emb, Int32Array.from(right));
     emb.dispose();
     try {
-      const pairs = mutualNearest(L, R);
+      const pairs = await mutualNearest(L, R);
       for (let k = 0; k < pairs.length; k += 2) {
         const [l, r] = [left[pairs[k]!]!, right[pairs[k + 1]!]!];
         if (!this.keepOut.pairs.get(l)?.has(r)) out.set(l, r);
@@ -239,10 +231,10 @@ export class Trainer {
   }
 
   /** §0.7's schedule after epoch `e` (0-based, already trained): collect, intersect, merge. */
-  private iterate(e: number): void {
+  private async iterate(e: number): Promise<void> {
     const o = this.options;
     if (o.iterative === 'off' || e < o.ilStart || (e + 1) % o.semiLearnStep !== 0) return;
-    const mnn = this.pseudoCandidates();
+    const mnn = await this.pseudoCandidates();
     if ((e + 1) % MERGE_EVERY === 5 || !this.candidates) this.candidates = mnn;
     else for (const [l, r] of this.candidates) if (mnn.get(l) !== r) this.candidates.delete(l);
     if ((e + 1) % MERGE_EVERY !== 0) return;
@@ -286,16 +278,16 @@ export class Trainer {
     const first = this.epoch;
     while (this.epoch < target) {
       const t0 = performance.now();
-      const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : await this.stepAsync();
+      const loss = process.env.MMEA_PROFILE === 'kernels' && this.epoch === first + 2 ? await profileKernels(() => this.step()) : await this.step();
       const e = this.epoch - 1;
-      this.iterate(e);
+      await this.iterate(e);
       const dt = (performance.now() - t0) / 1000;
       seconds += dt;
       hooks.onEpoch?.({ epoch: this.epoch, loss, seconds: dt, trainPairs: this.train.length / 2, hostReads: this.stepReads });
       const stop = hooks.shouldStop?.() ?? false;
       if (this.epoch % o.checkPoint === 0 || this.epoch === target || stop) {
         const t1 = performance.now();
-        const ev = this.evaluation();
+        const ev = await this.evaluation();
         if (process.env.MMEA_PROFILE) console.error('evaluation', (performance.now() - t1).toFixed(0), 'ms');
         const isSelected = consider(ev); // not inside the optional call: `?.` would skip it
         await hooks.onEvaluation?.(ev, isSelected);
@@ -320,10 +312,10 @@ export class Trainer {
 
 /** MMEA_PROFILE=kernels: the third epoch of a run under tf.profile, its kernels by total time on
  *  standard error (a tool for finding where an epoch's time goes). */
-async function profileKernels(fn: () => number): Promise<number> {
+async function profileKernels(fn: () => Promise<number>): Promise<number> {
   let out = 0;
-  const info = await tf.profile(() => {
-    out = fn();
+  const info = await tf.profile(async () => {
+    out = await fn();
   });
   const by = new Map<string, { ms: number; n: number }>();
   for (const k of info.kernels) {

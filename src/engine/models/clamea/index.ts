@@ -10,7 +10,7 @@ import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS, gradientsByName } from '../../nn/adamw';
 import { mulberry32, permutation } from '../../random';
 import { tf } from '../../runtime/tf';
-import { EntityWeighted } from '../embeddings';
+import { meanEntityWeights } from '../embeddings';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
 import { msneaLoss } from './loss';
@@ -25,7 +25,6 @@ export class ClameaModel implements AlignmentModel {
   readonly encoder: Clamea;
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
-  private readonly weighted = new EntityWeighted();
 
   constructor(
     readonly features: Features,
@@ -69,7 +68,6 @@ export class ClameaModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): tf.Scalar {
-    this.weighted.clear();
     const triples = this.tripleBatches(plan.epoch);
     const steps = Math.max(triples.length, plan.batches.length);
     let total = tf.scalar(0);
@@ -111,17 +109,14 @@ export class ClameaModel implements AlignmentModel {
     const [joint, ...rest] = this.forwardAll((f) => [f.joint, ...f.hat, ...(f.weights ? [f.weights] : [])]);
     const out: Embeddings = { joint: joint!, mods: new Map(this.present.map((m, k) => [m, rest[k]!])), concatenated: false };
     // each entity's own DMAFF weights of its attributes and its structure
-    if (rest.length > M) {
-      out.entityWeights = { modalities: ['att', 'gph'], weights: rest[M]! };
-      this.weighted.keep(['att', 'gph'], rest[M]!);
-    }
+    if (rest.length > M) out.entityWeights = { modalities: ['att', 'gph'], weights: rest[M]! };
     return out;
   }
 
-  /** The mean DMAFF weights of attributes and structure (kept from the evaluation's embeddings()), 1
-   *  for a modality outside that fusion or without it. */
-  modalityWeights(): Record<string, number> {
-    const w = this.encoder.fuses ? this.weighted.meanWeights(() => this.embeddings()) : {};
+  /** The mean DMAFF weights of attributes and structure (from `emb`, the evaluation's embeddings,
+   *  where given), 1 for a modality outside that fusion or without it. */
+  async modalityWeights(emb?: Embeddings): Promise<Record<string, number>> {
+    const w = this.encoder.fuses ? await meanEntityWeights(emb, () => this.embeddings()) : {};
     return Object.fromEntries(this.present.map((m) => [m, w[m] ?? 1]));
   }
 

@@ -51,9 +51,9 @@ export abstract class HeadsModel<F extends HeadsForward & { joint: tf.Tensor2D }
     return { joint: joint!, mods: new Map(this.present.map((m, k) => [m, mods[k]!])), concatenated: true };
   }
 
-  modalityWeights(): Record<string, number> {
+  async modalityWeights(): Promise<Record<string, number>> {
     const w = tf.tidy(() => this.encoder.modalityWeights());
-    const d = w.dataSync();
+    const d = await w.data(); // no sync read: a device backend may have none
     w.dispose();
     return Object.fromEntries(this.present.map((m, i) => [m, d[i]!]));
   }

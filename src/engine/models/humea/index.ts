@@ -58,9 +58,9 @@ export class HumeaModel extends HeadsModel<Forward, Humea, HumeaOptions & { mode
     };
   }
 
-  saveExtra(): ExtraState {
+  async saveExtra(): Promise<ExtraState> {
     const c = this.club;
-    return { club: c && { ...adamwState(c.params, c.optimizer), step: c.optimizer.step } };
+    return { club: c && { ...(await adamwState(c.params, c.optimizer)), step: c.optimizer.step } };
   }
 
   loadExtra(state: ExtraState, dir: string): void {

@@ -67,16 +67,18 @@ export class LoginmeaModel implements AlignmentModel {
     return out;
   }
 
-  /** Each fused modality's mean per-entity attention; the structure's part is not weighted (1). */
-  modalityWeights(): Record<string, number> {
+  /** Each fused modality's mean per-entity attention (from `emb`, the evaluation's embeddings, where
+   *  given); the structure's part is not weighted (1). */
+  async modalityWeights(emb?: Embeddings): Promise<Record<string, number>> {
     const mean = tf.tidy(() => {
       const e = this.encoder;
       if (!e.attends) return tf.zeros([0]);
+      if (emb?.entityWeights) return tf.mean(emb.entityWeights.weights, 0);
       // LoginMEA's attention reads the encoders alone (no graph layer, no fusion); GAM's and GUM's
       // read graph layers' outputs: a whole forward
       return tf.mean(e.paradigm === 'login' ? e.attention(e.encode()) : e.forwardPieces().attention!, 0);
     });
-    const d = mean.dataSync();
+    const d = await mean.data(); // no sync read: a device backend may have none
     mean.dispose();
     // a modality outside the fusion (the structure but in GAM), or every one without adaptive
     // weights, weighs 1

@@ -7,7 +7,7 @@ import type { Features } from '../../features/build';
 import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
 import { tf } from '../../runtime/tf';
 import { BatchSteps } from '../batchSteps';
-import { EntityWeighted } from '../embeddings';
+import { entityWeighted, meanEntityWeights } from '../embeddings';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
 import { meaformerLoss } from './loss';
@@ -23,7 +23,6 @@ export class MeaformerModel implements AlignmentModel {
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
   private readonly steps: BatchSteps;
-  private readonly weighted = new EntityWeighted();
 
   constructor(
     features: Features,
@@ -49,7 +48,6 @@ export class MeaformerModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): tf.Scalar {
-    this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size));
   }
 
@@ -58,12 +56,12 @@ export class MeaformerModel implements AlignmentModel {
       const f = this.encoder.forwardAll();
       return [f.joint, f.weights, ...this.present.map((m) => f.mods.get(m)!)];
     });
-    return this.weighted.embeddings(this.present, joint!, mods, weights!);
+    return entityWeighted(this.present, joint!, mods, weights!);
   }
 
   /** Each modality's mean per-entity weight. */
-  modalityWeights(): Record<string, number> {
-    return this.weighted.meanWeights(() => this.embeddings());
+  modalityWeights(emb?: Embeddings): Promise<Record<string, number>> {
+    return meanEntityWeights(emb, () => this.embeddings());
   }
 
   dispose(): void {

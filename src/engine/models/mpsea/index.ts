@@ -10,7 +10,7 @@ import { AdamW, ADAMW_DEFAULTS } from '../../nn/adamw';
 import { l2normalize } from '../../nn/ops';
 import { tf } from '../../runtime/tf';
 import { BatchSteps } from '../batchSteps';
-import { EntityWeighted } from '../embeddings';
+import { entityWeighted, meanEntityWeights } from '../embeddings';
 import { iclValues } from '../heads/icl';
 import type { Modality } from '../modalities';
 import type { AlignmentModel, BatchPlan, Embeddings } from '../types';
@@ -23,7 +23,6 @@ export class MpseaModel implements AlignmentModel {
   readonly params: Map<string, tf.Variable>;
   readonly optimizer: AdamW;
   private readonly steps: BatchSteps;
-  private readonly weighted = new EntityWeighted();
 
   constructor(
     features: Features,
@@ -68,7 +67,6 @@ export class MpseaModel implements AlignmentModel {
   }
 
   step(plan: BatchPlan): tf.Scalar {
-    this.weighted.clear();
     return this.steps.epoch(plan, (rows, size, seed) => this.batchLoss(this.encoder.forward(rows, seed), size, seed));
   }
 
@@ -77,12 +75,12 @@ export class MpseaModel implements AlignmentModel {
       const f = this.encoder.forwardAll();
       return [f.joint, f.weights, ...this.present.map((m) => f.late.get(m)!)];
     });
-    return this.weighted.embeddings(this.present, joint!, mods, weights!);
+    return entityWeighted(this.present, joint!, mods, weights!);
   }
 
   /** Each modality's mean per-entity weight. */
-  modalityWeights(): Record<string, number> {
-    return this.weighted.meanWeights(() => this.embeddings());
+  modalityWeights(emb?: Embeddings): Promise<Record<string, number>> {
+    return meanEntityWeights(emb, () => this.embeddings());
   }
 
   dispose(): void {
