@@ -7,8 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { nodeRequire } from '../modules';
 import { noteBackend } from './kernelPath';
+import { replaceKernel } from './replaceKernel';
+import { checkGpuErrors, prepareWebgpu, takeGpuErrors, webgpuAdapter } from './webgpu';
 
-export { tf };
+export { checkGpuErrors, tf, takeGpuErrors, webgpuAdapter };
 
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -26,7 +28,9 @@ async function tryBackend(name: BackendName): Promise<boolean> {
     if (name === 'webgpu') {
       if (!(await webgpuAdapter())) return false;
       nodeRequire('@tensorflow/tfjs-backend-webgpu');
-      return await tf.setBackend('webgpu');
+      if (!(await tf.setBackend('webgpu'))) return false;
+      prepareWebgpu();
+      return true;
     }
     if (name === 'wasm') {
       nodeRequire('@tensorflow/tfjs-backend-wasm');
@@ -56,15 +60,6 @@ function shareOnIdentity(): void {
   });
 }
 
-/** Registers `make(original)` as `backend`'s kernel `name` in place of tfjs's, once per process
- *  (the replacement is marked, so a second call leaves it). */
-function replaceKernel(name: string, backend: string, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
-  const original = tf.getKernel(name, backend);
-  if (!original || (original as { ours?: boolean }).ours) return;
-  tf.unregisterKernel(name, backend);
-  tf.registerKernel({ ...original, ours: true, kernelFunc: make(original) } as tf.KernelConfig);
-}
-
 /**
  * tfjs-backend-cpu's UnsortedSegmentSum builds a mask over all N inputs for each of its S segments
  * (O(S·N·d): quadratic in a graph's size for a GAT layer), and the cpu backend is where the
@@ -91,32 +86,6 @@ function linearSegmentSumOnCpu(): void {
     }
     return cpu.makeTensorInfo([S, ...x.shape.slice(segmentIds.shape.length)], x.dtype, out);
   });
-}
-
-let adapterInfo: string | null = null;
-
-/**
- * Installs Dawn's WebGPU as navigator.gpu (what tfjs-backend-webgpu reads; Node has no WebGPU of its
- * own) and asks it for an adapter: a GPU through Vulkan, or lavapipe's software one. Returns the
- * adapter's description, or null (no `webgpu` package, no Vulkan driver, or an adapter Dawn refuses:
- * Debian 12's own lavapipe, Mesa 22.3, lacks a feature Dawn needs; bookworm-backports' 25.0 has it).
- */
-export async function webgpuAdapter(): Promise<string | null> {
-  if (adapterInfo) return adapterInfo;
-  try {
-    const dawn = nodeRequire('webgpu') as { create(flags: string[]): { requestAdapter(): Promise<{ info?: { description?: string; vendor?: string } } | null> }; globals: object };
-    Object.assign(globalThis, dawn.globals); // GPUBufferUsage and the other constants the backend uses
-    const gpu = dawn.create([]);
-    const nav = (globalThis as { navigator?: object }).navigator;
-    if (nav && !('gpu' in nav)) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
-    else if (!nav) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: `Node.js/${process.version}` }, configurable: true, writable: true });
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return null;
-    adapterInfo = adapter.info?.description || adapter.info?.vendor || 'unknown adapter';
-    return adapterInfo;
-  } catch {
-    return null;
-  }
 }
 
 /** Picks the backend (once per process) and returns its name. */

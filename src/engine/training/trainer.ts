@@ -11,7 +11,7 @@ import { mulberry32, permutation } from '../random';
 import { disposeEmbeddings } from '../models/embeddings';
 import { createModel } from '../models/registry';
 import type { AlignmentModel, Embeddings } from '../models/types';
-import { hostReadCount, tf } from '../runtime/tf';
+import { checkGpuErrors, hostReadCount, tf } from '../runtime/tf';
 import { curriculumK, curriculumList } from './curriculum';
 import { evaluate, mutualNearest, type Metrics } from './evaluate';
 
@@ -156,6 +156,7 @@ export class Trainer {
     this.epoch++;
     const loss = (await value.data())[0]!;
     value.dispose();
+    checkGpuErrors(`epoch ${this.epoch}`); // the read waited for the epoch's GPU work
     return loss;
   }
 
@@ -198,6 +199,7 @@ export class Trainer {
         test: test.length > 0 ? await this.evaluatePairs(emb, test) : null,
         weights: await this.modalityWeights(e), // from these embeddings: no second forward
       };
+      checkGpuErrors(`the evaluation after epoch ${this.epoch}`);
       return out;
     } finally {
       disposeEmbeddings(e);
