@@ -7,7 +7,8 @@
 //   npm run build && node bench/gpu.mjs [--data DIR] [--backends cpu:device,wasm:host] [--models a,b]
 //        [--epochs N] [--runs DIR]
 // --backends: comma-separated backend[:kernel path]; the default compares the host and the device
-// path on the backends this machine has (cpu:device, cpu:host, wasm:host). --data defaults to the
+// path on the backends a machine without a GPU has (cpu:device, cpu:host, wasm:host, and webgpu on
+// a software Vulkan such as lavapipe: a row that fails where there is none). --data defaults to the
 // bundled demo project's dataset, on which the cpu backend's plain-JavaScript products stay short.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: join(root, 'resources', 'demo', 'dataset') },
-    backends: { type: 'string', default: 'cpu:device,cpu:host,wasm:host' },
+    backends: { type: 'string', default: 'cpu:device,cpu:host,wasm:host,webgpu:device' },
     models: { type: 'string' },
     epochs: { type: 'string', default: '5' },
     runs: { type: 'string', default: join(root, 'bench-runs', 'gpu') },

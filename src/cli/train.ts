@@ -84,17 +84,8 @@ export function trainOptions(v: Values, base?: TrainOptions): TrainOptions {
   return modelOptionsFrom(v, base);
 }
 
-/**
- * The backend --backend asks for. webgpu is refused here: a training step runs on it (the device
- * path's tests run every model's steps on lavapipe), but the evaluation and the proposals read their
- * similarity blocks synchronously, which tfjs-backend-webgpu cannot do outside a browser — a run
- * would fail at its first evaluation, after its epochs.
- */
+/** The backend --backend asks for (auto: the first of tfjs-node-gpu, tfjs-node, wasm that loads). */
 export async function trainBackend(v: Values): Promise<BackendName> {
-  if (v.backend === 'webgpu')
-    throw new UsageError(
-      '--backend webgpu: training steps run on it, but the evaluation reads synchronously, which tfjs-backend-webgpu cannot do in Node; use tfjs-node-gpu, tfjs-node or wasm (README, "Installing on a GPU workstation")',
-    );
   return initBackend(v.backend as BackendName | 'auto');
 }
 
@@ -262,7 +253,7 @@ async function restored(v: Values): Promise<{ trainer: Trainer; backend: Backend
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   const { trainer, backend } = await restored(v);
-  const e = trainer.evaluation();
+  const e = await trainer.evaluation();
   const out = { epoch: e.epoch, valid: e.valid, test: e.test, weights: e.weights, backend };
   trainer.dispose();
   if (v.json) console.log(JSON.stringify(out));
