@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/engine/data/formats';
 import { InputReport } from '../../src/engine/data/report';
 import { buildFeatures, DEFAULT_SETTINGS } from '../../src/engine/features/build';
+import { queueEmbeddings } from '../../src/engine/curation/queue';
 import { setKernelPath } from '../../src/engine/runtime/kernelPath';
 import { initBackend, takeGpuErrors, tf, webgpuAdapter } from '../../src/engine/runtime/tf';
 import { Trainer } from '../../src/engine/training/trainer';
@@ -45,7 +46,7 @@ describe.skipIf(!webgpu)('the webgpu backend', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('stops a training run at a GPU error, naming it, instead of training on wrong numbers', async () => {
+  it('stops a training run and the review queue at a GPU error, naming it, instead of going on with wrong numbers', async () => {
     setKernelPath('auto');
     const features = buildFeatures(await readDataset(DEMO_DATASET, new InputReport()), DEFAULT_SETTINGS);
     const t = new Trainer(features, optionsOf({ model: 'mclea', epochs: 3 }));
@@ -54,6 +55,9 @@ describe.skipIf(!webgpu)('the webgpu backend', () => {
       // a validation error as an invalid pipeline makes it: here a buffer with an impossible usage
       device().createBuffer({ size: 16, usage: 0xffffffff });
       await expect(t.step()).rejects.toThrow(/the GPU reported 1 error\(s\) during epoch 2, so its results are wrong; the first: .*BufferUsage/);
+      // and the review queue's forward (proposals, a curation round) the same way
+      device().createBuffer({ size: 16, usage: 0xffffffff });
+      await expect(queueEmbeddings(t)).rejects.toThrow(/the GPU reported 1 error\(s\) during the forward of the review queue/);
     } finally {
       t.dispose();
     }

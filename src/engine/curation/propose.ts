@@ -6,8 +6,9 @@
 import { createWriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { once } from 'node:events';
-import { buildQueue } from './queue';
+import { buildQueue, queueEmbeddings, queueWeights } from './queue';
 import { nameAnchors } from './lexical';
+import type { QueueItem } from '../../shared/curation';
 import type { Trainer } from '../training/trainer';
 
 /** `nameOf`: a row's name for the name anchors (curation/lexical.ts), null where it has none;
@@ -24,7 +25,14 @@ export async function proposals(
   const left: number[] = [];
   const right: number[] = [];
   for (let i = 0; i < f.rows; i++) if (!used.has(i)) (i < f.rows1 ? left : right).push(i);
-  const items = await buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) });
+  // one forward for the queue and the weights in the header
+  const emb = await queueEmbeddings(t);
+  let items: QueueItem[];
+  try {
+    items = await buildQueue(t, { sources: Int32Array.from(left), targets: Int32Array.from(right), k, anchors: nameAnchors(nameOf, left, right) }, emb);
+  } finally {
+    emb.joint.dispose();
+  }
   const scratch = `${outFile}.partial-${process.pid}`;
   const out = createWriteStream(scratch);
   const write = async (o: unknown) => {
@@ -37,7 +45,7 @@ export async function proposals(
     k: Math.min(k, right.length),
     csls: t.options.csls,
     modalities: t.model.present,
-    weights: await t.modalityWeights(),
+    weights: queueWeights(emb),
     queries: left.length,
     candidates: right.length,
   });

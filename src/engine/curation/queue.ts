@@ -11,7 +11,7 @@ import { topCandidates } from '../training/evaluate';
 import type { Modality } from '../../shared/models/modalities';
 import { disposeEmbeddings } from '../models/embeddings';
 import { l2normalize } from '../nn/ops';
-import { tf } from '../runtime/tf';
+import { checkGpuErrors, tf } from '../runtime/tf';
 import type { Trainer } from '../training/trainer';
 
 const COVERAGE: Record<Modality, keyof Features['coverage']> = {
@@ -101,6 +101,7 @@ export async function queueEmbeddings(t: Trainer): Promise<QueueEmbeddings> {
     disposeEmbeddings(fw);
     tf.dispose(normed);
   }
+  checkGpuErrors('the forward of the review queue');
   const mods = present.map((m, k) => ({ m, data: data[k]!, dims: data[k]!.length / f.rows, mask: f.coverage[COVERAGE[m]], weight: weights[m]! }));
   if (!fw.concatenated) return { joint: joint as tf.Tensor2D, mods, jointNorm: null, entityWeights };
   const jointNorm = new Float32Array(f.rows);
@@ -114,6 +115,11 @@ export async function queueEmbeddings(t: Trainer): Promise<QueueEmbeddings> {
   });
   for (let r = 0; r < f.rows; r++) jointNorm[r] = Math.sqrt(jointNorm[r]!);
   return { joint: joint as tf.Tensor2D, mods, jointNorm, entityWeights };
+}
+
+/** The model's global modality weights as the queue's forward gave them (no forward of their own). */
+export function queueWeights(emb: QueueEmbeddings): Record<string, number> {
+  return Object.fromEntries(emb.mods.map(({ m, weight }) => [m, weight]));
 }
 
 /** The queue for `req`; with `emb` (queueEmbeddings of the same model) several queues share one

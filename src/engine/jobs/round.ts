@@ -23,7 +23,7 @@ import { initBackend } from '../runtime/tf';
 import { Trainer } from '../training/trainer';
 import { optionsOf } from '../../shared/models';
 import type { JobContext } from '../protocol';
-import { buildQueue, queueEmbeddings, type QueueEmbeddings } from '../curation/queue';
+import { buildQueue, queueEmbeddings, queueWeights, type QueueEmbeddings } from '../curation/queue';
 import { nameAnchors, projectLabels, rowNames } from '../curation/lexical';
 import { currentRound, isHeldOut, listRounds, readQueue, roundDir, roundScratchPath } from '../curation/rounds';
 
@@ -209,7 +209,7 @@ export async function roundJob(params: RoundParams, ctx: JobContext): Promise<Ro
       curve,
       secondsPerEpoch: losses.length > 0 ? seconds / losses.length : null,
       pseudoLabels: (trainer.train.length - trainPairs.length) / 2,
-      weights: Object.fromEntries(emb.mods.map(({ m, weight }) => [m, weight])), // the queue's forward's
+      weights: queueWeights(emb),
       queue: queue.length,
       changed,
       verdictFlips,

@@ -8,8 +8,8 @@
 //   third as well on webgpu as on the CPU. Its Concat splits its inputs so (tfjs PR #6532); AddN
 //   never did.
 // - Errors made loud. Dawn reports an invalid pipeline or buffer as an "uncaptured error" and the
-//   backend carries on with wrong numbers; we collect them, and the trainer stops on one
-//   (takeGpuErrors).
+//   backend carries on with wrong numbers; we collect them, and the trainer and the review queue
+//   stop on one (checkGpuErrors).
 import * as tf from '@tensorflow/tfjs';
 import { nodeRequire } from '../modules';
 import { replaceKernel } from './replaceKernel';
