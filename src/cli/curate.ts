@@ -16,10 +16,12 @@ import { applyRuntime, int, num, OPTIONS, trainBackend, trainOptions, UsageError
 
 export const CURATE_USAGE = `  simulate --data <dir> --out <dir> [--round-size R (500)] [--order ${QUEUE_ORDERS.join('|')} (value)]
            [--k 5] [--initial-epochs 150] [--round-epochs 50] [--audit 0.1] [--precision 0.99]
-           [--max-verdicts N] [--continue] [--sim-seed 1] [training options] [--json]
+           [--max-verdicts N] [--continue] [--sim-seed 1] [--extra-links FILE] [training options] [--json]
                                  an oracle curator works through the review queue, retraining
                                  after every round; prints the curve of verdicts vs recall and
-                                 precision, writes every export format into --out
+                                 precision, writes every export format into --out; --extra-links:
+                                 pairs the dataset's links miss (graph-1 URI<TAB>graph-2 URI), which
+                                 the oracle confirms too
   export --project <dir> --out <dir> [--format ${EXPORT_FORMATS.join(',')}] [--with-rejections]
                                  the project's confirmed pairs (from its verdict journal)`;
 
@@ -37,6 +39,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
       'max-verdicts': { type: 'string' },
       continue: { type: 'boolean', default: false },
       'sim-seed': { type: 'string' },
+      'extra-links': { type: 'string' },
     },
   });
   if (!v.data || !v.out) throw new UsageError('simulate: --data <dir> and --out <dir> are required');
@@ -54,6 +57,7 @@ export async function simulateCommand(args: string[]): Promise<number> {
     maxVerdicts: num(v['max-verdicts'], 'max-verdicts', d.maxVerdicts, int),
     continueAfterTarget: v.continue,
     seed: num(v['sim-seed'], 'sim-seed', d.seed, int),
+    extraLinks: v['extra-links'] === undefined ? d.extraLinks : resolve(v['extra-links']),
   };
   const train = trainOptions(v);
   const out = resolve(v.out);
@@ -95,6 +99,11 @@ export async function simulateCommand(args: string[]): Promise<number> {
               `, epoch ${p.epoch}, ${p.seconds} s`,
       ),
   });
+  if (result.extraLinks) {
+    const x = result.extraLinks;
+    say(`simulate: --extra-links: ${x.added} of ${x.given} pairs added to the truth`);
+    for (const why of x.passedOver) say(`mmea: warning: --extra-links passed over ${why}`);
+  }
   const summary = { ...result, backend, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
   if (v.json) console.log(JSON.stringify(summary));
   else {

@@ -440,16 +440,49 @@ describe('mmea simulate and mmea export (demo)', () => {
 
   it('an oracle works through the queue, retrains, and writes a curve, the journal and every export', () => {
     const out = join(tmp.path, 'sim');
-    const r = mmea(['simulate', '--data', DEMO_DATASET, '--out', out, '--round-size', '30', '--initial-epochs', '40', '--round-epochs', '10', '--max-verdicts', '90', '--json']);
+    // two pairs the demo's links miss (entities outside them), and one whose source has a link
+    const uris = (file: string) =>
+      readFileSync(join(DEMO_DATASET, file), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t') as [string, string]);
+    const linked = new Set(uris('ill_ent_ids').flat());
+    const [s1, s2] = uris('ent_ids_1').filter(([id]) => !linked.has(id));
+    const [t1, t2] = uris('ent_ids_2').filter(([id]) => !linked.has(id));
+    const linkedSource = uris('ent_ids_1').find(([id]) => linked.has(id))!;
+    const extra = join(tmp.path, 'extra-links.tsv');
+    writeFileSync(extra, `${s1![1]}\t${t1![1]}\n${linkedSource[1]}\t${t2![1]}\n${s2![1]}\t${t2![1]}\n`);
+    const r = mmea([
+      'simulate',
+      '--data',
+      DEMO_DATASET,
+      '--out',
+      out,
+      '--round-size',
+      '30',
+      '--initial-epochs',
+      '40',
+      '--round-epochs',
+      '10',
+      '--max-verdicts',
+      '90',
+      '--extra-links',
+      extra,
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       curve: { verdicts: number; confirmed: number; recall: number; precision: number; epoch: number }[];
       reviewedFractionAt90Recall: number | null;
       pairsToFind: number;
+      extraLinks: { given: number; added: number; passedOver: string[] };
       exports: string[];
     };
     expect(result).toHaveProperty('reviewedFractionAt90Recall');
-    expect(result.pairsToFind).toBe(240);
+    // the oracle's truth: the 240 test links and the two missed pairs (the third names a linked source)
+    expect(result.pairsToFind).toBe(242);
+    expect(result.extraLinks).toEqual({ given: 3, added: 2, passedOver: [`line 2: ${linkedSource[1]} already has a seed or a link`] });
+    expect(r.stderr).toContain('--extra-links passed over line 2');
     expect(result.curve.map((p) => p.verdicts)).toEqual([0, 30, 60, 90]);
     expect(result.curve.map((p) => p.epoch)).toEqual([40, 50, 60, 70]); // warm start: the epochs go on
     const confirmed = result.curve.map((p) => p.confirmed);

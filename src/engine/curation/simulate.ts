@@ -45,6 +45,7 @@ import { EXPORT_FORMATS, mappingsOf, writeExports } from './export';
 import { AUDIT_BLOCK, planAudits } from '../../shared/auditPlan';
 import { Journal } from './journal';
 import { buildQueue } from './queue';
+import { addExtraLinks, readUriPairs, type ExtraLinksReport } from './extraLinks';
 import { nameAnchors, projectLabels, rowNames } from './lexical';
 
 export interface SimulateOptions {
@@ -64,6 +65,8 @@ export interface SimulateOptions {
   continueAfterTarget: boolean;
   /** the audits' random order within each tier (--sim-seed) */
   seed: number;
+  /** a file of pairs the dataset's links miss, which the oracle confirms like its links (extraLinks.ts) */
+  extraLinks: string | null;
 }
 
 export const SIMULATE_DEFAULTS: SimulateOptions = {
@@ -77,6 +80,7 @@ export const SIMULATE_DEFAULTS: SimulateOptions = {
   maxVerdicts: Infinity,
   continueAfterTarget: false,
   seed: 1,
+  extraLinks: null,
 };
 
 export interface CurvePoint {
@@ -109,8 +113,10 @@ export interface SimulateResult {
   data: string;
   order: QueueOrder;
   options: SimulateOptions;
-  /** true pairs outside the seeds: the denominators */
+  /** true pairs outside the seeds: the denominators (--extra-links' added ones included) */
   pairsToFind: number;
+  /** what became of --extra-links' pairs */
+  extraLinks: ExtraLinksReport | null;
   seeds: number;
   curve: CurvePoint[];
   reviewedFractionAt90Recall: number | null;
@@ -134,6 +140,11 @@ export async function simulate(project: Project, features: Features, train: Trai
   const truth = new Map<number, number>();
   const toFind = f.split.test;
   for (let i = 0; i < toFind.length; i += 2) truth.set(toFind[i]!, toFind[i + 1]!);
+  let extraLinks: ExtraLinksReport | null = null;
+  if (o.extraLinks) {
+    const byUri = new Map(Array.from({ length: f.rows }, (_, r) => [uri(r), r]));
+    extraLinks = addExtraLinks(await readUriPairs(o.extraLinks), truth, new Set(seeds), (u) => byUri.get(u), f.rows1);
+  }
   const N = truth.size;
   // the trainer's one loop, evaluated once after each round's epochs (the oracle's rounds measure
   // themselves below), without pseudo-labels (the simulated curator's confirmations are the labels)
@@ -347,7 +358,7 @@ export async function simulate(project: Project, features: Features, train: Trai
     // the delivered alignment (the journal holds the accepted pairs since their round) in every export
     const mappings = mappingsOf(project, journal.state().values(), true);
     const exports = writeExports(out, EXPORT_FORMATS, mappings, { name: project.manifest.name, created: new Date().toISOString(), tool: 'MMEA Studio mmea simulate' });
-    return { data: project.manifest.source.path, order: o.order, options: o, pairsToFind: N, seeds: seeds.length / 2, curve, reviewedFractionAt90Recall: reached, exports };
+    return { data: project.manifest.source.path, order: o.order, options: o, pairsToFind: N, extraLinks, seeds: seeds.length / 2, curve, reviewedFractionAt90Recall: reached, exports };
   } finally {
     journal.close();
     try {
