@@ -182,3 +182,47 @@ describe('accept above threshold after an acceptance', () => {
     expect(after.audits).toBe(fresh.length);
   });
 });
+
+describe('accept above threshold with thinly described pairs', () => {
+  // DBP15K zh_en's pattern (shared/curation.ts THIN_FACTS): the model's most confident mutual bests
+  // are pairs of entities in one triple each, nearly all wrong (sources without a counterpart, alone in
+  // the graph); the well-described mutual bests below them are right
+  const build = (withFacts: boolean) => {
+    const queue: QueueItem[] = [];
+    const truth = new Map<number, number>();
+    const standing: VerdictEntry[] = [];
+    const confirm = confirmations();
+    let s = 0;
+    const add = (n: number, thin: boolean, audited: boolean) => {
+      for (let i = 0; i < n; i++, s++) {
+        // thin pairs at the top of the confidences, described ones below; one in ten thin is right
+        const q = oneCandidate(s, (thin ? 0.8 : 0.4) + (i / n) * 0.1);
+        if (withFacts) q.facts = thin ? { source: 1, target: 1 } : { source: 6, target: 9 };
+        queue.push(q);
+        const right = !thin || i % 10 === 0;
+        truth.set(s, right ? 10000 + s : 30000 + s);
+        if (audited) standing.push(right ? confirm(s, 10000 + s, { audit: true }) : { ...confirm(s, 10000 + s, { audit: true }), verdict: 'none', target: null });
+      }
+    };
+    add(450, false, true);
+    add(100, true, true);
+    add(1000, false, false);
+    add(300, true, false);
+    return { plan: planAcceptance(queue, standing, uri, 0.99), truth };
+  };
+
+  it('calibrates them apart, so the described mutual bests are accepted on their own audits', () => {
+    const { plan, truth } = build(true);
+    expect(plan.tierAudits).toEqual({ model: 450, 'model-thin': 100 });
+    const right = plan.accept.filter((a) => truth.get(a.source) === a.target).length;
+    expect(plan.accept.every((a) => a.tier === 'model')).toBe(true);
+    expect(plan.accept).toHaveLength(1000);
+    expect(right).toBe(1000);
+  });
+
+  it('accepts none of the same queue as one tier: the thin pairs foul the top of its keys', () => {
+    const { plan } = build(false);
+    expect(plan.tierAudits).toEqual({ model: 550 });
+    expect(plan.accept).toHaveLength(0);
+  });
+});

@@ -18,6 +18,8 @@ import {
   NO_THRESHOLDS,
   orderQueue,
   takeAccepted,
+  THIN_FACTS,
+  tierOf,
   TIERS,
   wilsonLower,
   type QueueItem,
@@ -147,6 +149,19 @@ describe('review queue logic', () => {
     const damped = expectedValues([exact, anchored(5, -0.3)], { ...NO_THRESHOLDS, exact: acceptKey(exact) });
     expect(damped[0]!).toBeCloseTo(v[0]! / 10, 3);
     expect(damped[1]).toBe(v[1]);
+  });
+
+  it('puts a mutual best of a thinly described pair in a tier apart, never a name anchor', () => {
+    const withFacts = (q: QueueItem, source: number, target: number): QueueItem => ({ ...q, facts: { source, target } });
+    const mutual = item(1, [0.9, 0.5]);
+    expect(tierOf(mutual)).toBe('model'); // a queue written before `facts`: as before
+    expect(tierOf(withFacts(mutual, 3, 40))).toBe('model');
+    expect(tierOf(withFacts(mutual, 40, THIN_FACTS))).toBe('model-thin');
+    const anchor: QueueItem = { ...mutual, candidates: [{ ...mutual.candidates[0]!, sameName: 'exact' }] };
+    expect(tierOf(withFacts(anchor, 1, 1))).toBe('exact-agree'); // its evidence is its name, not the graph
+    expect(describeThresholds({ ...NO_THRESHOLDS, 'model-thin': 0.5 })).toBe(
+      `mutual bests without an anchor where either entity is in at most ${THIN_FACTS} triples with confidence + name similarity ≥ 0.5000`,
+    );
   });
 
   it('asks the delivered set for the precision: confirmed pairs let the accepted part be a little less sure', () => {

@@ -52,6 +52,9 @@ function impactOf(f: Features, a: number, b: number, aligned: Uint8Array | undef
   return seen.size;
 }
 
+/** The triples a row is in (its edges in the graph's CSR, which holds each triple both ways). */
+const factsOf = (f: Features, row: number): number => f.graph.indptr[row + 1]! - f.graph.indptr[row]!;
+
 /** Row `row`'s own modality weights, rounded as the queue's other figures. */
 function weightsOf(w: NonNullable<QueueEmbeddings['entityWeights']>, row: number): Record<string, number> {
   const M = w.modalities.length;
@@ -216,6 +219,7 @@ export async function buildQueue(t: Trainer, req: QueueRequest, emb?: QueueEmbed
       reverseMargin: round4(reverseMargin),
       confidence: round4(Math.min(margin, reverseMargin)),
       impact: impactOf(f, src, targets[firstCol]!, req.aligned),
+      facts: { source: factsOf(f, src), target: factsOf(f, targets[firstCol]!) },
       disagreement: round4(disagreementOf(candidates)),
     });
   });
