@@ -114,3 +114,16 @@ for (const [label, key] of Object.entries(keys))
 const inTop = items.filter((q) => q.candidates.some((c) => c.id === link.get(q.source.id))).length;
 const reranked = items.filter((q) => q.candidates.reduce((a, c) => (c.score + name({ candidates: [c] }) > a.score + name({ candidates: [a] }) ? c : a)).id === link.get(q.source.id)).length;
 console.log(`right target among the ${items[0]?.candidates.length ?? 0} candidates: ${inTop}; first if they were re-ranked by score + name similarity: ${reranked}`);
+// the mutual bests without an anchor, split as src/shared/curation.ts tierOf splits them (THIN_FACTS
+// copied): how many are thin, how many of those right, and how right the first n by acceptKey are
+// with the thin ones and without them
+if (items[0]?.facts) {
+  const thin = (q) => Math.min(q.facts.source, q.facts.target) <= 2;
+  const model = items.filter((q) => q.confidence > 0 && !anchor(q)).sort((a, b) => acceptKey(b) - acceptKey(a));
+  const thinOnes = model.filter(thin);
+  const firsts = (list) => [100, 1000, 3000].map((n) => `${n}: ${(list.slice(0, n).filter((q) => q.right).length / Math.min(n, list.length)).toFixed(3)}`).join(', ');
+  console.log(
+    `mutual bests without an anchor: ${model.length}, right ${model.filter((q) => q.right).length}; in ≤ 2 triples (model-thin) ${thinOnes.length}, right ${thinOnes.filter((q) => q.right).length}`,
+  );
+  console.log(`  right among the first n by acceptKey: all ${firsts(model)}; without the thin ones ${firsts(model.filter((q) => !thin(q)))}`);
+}
