@@ -37,8 +37,10 @@ describe('extra links', () => {
       [line('s2', 't2', 1), line('s0', 't3', 2), line('s3', 't1', 3), line('s3', 'nope', 4), line('t3', 's3', 5), line('s1', 't3', 6), line('s3', 't2', 7), line('s3', 't3', 8)],
       truth,
       new Set([0, 4]),
-      (u) => rows.get(u),
-      4,
+      (side, u) => {
+        const r = rows.get(u);
+        return r !== undefined && r < 4 === (side === 1) ? r : undefined;
+      },
     );
     expect(r.added).toBe(2);
     expect(r.given).toBe(8);

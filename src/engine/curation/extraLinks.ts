@@ -41,20 +41,22 @@ export interface ExtraLinksReport {
 
 /**
  * Adds `pairs` to `truth` (source row → target row) where both ends are free: a source of graph 1
- * without a seed or a link, a target of graph 2 nobody's. `rowOf`: a URI's row, or undefined.
+ * without a seed or a link, a target of graph 2 nobody's. `rowOf(side, uri)`: the row of graph
+ * `side`'s entity with that URI, or undefined (the project's own URI index: Project.idOfUri).
  */
-export function addExtraLinks(pairs: UriPair[], truth: Map<number, number>, taken: ReadonlySet<number>, rowOf: (uri: string) => number | undefined, rows1: number): ExtraLinksReport {
+export function addExtraLinks(pairs: UriPair[], truth: Map<number, number>, taken: ReadonlySet<number>, rowOf: (side: 1 | 2, uri: string) => number | undefined): ExtraLinksReport {
   const targets = new Set([...truth.values(), ...taken]);
   const passedOver: string[] = [];
   let added = 0;
   const pass = (p: UriPair, why: string) => {
     if (passedOver.length < 10) passedOver.push(`line ${p.line}: ${why}`);
   };
+  const inNeither = (uri: string) => rowOf(1, uri) === undefined && rowOf(2, uri) === undefined;
   for (const p of pairs) {
-    const s = rowOf(p.source);
-    const t = rowOf(p.target);
-    if (s === undefined || t === undefined) pass(p, `${s === undefined ? p.source : p.target} is not an entity of the project`);
-    else if (s >= rows1 || t < rows1) pass(p, 'the first URI must be of graph 1, the second of graph 2');
+    const s = rowOf(1, p.source);
+    const t = rowOf(2, p.target);
+    if (inNeither(p.source) || inNeither(p.target)) pass(p, `${inNeither(p.source) ? p.source : p.target} is not an entity of the project`);
+    else if (s === undefined || t === undefined) pass(p, 'the first URI must be of graph 1, the second of graph 2');
     else if (truth.has(s) || taken.has(s)) pass(p, `${p.source} already has a seed or a link`);
     else if (targets.has(t)) pass(p, `${p.target} already has a seed or a link`);
     else {

@@ -142,8 +142,11 @@ export async function simulate(project: Project, features: Features, train: Trai
   for (let i = 0; i < toFind.length; i += 2) truth.set(toFind[i]!, toFind[i + 1]!);
   let extraLinks: ExtraLinksReport | null = null;
   if (o.extraLinks) {
-    const byUri = new Map(Array.from({ length: f.rows }, (_, r) => [uri(r), r]));
-    extraLinks = addExtraLinks(await readUriPairs(o.extraLinks), truth, new Set(seeds), (u) => byUri.get(u), f.rows1);
+    const rowOfUri = (side: 1 | 2, u: string) => {
+      const id = project.idOfUri(side, u);
+      return id === undefined ? undefined : rowOf.get(id);
+    };
+    extraLinks = addExtraLinks(await readUriPairs(o.extraLinks), truth, new Set(seeds), rowOfUri);
   }
   const N = truth.size;
   // the trainer's one loop, evaluated once after each round's epochs (the oracle's rounds measure
