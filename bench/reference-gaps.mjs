@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // How complete is a DBP15K pair's reference alignment? `mmea simulate`'s oracle answers "no
 // counterpart" for every source outside the links (ill_ent_ids), so a pair the links miss counts as a
-// wrong acceptance. This counts the sources outside the links whose translated name is held by
-// exactly one target (the exact name anchors' rule, shared by no other entity of either side), how
+// wrong acceptance. This counts the sources outside the links whose translated name (its words
+// joined, lower-cased) no other source holds and exactly one target holds — close to the exact name
+// anchors' rule (src/engine/curation/lexical.ts), which looks only at unaligned entities — how
 // many of those targets are outside the links too, and prints a fixed random sample of such pairs
 // with both URIs, so a reader can judge them (docs/benchmarks.md records one reading). The links
 // are read as they are; nothing here changes what the simulation measures.
