@@ -127,3 +127,23 @@ if (items[0]?.facts) {
   );
   console.log(`  right among the first n by acceptKey: all ${firsts(model)}; without the thin ones ${firsts(model.filter((q) => !thin(q)))}`);
 }
+// Is any corner of those mutual bests (the thin ones aside) clean enough for a 99 % threshold? Over a
+// grid of floors on the confidence, the name similarity and the facts of the less described end (the
+// evidence a key could combine), the largest corner right ≥ 99 % (of 50 items or more) and the most
+// right corner of 200 or more: a ceiling no key over these three can pass
+if (items[0]?.facts) {
+  const described = items.filter((q) => q.confidence > 0 && !anchor(q) && Math.min(q.facts.source, q.facts.target) > 2);
+  let largest = null;
+  let cleanest = null;
+  for (const c of [0, 0.05, 0.1, 0.2, 0.3, 0.4])
+    for (const n of [-1, 0, 0.2, 0.4, 0.6, 0.8, 0.9])
+      for (const f of [3, 4, 6, 10, 20, 50]) {
+        const s = described.filter((q) => q.confidence >= c && name(q) >= n && Math.min(q.facts.source, q.facts.target) >= f);
+        const p = s.filter((q) => q.right).length / s.length;
+        const corner = { c, n, f, size: s.length, p };
+        if (s.length >= 50 && p >= 0.99 && (!largest || s.length > largest.size)) largest = corner;
+        if (s.length >= 200 && (!cleanest || p > cleanest.p)) cleanest = corner;
+      }
+  const say = (x) => (x ? `confidence ≥ ${x.c}, name ≥ ${x.n}, facts ≥ ${x.f}: ${x.size} items, ${x.p.toFixed(3)} right` : 'none');
+  console.log(`  described mutual bests (${described.length}): largest corner right ≥ 99 %: ${say(largest)}; most right corner of ≥ 200: ${say(cleanest)}`);
+}
