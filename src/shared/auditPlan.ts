@@ -9,7 +9,9 @@
 // a block as all right instead spent 1,225 audits on DBP15K zh_en's mutual bests (.97 right) that
 // never vouched for one pair — and a round audits more than its
 // least share while a block still vouches for at least one pair per audit (each audit also confirms
-// its own pair, so such a verdict is worth at least a review). Within a tier the items are taken in
+// its own pair, so such a verdict is worth at least a review; below that, a review is assumed worth
+// more — on zh_en it was not: value-ordered reviews confirmed ~.8 of their pairs where audits of a
+// .97 tier had confirmed .97, docs/benchmarks.md, so weighing the two is the next step). Within a tier the items are taken in
 // a fixed random order (shuffleKey), so a tier's audits stay a uniform sample of its items, which is
 // all its calibration assumes. The same plan orders the app's audit queue and `mmea simulate`'s
 // audits. Our own code: it is the product's logic.

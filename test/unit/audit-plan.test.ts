@@ -144,7 +144,7 @@ describe('the audit plan', () => {
     const spread = Array.from({ length: 300 }, (_, i) => ({ tier: 'model' as const, key: shuffleKey(20000 + i) - 1, correct: i % 30 !== 5 }));
     const plan = (samples: AuditSample[]) => planAudits({ samples, open, confirmed: 290, precision: 0.99, z: ACCEPT_Z, least: 100, most: 500 });
     expect(plan(spread)).toHaveLength(100);
-    // the same errors all in the lower half of the keys: the upper half is clean, and worth auditing
+    // the same errors all in the keys' lowest tenth: the rest of the tier is clean, and worth auditing
     const low = spread.map((x, i) => ({ ...x, key: x.correct ? x.key : -0.9 - i / 1e4 }));
     expect(plan(low).length).toBeGreaterThan(400);
   });
