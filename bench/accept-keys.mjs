@@ -118,27 +118,26 @@ console.log(`right target among the ${items[0]?.candidates.length ?? 0} candidat
 // copied): how many are thin, how many of those right, and how right the first n by acceptKey are
 // with the thin ones and without them
 if (items[0]?.facts) {
-  const thin = (q) => Math.min(q.facts.source, q.facts.target) <= 2;
+  const fewer = (q) => Math.min(q.facts.source, q.facts.target);
+  const thin = (q) => fewer(q) <= 2;
   const model = items.filter((q) => q.confidence > 0 && !anchor(q)).sort((a, b) => acceptKey(b) - acceptKey(a));
   const thinOnes = model.filter(thin);
+  const described = model.filter((q) => !thin(q));
   const firsts = (list) => [100, 1000, 3000].map((n) => `${n}: ${(list.slice(0, n).filter((q) => q.right).length / Math.min(n, list.length)).toFixed(3)}`).join(', ');
   console.log(
     `mutual bests without an anchor: ${model.length}, right ${model.filter((q) => q.right).length}; in ≤ 2 triples (model-thin) ${thinOnes.length}, right ${thinOnes.filter((q) => q.right).length}`,
   );
-  console.log(`  right among the first n by acceptKey: all ${firsts(model)}; without the thin ones ${firsts(model.filter((q) => !thin(q)))}`);
-}
-// Is any corner of those mutual bests (the thin ones aside) clean enough for a 99 % threshold? Over a
-// grid of floors on the confidence, the name similarity and the facts of the less described end (the
-// evidence a key could combine), the largest corner right ≥ 99 % (of 50 items or more) and the most
-// right corner of 200 or more: a ceiling no key over these three can pass
-if (items[0]?.facts) {
-  const described = items.filter((q) => q.confidence > 0 && !anchor(q) && Math.min(q.facts.source, q.facts.target) > 2);
+  console.log(`  right among the first n by acceptKey: all ${firsts(model)}; without the thin ones ${firsts(described)}`);
+  // Is any corner of the described ones clean enough for a 99 % threshold? Over a grid of floors on
+  // the confidence, the name similarity and the facts of the less described end (the evidence a key
+  // could combine), the largest corner right ≥ 99 % (of 50 items or more) and the most right corner
+  // of 200 or more: a ceiling no key over these three can pass
   let largest = null;
   let cleanest = null;
   for (const c of [0, 0.05, 0.1, 0.2, 0.3, 0.4])
     for (const n of [-1, 0, 0.2, 0.4, 0.6, 0.8, 0.9])
       for (const f of [3, 4, 6, 10, 20, 50]) {
-        const s = described.filter((q) => q.confidence >= c && name(q) >= n && Math.min(q.facts.source, q.facts.target) >= f);
+        const s = described.filter((q) => q.confidence >= c && name(q) >= n && fewer(q) >= f);
         const p = s.filter((q) => q.right).length / s.length;
         const corner = { c, n, f, size: s.length, p };
         if (s.length >= 50 && p >= 0.99 && (!largest || s.length > largest.size)) largest = corner;

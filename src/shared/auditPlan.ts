@@ -2,19 +2,19 @@
 // allocation across tiers chosen to vouch for the most pairs per verdict. A tier's threshold rests on
 // its own audits (curation.ts acceptThresholds), and at z = 2 a tier needs ~400 right audits to vouch
 // for 99 % on its own; spread uniformly over five tiers, a round's 100 audits vouched for nothing
-// (FB15K-DB15K with names: nothing accepted in 1,500 verdicts). So audits go, a block at a time, to the
-// tier where a block vouches for the most open pairs if it comes out as the tier's audits so far say
-// it will (expectedRight) — a tier whose audits found it dirty gains nothing from more and is left
-// alone, and so is a tier found ~97 % right, whose bound no number of audits lifts to 99 %; weighing
-// a block as all right instead spent 1,225 audits on DBP15K zh_en's mutual bests (.97 right) that
-// never vouched for one pair — and a round audits more than its
-// least share while a block still vouches for at least one pair per audit (each audit also confirms
-// its own pair, so such a verdict is worth at least a review; below that, a review is assumed worth
-// more — on zh_en it was not: value-ordered reviews confirmed ~.8 of their pairs where audits of a
-// .97 tier had confirmed .97, docs/benchmarks.md, so weighing the two is the next step). Within a tier the items are taken in
-// a fixed random order (shuffleKey), so a tier's audits stay a uniform sample of its items, which is
-// all its calibration assumes. The same plan orders the app's audit queue and `mmea simulate`'s
-// audits. Our own code: it is the product's logic.
+// (FB15K-DB15K with names: nothing accepted in 1,500 verdicts). So audits go, a block at a time, to
+// the tier where a block vouches for the most open pairs if it comes out as the tier's audits so far
+// say it will (expectedRight) — a tier whose audits found it dirty gains nothing from more and is
+// left alone, and so is a tier found ~97 % right, whose bound no number of audits lifts to 99 %;
+// weighing a block as all right instead spent 1,225 audits on DBP15K zh_en's mutual bests (.97
+// right) that never vouched for one pair — and a round audits more than its least share while a
+// block still vouches for at least one pair per audit (each audit also confirms its own pair, so
+// such a verdict is worth at least a review; below that, a review is assumed worth more — on zh_en
+// it was not: value-ordered reviews confirmed ~.8 of their pairs where audits of a .97 tier had
+// confirmed .97, docs/benchmarks.md, so weighing the two is the next step). Within a tier the items
+// are taken in a fixed random order (shuffleKey), so a tier's audits stay a uniform sample of its
+// items, which is all its calibration assumes. The same plan orders the app's audit queue and `mmea
+// simulate`'s audits. Our own code: it is the product's logic.
 import { chooseOptions, shuffleKey, tierOptions, TIERS, type Tier, type TierOption } from './curation';
 
 /** The audits a tier is given at a time, and that a caller auditing block by block answers before
@@ -84,10 +84,10 @@ export function planAudits(input: AuditPlanInput): AuditCandidate[] {
    *  order, and the options they give */
   const tiers = new Map(
     TIERS.map((t) => {
-      const audits = input.samples.filter((x) => x.tier === t);
-      const own: { key: number; correct: boolean }[] = [...audits];
+      const own: { key: number; correct: boolean }[] = input.samples.filter((x) => x.tier === t);
       const queue = input.open.filter((o) => o.tier === t).sort((a, b) => place(a.source) - place(b.source) || a.source - b.source);
-      return [t, { own, queue, right: expectedRight(audits, queue), options: [] as TierOption[] }];
+      // from the real audits alone: `own` gains the planned ones only later
+      return [t, { own, queue, right: expectedRight(own, queue), options: [] as TierOption[] }];
     }),
   );
   /** the options of a tier whose next m items were audited and came out as expected */

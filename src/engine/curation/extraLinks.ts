@@ -55,9 +55,11 @@ export function addExtraLinks(pairs: UriPair[], truth: Map<number, number>, take
   for (const p of pairs) {
     const s = rowOf(1, p.source);
     const t = rowOf(2, p.target);
-    if (inNeither(p.source) || inNeither(p.target)) pass(p, `${inNeither(p.source) ? p.source : p.target} is not an entity of the project`);
-    else if (s === undefined || t === undefined) pass(p, 'the first URI must be of graph 1, the second of graph 2');
-    else if (truth.has(s) || taken.has(s)) pass(p, `${p.source} already has a seed or a link`);
+    if (s === undefined || t === undefined) {
+      // not on its side: an entity of the other graph, or of neither
+      const unknown = [p.source, p.target].find(inNeither);
+      pass(p, unknown ? `${unknown} is not an entity of the project` : 'the first URI must be of graph 1, the second of graph 2');
+    } else if (truth.has(s) || taken.has(s)) pass(p, `${p.source} already has a seed or a link`);
     else if (targets.has(t)) pass(p, `${p.target} already has a seed or a link`);
     else {
       truth.set(s, t);
